@@ -1,0 +1,1 @@
+"""Accounts: tenants of the platform, their API keys, their numbers and user variables."""

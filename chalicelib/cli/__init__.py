@@ -1,0 +1,1 @@
+"""The operator command line, `ringflow ...`: accounts, API keys, flows, numbers, calls, sim."""

@@ -1,0 +1,90 @@
+"""One typed settings object, read once from the environment.
+
+Every tunable of the platform is here with its default; nothing else reads ``os.environ``.
+Imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration of one stage (``local``, ``dev``, ``prod``)."""
+
+    stage: str = "local"
+    region: str = "eu-west-1"
+    aws_endpoint_url: str | None = None
+    table_prefix: str = "ringflow-local-"
+    recordings_bucket: str = "ringflow-local-recordings"
+    public_base_url: str = "http://127.0.0.1:8000"
+    vonage_application_id: str = "00000000-0000-4000-8000-000000000000"
+    vonage_private_key: str = ""
+    vonage_api_key: str = "ringflowlocal"
+    vonage_api_secret: str = "ringflowlocal"
+    vonage_signature_secret: str = "local-signature-secret-0123456789abcdef"
+    vonage_sms_signature_method: str = "sha256"
+    vonage_api_host: str = "api.nexmo.com"
+    vonage_rest_host: str = "rest.nexmo.com"
+    vonage_ca_bundle: str | None = None
+    vonage_timeout_seconds: float = 5.0
+    verify_signatures: bool = True
+    signature_window_seconds: int = 300
+    call_ttl_seconds: int = 2 * 24 * 3600
+    fallback_number: str | None = None
+    webhook_widget_max_timeout: float = 4.0
+
+    @property
+    def checks_signatures(self) -> bool:
+        """Signature checks may be turned off on the local stage only."""
+        return self.verify_signatures or self.stage != "local"
+
+    def table(self, name: str) -> str:
+        """The physical name of a logical table."""
+        return f"{self.table_prefix}{name}"
+
+
+def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+    """Build settings from ``RINGFLOW_*`` variables (and the AWS region)."""
+    e = os.environ if env is None else env
+    stage = e.get("RINGFLOW_STAGE", "local")
+    defaults = Settings()
+    return Settings(
+        stage=stage,
+        region=e.get("AWS_DEFAULT_REGION", e.get("AWS_REGION", defaults.region)),
+        aws_endpoint_url=e.get("RINGFLOW_AWS_ENDPOINT_URL") or None,
+        table_prefix=e.get("RINGFLOW_TABLE_PREFIX", f"ringflow-{stage}-"),
+        recordings_bucket=e.get("RINGFLOW_RECORDINGS_BUCKET", f"ringflow-{stage}-recordings"),
+        public_base_url=e.get("RINGFLOW_PUBLIC_BASE_URL", defaults.public_base_url).rstrip("/"),
+        vonage_application_id=e.get("VONAGE_APPLICATION_ID", defaults.vonage_application_id),
+        vonage_private_key=e.get("VONAGE_PRIVATE_KEY", "").replace("\\n", "\n"),
+        vonage_api_key=e.get("VONAGE_API_KEY", defaults.vonage_api_key),
+        vonage_api_secret=e.get("VONAGE_API_SECRET", defaults.vonage_api_secret),
+        vonage_signature_secret=e.get("VONAGE_SIGNATURE_SECRET", defaults.vonage_signature_secret),
+        vonage_sms_signature_method=e.get(
+            "VONAGE_SMS_SIGNATURE_METHOD", defaults.vonage_sms_signature_method
+        ),
+        vonage_api_host=e.get("VONAGE_API_HOST", defaults.vonage_api_host),
+        vonage_rest_host=e.get("VONAGE_REST_HOST", defaults.vonage_rest_host),
+        vonage_ca_bundle=e.get("VONAGE_CA_BUNDLE") or None,
+        vonage_timeout_seconds=float(e.get("VONAGE_TIMEOUT_SECONDS", "5")),
+        verify_signatures=_flag(e.get("RINGFLOW_VERIFY_SIGNATURES"), True),
+        signature_window_seconds=int(e.get("RINGFLOW_SIGNATURE_WINDOW_SECONDS", "300")),
+        call_ttl_seconds=int(e.get("RINGFLOW_CALL_TTL_SECONDS", str(defaults.call_ttl_seconds))),
+        fallback_number=e.get("RINGFLOW_FALLBACK_NUMBER") or None,
+    )
+
+
+@lru_cache(maxsize=1)
+def current() -> Settings:
+    """The settings of this process, read once."""
+    return from_environment()

@@ -1,0 +1,6 @@
+"""The Vonage adapter: the only package that knows Vonage.
+
+``ncco`` renders actions, ``webhooks`` parses webhooks into events, ``signatures`` signs and
+verifies webhook signatures, ``urls`` spells the callback URLs, ``client`` drives the Voice and SMS
+REST APIs through the vonage SDK (imported lazily).
+"""
