@@ -26,6 +26,7 @@ class Settings:
     aws_endpoint_url: str | None = None
     table_prefix: str = "ringflow-local-"
     recordings_bucket: str = "ringflow-local-recordings"
+    task_queue: str = "ringflow-local-tasks"
     public_base_url: str = "http://127.0.0.1:8000"
     vonage_application_id: str = "00000000-0000-4000-8000-000000000000"
     vonage_private_key: str = ""
@@ -64,6 +65,7 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Se
         aws_endpoint_url=e.get("RINGFLOW_AWS_ENDPOINT_URL") or None,
         table_prefix=e.get("RINGFLOW_TABLE_PREFIX", f"ringflow-{stage}-"),
         recordings_bucket=e.get("RINGFLOW_RECORDINGS_BUCKET", f"ringflow-{stage}-recordings"),
+        task_queue=e.get("RINGFLOW_TASK_QUEUE", f"ringflow-{stage}-tasks"),
         public_base_url=e.get("RINGFLOW_PUBLIC_BASE_URL", defaults.public_base_url).rstrip("/"),
         vonage_application_id=e.get("VONAGE_APPLICATION_ID", defaults.vonage_application_id),
         vonage_private_key=e.get("VONAGE_PRIVATE_KEY", "").replace("\\n", "\n"),
