@@ -1,0 +1,256 @@
+"""The flow engine: ``step(flow, state, event, now) -> Step(actions, effects, state)``. Pure.
+
+It starts a flow when a call is answered, walks nodes until one has to wait for the network
+(an input, a bridge, a notify, an HTTP request the shell must make) or the call ends, resumes the
+waiting node when its event comes, and keeps the legs and ``$call`` values of the state up to date
+from status events. An event that does not belong to what the call waits for (a stale ref, a
+retry after the state moved on) is ignored and changes nothing. No I/O, no clock, no ids: all come
+in as parameters. Imports flows, calls and telephony types only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Union
+
+from chalicelib.calls.model import Awaiting, CallState, Leg, LegRole
+from chalicelib.flows.errors import FlowRuntimeError
+from chalicelib.flows.model import Flow
+from chalicelib.flows.outcomes import (
+    Await,
+    Effect,
+    End,
+    Fetch,
+    FetchRecording,
+    Go,
+    HttpRequest,
+    HttpResponded,
+    Outcome,
+    Updates,
+)
+from chalicelib.flows.variables import Scope
+from chalicelib.flows.widgets import WIDGETS
+from chalicelib.flows.widgets.base import Ctx, EngineEnv, Resumption
+from chalicelib.telephony.actions import Action, Hangup
+from chalicelib.telephony.events import (
+    CallAnswered,
+    CallEvent,
+    CallStatus,
+    CallStatusChanged,
+    Direction,
+    InputReceived,
+    NotifyReceived,
+    RecordingReady,
+)
+
+EngineEvent = Union[CallEvent, HttpResponded]
+
+DEFAULT_ENV = EngineEnv()
+
+
+@dataclass(frozen=True)
+class Step:
+    """The result of one step. When ``request`` is set the shell makes it and steps again with
+    ``HttpResponded``; the actions of both steps are played in order. ``ignored`` means the event
+    changed nothing."""
+
+    actions: tuple[Action, ...]
+    effects: tuple[Effect, ...]
+    state: CallState
+    request: HttpRequest | None = None
+    ignored: bool = False
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _apply(state: CallState, updates: Updates) -> CallState:
+    if not (updates.flow or updates.user or updates.call or updates.language):
+        return state
+    return replace(
+        state,
+        flow_vars={**state.flow_vars, **updates.flow},
+        user_vars={**state.user_vars, **updates.user},
+        call_vars={**state.call_vars, **updates.call},
+        language=updates.language or state.language,
+    )
+
+
+def _ctx(state: CallState, node_id: str, now: datetime, env: EngineEnv) -> Ctx:
+    return Ctx(state, now, node_id, str(state.seq + 1), env, Scope.of(state, now))
+
+
+def _enter(flow: Flow, state: CallState, node_id: str, now: datetime, env: EngineEnv) -> Outcome:
+    node = flow.nodes[node_id]
+    return WIDGETS[node.widget].enter(node, _ctx(state, node_id, now, env))
+
+
+def _drive(
+    flow: Flow, state: CallState, node_id: str, outcome: Outcome, now: datetime, env: EngineEnv
+) -> Step:
+    """Follow outcomes from ``node_id`` until the call waits or ends."""
+    actions: list[Action] = []
+    effects: list[Effect] = []
+    hops = 0
+    while True:
+        state = _apply(state, outcome.updates)
+        if isinstance(outcome, Go):
+            actions.extend(outcome.actions)
+            effects.extend(outcome.effects)
+            target = flow.targets(node_id).get(outcome.output)
+            if target is None:  # an optional output left unwired ends the call
+                return _ended(state, actions, effects)
+            hops += 1
+            if hops > env.max_hops:
+                raise FlowRuntimeError(f"flow {flow.flow_id} loops without waiting at {node_id}")
+            node_id = target
+            state = replace(
+                state, node=node_id, call_vars={**state.call_vars, "lastlabelreceived": node_id}
+            )
+            outcome = _enter(flow, state, node_id, now, env)
+            continue
+        ref = str(state.seq + 1)
+        waiting = replace(state, node=node_id, awaiting=Awaiting(node_id, ref), seq=state.seq + 1)
+        if isinstance(outcome, Await):
+            actions.extend(outcome.actions)
+            return Step(tuple(actions), tuple(effects), waiting)
+        if isinstance(outcome, Fetch):
+            return Step(tuple(actions), tuple(effects), waiting, request=outcome.request)
+        if isinstance(outcome, End):
+            actions.extend(outcome.actions)
+            effects.extend(outcome.effects)
+            return _ended(state, actions, effects)
+        raise FlowRuntimeError(f"unknown outcome {outcome!r}")
+
+
+def _ended(state: CallState, actions: list[Action], effects: list[Effect]) -> Step:
+    return Step((*actions, Hangup()), tuple(effects), replace(state, awaiting=None, node=None))
+
+
+def _begin(
+    flow: Flow, state: CallState, event: CallAnswered, now: datetime, env: EngineEnv
+) -> Step:
+    if state.answered_at is not None:
+        return Step((), (), state, ignored=True)
+    caller = Leg(
+        event.leg_id,
+        LegRole.CALLER,
+        number=state.from_number if state.direction is Direction.INBOUND else state.to_number,
+        status=CallStatus.ANSWERED,
+        direction=state.direction,
+        started_at=state.started_at,
+        answered_at=now,
+    )
+    state = replace(
+        state,
+        answered_at=now,
+        conversation_id=event.conversation_id,
+        legs={**state.legs, event.leg_id: caller},
+        flow_vars={**flow.variables, **state.flow_vars},
+        node=flow.start,
+        call_vars={**state.call_vars, "lastlabelreceived": flow.start},
+    )
+    return _drive(flow, state, flow.start, _enter(flow, state, flow.start, now, env), now, env)
+
+
+def _resume(flow: Flow, state: CallState, event: Resumption, now: datetime, env: EngineEnv) -> Step:
+    awaiting = state.awaiting
+    if awaiting is None or awaiting.ref != event.ref or awaiting.node not in flow.nodes:
+        return Step((), (), state, ignored=True)
+    node = flow.nodes[awaiting.node]
+    resume = WIDGETS[node.widget].resume
+    if resume is None:
+        raise FlowRuntimeError(f"widget {node.widget} cannot resume")
+    state = replace(state, awaiting=None)
+    outcome = resume(node, _ctx(state, awaiting.node, now, env), event)
+    return _drive(flow, state, awaiting.node, outcome, now, env)
+
+
+def _leg_update(leg: Leg, event: CallStatusChanged, now: datetime) -> Leg:
+    at = event.at or now
+    return replace(
+        leg,
+        status=event.status
+        if event.status not in (CallStatus.HUMAN, CallStatus.MACHINE)
+        else leg.status,
+        number=leg.number or event.to_number,
+        started_at=leg.started_at or (at if event.status is CallStatus.STARTED else None),
+        answered_at=leg.answered_at
+        or (event.start_time or at if event.status is CallStatus.ANSWERED else None),
+        ended_at=(event.end_time or at) if event.status.is_final else leg.ended_at,
+        duration=event.duration if event.duration is not None else leg.duration,
+        rate=event.rate if event.rate is not None else leg.rate,
+        price=event.price if event.price is not None else leg.price,
+        detail=event.detail or leg.detail,
+    )
+
+
+def _status(
+    flow: Flow, state: CallState, event: CallStatusChanged, now: datetime, env: EngineEnv
+) -> Step:
+    known = state.legs.get(event.leg_id)
+    if known is None:
+        role = LegRole.BRIDGED if event.ref else LegRole.CALLER
+        direction = event.direction or (Direction.OUTBOUND if event.ref else state.direction)
+        known = Leg(event.leg_id, role, number=event.to_number, direction=direction)
+    leg = _leg_update(known, event, now)
+    state = replace(state, legs={**state.legs, event.leg_id: leg})
+    at = event.at or now
+    if leg.role is LegRole.BRIDGED:
+        if event.status is CallStatus.ANSWERED:
+            state = replace(
+                state, call_vars={**state.call_vars, "connect": _iso(at), "state": "connected"}
+            )
+        waiting = state.awaiting is not None and state.awaiting.ref == event.ref
+        if waiting and (event.status.is_failure or event.status is CallStatus.MACHINE):
+            return _resume(flow, state, replace(event), now, env)
+        return Step((), (), state)
+    if event.status in (CallStatus.HUMAN, CallStatus.MACHINE):
+        return Step(
+            (), (), replace(state, call_vars={**state.call_vars, "amd": event.status.value})
+        )
+    if not event.status.is_final or state.finished:
+        return Step((), (), state)
+    ended = event.end_time or at
+    call_vars = {
+        **state.call_vars,
+        "state": "Hangup" if state.answered_at else "Failed",
+        "end": _iso(ended),
+        "remoteHangup": "true" if event.disconnected_by in (None, "user") else "false",
+    }
+    finished = replace(
+        state, finished=True, ended_at=ended, awaiting=None, node=None, call_vars=call_vars
+    )
+    return Step((), (), finished)
+
+
+def _recording(state: CallState, event: RecordingReady) -> Step:
+    object_key = state.call_vars.get(f"_rec.{event.ref}")
+    if not object_key:
+        return Step((), (), state, ignored=True)
+    fetch = FetchRecording(
+        f"{state.call_id}:recording:{event.recording_id}", event.recording_url, object_key
+    )
+    return Step((), (fetch,), state)
+
+
+def step(
+    flow: Flow, state: CallState, event: EngineEvent, now: datetime, env: EngineEnv = DEFAULT_ENV
+) -> Step:
+    """Decide what the call does after ``event``."""
+    if isinstance(event, CallAnswered):
+        return _begin(flow, state, event, now, env)
+    if isinstance(event, (InputReceived, NotifyReceived, HttpResponded)):
+        return _resume(flow, state, event, now, env)
+    if isinstance(event, CallStatusChanged):
+        return _status(flow, state, event, now, env)
+    if isinstance(event, RecordingReady):
+        return _recording(state, event)
+    return Step((), (), state, ignored=True)
+
+
+def is_settled(state: CallState) -> bool:
+    """True when the call and every leg have ended: its record can be written."""
+    return state.finished and all(leg.status.is_final for leg in state.legs.values())

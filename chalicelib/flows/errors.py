@@ -1,0 +1,19 @@
+"""Errors of the flow package: invalid flow documents and failures while running a flow."""
+
+from __future__ import annotations
+
+
+class FlowError(Exception):
+    """Base of every flow error."""
+
+
+class FlowValidationError(FlowError):
+    """A flow document is invalid; ``problems`` lists every reason, each with its location."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid flow: " + "; ".join(problems))
+
+
+class FlowRuntimeError(FlowError):
+    """A flow cannot go on (a loop without a wait, a missing node at run time)."""

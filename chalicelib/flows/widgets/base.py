@@ -1,0 +1,117 @@
+"""What every widget shares: its configuration base model, the context it decides in, and the
+descriptor the registry holds.
+
+A widget is a configuration model (pydantic, strict, frozen) plus two pure functions: ``enter``
+(the call arrives at the node) and optionally ``resume`` (the event the node waited for came).
+Widgets never do I/O; they return outcomes. Imports nothing from the shell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar, Union
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from chalicelib.calls.model import CallState
+from chalicelib.flows.languages import is_tts_language
+from chalicelib.flows.outcomes import HttpResponded, Outcome
+from chalicelib.flows.variables import Scope
+from chalicelib.telephony.events import CallStatusChanged, InputReceived, NotifyReceived
+
+
+class WidgetConfig(BaseModel):
+    """Base of every node's configuration. ``next`` is one node id (the ``next`` output) or a
+    map of output name to node id."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    widget: str
+    label: str | None = None
+    next: dict[str, str] | str | None = None
+
+    OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next"})
+    REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
+    ALIASES: ClassVar[Mapping[str, str]] = {}
+
+    def edges(self) -> dict[str, str]:
+        """Output name -> target node id, with aliases resolved."""
+        raw = {"next": self.next} if isinstance(self.next, str) else dict(self.next or {})
+        return {self.ALIASES.get(name, name): target for name, target in raw.items()}
+
+    def option_edges(self) -> dict[str, str]:
+        """Edges that are not named outputs (menu keys); checked for dangling targets only."""
+        return {}
+
+
+def check_language(value: str | None) -> str | None:
+    """Validator helper: ``value`` must be a text-to-speech language or None."""
+    if value is not None and not is_tts_language(value):
+        raise ValueError(f"unsupported language {value!r} for text-to-speech")
+    return value
+
+
+class SpokenConfig(WidgetConfig):
+    """A widget that speaks: optional language and voice style."""
+
+    language: str | None = None
+    style: int = 0
+
+    _check_language = field_validator("language")(check_language)
+
+
+@dataclass(frozen=True)
+class EngineEnv:
+    """Deployment facts the pure engine needs: where recordings go, how long webhooks may take."""
+
+    recordings_bucket: str = "ringflow-local-recordings"
+    webhook_max_timeout: float = 4.0
+    max_hops: int = 64
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a widget decides with: the call, the clock, its node id and the ref to wait on."""
+
+    state: CallState
+    now: datetime
+    node_id: str
+    ref: str
+    env: EngineEnv
+    scope: Scope
+
+    def text(self, template: str) -> str:
+        """``template`` with variables filled in."""
+        return self.scope.interpolate(template)
+
+    def language(self, override: str | None = None) -> str:
+        """The language to speak in: the widget's own, else the call's."""
+        return override or self.state.language
+
+    def scratch(self, name: str) -> str:
+        """A private per-node counter or note kept in the call state."""
+        return self.state.call_vars.get(f"_{self.node_id}.{name}", "")
+
+    def scratch_key(self, name: str) -> str:
+        """The call-variable key of a scratch value (for ``Updates.call``)."""
+        return f"_{self.node_id}.{name}"
+
+
+Resumption = Union[InputReceived, NotifyReceived, CallStatusChanged, HttpResponded]
+
+C = TypeVar("C", bound=WidgetConfig)
+
+
+@dataclass(frozen=True)
+class Widget(Generic[C]):
+    """A registered widget: its name, configuration model and decision functions."""
+
+    name: str
+    config: type[C]
+    enter: Callable[[C, Ctx], Outcome]
+    resume: Callable[[C, Ctx, Resumption], Outcome] | None = None
+
+    def parse(self, raw: Mapping[str, Any]) -> C:
+        """Validate a node's raw JSON into this widget's configuration."""
+        return self.config.model_validate(raw)

@@ -1,0 +1,115 @@
+"""The condition widget: compare templated values and branch to ``true`` or ``false``."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from chalicelib.flows.outcomes import Go, Outcome
+from chalicelib.flows.widgets.base import Ctx, Widget, WidgetConfig
+
+
+class Operator(StrEnum):
+    """How two values are compared. Ordering operators compare numbers when both sides are
+    numbers, else text."""
+
+    EQ = "eq"
+    NE = "ne"
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+    CONTAINS = "contains"
+    STARTS_WITH = "starts_with"
+    ENDS_WITH = "ends_with"
+    MATCHES = "matches"
+    EMPTY = "empty"
+    NOT_EMPTY = "not_empty"
+    IN = "in"
+
+
+class Rule(BaseModel):
+    """``left <op> right``; ``right`` is unused by ``empty``/``not_empty``; for ``in`` it is a
+    comma-separated list."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    left: str
+    op: Operator
+    right: str = ""
+    ignore_case: bool = False
+
+    @model_validator(mode="after")
+    def _pattern_compiles(self) -> Rule:
+        if self.op is Operator.MATCHES:
+            try:
+                re.compile(self.right)
+            except re.error as error:
+                raise ValueError(f"bad regular expression {self.right!r}: {error}") from error
+        return self
+
+
+class ConditionConfig(WidgetConfig):
+    """``rules`` combined by ``match`` (all or any); outputs ``true`` and ``false``."""
+
+    widget: Literal["condition"]
+    rules: list[Rule] = Field(min_length=1)
+    match: Literal["all", "any"] = "all"
+
+    OUTPUTS: ClassVar[frozenset[str]] = frozenset({"true", "false"})
+    REQUIRED: ClassVar[frozenset[str]] = frozenset({"true", "false"})
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.strip())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def evaluate(rule: Rule, left: str, right: str) -> bool:
+    """Apply one rule to already-interpolated values."""
+    if rule.ignore_case:
+        left, right = left.casefold(), right.casefold()
+    op = rule.op
+    if op is Operator.EMPTY:
+        return left.strip() == ""
+    if op is Operator.NOT_EMPTY:
+        return left.strip() != ""
+    if op is Operator.CONTAINS:
+        return right in left
+    if op is Operator.STARTS_WITH:
+        return left.startswith(right)
+    if op is Operator.ENDS_WITH:
+        return left.endswith(right)
+    if op is Operator.MATCHES:
+        return re.fullmatch(right, left) is not None
+    if op is Operator.IN:
+        return left in [item.strip() for item in right.split(",")]
+    a, b = _number(left), _number(right)
+    pair: tuple[Decimal, Decimal] | tuple[str, str] = (
+        (a, b) if a is not None and b is not None else (left, right)
+    )
+    x, y = pair
+    return {
+        Operator.EQ: x == y,
+        Operator.NE: x != y,
+        Operator.LT: x < y,  # type: ignore[operator]
+        Operator.LE: x <= y,  # type: ignore[operator]
+        Operator.GT: x > y,  # type: ignore[operator]
+        Operator.GE: x >= y,  # type: ignore[operator]
+    }[op]
+
+
+def enter(config: ConditionConfig, ctx: Ctx) -> Outcome:
+    """Branch on the rules."""
+    results = (evaluate(rule, ctx.text(rule.left), ctx.text(rule.right)) for rule in config.rules)
+    passed = all(results) if config.match == "all" else any(results)
+    return Go("true" if passed else "false")
+
+
+WIDGET = Widget("condition", ConditionConfig, enter)

@@ -1,0 +1,97 @@
+"""The connect widget: dial a number with a caller id, ring timeout and maximum duration, and
+bridge it to the caller. A busy, unanswered or failed dial follows ``busy``, ``no_answer`` or
+``failed`` (falling back to ``failed``, then ``next``); after a bridged call ends, ``next``."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from chalicelib.flows.outcomes import Await, Go, Outcome, Updates
+from chalicelib.flows.widgets.base import Ctx, Resumption, SpokenConfig, Widget
+from chalicelib.telephony.actions import Action, Bridge, MachineDetection, Notify, Say
+from chalicelib.telephony.events import CallStatus, CallStatusChanged, NotifyReceived
+
+_E164 = re.compile(r"^[1-9]\d{6,14}$")
+
+_BRANCH = {
+    CallStatus.BUSY: "busy",
+    CallStatus.UNANSWERED: "no_answer",
+    CallStatus.TIMEOUT: "no_answer",
+    CallStatus.CANCELLED: "no_answer",
+    CallStatus.MACHINE: "no_answer",
+    CallStatus.FAILED: "failed",
+    CallStatus.REJECTED: "failed",
+}
+
+
+class ConnectConfig(SpokenConfig):
+    """``number`` and ``caller_id`` are templates giving E.164 digits."""
+
+    widget: Literal["connect"]
+    number: str
+    caller_id: str = "$call.dnis"
+    prompt: str | None = None
+    ring_timeout: int = Field(default=30, ge=3, le=120)
+    max_duration: int = Field(default=7200, ge=1, le=7200)
+    machine_detection: Literal["continue", "hangup"] | None = None
+    ringback_url: str | None = None
+
+    OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next", "busy", "no_answer", "failed"})
+    REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"[^\d]", "", text)
+
+
+def failure_output(config: ConnectConfig, status: CallStatus) -> str:
+    """The wired output for a failed dial."""
+    wired = config.edges()
+    for output in (_BRANCH.get(status, "failed"), "failed"):
+        if output in wired:
+            return output
+    return "next"
+
+
+def enter(config: ConnectConfig, ctx: Ctx) -> Outcome:
+    """Dial and wait: a failed dial or the end of the bridge comes back here."""
+    number, caller_id = _digits(ctx.text(config.number)), _digits(ctx.text(config.caller_id))
+    if not _E164.match(number) or not _E164.match(caller_id):
+        return Go(
+            failure_output(config, CallStatus.FAILED),
+            updates=Updates(call={"agent.connect": "false"}),
+        )
+    actions: list[Action] = []
+    if config.prompt:
+        actions.append(Say(ctx.text(config.prompt), ctx.language(config.language), config.style))
+    machine = MachineDetection(config.machine_detection) if config.machine_detection else None
+    actions.append(
+        Bridge(
+            ctx.ref,
+            number,
+            caller_id,
+            ring_timeout=config.ring_timeout,
+            max_duration=config.max_duration,
+            machine_detection=machine,
+            ringback_url=ctx.text(config.ringback_url) if config.ringback_url else None,
+        )
+    )
+    actions.append(Notify(ctx.ref, {"after": "connect", "node": ctx.node_id}))
+    return Await(tuple(actions), Updates(call={"state": "Processing"}))
+
+
+def resume(config: ConnectConfig, ctx: Ctx, event: Resumption) -> Outcome:
+    """A failed dial branches; the end of a bridge goes on."""
+    if isinstance(event, CallStatusChanged) and event.status.is_failure:
+        return Go(failure_output(config, event.status), updates=Updates(call={"state": "Failed"}))
+    if isinstance(event, CallStatusChanged) and event.status is CallStatus.MACHINE:
+        return Go(failure_output(config, event.status))
+    if isinstance(event, NotifyReceived):
+        return Go("next", updates=Updates(call={"state": "connected"}))
+    return Go("next")
+
+
+WIDGET = Widget("connect", ConnectConfig, enter, resume)

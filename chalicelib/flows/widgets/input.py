@@ -1,0 +1,132 @@
+"""The input widget: collect digits and/or speech into a ``$flow.key`` variable, with an optional
+pattern the value must match, re-asking up to ``retries`` times."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from chalicelib.flows.languages import is_stt_language
+from chalicelib.flows.outcomes import Await, Go, Outcome, Updates
+from chalicelib.flows.variables import parse_name
+from chalicelib.flows.widgets.base import Ctx, Resumption, Widget
+from chalicelib.flows.widgets.prompts import PromptedConfig, prompt_actions, tries
+from chalicelib.telephony.actions import Ask, DtmfSettings, SpeechSettings
+from chalicelib.telephony.events import InputReceived
+
+
+class InputConfig(PromptedConfig):
+    """Where the value goes (``variable``: a ``$flow.key`` name or bare name) and how it is
+    collected."""
+
+    widget: Literal["input"]
+    variable: str
+    mode: Literal["dtmf", "speech", "both"] = "dtmf"
+    max_digits: int = Field(default=4, ge=1, le=20)
+    timeout: int = Field(default=5, ge=1, le=10)
+    submit_on_hash: bool = True
+    speech_language: str | None = None
+    hints: list[str] = Field(default_factory=list)
+    end_on_silence: float = Field(default=1.5, ge=0.4, le=10)
+    start_timeout: int = Field(default=10, ge=1, le=60)
+    max_speech_seconds: int = Field(default=30, ge=1, le=60)
+    pattern: str | None = None
+
+    OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next", "timeout", "invalid"})
+    REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
+
+    @field_validator("variable")
+    @classmethod
+    def _flow_variable(cls, name: str) -> str:
+        if not name.startswith("$"):
+            name = "$flow.key." + name
+        if parse_name(name).namespace != "flow.key":
+            raise ValueError("input stores into a $flow.key variable")
+        return name
+
+    @field_validator("speech_language")
+    @classmethod
+    def _stt(cls, code: str | None) -> str | None:
+        if code is not None and not is_stt_language(code):
+            raise ValueError(f"unsupported language {code!r} for speech recognition")
+        return code
+
+    @model_validator(mode="after")
+    def _pattern(self) -> InputConfig:
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as error:
+                raise ValueError(f"bad pattern {self.pattern!r}: {error}") from error
+        return self
+
+    @property
+    def key(self) -> str:
+        """The flow variable name without its namespace."""
+        return parse_name(self.variable).name
+
+
+def _ask(config: InputConfig, ctx: Ctx) -> Ask:
+    dtmf = (
+        DtmfSettings(config.max_digits, config.timeout, config.submit_on_hash)
+        if config.mode in ("dtmf", "both")
+        else None
+    )
+    speech = (
+        SpeechSettings(
+            language=config.speech_language or ctx.language(config.language),
+            context=tuple(config.hints),
+            end_on_silence=config.end_on_silence,
+            start_timeout=config.start_timeout,
+            max_duration=config.max_speech_seconds,
+        )
+        if config.mode in ("speech", "both")
+        else None
+    )
+    return Ask(ctx.ref, dtmf, speech)
+
+
+def enter(config: InputConfig, ctx: Ctx) -> Outcome:
+    """Ask."""
+    return Await((*prompt_actions(config, ctx), _ask(config, ctx)))
+
+
+def resume(config: InputConfig, ctx: Ctx, event: Resumption) -> Outcome:
+    """Store the value, or re-ask."""
+    if not isinstance(event, InputReceived):
+        return Go("timeout")
+    digits = (event.digits or "").rstrip("#")
+    spoken = event.speech[0].text.strip() if event.speech else ""
+    value = digits or spoken
+    call: dict[str, str] = {}
+    if digits:
+        call = {
+            "dtmf": ctx.state.call_vars.get("dtmf", "") + digits,
+            "lastdtmfreceived": digits[-1],
+        }
+    if spoken:
+        call["lastspeechreceived"] = spoken
+    failure = None
+    if not value:
+        failure = "timeout"
+    elif config.pattern is not None and re.fullmatch(config.pattern, value) is None:
+        failure = "invalid"
+    if failure is None:
+        return Go(
+            updates=Updates(flow={config.key: value}, call={**call, ctx.scratch_key("tries"): "0"})
+        )
+    attempt = tries(ctx) + 1
+    if attempt <= config.retries:
+        apology = config.timeout_prompt if failure == "timeout" else config.invalid_prompt
+        actions = (*prompt_actions(config, ctx, apology), _ask(config, ctx))
+        return Await(actions, Updates(call={**call, ctx.scratch_key("tries"): str(attempt)}))
+    wired = config.edges()
+    output = failure if failure in wired else ("timeout" if "timeout" in wired else "next")
+    return Go(
+        output, updates=Updates(flow={config.key: ""}, call={**call, ctx.scratch_key("tries"): "0"})
+    )
+
+
+WIDGET = Widget("input", InputConfig, enter, resume)

@@ -1,0 +1,84 @@
+"""The language widget: choose the call's language from a variable or by a key the caller
+presses; later widgets speak (and listen) in it."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from chalicelib.flows.languages import is_tts_language
+from chalicelib.flows.outcomes import Await, Go, Outcome, Updates
+from chalicelib.flows.widgets.base import Ctx, Resumption, Widget
+from chalicelib.flows.widgets.prompts import PromptedConfig, prompt_actions, tries
+from chalicelib.telephony.actions import Ask, DtmfSettings
+from chalicelib.telephony.events import InputReceived
+
+
+class LanguageConfig(PromptedConfig):
+    """Either ``value`` (a template giving a language code) or ``options`` (key -> code) with a
+    prompt. ``invalid`` is followed when the value or key gives no supported language."""
+
+    widget: Literal["language"]
+    value: str | None = None
+    options: dict[str, str] = Field(default_factory=dict)
+    timeout: int = Field(default=5, ge=1, le=10)
+
+    OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next", "invalid"})
+    REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
+
+    @field_validator("options")
+    @classmethod
+    def _codes(cls, options: dict[str, str]) -> dict[str, str]:
+        for key, code in options.items():
+            if not re.fullmatch(r"[0-9*#]", key):
+                raise ValueError(f"language keys must be one of 0-9, * or #: {key!r}")
+            if not is_tts_language(code):
+                raise ValueError(f"unsupported language {code!r} for text-to-speech")
+        return options
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> LanguageConfig:
+        if (self.value is None) == (not self.options):
+            raise ValueError("give either value or options (with a prompt)")
+        if self.options and not (self.prompt or self.prompt_url):
+            raise ValueError("options need a prompt")
+        return self
+
+
+def _failed(config: LanguageConfig) -> Outcome:
+    return Go("invalid" if "invalid" in config.edges() else "next")
+
+
+def enter(config: LanguageConfig, ctx: Ctx) -> Outcome:
+    """Set from the variable, or ask."""
+    if config.value is not None:
+        code = ctx.text(config.value).strip()
+        return Go(updates=Updates(language=code)) if is_tts_language(code) else _failed(config)
+    ask = Ask(ctx.ref, DtmfSettings(max_digits=1, timeout=config.timeout))
+    return Await((*prompt_actions(config, ctx), ask))
+
+
+def resume(config: LanguageConfig, ctx: Ctx, event: Resumption) -> Outcome:
+    """Set the language the key names, or re-ask."""
+    digit = (event.digits or "")[:1] if isinstance(event, InputReceived) else ""
+    if digit in config.options:
+        keys = {"lastdtmfreceived": digit, "dtmf": ctx.state.call_vars.get("dtmf", "") + digit}
+        return Go(
+            updates=Updates(
+                language=config.options[digit], call={**keys, ctx.scratch_key("tries"): "0"}
+            )
+        )
+    attempt = tries(ctx) + 1
+    if attempt <= config.retries:
+        apology = config.invalid_prompt if digit else config.timeout_prompt
+        ask = Ask(ctx.ref, DtmfSettings(max_digits=1, timeout=config.timeout))
+        return Await(
+            (*prompt_actions(config, ctx, apology), ask),
+            Updates(call={ctx.scratch_key("tries"): str(attempt)}),
+        )
+    return _failed(config)
+
+
+WIDGET = Widget("language", LanguageConfig, enter, resume)

@@ -1,0 +1,68 @@
+"""The menu widget: speak a prompt, take one key, branch on it; re-ask on invalid keys and on
+silence up to ``retries`` times, then follow ``invalid`` or ``timeout`` (or hang up)."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from chalicelib.flows.outcomes import Await, Go, Outcome, Updates
+from chalicelib.flows.widgets.base import Ctx, Resumption, Widget
+from chalicelib.flows.widgets.prompts import PromptedConfig, prompt_actions, tries
+from chalicelib.telephony.actions import Ask, DtmfSettings
+from chalicelib.telephony.events import InputReceived
+
+
+class MenuConfig(PromptedConfig):
+    """``options`` maps one key (0-9, * or #) to the node it leads to."""
+
+    widget: Literal["menu"]
+    options: dict[str, str] = Field(min_length=1)
+    timeout: int = Field(default=5, ge=1, le=10)
+
+    OUTPUTS: ClassVar[frozenset[str]] = frozenset({"invalid", "timeout"})
+    REQUIRED: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("options")
+    @classmethod
+    def _keys(cls, options: dict[str, str]) -> dict[str, str]:
+        bad = [key for key in options if not re.fullmatch(r"[0-9*#]", key)]
+        if bad:
+            raise ValueError(f"menu keys must be one of 0-9, * or #: {bad}")
+        return options
+
+    def option_edges(self) -> dict[str, str]:
+        """Each key's target node."""
+        return dict(self.options)
+
+
+def _ask(config: MenuConfig, ctx: Ctx) -> tuple[Ask, ...]:
+    return (Ask(ctx.ref, DtmfSettings(max_digits=1, timeout=config.timeout)),)
+
+
+def enter(config: MenuConfig, ctx: Ctx) -> Outcome:
+    """Ask."""
+    return Await(prompt_actions(config, ctx) + _ask(config, ctx))
+
+
+def resume(config: MenuConfig, ctx: Ctx, event: Resumption) -> Outcome:
+    """Branch on the key, or re-ask."""
+    if not isinstance(event, InputReceived):
+        return Go("invalid")
+    digit = (event.digits or "")[:1]
+    pressed = ctx.state.call_vars.get("dtmf", "") + (event.digits or "")
+    keys = {"dtmf": pressed, "lastdtmfreceived": digit} if digit else {}
+    if digit in config.options:
+        return Go(digit, updates=Updates(call={**keys, ctx.scratch_key("tries"): "0"}))
+    failure = "timeout" if not digit else "invalid"
+    attempt = tries(ctx) + 1
+    if attempt <= config.retries:
+        apology = config.timeout_prompt if failure == "timeout" else config.invalid_prompt
+        actions = prompt_actions(config, ctx, apology) + _ask(config, ctx)
+        return Await(actions, Updates(call={**keys, ctx.scratch_key("tries"): str(attempt)}))
+    return Go(failure, updates=Updates(call={**keys, ctx.scratch_key("tries"): "0"}))
+
+
+WIDGET = Widget("menu", MenuConfig, enter, resume)

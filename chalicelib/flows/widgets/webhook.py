@@ -1,0 +1,145 @@
+"""The webhook widget: call an HTTP API (method, URL, headers, JSON body, timeout, all templated),
+then follow line 0 (``success``, 2xx) or line 1 (``failure``) with the seed's response variables:
+``response_status``, ``response_status_code``, ``response_status_type``, ``response_duration``,
+``response_raw``, ``response_error``, ``error_reason``; chosen JSON fields of the response are
+copied into flow variables. The request itself is made by the shell (``Fetch``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from chalicelib.flows.outcomes import (
+    Fetch,
+    Go,
+    HttpRequest,
+    HttpResponded,
+    HttpResult,
+    Outcome,
+    Updates,
+)
+from chalicelib.flows.variables import parse_name
+from chalicelib.flows.widgets.base import Ctx, Resumption, Widget, WidgetConfig
+
+
+class WebhookConfig(WidgetConfig):
+    """``save`` maps a flow variable to a path in the JSON response (``a.b[0].c``)."""
+
+    widget: Literal["webhook"]
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
+    url: str = Field(pattern=r"^(https?://|\$)")
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: Any = None
+    timeout: float = Field(default=3.0, gt=0, le=10)
+    save: dict[str, str] = Field(default_factory=dict)
+
+    OUTPUTS: ClassVar[frozenset[str]] = frozenset({"success", "failure"})
+    REQUIRED: ClassVar[frozenset[str]] = frozenset({"success", "failure"})
+    ALIASES: ClassVar[dict[str, str]] = {"0": "success", "1": "failure"}
+
+    @field_validator("save")
+    @classmethod
+    def _targets(cls, save: dict[str, str]) -> dict[str, str]:
+        out = {}
+        for name, path in save.items():
+            ref = parse_name(name if name.startswith("$") else "$flow.key." + name)
+            if ref.namespace != "flow.key":
+                raise ValueError(f"{name}: response fields are saved into $flow.key variables")
+            out[ref.name] = path
+        return out
+
+
+def _template(value: Any, ctx: Ctx) -> Any:
+    if isinstance(value, str):
+        return ctx.text(value)
+    if isinstance(value, list):
+        return [_template(item, ctx) for item in value]
+    if isinstance(value, dict):
+        return {key: _template(item, ctx) for key, item in value.items()}
+    return value
+
+
+def enter(config: WebhookConfig, ctx: Ctx) -> Outcome:
+    """Ask the shell to make the request."""
+    headers = {name: ctx.text(value) for name, value in config.headers.items()}
+    body = None
+    if config.body is not None:
+        body = json.dumps(_template(config.body, ctx))
+        headers.setdefault("Content-Type", "application/json")
+    timeout = min(config.timeout, ctx.env.webhook_max_timeout)
+    return Fetch(HttpRequest(config.method, ctx.text(config.url), headers, body, timeout))
+
+
+_TYPES = {1: "Informational", 2: "Success", 3: "Redirection", 4: "Client Error", 5: "Server Error"}
+_REASONS = {3: "REDIRECTION", 4: "CLIENT_ERROR", 5: "SERVER_ERROR"}
+_ERRORS = {
+    "TIMEOUT": "Timeout",
+    "CONNECTION_ERROR": "Connection Error",
+    "INVALID_URL": "Invalid URL",
+}
+
+
+def extract(document: Any, path: str) -> str | None:
+    """The value at ``path`` (``a.b[0].c`` or ``a.b.0.c``) as text, or None."""
+    current = document
+    for part in re.findall(r"[^.\[\]]+", path):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return None
+    if current is None:
+        return None
+    if isinstance(current, bool):
+        return "true" if current else "false"
+    if isinstance(current, (dict, list)):
+        return json.dumps(current)
+    return str(current)
+
+
+def response_variables(result: HttpResult) -> tuple[bool, dict[str, str]]:
+    """Whether the call succeeded, and the seed's response variables for it."""
+    code = result.status_code
+    ok = result.error is None and code is not None and 200 <= code < 300
+    values = {
+        "response_status": "SUCCESS" if ok else "FAILED",
+        "response_status_code": str(code) if code is not None else "",
+        "response_duration": f"{result.duration:.2f}",
+        "response_raw": result.body if result.body else "null",
+        "response_error": "false" if ok else "true",
+        "response_status_type": "",
+        "error_reason": "",
+    }
+    if not ok:
+        if result.error is not None:
+            values["response_status_type"] = _ERRORS.get(result.error, "Error")
+            values["error_reason"] = result.error
+        else:
+            family = (code or 0) // 100
+            values["response_status_type"] = _TYPES.get(family, "Unknown")
+            values["error_reason"] = _REASONS.get(family, "UNEXPECTED_STATUS")
+    return ok, values
+
+
+def resume(config: WebhookConfig, ctx: Ctx, event: Resumption) -> Outcome:
+    """Follow line 0 or 1 with the response variables set."""
+    if not isinstance(event, HttpResponded):
+        return Go("failure")
+    ok, values = response_variables(event.result)
+    if ok and config.save:
+        try:
+            document = json.loads(event.result.body) if event.result.body else None
+        except ValueError:
+            document = None
+        for name, path in config.save.items():
+            found = extract(document, path)
+            values[name] = found if found is not None else ""
+    call = {"lastWebhookStatus": "true" if ok else "false"}
+    return Go("success" if ok else "failure", updates=Updates(flow=values, call=call))
+
+
+WIDGET = Widget("webhook", WebhookConfig, enter, resume)
