@@ -1,0 +1,48 @@
+"""Ringflow's Chalice app: composition only — blueprints, middleware and event handlers.
+
+No logic lives here: routes are in ``chalicelib.web``, services in ``chalicelib.wiring``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from chalice.app import Chalice, SQSEvent
+
+from chalicelib.ops.observability import MetricName, count, logger, metrics
+from chalicelib.web.api import api
+from chalicelib.web.sms import sms
+from chalicelib.web.voice import voice
+from chalicelib.wiring import container
+
+app = Chalice(app_name="ringflow")
+app.register_blueprint(voice)
+app.register_blueprint(sms)
+app.register_blueprint(api)
+
+TASK_QUEUE = os.environ.get("RINGFLOW_TASK_QUEUE", "ringflow-local-tasks")
+
+
+@app.middleware("all")
+def flush_metrics(event: Any, get_response: Any) -> Any:
+    """Publish the metrics an invocation gathered (EMF on stdout)."""
+    try:
+        return get_response(event)
+    finally:
+        if metrics.metric_set:
+            metrics.flush_metrics()
+
+
+@app.on_sqs_message(queue=TASK_QUEUE, batch_size=5)
+def run_tasks(event: SQSEvent) -> None:
+    """Run queued call tasks (send SMS, copy recordings); a failure leaves the message for
+    redelivery."""
+    worker = container().tasks
+    for record in event:
+        try:
+            logger.info("task done", extra=worker.run(record.body))
+        except Exception:
+            count(MetricName.TASK_FAILURES)
+            logger.exception("task failed", extra={"message_id": record.to_dict().get("messageId")})
+            raise

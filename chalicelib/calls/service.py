@@ -1,0 +1,215 @@
+"""The voice service: the imperative shell around the flow engine for one webhook.
+
+parse (done by the web layer) -> load the call state (one read) -> ``engine.step`` (pure) ->
+save with a version condition (one write) -> run effects (idempotent, keyed) -> render. A retried
+webhook (same event key) gets the stored answer and causes nothing new. The service knows no
+provider: it is handed a renderer and a fetcher. Must not import pynamodb or Vonage modules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Callable, Mapping, Protocol, Sequence
+
+from chalicelib.accounts.model import PhoneNumber
+from chalicelib.calls.model import CallRecord, CallState
+from chalicelib.calls.records import record_of
+from chalicelib.flows.catalogue import FlowCatalogue
+from chalicelib.flows.engine import EngineEvent, Step, is_settled, step
+from chalicelib.flows.model import Flow
+from chalicelib.flows.outcomes import Effect, HttpRequest, HttpResponded, HttpResult
+from chalicelib.flows.widgets.base import EngineEnv
+from chalicelib.telephony.actions import Action, Bridge, Hangup, Say
+from chalicelib.telephony.events import CallAnswered, Direction
+
+
+class CallStore(Protocol):
+    """Live call state (see ``store.repositories.CallRepository``)."""
+
+    def get(self, call_id: str) -> CallState: ...
+
+    def create(self, state: CallState) -> CallState: ...
+
+    def save(self, state: CallState) -> CallState: ...
+
+
+class NumberDirectory(Protocol):
+    """Numbers and the flows they serve."""
+
+    def get(self, number: str) -> PhoneNumber: ...
+
+
+class UserVariables(Protocol):
+    """``$user.key.*`` values per account."""
+
+    def all_for(self, account_id: str) -> dict[str, str]: ...
+
+
+class CallRecords(Protocol):
+    """Finished calls."""
+
+    def put(self, record: CallRecord) -> None: ...
+
+
+class EffectRunner(Protocol):
+    """Runs effects after the state is saved; each effect at most once per key."""
+
+    def run(self, effects: Sequence[Effect], state: CallState) -> None: ...
+
+
+Renderer = Callable[[Sequence[Action], str], str]
+Fetcher = Callable[[HttpRequest], HttpResult]
+
+
+class NotServedError(Exception):
+    """The number called serves no enabled flow."""
+
+
+APOLOGY = "We are sorry, we cannot take your call right now. Please try again later."
+NOT_IN_SERVICE = "Sorry, the number you have called is not in service."
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to send back to the provider: a rendered body (None: nothing to say) and whether it
+    was replayed from a previous delivery."""
+
+    body: str | None
+    replayed: bool = False
+    call_id: str | None = None
+
+
+def event_key(route: str, payload: Mapping[str, object]) -> str:
+    """A stable key for one delivery of a webhook (identical retries share it)."""
+    canonical = "&".join(f"{k}={payload[k]}" for k in sorted(payload))
+    return hashlib.sha256(f"{route}?{canonical}".encode()).hexdigest()[:32]
+
+
+@dataclass
+class VoiceService:
+    """Answers voice webhooks by stepping the flow engine."""
+
+    calls: CallStore
+    numbers: NumberDirectory
+    flows: FlowCatalogue
+    user_vars: UserVariables
+    records: CallRecords
+    effects: EffectRunner
+    fetch: Fetcher
+    render: Renderer
+    clock: Callable[[], datetime]
+    env: EngineEnv
+    not_found: tuple[type[Exception], ...]
+    already_exists: tuple[type[Exception], ...]
+    stale: tuple[type[Exception], ...]
+    max_attempts: int = 3
+
+    # -- answer -------------------------------------------------------------------------
+    def answer(self, event: CallAnswered, key: str, call_id: str | None = None) -> Answer:
+        """A leg was answered: start its flow (a new inbound call, or an outbound call we
+        placed and stored before)."""
+        call_id = call_id or event.leg_id
+        try:
+            state = self.calls.get(call_id)
+        except self.not_found:
+            fresh = self._new_inbound(call_id, event)
+            if fresh is None:
+                body = self.render([Say(NOT_IN_SERVICE), Hangup()], call_id)
+                return Answer(body, call_id=call_id)
+            return self._advance(fresh, event, key, created=False)
+        return self._advance(state, event, key, created=True)
+
+    def _new_inbound(self, call_id: str, event: CallAnswered) -> CallState | None:
+        try:
+            number = self.numbers.get(event.to_number)
+        except self.not_found:
+            return None
+        if not number.enabled or not number.flow_id:
+            return None
+        try:
+            head = self.flows.head(number.flow_id)
+        except self.not_found:
+            return None
+        if not head.enabled or head.account_id != number.account_id:
+            return None
+        flow = self.flows.get(head.flow_id, head.latest_version)
+        return CallState(
+            call_id=call_id,
+            account_id=number.account_id,
+            flow_id=head.flow_id,
+            flow_version=head.latest_version,
+            direction=Direction.INBOUND,
+            from_number=event.from_number or event.from_user or "",
+            to_number=event.to_number,
+            started_at=self.clock(),
+            language=number.language or flow.language,
+            conversation_id=event.conversation_id,
+            user_vars=self.user_vars.all_for(number.account_id),
+        )
+
+    # -- every other event ----------------------------------------------------------------
+    def handle(self, call_id: str, event: EngineEvent, key: str) -> Answer:
+        """An event for a known call; unknown calls are ignored."""
+        try:
+            state = self.calls.get(call_id)
+        except self.not_found:
+            return Answer(None, call_id=call_id)
+        return self._advance(state, event, key, created=True)
+
+    # -- the loop -----------------------------------------------------------------------
+    def _advance(self, state: CallState, event: EngineEvent, key: str, created: bool) -> Answer:
+        for _ in range(self.max_attempts):
+            if state.last_event_key == key:
+                return Answer(state.last_answer, replayed=True, call_id=state.call_id)
+            flow = self.flows.get(state.flow_id, state.flow_version)
+            result, actions, effects = self._decide(flow, state, event)
+            if result.ignored:
+                return Answer(None, call_id=state.call_id)
+            body = self.render(actions, state.call_id) if actions else None
+            new_state = replace(result.state, last_event_key=key, last_answer=body)
+            try:
+                saved = self.calls.save(new_state) if created else self.calls.create(new_state)
+            except self.stale + self.already_exists:
+                state = self.calls.get(state.call_id)
+                created = True
+                continue
+            if effects:
+                self.effects.run(effects, saved)
+            if is_settled(saved):
+                self.records.put(record_of(saved))
+            return Answer(body, call_id=saved.call_id)
+        raise RuntimeError(
+            f"call {state.call_id}: state kept changing under {self.max_attempts} attempts"
+        )
+
+    def _decide(
+        self, flow: Flow, state: CallState, event: EngineEvent
+    ) -> tuple[Step, list[Action], list[Effect]]:
+        """Step, making any HTTP request the flow asks for, until the call waits."""
+        result = step(flow, state, event, self.clock(), self.env)
+        actions, effects = list(result.actions), list(result.effects)
+        while result.request is not None and result.state.awaiting is not None:
+            response = self.fetch(result.request)
+            result = step(
+                flow,
+                result.state,
+                HttpResponded(result.state.awaiting.ref, response),
+                self.clock(),
+                self.env,
+            )
+            actions.extend(result.actions)
+            effects.extend(result.effects)
+        return result, actions, effects
+
+
+def fallback_actions(fallback_number: str | None, caller_id: str | None) -> list[Action]:
+    """What a caller hears when handling their call failed: an apology, then the configured
+    fallback number (if any) or the end of the call."""
+    actions: list[Action] = [Say(APOLOGY)]
+    if fallback_number and caller_id:
+        actions.append(Bridge("fallback", fallback_number, caller_id))
+    else:
+        actions.append(Hangup())
+    return actions

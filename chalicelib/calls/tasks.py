@@ -1,0 +1,118 @@
+"""Background tasks of calls: the one spelling of a task message, and the worker that runs them.
+
+Effects the engine asks for (send an SMS, copy a recording) are queued as task messages (SQS) and
+run by the task handler, each at most once per key (a marker is claimed first; a failed task
+releases it so the queue's redelivery retries). Saving ``$user.key`` values is cheap and
+idempotent, so it runs inline. Must not import pynamodb or Vonage modules.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, Callable, Protocol, Sequence
+
+from chalicelib.calls.model import CallState
+from chalicelib.flows.outcomes import Effect, FetchRecording, SaveUserVariables, SendSms
+from chalicelib.telephony.ports import SmsSender
+
+TASK_KINDS: dict[str, type[SendSms] | type[FetchRecording]] = {
+    "send_sms": SendSms,
+    "fetch_recording": FetchRecording,
+}
+
+
+class TaskError(ValueError):
+    """A task message is malformed."""
+
+
+def encode_task(effect: SendSms | FetchRecording, account_id: str) -> str:
+    """The queue message for an effect."""
+    kind = "send_sms" if isinstance(effect, SendSms) else "fetch_recording"
+    return json.dumps({"kind": kind, "account_id": account_id, "effect": asdict(effect)})
+
+
+def decode_task(body: str) -> tuple[str, SendSms | FetchRecording]:
+    """Account id and effect of a queue message; raise ``TaskError`` when malformed."""
+    try:
+        message = json.loads(body)
+        kind = TASK_KINDS[message["kind"]]
+        return str(message["account_id"]), kind(**message["effect"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise TaskError(f"malformed task message: {error}") from error
+
+
+class Markers(Protocol):
+    """Idempotency markers."""
+
+    def claim(self, key: str, now: datetime, ttl_seconds: int) -> bool: ...
+
+    def release(self, key: str) -> None: ...
+
+
+class UserVariableWriter(Protocol):
+    """Writes ``$user.key`` values, latest wins."""
+
+    def set_many(self, account_id: str, values: dict[str, str], at: datetime) -> None: ...
+
+
+class EffectQueue:
+    """Runs effects after a step: user variables inline, the rest queued as tasks."""
+
+    def __init__(
+        self,
+        user_vars: UserVariableWriter,
+        enqueue: Callable[[str], None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._user_vars = user_vars
+        self._enqueue = enqueue
+        self._clock = clock
+
+    def run(self, effects: Sequence[Effect], state: CallState) -> None:
+        """Run or queue every effect."""
+        for effect in effects:
+            if isinstance(effect, SaveUserVariables):
+                self._user_vars.set_many(effect.account_id, dict(effect.values), self._clock())
+            else:
+                self._enqueue(encode_task(effect, state.account_id))
+
+
+class TaskWorker:
+    """Runs task messages once per key."""
+
+    def __init__(
+        self,
+        markers: Markers,
+        sms: Callable[[], SmsSender],
+        download: Callable[[str], bytes],
+        store_object: Callable[[str, bytes], None],
+        clock: Callable[[], datetime],
+        ttl_seconds: int = 7 * 24 * 3600,
+    ) -> None:
+        self._markers = markers
+        self._sms = sms
+        self._download = download
+        self._store_object = store_object
+        self._clock = clock
+        self._ttl = ttl_seconds
+
+    def run(self, body: str) -> dict[str, Any]:
+        """Run one task message; returns what was done (for logs). Raises to retry."""
+        account_id, effect = decode_task(body)
+        marker = f"task:{effect.key}"
+        if not self._markers.claim(marker, self._clock(), self._ttl):
+            return {"task": effect.key, "done": "already"}
+        try:
+            if isinstance(effect, SendSms):
+                sent = self._sms().send_sms(
+                    effect.from_number, effect.to_number, effect.text, effect.key[:40]
+                )
+                return {"task": effect.key, "account_id": account_id, "sms": sent.message_id}
+            data = self._download(effect.url)
+            self._store_object(effect.object_key, data)
+            return {"task": effect.key, "account_id": account_id, "stored": effect.object_key}
+        except Exception:
+            self._markers.release(marker)
+            raise

@@ -1,0 +1,1 @@
+"""Messaging: inbound SMS handling (deduplication, multipart reassembly, hand-off to consumers)."""

@@ -1,0 +1,422 @@
+"""The REST API (``/v1``) and its OpenAPI 3 document (``/openapi.json``).
+
+Requests are validated by pydantic models; the same models build the OpenAPI document, so the
+two never disagree. Callers authenticate with ``Authorization: Bearer <api key>``. Every error is
+problem+json. Routes are thin: parse, call a repository or service, shape the answer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Literal
+
+from chalice.app import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chalicelib.accounts.keys import ApiKeyError, account_of, matches
+from chalicelib.accounts.model import Account, PhoneNumber
+from chalicelib.calls.model import CallRecord
+from chalicelib.flows.errors import FlowValidationError
+from chalicelib.flows.model import parse_flow
+from chalicelib.web.problems import problem
+from chalicelib.wiring import container
+
+api = Blueprint(__name__)
+
+
+class NumberRequest(BaseModel):
+    """Attach a number to a flow."""
+
+    model_config = ConfigDict(extra="forbid")
+    flow_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    language: str | None = None
+    enabled: bool = True
+
+
+class ListenerRequest(BaseModel):
+    """Turn a flow's listener on or off."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool
+
+
+class FlowLoaded(BaseModel):
+    """A flow revision stored."""
+
+    flow_id: str
+    version: int
+
+
+class AccountView(BaseModel):
+    """An account as the API shows it."""
+
+    account_id: str
+    name: str
+    language: str
+    currency: str
+    balance: str
+
+
+class NumberView(BaseModel):
+    """A number as the API shows it."""
+
+    number: str
+    flow_id: str | None
+    language: str | None
+    enabled: bool
+
+
+class FlowView(BaseModel):
+    """A flow head."""
+
+    flow_id: str
+    name: str
+    latest_version: int
+    enabled: bool
+
+
+class CallView(BaseModel):
+    """A finished call."""
+
+    call_id: str
+    flow_id: str
+    direction: str
+    from_number: str
+    to_number: str
+    outcome: str
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    duration: int
+    cost: str
+    currency: str
+    recording_uri: str | None
+
+
+class FlowDocumentBody(BaseModel):
+    """A flow document (see flows/*.json); validated in full by the flow model."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    name: str
+    start: str
+    nodes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented operation."""
+
+    path: str
+    method: Literal["get", "post", "put"]
+    summary: str
+    request: type[BaseModel] | None
+    response: type[BaseModel] | None
+    many: bool = False
+    status: int = 200
+    public: bool = False
+
+
+OPERATIONS: list[Operation] = []
+
+
+def operation(op: Operation) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Register a route and document it."""
+    OPERATIONS.append(op)
+
+    def register(fn: Callable[..., Response]) -> Callable[..., Response]:
+        route = api.route(op.path, methods=[op.method.upper()], content_types=["application/json"])
+        registered: Callable[..., Response] = route(fn)
+        return registered
+
+    return register
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(
+        body=json.dumps(data, default=str),
+        status_code=status,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+class _Refused(Exception):
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def _account() -> Account:
+    header = api.current_request.headers.get("authorization") or ""
+    if not header.lower().startswith("bearer "):
+        raise _Refused(problem(401, "send your API key as 'Authorization: Bearer <key>'"))
+    key = header[7:].strip()
+    c = container()
+    refused: tuple[type[Exception], ...] = (ApiKeyError, *c.not_found)
+    try:
+        account: Account = c.accounts.get(account_of(key))
+    except refused:
+        raise _Refused(problem(401, "unknown API key")) from None
+    if not matches(key, account.api_key_hashes) or not account.enabled:
+        raise _Refused(problem(401, "unknown API key"))
+    return account
+
+
+def _body(model: type[BaseModel]) -> Any:
+    try:
+        raw = api.current_request.json_body
+    except Exception:
+        raise _Refused(problem(400, "the body is not JSON")) from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        errors = [
+            {"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in error.errors()
+        ]
+        raise _Refused(problem(422, "the request is not valid", errors=errors)) from None
+
+
+def guarded(fn: Callable[..., Response]) -> Callable[..., Response]:
+    """Turn ``_Refused`` into its problem response."""
+
+    def run(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return fn(*args, **kwargs)
+        except _Refused as refused:
+            return refused.response
+
+    run.__name__ = fn.__name__
+    run.__doc__ = fn.__doc__
+    return run
+
+
+def _number_view(number: PhoneNumber) -> dict[str, Any]:
+    return NumberView(
+        number=number.number,
+        flow_id=number.flow_id,
+        language=number.language,
+        enabled=number.enabled,
+    ).model_dump()
+
+
+def _call_view(record: CallRecord) -> dict[str, Any]:
+    return CallView(
+        call_id=record.call_id,
+        flow_id=record.flow_id,
+        direction=record.direction.value,
+        from_number=record.from_number,
+        to_number=record.to_number,
+        outcome=record.outcome.value,
+        started_at=record.started_at,
+        answered_at=record.answered_at,
+        ended_at=record.ended_at,
+        duration=record.duration,
+        cost=str(record.cost),
+        currency=record.currency,
+        recording_uri=record.recording_uri,
+    ).model_dump(mode="json")
+
+
+@operation(Operation("/health", "get", "Liveness", None, None, public=True))
+def health() -> Response:
+    """The app is up."""
+    return _json({"status": "ok"})
+
+
+@operation(Operation("/v1/account", "get", "The calling account", None, AccountView))
+@guarded
+def get_account() -> Response:
+    """The account the API key belongs to."""
+    account = _account()
+    view = AccountView(
+        account_id=account.account_id,
+        name=account.name,
+        language=account.language,
+        currency=account.currency,
+        balance=str(account.balance),
+    )
+    return _json(view.model_dump())
+
+
+@operation(Operation("/v1/flows", "get", "List flows", None, FlowView, many=True))
+@guarded
+def list_flows() -> Response:
+    """The account's flows."""
+    account = _account()
+    heads = container().flow_repository.list_heads(account.account_id)
+    return _json([FlowView(**h.__dict__).model_dump() for h in heads])
+
+
+@operation(
+    Operation(
+        "/v1/flows", "post", "Load a flow (a new version)", FlowDocumentBody, FlowLoaded, status=201
+    )
+)
+@guarded
+def load_flow() -> Response:
+    """Validate and store a flow document as the flow's next version."""
+    account = _account()
+    raw = api.current_request.json_body
+    try:
+        flow = parse_flow(raw if isinstance(raw, dict) else {})
+    except FlowValidationError as error:
+        return problem(422, "the flow is not valid", errors=error.problems)
+    c = container()
+    try:
+        head = c.flow_repository.get_head(flow.flow_id)
+        if head.account_id != account.account_id:
+            return problem(409, f"flow id {flow.flow_id!r} belongs to another account")
+    except c.not_found:
+        pass
+    revision = c.flow_repository.add_revision(
+        flow.flow_id, account.account_id, flow.name, json.dumps(raw)
+    )
+    return _json(FlowLoaded(flow_id=revision.flow_id, version=revision.version).model_dump(), 201)
+
+
+@operation(
+    Operation(
+        "/v1/flows/{flow_id}/listener",
+        "put",
+        "Activate or stop a flow's listener",
+        ListenerRequest,
+        FlowView,
+    )
+)
+@guarded
+def set_listener(flow_id: str) -> Response:
+    """Enable or disable the flow (a disabled flow serves no number)."""
+    account = _account()
+    request = _body(ListenerRequest)
+    c = container()
+    try:
+        head = c.flow_repository.get_head(flow_id)
+    except c.not_found:
+        return problem(404, f"no flow {flow_id!r}")
+    if head.account_id != account.account_id:
+        return problem(404, f"no flow {flow_id!r}")
+    c.flow_repository.set_enabled(flow_id, request.enabled)
+    head = c.flow_repository.get_head(flow_id)
+    return _json(FlowView(**head.__dict__).model_dump())
+
+
+@operation(Operation("/v1/numbers", "get", "List numbers", None, NumberView, many=True))
+@guarded
+def list_numbers() -> Response:
+    """The account's numbers."""
+    account = _account()
+    return _json([_number_view(n) for n in container().numbers.list_by_account(account.account_id)])
+
+
+@operation(
+    Operation("/v1/numbers/{number}", "put", "Attach a number to a flow", NumberRequest, NumberView)
+)
+@guarded
+def put_number(number: str) -> Response:
+    """Bind a number (E.164 digits) to one of the account's flows."""
+    account = _account()
+    request = _body(NumberRequest)
+    if not number.isdigit() or not 7 <= len(number) <= 15:
+        return problem(422, "a number is 7 to 15 digits, country code first, no '+'")
+    c = container()
+    try:
+        existing = c.numbers.get(number)
+        if existing.account_id != account.account_id:
+            return problem(409, f"number {number} belongs to another account")
+    except c.not_found:
+        pass
+    try:
+        head = c.flow_repository.get_head(request.flow_id)
+    except c.not_found:
+        return problem(422, f"no flow {request.flow_id!r}")
+    if head.account_id != account.account_id:
+        return problem(422, f"no flow {request.flow_id!r}")
+    phone = PhoneNumber(
+        number, account.account_id, request.flow_id, request.language, request.enabled
+    )
+    c.numbers.put(phone)
+    return _json(_number_view(phone))
+
+
+@operation(Operation("/v1/calls", "get", "Finished calls, newest first", None, CallView, many=True))
+@guarded
+def list_calls() -> Response:
+    """Call records of the account (``since``, ``until`` ISO 8601, ``limit`` 1-100)."""
+    account = _account()
+    query: dict[str, str] = dict(api.current_request.query_params or {})
+    try:
+        since = datetime.fromisoformat(query["since"]) if "since" in query else None
+        until = datetime.fromisoformat(query["until"]) if "until" in query else None
+        limit = int(query.get("limit", "50"))
+    except ValueError as error:
+        return problem(400, f"bad query: {error}")
+    if not 1 <= limit <= 100:
+        return problem(400, "limit must be between 1 and 100")
+    records = container().call_records.list_by_account(account.account_id, since, until, limit)
+    return _json([_call_view(r) for r in records])
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of this API, from the models above."""
+    schemas: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
+
+    def ref(model: type[BaseModel]) -> dict[str, str]:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            schemas[name] = sub
+        schemas[model.__name__] = schema
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    problem_ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for op in OPERATIONS:
+        entry: dict[str, Any] = {"summary": op.summary, "responses": {}}
+        params = [part[1:-1] for part in op.path.split("/") if part.startswith("{")]
+        if params:
+            entry["parameters"] = [
+                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+                for p in params
+            ]
+        if op.request is not None:
+            entry["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": ref(op.request)}},
+            }
+        body: dict[str, Any] = {"type": "object"}
+        if op.response is not None:
+            body = {"type": "array", "items": ref(op.response)} if op.many else ref(op.response)
+        entry["responses"][str(op.status)] = {
+            "description": "OK",
+            "content": {"application/json": {"schema": body}},
+        }
+        entry["responses"]["default"] = {"description": "A problem", "content": problem_ref}
+        if not op.public:
+            entry["security"] = [{"apiKey": []}]
+        paths.setdefault(op.path, {})[op.method] = entry
+    schemas["Problem"] = {
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "errors": {"type": "array"},
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Ringflow API", "version": "1"},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+@api.route("/openapi.json", methods=["GET"])
+def openapi() -> Response:
+    """This API's OpenAPI document."""
+    return _json(openapi_document())

@@ -1,0 +1,70 @@
+"""The Vonage inbound SMS webhook (GET, form POST or JSON POST).
+
+Verifies ``sig`` (401 and no change when missing or wrong, unless the local stage turned
+checking off), parses, and hands the message to the SMS inbox. Answers 204 so the provider
+stops retrying; a malformed delivery gets a problem+json 400 and changes nothing.
+"""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.ops.observability import MetricName, count, logger
+from chalicelib.telephony.vonage import urls, webhooks
+from chalicelib.telephony.vonage.signatures import (
+    SignatureError,
+    SmsSignatureMethod,
+    verify_sms_params,
+)
+from chalicelib.web.problems import problem
+from chalicelib.wiring import container
+
+sms = Blueprint(__name__)
+
+
+def _bytes(raw: str | bytes | None) -> bytes:
+    if raw is None:
+        return b""
+    return raw.encode() if isinstance(raw, str) else raw
+
+
+@sms.route(
+    urls.SMS_INBOUND_PATH,
+    methods=["GET", "POST"],
+    content_types=["application/json", "application/x-www-form-urlencoded"],
+)
+def inbound_sms() -> Response:
+    """An inbound SMS (or one part of a longer one)."""
+    c = container()
+    settings = c.settings
+    request = sms.current_request
+    try:
+        payload = webhooks.decode_payload(
+            request.method,
+            dict(request.query_params or {}),
+            _bytes(request.raw_body),
+            request.headers.get("content-type"),
+        )
+    except webhooks.WebhookParseError as error:
+        return problem(400, str(error))
+    if settings.checks_signatures:
+        try:
+            verify_sms_params(
+                {k: str(v) for k, v in payload.items()},
+                settings.vonage_signature_secret,
+                SmsSignatureMethod(settings.vonage_sms_signature_method),
+                c.clock(),
+                settings.signature_window_seconds,
+            )
+        except SignatureError as error:
+            count(MetricName.SIGNATURE_REJECTIONS)
+            return problem(401, f"SMS signature refused: {error}")
+    try:
+        message = webhooks.parse_inbound_sms(payload)
+    except webhooks.WebhookParseError as error:
+        return problem(400, str(error))
+    whole = c.sms_inbox.receive(message)
+    if whole is not None:
+        count(MetricName.SMS_RECEIVED)
+        logger.info("sms received", extra={"message_id": whole.message_id, "to": whole.to_number})
+    return Response(body="", status_code=204)

@@ -1,0 +1,153 @@
+"""Vonage voice webhooks: answer, event, input, notify, recording and fallback.
+
+Each route verifies the signature (401 and no change when it is missing or wrong, unless the
+local stage turned checking off), parses with the Vonage adapter, hands the event to the voice
+service and returns its NCCO. A failure never reaches the provider as a 4xx/5xx: it is logged with
+the call id, counted, and answered with the fallback NCCO.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.calls.service import Answer, event_key, fallback_actions
+from chalicelib.ops.observability import MetricName, bind_call, count, logger, milliseconds
+from chalicelib.telephony.events import CallStatusChanged
+from chalicelib.telephony.vonage import urls, webhooks
+from chalicelib.telephony.vonage.signatures import SignatureError, verify_voice_webhook
+from chalicelib.web.problems import problem
+from chalicelib.wiring import container
+
+voice = Blueprint(__name__)
+
+_CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
+_FALLBACK_ONLY_FIELDS = frozenset({"reason", "original_request"})
+
+Handler = Callable[[dict[str, Any], str, str | None, str], Answer]
+
+
+def _ncco_response(body: str | None) -> Response:
+    if body is None:
+        return Response(body="", status_code=204)
+    return Response(body=body, status_code=200, headers={"Content-Type": "application/json"})
+
+
+def _webhook(route: str, handle: Handler, fallback: bool) -> Response:
+    started = time.perf_counter()
+    c = container()
+    settings = c.settings
+    request = voice.current_request
+    raw = request.raw_body or b""
+    body = raw.encode() if isinstance(raw, str) else raw
+    query = dict(request.query_params or {})
+    call_id, ref = query.get(urls.CALL_PARAM), query.get(urls.REF_PARAM, "")
+    bind_call(call_id, route=route)
+    if settings.checks_signatures:
+        try:
+            verify_voice_webhook(
+                request.headers.get("authorization"),
+                body,
+                settings.vonage_signature_secret,
+                c.clock(),
+                settings.signature_window_seconds,
+            )
+        except SignatureError as error:
+            count(MetricName.SIGNATURE_REJECTIONS)
+            logger.warning("voice webhook refused", extra={"reason": str(error)})
+            return problem(401, f"webhook signature refused: {error}")
+    payload_query = {k: v for k, v in query.items() if k not in urls.ROUTING_PARAMS}
+    try:
+        payload = webhooks.decode_payload(
+            request.method, payload_query, body, request.headers.get("content-type")
+        )
+        answer = handle(payload, ref, call_id, f"{route}|{call_id or ''}|{ref}")
+        bind_call(answer.call_id)
+        response = _ncco_response(answer.body)
+    except Exception:
+        logger.exception("voice webhook failed")
+        count(MetricName.FLOW_FAILURES)
+        if not fallback:
+            response = _ncco_response(None)
+        else:
+            count(MetricName.FALLBACK_ANSWERS)
+            caller_id = None
+            response = _ncco_response(
+                c.render(
+                    fallback_actions(settings.fallback_number, caller_id), call_id or "unknown"
+                )
+            )
+    milliseconds(MetricName.WEBHOOK_LATENCY, (time.perf_counter() - started) * 1000)
+    return response
+
+
+def _answer(payload: dict[str, Any], ref: str, call_id: str | None, route_key: str) -> Answer:
+    event = webhooks.parse_answer(payload, ref)
+    return container().voice.answer(event, event_key(route_key, payload), call_id)
+
+
+@voice.route(urls.ANSWER_PATH, methods=["GET", "POST"], content_types=_CONTENT_TYPES)
+def answer() -> Response:
+    """A call was answered: the NCCO of its flow."""
+    return _webhook(urls.ANSWER_PATH, _answer, fallback=True)
+
+
+def _fallback(payload: dict[str, Any], ref: str, call_id: str | None, route_key: str) -> Answer:
+    # The provider calls this when the answer URL failed; the same answer payload (without the
+    # fallback's own fields) shares the original's key, so a late original is replayed.
+    original = {k: v for k, v in payload.items() if k not in _FALLBACK_ONLY_FIELDS}
+    key_route = route_key.replace(urls.FALLBACK_PATH, urls.ANSWER_PATH, 1)
+    event = webhooks.parse_answer(original, ref)
+    return container().voice.answer(event, event_key(key_route, original), call_id)
+
+
+@voice.route(urls.FALLBACK_PATH, methods=["GET", "POST"], content_types=_CONTENT_TYPES)
+def fallback_answer() -> Response:
+    """The provider's fallback answer URL."""
+    return _webhook(urls.FALLBACK_PATH, _fallback, fallback=True)
+
+
+def _event(payload: dict[str, Any], ref: str, call_id: str | None, route_key: str) -> Answer:
+    event = webhooks.parse_event(payload, ref)
+    target = call_id or getattr(event, "leg_id", None)
+    if target is None:
+        return Answer(None)
+    answer = container().voice.handle(target, event, event_key(route_key, payload))
+    honoured = isinstance(event, CallStatusChanged) and bool(ref)
+    return answer if honoured else Answer(None, call_id=answer.call_id)
+
+
+@voice.route(urls.EVENT_PATH, methods=["GET", "POST"], content_types=_CONTENT_TYPES)
+def event() -> Response:
+    """Call status events (and a bridged leg's failures, which may answer with NCCO)."""
+    return _webhook(urls.EVENT_PATH, _event, fallback=bool(voice.current_request.query_params))
+
+
+def _routed(parse: Callable[[dict[str, Any], str], Any]) -> Handler:
+    def handle(payload: dict[str, Any], ref: str, call_id: str | None, route_key: str) -> Answer:
+        event = parse(payload, ref)
+        if call_id is None:
+            raise webhooks.WebhookParseError("callback URL carries no call id")
+        return container().voice.handle(call_id, event, event_key(route_key, payload))
+
+    return handle
+
+
+@voice.route(urls.INPUT_PATH, methods=["GET", "POST"], content_types=_CONTENT_TYPES)
+def input_received() -> Response:
+    """Digits or speech the caller gave."""
+    return _webhook(urls.INPUT_PATH, _routed(webhooks.parse_input), fallback=True)
+
+
+@voice.route(urls.NOTIFY_PATH, methods=["GET", "POST"], content_types=_CONTENT_TYPES)
+def notify() -> Response:
+    """The call reached a notify action."""
+    return _webhook(urls.NOTIFY_PATH, _routed(webhooks.parse_notify), fallback=True)
+
+
+@voice.route(urls.RECORDING_PATH, methods=["GET", "POST"], content_types=_CONTENT_TYPES)
+def recording() -> Response:
+    """A recording is ready."""
+    return _webhook(urls.RECORDING_PATH, _routed(webhooks.parse_recording), fallback=False)

@@ -1,0 +1,220 @@
+"""The composition root: builds the platform's services from settings, lazily, once per process.
+
+Everything that talks to the outside (DynamoDB, SQS, S3, the carrier, HTTP for the webhook
+widget) is built here and nowhere else; tests replace parts with ``override`` or build their own
+``Container``. Heavy clients (boto3, the vonage SDK) are imported on first use, not at import.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any, Callable
+
+from chalicelib.calls.service import VoiceService
+from chalicelib.calls.tasks import EffectQueue, TaskWorker
+from chalicelib.flows.catalogue import FlowCatalogue
+from chalicelib.flows.widgets.base import EngineEnv
+from chalicelib.messaging.inbox import Consumer, SmsInbox
+from chalicelib.settings import Settings, current
+from chalicelib.telephony.actions import Action
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC."""
+    return datetime.now(UTC)
+
+
+class Container:
+    """Lazily built services for one settings object."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+
+    # -- storage --------------------------------------------------------------------------
+    @cached_property
+    def store(self) -> Any:
+        """The store package, bound to this settings' tables."""
+        from chalicelib.store import binding
+
+        binding.bind(self.settings)
+        from chalicelib.store import repositories
+
+        return repositories
+
+    @cached_property
+    def accounts(self) -> Any:
+        """Account repository."""
+        return self.store.AccountRepository()
+
+    @cached_property
+    def numbers(self) -> Any:
+        """Number repository."""
+        return self.store.NumberRepository()
+
+    @cached_property
+    def flow_repository(self) -> Any:
+        """Flow repository."""
+        return self.store.FlowRepository()
+
+    @cached_property
+    def calls(self) -> Any:
+        """Live call repository."""
+        return self.store.CallRepository(self.settings)
+
+    @cached_property
+    def call_records(self) -> Any:
+        """Call record repository."""
+        return self.store.CallRecordRepository()
+
+    @cached_property
+    def user_variables(self) -> Any:
+        """User variable repository."""
+        return self.store.UserVariableRepository()
+
+    @cached_property
+    def markers(self) -> Any:
+        """Idempotency markers."""
+        return self.store.MarkerRepository()
+
+    @cached_property
+    def not_found(self) -> tuple[type[Exception], ...]:
+        """The store's not-found error, for callers that must not import the store."""
+        from chalicelib.store.errors import NotFoundError
+
+        return (NotFoundError,)
+
+    @cached_property
+    def catalogue(self) -> FlowCatalogue:
+        """Parsed flows, cached per process."""
+        return FlowCatalogue(self.flow_repository)
+
+    # -- AWS clients ----------------------------------------------------------------------
+    def _boto(self, service: str) -> Any:
+        import boto3
+
+        session: Any = boto3.session.Session(region_name=self.settings.region)
+        return session.client(service, endpoint_url=self.settings.aws_endpoint_url)
+
+    @cached_property
+    def sqs(self) -> Any:
+        """SQS client."""
+        return self._boto("sqs")
+
+    @cached_property
+    def s3(self) -> Any:
+        """S3 client."""
+        return self._boto("s3")
+
+    @cached_property
+    def task_queue_url(self) -> str:
+        """URL of the tasks queue."""
+        return str(self.sqs.get_queue_url(QueueName=self.settings.task_queue)["QueueUrl"])
+
+    def enqueue_task(self, body: str) -> None:
+        """Queue one task message."""
+        self.sqs.send_message(QueueUrl=self.task_queue_url, MessageBody=body)
+
+    def store_recording(self, key: str, data: bytes) -> None:
+        """Put a recording into the recordings bucket."""
+        self.s3.put_object(Bucket=self.settings.recordings_bucket, Key=key, Body=data)
+
+    # -- carrier --------------------------------------------------------------------------
+    @cached_property
+    def carrier(self) -> Any:
+        """The Vonage client (SDK imported on first request)."""
+        from chalicelib.telephony.vonage.client import VonageClient, VonageConfig
+
+        s = self.settings
+        return VonageClient(
+            VonageConfig(
+                application_id=s.vonage_application_id,
+                private_key=s.vonage_private_key,
+                api_key=s.vonage_api_key,
+                api_secret=s.vonage_api_secret,
+                api_host=s.vonage_api_host,
+                rest_host=s.vonage_rest_host,
+                timeout=s.vonage_timeout_seconds,
+                ca_bundle=s.vonage_ca_bundle,
+                base_url=s.public_base_url,
+            )
+        )
+
+    def render(self, actions: list[Action] | Any, call_id: str) -> str:
+        """Render actions as the carrier's call-control JSON."""
+        from chalicelib.telephony.vonage.ncco import dumps, render
+        from chalicelib.telephony.vonage.urls import CallbackUrls
+
+        return dumps(render(list(actions), CallbackUrls(self.settings.public_base_url, call_id)))
+
+    # -- services -------------------------------------------------------------------------
+    @cached_property
+    def engine_env(self) -> EngineEnv:
+        """What the engine needs to know about this deployment."""
+        return EngineEnv(
+            recordings_bucket=self.settings.recordings_bucket,
+            webhook_max_timeout=self.settings.webhook_widget_max_timeout,
+        )
+
+    @cached_property
+    def voice(self) -> VoiceService:
+        """The voice service."""
+        from chalicelib.flows.http import fetch
+        from chalicelib.store import errors
+
+        return VoiceService(
+            calls=self.calls,
+            numbers=self.numbers,
+            flows=self.catalogue,
+            user_vars=self.user_variables,
+            records=self.call_records,
+            effects=EffectQueue(self.user_variables, self.enqueue_task, self.clock),
+            fetch=fetch,
+            render=self.render,
+            clock=self.clock,
+            env=self.engine_env,
+            not_found=(errors.NotFoundError,),
+            already_exists=(errors.AlreadyExistsError,),
+            stale=(errors.StaleStateError,),
+        )
+
+    @cached_property
+    def sms_inbox(self) -> SmsInbox:
+        """The inbound SMS inbox (products register consumers here)."""
+        from chalicelib.telephony.vonage.webhooks import join_sms_parts
+
+        return SmsInbox(self.markers, join_sms_parts, self.sms_consumers, self.clock)
+
+    @cached_property
+    def sms_consumers(self) -> list[Consumer]:
+        """Who gets each whole inbound SMS."""
+        return []
+
+    @cached_property
+    def tasks(self) -> TaskWorker:
+        """The task worker."""
+        return TaskWorker(
+            markers=self.markers,
+            sms=lambda: self.carrier,
+            download=lambda url: bytes(self.carrier.download_recording(url)),
+            store_object=self.store_recording,
+            clock=self.clock,
+        )
+
+
+_container: Container | None = None
+
+
+def container() -> Container:
+    """The process-wide container (built on first use)."""
+    global _container  # noqa: PLW0603
+    if _container is None:
+        _container = Container(current())
+    return _container
+
+
+def override(replacement: Container | None) -> None:
+    """Swap the process-wide container (tests, the local run)."""
+    global _container  # noqa: PLW0603
+    _container = replacement
