@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Callable
 
+from chalicelib.accounts.admin import Administration
 from chalicelib.calls.service import VoiceService
 from chalicelib.calls.tasks import EffectQueue, TaskWorker
 from chalicelib.flows.catalogue import FlowCatalogue
@@ -84,6 +85,20 @@ class Container:
         from chalicelib.store.errors import NotFoundError
 
         return (NotFoundError,)
+
+    @cached_property
+    def admin(self) -> Administration:
+        """Operator actions (CLI and REST)."""
+        from chalicelib.store import errors
+
+        return Administration(
+            self.accounts,
+            self.numbers,
+            self.flow_repository,
+            (errors.NotFoundError,),
+            (errors.AlreadyExistsError,),
+            self.clock,
+        )
 
     @cached_property
     def catalogue(self) -> FlowCatalogue:

@@ -15,11 +15,10 @@ from typing import Any, Callable, Literal
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from chalicelib.accounts.admin import AdminError
 from chalicelib.accounts.keys import ApiKeyError, account_of, matches
 from chalicelib.accounts.model import Account, PhoneNumber
 from chalicelib.calls.model import CallRecord
-from chalicelib.flows.errors import FlowValidationError
-from chalicelib.flows.model import parse_flow
 from chalicelib.web.problems import problem
 from chalicelib.wiring import container
 
@@ -191,6 +190,12 @@ def guarded(fn: Callable[..., Response]) -> Callable[..., Response]:
     return run
 
 
+def _admin_problem(error: AdminError) -> Response:
+    if error.problems:
+        return problem(error.status, str(error), errors=error.problems)
+    return problem(error.status, str(error))
+
+
 def _number_view(number: PhoneNumber) -> dict[str, Any]:
     return NumberView(
         number=number.number,
@@ -258,21 +263,14 @@ def load_flow() -> Response:
     """Validate and store a flow document as the flow's next version."""
     account = _account()
     raw = api.current_request.json_body
+    if not isinstance(raw, dict):
+        return problem(422, "a flow document is a JSON object")
     try:
-        flow = parse_flow(raw if isinstance(raw, dict) else {})
-    except FlowValidationError as error:
-        return problem(422, "the flow is not valid", errors=error.problems)
-    c = container()
-    try:
-        head = c.flow_repository.get_head(flow.flow_id)
-        if head.account_id != account.account_id:
-            return problem(409, f"flow id {flow.flow_id!r} belongs to another account")
-    except c.not_found:
-        pass
-    revision = c.flow_repository.add_revision(
-        flow.flow_id, account.account_id, flow.name, json.dumps(raw)
-    )
-    return _json(FlowLoaded(flow_id=revision.flow_id, version=revision.version).model_dump(), 201)
+        loaded = container().admin.load_flow(account.account_id, raw)
+    except AdminError as error:
+        return _admin_problem(error)
+    view = FlowLoaded(flow_id=loaded.revision.flow_id, version=loaded.revision.version)
+    return _json(view.model_dump(), 201)
 
 
 @operation(
@@ -289,15 +287,10 @@ def set_listener(flow_id: str) -> Response:
     """Enable or disable the flow (a disabled flow serves no number)."""
     account = _account()
     request = _body(ListenerRequest)
-    c = container()
     try:
-        head = c.flow_repository.get_head(flow_id)
-    except c.not_found:
-        return problem(404, f"no flow {flow_id!r}")
-    if head.account_id != account.account_id:
-        return problem(404, f"no flow {flow_id!r}")
-    c.flow_repository.set_enabled(flow_id, request.enabled)
-    head = c.flow_repository.get_head(flow_id)
+        head = container().admin.set_listener(account.account_id, flow_id, request.enabled)
+    except AdminError as error:
+        return _admin_problem(error)
     return _json(FlowView(**head.__dict__).model_dump())
 
 
@@ -306,7 +299,8 @@ def set_listener(flow_id: str) -> Response:
 def list_numbers() -> Response:
     """The account's numbers."""
     account = _account()
-    return _json([_number_view(n) for n in container().numbers.list_by_account(account.account_id)])
+    numbers = container().numbers.list_by_account(account.account_id)
+    return _json([_number_view(n) for n in numbers])
 
 
 @operation(
@@ -317,25 +311,12 @@ def put_number(number: str) -> Response:
     """Bind a number (E.164 digits) to one of the account's flows."""
     account = _account()
     request = _body(NumberRequest)
-    if not number.isdigit() or not 7 <= len(number) <= 15:
-        return problem(422, "a number is 7 to 15 digits, country code first, no '+'")
-    c = container()
     try:
-        existing = c.numbers.get(number)
-        if existing.account_id != account.account_id:
-            return problem(409, f"number {number} belongs to another account")
-    except c.not_found:
-        pass
-    try:
-        head = c.flow_repository.get_head(request.flow_id)
-    except c.not_found:
-        return problem(422, f"no flow {request.flow_id!r}")
-    if head.account_id != account.account_id:
-        return problem(422, f"no flow {request.flow_id!r}")
-    phone = PhoneNumber(
-        number, account.account_id, request.flow_id, request.language, request.enabled
-    )
-    c.numbers.put(phone)
+        phone = container().admin.attach_number(
+            account.account_id, number, request.flow_id, request.language, request.enabled
+        )
+    except AdminError as error:
+        return _admin_problem(error)
     return _json(_number_view(phone))
 
 

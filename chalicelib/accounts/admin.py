@@ -1,0 +1,153 @@
+"""Operator actions shared by the CLI and the REST API: accounts and their API keys, loading
+flows (validated, versioned), the flow listener, attaching numbers. Each checks ownership and
+input before it writes, so bad input changes nothing. Repositories are passed in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+from chalicelib.accounts.keys import new_api_key
+from chalicelib.accounts.model import Account, PhoneNumber
+from chalicelib.flows.languages import is_tts_language
+from chalicelib.flows.model import Flow, parse_flow
+from chalicelib.flows.records import FlowHead, FlowRevision
+
+_ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_NUMBER = re.compile(r"^[1-9]\d{6,14}$")
+
+
+class AdminError(ValueError):
+    """An operator request is invalid; ``status`` is the HTTP status it maps to."""
+
+    def __init__(self, message: str, status: int = 422, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.problems = problems or []
+
+
+@dataclass(frozen=True)
+class LoadedFlow:
+    """A flow stored as a new version."""
+
+    flow: Flow
+    revision: FlowRevision
+    head: FlowHead
+
+
+class Administration:
+    """Operator actions over the repositories."""
+
+    def __init__(
+        self,
+        accounts: Any,
+        numbers: Any,
+        flows: Any,
+        not_found: tuple[type[Exception], ...],
+        already_exists: tuple[type[Exception], ...],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._accounts = accounts
+        self._numbers = numbers
+        self._flows = flows
+        self._not_found = not_found
+        self._already_exists = already_exists
+        self._clock = clock
+
+    def create_account(
+        self, account_id: str, name: str, language: str = "en-US", currency: str = "EUR"
+    ) -> tuple[Account, str]:
+        """A new account and its first API key (shown once; only its hash is stored)."""
+        if not _ACCOUNT_ID.match(account_id):
+            raise AdminError("an account id is 1-63 lowercase letters, digits or '-'")
+        if not is_tts_language(language):
+            raise AdminError(f"unsupported language {language!r}")
+        key, digest = new_api_key(account_id)
+        account = Account(
+            account_id, name, language, (digest,), currency=currency, created_at=self._clock()
+        )
+        try:
+            self._accounts.create(account)
+        except self._already_exists:
+            raise AdminError(f"account {account_id!r} already exists", status=409) from None
+        return account, key
+
+    def issue_key(self, account_id: str) -> str:
+        """Another API key for an existing account."""
+        self.account(account_id)
+        key, digest = new_api_key(account_id)
+        self._accounts.add_api_key_hash(account_id, digest)
+        return key
+
+    def account(self, account_id: str) -> Account:
+        """An account, or a 404 error."""
+        try:
+            account: Account = self._accounts.get(account_id)
+        except self._not_found:
+            raise AdminError(f"no account {account_id!r}", status=404) from None
+        return account
+
+    def load_flow(self, account_id: str, document: str | Mapping[str, Any]) -> LoadedFlow:
+        """Validate a flow document and store it as the flow's next version."""
+        self.account(account_id)
+        try:
+            flow = parse_flow(document)
+        except ValueError as error:
+            problems = getattr(error, "problems", [str(error)])
+            raise AdminError("the flow is not valid", problems=problems) from None
+        text = document if isinstance(document, str) else json.dumps(document)
+        try:
+            head: FlowHead | None = self._flows.get_head(flow.flow_id)
+        except self._not_found:
+            head = None
+        if head is not None and head.account_id != account_id:
+            raise AdminError(f"flow id {flow.flow_id!r} belongs to another account", status=409)
+        revision = self._flows.add_revision(flow.flow_id, account_id, flow.name, text)
+        return LoadedFlow(flow, revision, self._flows.get_head(flow.flow_id))
+
+    def owned_flow(self, account_id: str, flow_id: str) -> FlowHead:
+        """A flow of this account, or a 404 error."""
+        try:
+            head: FlowHead = self._flows.get_head(flow_id)
+        except self._not_found:
+            raise AdminError(f"no flow {flow_id!r}", status=404) from None
+        if head.account_id != account_id:
+            raise AdminError(f"no flow {flow_id!r}", status=404)
+        return head
+
+    def set_listener(self, account_id: str, flow_id: str, enabled: bool) -> FlowHead:
+        """Activate (or stop) a flow's listener."""
+        self.owned_flow(account_id, flow_id)
+        self._flows.set_enabled(flow_id, enabled)
+        head: FlowHead = self._flows.get_head(flow_id)
+        return head
+
+    def attach_number(
+        self,
+        account_id: str,
+        number: str,
+        flow_id: str,
+        language: str | None = None,
+        enabled: bool = True,
+    ) -> PhoneNumber:
+        """Bind a number (E.164 digits) to one of the account's flows."""
+        number = number.lstrip("+")
+        if not _NUMBER.match(number):
+            raise AdminError("a number is 7 to 15 digits, country code first")
+        if language is not None and not is_tts_language(language):
+            raise AdminError(f"unsupported language {language!r}")
+        self.account(account_id)
+        self.owned_flow(account_id, flow_id)
+        try:
+            existing: PhoneNumber | None = self._numbers.get(number)
+        except self._not_found:
+            existing = None
+        if existing is not None and existing.account_id != account_id:
+            raise AdminError(f"number {number} belongs to another account", status=409)
+        phone = PhoneNumber(number, account_id, flow_id, language, enabled)
+        self._numbers.put(phone)
+        return phone

@@ -1,0 +1,201 @@
+"""``ringflow``: the operator command line.
+
+What an operator does before any web page exists: create tables, create an account and its API
+key, load a flow file, switch a flow's listener, attach a number, list calls, load the demo, and
+drive the network simulator (``ringflow sim ...``). It talks to the stage the environment names
+(``RINGFLOW_AWS_ENDPOINT_URL`` points it at the local stack). Exit codes: 0 ok, 1 refused input,
+2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from chalicelib.accounts.admin import AdminError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _container() -> Any:
+    from chalicelib.wiring import container
+
+    return container()
+
+
+def _print(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def tables_create(args: argparse.Namespace) -> int:
+    """Create every missing table."""
+    from chalicelib.store.tables import create_tables
+
+    create_tables(_container().settings)
+    print("tables ready")
+    return 0
+
+
+def account_create(args: argparse.Namespace) -> int:
+    """Create an account; print its first API key."""
+    account, key = _container().admin.create_account(
+        args.id, args.name, args.language, args.currency
+    )
+    _print({"account_id": account.account_id, "name": account.name, "api_key": key})
+    return 0
+
+
+def account_key(args: argparse.Namespace) -> int:
+    """Issue another API key."""
+    _print({"account_id": args.id, "api_key": _container().admin.issue_key(args.id)})
+    return 0
+
+
+def flow_load(args: argparse.Namespace) -> int:
+    """Validate a flow file and store it as the next version."""
+    admin = _container().admin
+    loaded = admin.load_flow(args.account, Path(args.file).read_text())
+    head = loaded.head
+    if args.enable:
+        head = admin.set_listener(args.account, loaded.flow.flow_id, True)
+    _print({"flow_id": head.flow_id, "version": loaded.revision.version, "enabled": head.enabled})
+    return 0
+
+
+def flow_validate(args: argparse.Namespace) -> int:
+    """Validate flow files without storing them."""
+    from chalicelib.flows.errors import FlowValidationError
+    from chalicelib.flows.model import parse_flow
+
+    failed = 0
+    for name in args.files:
+        try:
+            flow = parse_flow(Path(name).read_text())
+            print(f"{name}: ok ({flow.flow_id}, {len(flow.nodes)} nodes)")
+        except FlowValidationError as error:
+            failed += 1
+            print(f"{name}: invalid")
+            for problem in error.problems:
+                print(f"  - {problem}")
+    return 1 if failed else 0
+
+
+def flow_listener(args: argparse.Namespace) -> int:
+    """Activate or stop a flow's listener."""
+    head = _container().admin.set_listener(args.account, args.flow, args.state == "on")
+    _print({"flow_id": head.flow_id, "enabled": head.enabled, "version": head.latest_version})
+    return 0
+
+
+def number_attach(args: argparse.Namespace) -> int:
+    """Attach a number to a flow."""
+    phone = _container().admin.attach_number(args.account, args.number, args.flow, args.language)
+    _print({"number": phone.number, "flow_id": phone.flow_id, "language": phone.language})
+    return 0
+
+
+def calls_list(args: argparse.Namespace) -> int:
+    """Print an account's finished calls, newest first."""
+    records = _container().call_records.list_by_account(args.account, None, None, args.limit)
+    for record in records:
+        print(
+            f"{record.started_at:%Y-%m-%d %H:%M:%S}  {record.call_id:<36}  {record.from_number:>15}"
+            f" -> {record.to_number:<15}  {record.outcome.value:<10} {record.duration:>5}s"
+            f"  {record.flow_id}"
+        )
+    if not records:
+        print("no calls")
+    return 0
+
+
+def demo_load(args: argparse.Namespace) -> int:
+    """Create the demo account, load every flow in ``flows/`` and attach the demo numbers."""
+    from chalicelib.cli.demo import load_demo
+
+    _print(load_demo(_container(), Path(args.flows)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree."""
+    parser = argparse.ArgumentParser(prog="ringflow", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    tables = sub.add_parser("tables", help="DynamoDB tables").add_subparsers(
+        dest="action", required=True
+    )
+    tables.add_parser("create", help="create missing tables").set_defaults(run=tables_create)
+
+    account = sub.add_parser("account", help="accounts and API keys").add_subparsers(
+        dest="action", required=True
+    )
+    create = account.add_parser("create", help="create an account and its first API key")
+    create.add_argument("--id", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--language", default="en-US")
+    create.add_argument("--currency", default="EUR")
+    create.set_defaults(run=account_create)
+    key = account.add_parser("key", help="issue another API key")
+    key.add_argument("--id", required=True)
+    key.set_defaults(run=account_key)
+
+    flow = sub.add_parser("flow", help="flows").add_subparsers(dest="action", required=True)
+    load = flow.add_parser("load", help="validate and store a flow file as a new version")
+    load.add_argument("file")
+    load.add_argument("--account", required=True)
+    load.add_argument("--enable", action="store_true", help="also activate its listener")
+    load.set_defaults(run=flow_load)
+    check = flow.add_parser("validate", help="validate flow files")
+    check.add_argument("files", nargs="+")
+    check.set_defaults(run=flow_validate)
+    listener = flow.add_parser("listener", help="activate (on) or stop (off) a flow's listener")
+    listener.add_argument("flow")
+    listener.add_argument("state", choices=["on", "off"])
+    listener.add_argument("--account", required=True)
+    listener.set_defaults(run=flow_listener)
+
+    number = sub.add_parser("number", help="numbers").add_subparsers(dest="action", required=True)
+    attach = number.add_parser("attach", help="attach a number to a flow")
+    attach.add_argument("number")
+    attach.add_argument("--flow", required=True)
+    attach.add_argument("--account", required=True)
+    attach.add_argument("--language")
+    attach.set_defaults(run=number_attach)
+
+    calls = sub.add_parser("calls", help="finished calls").add_subparsers(
+        dest="action", required=True
+    )
+    listing = calls.add_parser("list", help="list an account's calls, newest first")
+    listing.add_argument("--account", required=True)
+    listing.add_argument("--limit", type=int, default=20)
+    listing.set_defaults(run=calls_list)
+
+    demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
+    demo_cmd = demo.add_parser("load", help="demo account, flows and numbers")
+    demo_cmd.add_argument("--flows", default="flows")
+    demo_cmd.set_defaults(run=demo_load)
+
+    from chalicelib.simulator.cli import register
+
+    register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command."""
+    args = build_parser().parse_args(argv)
+    run: Command = args.run
+    try:
+        return run(args)
+    except AdminError as error:
+        print(f"refused: {error}", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
