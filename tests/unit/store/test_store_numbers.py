@@ -1,0 +1,73 @@
+"""Numbers: GIVEN the numbers table, WHEN numbers are stored, bound and listed, THEN they
+round-trip and each account sees only its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.accounts.model import PhoneNumber
+from chalicelib.settings import Settings
+from chalicelib.store.errors import NotFoundError
+from chalicelib.store.repositories import NumberRepository
+
+
+@pytest.fixture
+def numbers(store: Settings) -> NumberRepository:
+    return NumberRepository()
+
+
+def test_put_then_get_round_trips(numbers: NumberRepository) -> None:
+    # GIVEN a number with every field set
+    number = PhoneNumber("447700900001", "acc-1", flow_id="flow-1", language="en-GB", enabled=False)
+    # WHEN stored and read / THEN it is the same
+    numbers.put(number)
+    assert numbers.get("447700900001") == number
+
+
+def test_put_replaces(numbers: NumberRepository) -> None:
+    # GIVEN a number / WHEN put again with other fields / THEN the new fields win
+    numbers.put(PhoneNumber("447700900001", "acc-1", flow_id="flow-1", language="en-GB"))
+    numbers.put(PhoneNumber("447700900001", "acc-2"))
+    assert numbers.get("447700900001") == PhoneNumber("447700900001", "acc-2")
+
+
+def test_unknown_number_is_not_found(numbers: NumberRepository) -> None:
+    with pytest.raises(NotFoundError):
+        numbers.get("447700900009")
+    with pytest.raises(NotFoundError):
+        numbers.attach("447700900009", "flow-1")
+    with pytest.raises(NotFoundError):
+        numbers.set_enabled("447700900009", False)
+
+
+def test_list_by_account_is_sorted_and_per_account(numbers: NumberRepository) -> None:
+    # GIVEN numbers of two accounts
+    for digits, owner in [("3", "acc-1"), ("1", "acc-1"), ("2", "acc-2")]:
+        numbers.put(PhoneNumber(f"44770090000{digits}", owner))
+    # WHEN acc-1's are listed / THEN only its own, sorted
+    listed = numbers.list_by_account("acc-1")
+    assert [n.number for n in listed] == ["447700900001", "447700900003"]
+    assert numbers.list_by_account("acc-none") == []
+
+
+def test_attach_detach_and_switch(numbers: NumberRepository) -> None:
+    # GIVEN a number without a flow
+    numbers.put(PhoneNumber("447700900001", "acc-1"))
+    # WHEN attached, disabled and detached
+    attached = numbers.attach("447700900001", "flow-9")
+    disabled = numbers.set_enabled("447700900001", False)
+    detached = numbers.attach("447700900001", None)
+    # THEN each step shows and stores the change
+    assert attached.flow_id == "flow-9"
+    assert disabled == PhoneNumber("447700900001", "acc-1", flow_id="flow-9", enabled=False)
+    assert detached.flow_id is None
+    assert numbers.get("447700900001") == PhoneNumber("447700900001", "acc-1", enabled=False)
+
+
+def test_delete_is_idempotent(numbers: NumberRepository) -> None:
+    # GIVEN a number / WHEN deleted twice / THEN it is gone and the repeat is harmless
+    numbers.put(PhoneNumber("447700900001", "acc-1"))
+    numbers.delete("447700900001")
+    numbers.delete("447700900001")
+    with pytest.raises(NotFoundError):
+        numbers.get("447700900001")
