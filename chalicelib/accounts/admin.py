@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping
 
 from chalicelib.accounts.keys import new_api_key
 from chalicelib.accounts.model import Account, PhoneNumber
+from chalicelib.flows.errors import FlowValidationError
 from chalicelib.flows.languages import is_tts_language
 from chalicelib.flows.model import Flow, parse_flow
 from chalicelib.flows.records import FlowHead, FlowRevision
@@ -96,9 +97,8 @@ class Administration:
         self.account(account_id)
         try:
             flow = parse_flow(document)
-        except ValueError as error:
-            problems = getattr(error, "problems", [str(error)])
-            raise AdminError("the flow is not valid", problems=problems) from None
+        except FlowValidationError as error:
+            raise AdminError("the flow is not valid", problems=error.problems) from None
         text = document if isinstance(document, str) else json.dumps(document)
         try:
             head: FlowHead | None = self._flows.get_head(flow.flow_id)

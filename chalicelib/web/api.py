@@ -19,6 +19,7 @@ from chalicelib.accounts.admin import AdminError
 from chalicelib.accounts.keys import ApiKeyError, account_of, matches
 from chalicelib.accounts.model import Account, PhoneNumber
 from chalicelib.calls.model import CallRecord
+from chalicelib.ops.observability import logger
 from chalicelib.web.problems import problem
 from chalicelib.wiring import container
 
@@ -184,6 +185,9 @@ def guarded(fn: Callable[..., Response]) -> Callable[..., Response]:
             return fn(*args, **kwargs)
         except _Refused as refused:
             return refused.response
+        except Exception:
+            logger.exception("REST request failed")
+            return problem(500, "the request failed; it has been logged")
 
     run.__name__ = fn.__name__
     run.__doc__ = fn.__doc__

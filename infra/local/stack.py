@@ -1,0 +1,44 @@
+"""Provision the AWS resources the app uses on a local endpoint (moto): the tables (from the
+same pynamodb models as the app and infra), the recordings bucket and the tasks queue with its
+dead-letter queue. Idempotent. Used by ``make run`` and the functional tests.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.settings import Settings
+from chalicelib.store.tables import create_tables
+
+
+def _client(settings: Settings, service: str) -> Any:
+    import boto3
+
+    session: Any = boto3.session.Session(region_name=settings.region)
+    return session.client(service, endpoint_url=settings.aws_endpoint_url)
+
+
+def provision(settings: Settings) -> dict[str, str]:
+    """Create every resource the app needs; return their names."""
+    create_tables(settings)
+    s3 = _client(settings, "s3")
+    existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
+    if settings.recordings_bucket not in existing:
+        s3.create_bucket(
+            Bucket=settings.recordings_bucket,
+            CreateBucketConfiguration={"LocationConstraint": settings.region},
+        )
+    sqs = _client(settings, "sqs")
+    dlq_url = sqs.create_queue(QueueName=settings.task_queue + "-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sqs.create_queue(
+        QueueName=settings.task_queue,
+        Attributes={
+            "VisibilityTimeout": "30",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}),
+        },
+    )
+    return {"bucket": settings.recordings_bucket, "queue": settings.task_queue}

@@ -1,0 +1,155 @@
+"""A whole platform in one process for integration tests: moto in-process (mock_aws), the
+resources provisioned as in the local run, a Container bound to them with a controllable clock,
+the demo message service on loopback, the pull-app flow loaded for an account and attached to a
+number, and signed-webhook helpers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from chalicelib.settings import Settings
+from chalicelib.telephony.vonage.signatures import (
+    SmsSignatureMethod,
+    sign_sms_params,
+    sign_voice_webhook,
+)
+from chalicelib.wiring import Container, override
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "test-signature-secret-0123456789abcdef"
+ACCOUNT = "acme"
+PULL_NUMBER = "447700900100"
+ALICE = "447700900001"
+STRANGER = "447700900999"
+
+
+@dataclass
+class Clock:
+    """A clock tests move by hand."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class Platform:
+    """Handles on a running in-process platform."""
+
+    container: Container
+    clock: Clock
+    client: Any
+    api_key: str
+    messages_url: str
+
+    def voice(
+        self,
+        method: str,
+        path: str,
+        payload: dict[str, Any],
+        *,
+        query: dict[str, str] | None = None,
+        signed: bool = True,
+    ) -> Any:
+        """Send a voice webhook the way Vonage does (GET query or POST JSON, signed)."""
+        headers: dict[str, str] = {}
+        body = b""
+        if method == "GET":
+            query = {**(query or {}), **{k: str(v) for k, v in payload.items()}}
+        else:
+            body = json.dumps(payload).encode()
+            headers["Content-Type"] = "application/json"
+        if signed:
+            token = sign_voice_webhook(body, SECRET, "apikey", "app-id", self.clock())
+            headers["Authorization"] = f"Bearer {token}"
+        url = path + ("?" + urlencode(query) if query else "")
+        return self.client.http.request(method, url, headers=headers, body=body)
+
+    def sms(self, params: dict[str, str], *, signed: bool = True) -> Any:
+        """Send an inbound SMS as a form POST."""
+        if signed:
+            params = sign_sms_params(params, SECRET, SmsSignatureMethod.SHA256_HMAC, self.clock())
+        return self.client.http.post(
+            "/vonage/sms/inbound",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            body=urlencode(params).encode(),
+        )
+
+    def api(self, method: str, path: str, body: Any = None, key: str | None = None) -> Any:
+        """Call the REST API with the account's key."""
+        headers = {
+            "Authorization": f"Bearer {key or self.api_key}",
+            "Content-Type": "application/json",
+        }
+        data = json.dumps(body).encode() if body is not None else b""
+        return self.client.http.request(method, path, headers=headers, body=data)
+
+    def queued_tasks(self) -> list[dict[str, Any]]:
+        """Messages waiting on the tasks queue (received and left in flight)."""
+        sqs = self.container.sqs
+        got = sqs.receive_message(QueueUrl=self.container.task_queue_url, MaxNumberOfMessages=10)
+        return [json.loads(m["Body"]) for m in got.get("Messages", [])]
+
+
+def settings_for_tests() -> Settings:
+    return Settings(
+        stage="local",
+        region="eu-west-1",
+        table_prefix="ringflow-test-",
+        recordings_bucket="ringflow-test-recordings",
+        task_queue="ringflow-test-tasks",
+        public_base_url="https://hooks.example.com",
+        vonage_signature_secret=SECRET,
+        vonage_sms_signature_method="sha256",
+        verify_signatures=True,
+    )
+
+
+@contextmanager
+def running_platform(monkeypatch: Any) -> Iterator[Platform]:
+    """Start everything; tear it down afterwards."""
+    for name, value in {
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    from chalice.test import Client
+    from moto import mock_aws
+
+    from infra.local.message_service import MessageService, load_messages
+    from infra.local.stack import provision
+
+    messages = MessageService(load_messages()).start()
+    clock = Clock()
+    with mock_aws():
+        container = Container(settings_for_tests(), clock)
+        override(container)
+        provision(container.settings)
+        _, key = container.admin.create_account(ACCOUNT, "Acme", "en-GB")
+        flow = json.loads((ROOT / "flows" / "pull-message.json").read_text())
+        flow["variables"]["service_url"] = messages.url
+        container.admin.load_flow(ACCOUNT, flow)
+        container.admin.set_listener(ACCOUNT, "pull-message", True)
+        container.admin.attach_number(ACCOUNT, PULL_NUMBER, "pull-message")
+        from app import app
+
+        with Client(app) as client:
+            try:
+                yield Platform(container, clock, client, key, messages.url)
+            finally:
+                override(None)
+                messages.stop()

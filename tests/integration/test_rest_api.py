@@ -1,0 +1,128 @@
+"""The REST API: GIVEN an account and its API key, WHEN an operator calls /v1, THEN the answers
+and the problem+json errors are those the OpenAPI document promises, and bad input changes
+nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from platformkit import PULL_NUMBER, ROOT, Platform, running_platform
+
+
+@pytest.fixture
+def platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
+    with running_platform(monkeypatch) as running:
+        yield running
+
+
+def body(response: object) -> object:
+    return json.loads(response.body)  # type: ignore[attr-defined]
+
+
+def test_openapi_documents_every_route_with_the_request_models(platform: Platform) -> None:
+    doc = body(platform.client.http.get("/openapi.json"))
+    assert doc["openapi"].startswith("3.")
+    assert set(doc["paths"]) >= {
+        "/v1/account",
+        "/v1/flows",
+        "/v1/flows/{flow_id}/listener",
+        "/v1/numbers",
+        "/v1/numbers/{number}",
+        "/v1/calls",
+        "/health",
+    }
+    put = doc["paths"]["/v1/numbers/{number}"]["put"]
+    schema_ref = put["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert schema_ref.endswith("/NumberRequest")
+    assert "flow_id" in doc["components"]["schemas"]["NumberRequest"]["required"]
+    assert put["responses"]["default"]["content"]["application/problem+json"]
+
+
+def test_account_needs_a_valid_key(platform: Platform) -> None:
+    assert body(platform.api("GET", "/v1/account"))["account_id"] == "acme"
+    refused = platform.api("GET", "/v1/account", key="rf_acme_" + "x" * 43)
+    assert (
+        refused.status_code == 401 and refused.headers["Content-Type"] == "application/problem+json"
+    )
+    assert body(refused)["title"] == "Unauthorized"
+    no_key = platform.client.http.get("/v1/account")
+    assert no_key.status_code == 401
+
+
+def test_loading_an_invalid_flow_lists_every_problem_and_stores_nothing(platform: Platform) -> None:
+    bad = {
+        "id": "broken",
+        "name": "b",
+        "start": "a",
+        "nodes": {"a": {"widget": "say", "text": "$nope.x", "next": "gone"}},
+    }
+    response = platform.api("POST", "/v1/flows", bad)
+    assert response.status_code == 422
+    problems = body(response)["errors"]
+    assert any("unknown variable namespace" in p for p in problems)
+    listed = [f["flow_id"] for f in body(platform.api("GET", "/v1/flows"))]
+    assert "broken" not in listed
+
+
+def test_load_a_flow_attach_a_number_and_switch_the_listener(platform: Platform) -> None:
+    document = json.loads((ROOT / "flows" / "pull-message.json").read_text())
+    document["id"] = "pull-copy"
+    loaded = platform.api("POST", "/v1/flows", document)
+    assert loaded.status_code == 201 and body(loaded) == {"flow_id": "pull-copy", "version": 1}
+    assert body(platform.api("POST", "/v1/flows", document))["version"] == 2
+    attached = platform.api(
+        "PUT", "/v1/numbers/447700900200", {"flow_id": "pull-copy", "language": "en-GB"}
+    )
+    assert body(attached) == {
+        "number": "447700900200",
+        "flow_id": "pull-copy",
+        "language": "en-GB",
+        "enabled": True,
+    }
+    listener = platform.api("PUT", "/v1/flows/pull-copy/listener", {"enabled": True})
+    assert body(listener)["enabled"] is True
+    numbers = {n["number"] for n in body(platform.api("GET", "/v1/numbers"))}
+    assert numbers == {PULL_NUMBER, "447700900200"}
+
+
+def test_bad_requests_are_problems_and_change_nothing(platform: Platform) -> None:
+    unknown_flow = platform.api("PUT", "/v1/numbers/447700900300", {"flow_id": "nope"})
+    assert unknown_flow.status_code == 404
+    extra_field = platform.api(
+        "PUT", "/v1/numbers/447700900300", {"flow_id": "pull-message", "colour": "red"}
+    )
+    assert extra_field.status_code == 422 and body(extra_field)["errors"][0]["field"] == "colour"
+    short = platform.api("PUT", "/v1/numbers/123", {"flow_id": "pull-message"})
+    assert short.status_code == 422
+    assert platform.api("GET", "/v1/calls?limit=500").status_code == 400
+    numbers = {n["number"] for n in body(platform.api("GET", "/v1/numbers"))}
+    assert numbers == {PULL_NUMBER}
+
+
+def test_another_accounts_flow_is_invisible(platform: Platform) -> None:
+    _, other_key = platform.container.admin.create_account("other", "Other")
+    assert (
+        platform.api(
+            "PUT", "/v1/flows/pull-message/listener", {"enabled": False}, key=other_key
+        ).status_code
+        == 404
+    )
+    taken = platform.api(
+        "PUT", f"/v1/numbers/{PULL_NUMBER}", {"flow_id": "pull-message"}, key=other_key
+    )
+    assert taken.status_code == 404
+
+
+def test_cli_validates_flow_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from chalicelib.cli.main import main
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps({"id": "x", "name": "x", "start": "a", "nodes": {"a": {"widget": "nope"}}})
+    )
+    assert main(["flow", "validate", str(ROOT / "flows" / "pull-message.json")]) == 0
+    assert main(["flow", "validate", str(bad)]) == 1
+    assert "unknown widget 'nope'" in capsys.readouterr().out

@@ -1,0 +1,217 @@
+"""The voice and SMS webhooks end to end in one process (Chalice test client, moto, the real
+Vonage adapter, the demo message service on loopback): GIVEN the pull app on a number, WHEN the
+provider's webhooks arrive, THEN the NCCO, the stored state, the queued tasks and the call record
+are what a real call needs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from platformkit import ALICE, PULL_NUMBER, STRANGER, Platform, running_platform
+
+LEG = "aaaaaaaa-0000-4000-8000-000000000001"
+CONV = "CON-11111111-2222-4333-8444-555555555555"
+
+
+@pytest.fixture
+def platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
+    with running_platform(monkeypatch) as running:
+        yield running
+
+
+def answer_payload(caller: str = ALICE) -> dict[str, Any]:
+    return {
+        "from": caller,
+        "to": PULL_NUMBER,
+        "uuid": LEG,
+        "conversation_uuid": CONV,
+        "region_url": "https://api-eu-3.vonage.com",
+    }
+
+
+def input_url_of(ncco: list[dict[str, Any]]) -> tuple[str, dict[str, str]]:
+    url = urlparse(ncco[-1]["eventUrl"][0])
+    return url.path, {k: v[0] for k, v in parse_qs(url.query).items()}
+
+
+def test_answer_speaks_the_callers_message_and_offers_a_menu(platform: Platform) -> None:
+    response = platform.voice("GET", "/vonage/voice/answer", answer_payload())
+    assert response.status_code == 200
+    ncco = json.loads(response.body)
+    assert ncco[0]["action"] == "talk" and ncco[0]["text"].startswith("Hello Alice. Your parcel")
+    assert ncco[0]["language"] == "en-GB"
+    assert ncco[-1]["action"] == "input" and ncco[-1]["eventUrl"][0].startswith(
+        "https://hooks.example.com/vonage/voice/input?"
+    )
+    state = platform.container.calls.get(LEG)
+    assert state.flow_vars["name"] == "Alice" and state.flow_vars["response_status"] == "SUCCESS"
+    assert state.awaiting is not None and state.awaiting.node == "repeat"
+
+
+def test_a_retried_answer_gets_the_same_ncco_and_changes_nothing(platform: Platform) -> None:
+    first = platform.voice("GET", "/vonage/voice/answer", answer_payload())
+    version = platform.container.calls.get(LEG).version
+    second = platform.voice("GET", "/vonage/voice/answer", answer_payload())
+    assert second.body == first.body
+    assert platform.container.calls.get(LEG).version == version
+
+
+def test_post_answer_is_accepted_like_get(platform: Platform) -> None:
+    response = platform.voice("POST", "/vonage/voice/answer", answer_payload())
+    assert json.loads(response.body)[0]["text"].startswith("Hello Alice")
+
+
+def test_unsigned_or_tampered_webhooks_are_refused_and_change_nothing(platform: Platform) -> None:
+    unsigned = platform.voice("GET", "/vonage/voice/answer", answer_payload(), signed=False)
+    assert unsigned.status_code == 401
+    assert unsigned.headers["Content-Type"] == "application/problem+json"
+    with pytest.raises(Exception, match="not found"):
+        platform.container.calls.get(LEG)
+
+
+def test_a_caller_without_a_message_hears_an_apology(platform: Platform) -> None:
+    ncco = json.loads(platform.voice("GET", "/vonage/voice/answer", answer_payload(STRANGER)).body)
+    assert [a["action"] for a in ncco] == ["talk"]
+    assert "no message for your number" in ncco[0]["text"]
+
+
+def test_a_number_without_a_flow_is_not_in_service(platform: Platform) -> None:
+    payload = {**answer_payload(), "to": "447700900777"}
+    ncco = json.loads(platform.voice("GET", "/vonage/voice/answer", payload).body)
+    assert (
+        ncco == [{"action": "talk", "text": "Sorry, the number you have called is not in service."}]
+        or "not in service" in ncco[0]["text"]
+    )
+
+
+def test_a_disabled_listener_stops_the_flow_serving(platform: Platform) -> None:
+    platform.container.admin.set_listener("acme", "pull-message", False)
+    ncco = json.loads(platform.voice("GET", "/vonage/voice/answer", answer_payload()).body)
+    assert "not in service" in ncco[0]["text"]
+
+
+def test_pressing_2_queues_the_sms_once_even_when_the_input_webhook_is_retried(
+    platform: Platform,
+) -> None:
+    ncco = json.loads(platform.voice("GET", "/vonage/voice/answer", answer_payload()).body)
+    path, query = input_url_of(ncco)
+    payload = {
+        "dtmf": {"digits": "2", "timed_out": False},
+        "speech": {"results": []},
+        "from": ALICE,
+        "to": PULL_NUMBER,
+        "uuid": LEG,
+        "conversation_uuid": CONV,
+        "timestamp": "2026-01-01T10:00:00.000Z",
+    }
+    first = platform.voice("POST", path, payload, query=query)
+    again = platform.voice("POST", path, payload, query=query)
+    assert first.body == again.body
+    texts = [a.get("text") for a in json.loads(first.body)]
+    assert "We have sent the message to you by text." in texts
+    tasks = platform.queued_tasks()
+    assert len(tasks) == 1 and tasks[0]["kind"] == "send_sms"
+    assert tasks[0]["effect"]["to_number"] == ALICE and tasks[0]["effect"]["text"].startswith(
+        "Hello Alice"
+    )
+
+
+def test_completed_event_writes_the_call_record(platform: Platform) -> None:
+    platform.voice("GET", "/vonage/voice/answer", answer_payload())
+    platform.clock.advance(20)
+    completed = {
+        "from": ALICE,
+        "to": PULL_NUMBER,
+        "uuid": LEG,
+        "conversation_uuid": CONV,
+        "status": "completed",
+        "direction": "inbound",
+        "timestamp": "2026-01-01T10:00:20.000Z",
+        "start_time": "2026-01-01T10:00:00.000Z",
+        "end_time": "2026-01-01T10:00:20.000Z",
+        "duration": "20",
+        "rate": "0.00450000",
+        "price": "0.00150000",
+        "network": "23410",
+        "disconnected_by": "user",
+    }
+    response = platform.voice("POST", "/vonage/voice/event", completed)
+    assert response.status_code == 204
+    [record] = platform.container.call_records.list_by_account("acme", None, None, 10)
+    assert record.call_id == LEG and record.outcome.value == "completed" and record.duration == 20
+    assert str(record.cost) == "0.00150000"
+    listed = json.loads(platform.api("GET", "/v1/calls").body)
+    assert listed[0]["call_id"] == LEG
+
+
+def test_an_event_for_an_unknown_call_is_accepted_and_ignored(platform: Platform) -> None:
+    ringing = {
+        "from": ALICE,
+        "to": PULL_NUMBER,
+        "uuid": "unknown-leg",
+        "conversation_uuid": CONV,
+        "status": "ringing",
+        "direction": "inbound",
+        "timestamp": "2026-01-01T10:00:00.000Z",
+    }
+    assert platform.voice("POST", "/vonage/voice/event", ringing).status_code == 204
+
+
+def test_a_broken_flow_step_answers_the_fallback_ncco(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(platform.container.voice, "answer", explode)
+    response = platform.voice("GET", "/vonage/voice/answer", answer_payload())
+    assert response.status_code == 200
+    ncco = json.loads(response.body)
+    assert ncco[0]["action"] == "talk" and "sorry" in ncco[0]["text"].lower()
+
+
+def test_malformed_answer_still_gets_an_ncco(platform: Platform) -> None:
+    response = platform.voice("POST", "/vonage/voice/answer", {"nonsense": True})
+    assert response.status_code == 200 and json.loads(response.body)[0]["action"] == "talk"
+
+
+def test_inbound_sms_is_verified_and_deduplicated(platform: Platform) -> None:
+    params = {
+        "msisdn": ALICE,
+        "to": PULL_NUMBER,
+        "messageId": "0A0000001",
+        "text": "hello",
+        "type": "text",
+        "keyword": "HELLO",
+        "message-timestamp": "2026-01-01 10:00:00",
+        "api-key": "apikey",
+    }
+    seen: list[Any] = []
+    platform.container.sms_consumers.append(seen.append)
+    assert platform.sms(params).status_code == 204
+    assert platform.sms(params).status_code == 204
+    assert [m.text for m in seen] == ["hello"]
+    assert platform.sms(params, signed=False).status_code == 401
+
+
+def test_multipart_sms_is_joined_before_it_is_handed_on(platform: Platform) -> None:
+    seen: list[Any] = []
+    platform.container.sms_consumers.append(seen.append)
+    base = {
+        "msisdn": ALICE,
+        "to": PULL_NUMBER,
+        "type": "text",
+        "message-timestamp": "2026-01-01 10:00:00",
+        "api-key": "apikey",
+        "concat": "true",
+        "concat-ref": "42",
+        "concat-total": "2",
+    }
+    platform.sms({**base, "messageId": "m2", "text": "world", "concat-part": "2"})
+    assert seen == []
+    platform.sms({**base, "messageId": "m1", "text": "hello ", "concat-part": "1"})
+    assert [m.text for m in seen] == ["hello world"]
