@@ -1,0 +1,1 @@
+"""Benchmarks of the platform core (``make bench``): figures and ratios, never assertions."""
