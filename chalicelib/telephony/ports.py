@@ -13,7 +13,8 @@ from chalicelib.telephony.actions import Action, MachineDetection
 
 @dataclass(frozen=True)
 class OutboundCall:
-    """A call the platform asks the provider to place."""
+    """A call the platform asks the provider to place. ``call_id`` is the platform's id for it
+    (written into the callback URLs of ``actions``)."""
 
     to_number: str
     from_number: str
@@ -23,6 +24,7 @@ class OutboundCall:
     machine_detection: MachineDetection | None = None
     ringing_timeout: int = 60
     length_timeout: int = 7200
+    call_id: str | None = None
 
 
 @dataclass(frozen=True)

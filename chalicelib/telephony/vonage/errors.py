@@ -1,0 +1,55 @@
+"""Errors the Vonage client raises, one class per thing a caller can do about it.
+
+``CarrierBusyError`` and ``CarrierUnavailableError`` are transient: nothing happened at the
+carrier, requeue and try later (``retryable``). ``CarrierOutcomeUnknownError`` means the request
+may have taken effect (a call may ring): reconcile, never blindly retry, or a call is doubled.
+The others will fail the same way again. Messages name the operation and the carrier's answer,
+never credentials or phone numbers. Imports only the standard library.
+"""
+
+from __future__ import annotations
+
+
+class CarrierError(Exception):
+    """The carrier did not do what was asked."""
+
+    retryable: bool = False
+
+
+class CarrierBusyError(CarrierError):
+    """Rate-limited (HTTP 429, SMS status 1) even after bounded back-off; nothing was done.
+
+    ``retry_after`` holds the carrier's ``Retry-After`` seconds when it sent one.
+    """
+
+    retryable = True
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class CarrierUnavailableError(CarrierError):
+    """The carrier could not be reached or failed before acting; nothing was done."""
+
+    retryable = True
+
+
+class CarrierOutcomeUnknownError(CarrierError):
+    """The request was sent but its answer was lost or unreadable: it may have taken effect."""
+
+
+class CarrierAuthError(CarrierError):
+    """Credentials are wrong or not allowed (HTTP 401/403, unusable application key)."""
+
+
+class CarrierNotFoundError(CarrierError):
+    """The leg or resource does not exist (ended, or lives in another region)."""
+
+
+class CarrierRequestError(CarrierError):
+    """The request is invalid: refused by validation here or by the carrier (4xx, SMS status)."""
+
+
+class RecordingUrlError(ValueError):
+    """A recording URL points somewhere the application JWT must not be sent."""
