@@ -35,14 +35,17 @@ def flush_metrics(event: Any, get_response: Any) -> Any:
 
 
 @app.on_sqs_message(queue=TASK_QUEUE, batch_size=5)
-def run_tasks(event: SQSEvent) -> None:
-    """Run queued call tasks (send SMS, copy recordings); a failure leaves the message for
-    redelivery."""
+def run_tasks(event: SQSEvent) -> dict[str, list[dict[str, str]]]:
+    """Run queued call tasks (send SMS, copy recordings); only the failed messages are left for
+    redelivery (a partial batch response)."""
     worker = container().tasks
+    failures: list[dict[str, str]] = []
     for record in event:
+        message_id = str(record.to_dict().get("messageId", ""))
         try:
             logger.info("task done", extra=worker.run(record.body))
         except Exception:
             count(MetricName.TASK_FAILURES)
-            logger.exception("task failed", extra={"message_id": record.to_dict().get("messageId")})
-            raise
+            logger.exception("task failed", extra={"message_id": message_id})
+            failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}

@@ -426,7 +426,7 @@ def monitoring(stage: Stage) -> dict[str, Any]:
             "Voice webhooks answered with the fallback NCCO",
             ALARM_METRIC_NAMESPACE,
             FALLBACK_METRIC,
-            {"service": SERVICE_DIMENSION},
+            {"service": SERVICE_DIMENSION, "stage": stage.name},
         ),
     }
 

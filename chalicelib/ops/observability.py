@@ -7,6 +7,7 @@ Imports powertools only; no capability imports this module's internals except th
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -16,6 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 logger = Logger(service="ringflow")
 metrics = Metrics(namespace="Ringflow", service="ringflow")
+metrics.set_default_dimensions(stage=os.environ.get("RINGFLOW_STAGE", "local"))
 
 
 class MetricName(StrEnum):
