@@ -10,7 +10,7 @@ from typing import Any
 
 from chalice.app import Chalice, SQSEvent
 
-from chalicelib.ops.observability import MetricName, count, logger, metrics
+from chalicelib.ops.observability import metrics
 from chalicelib.web.api import api
 from chalicelib.web.sms import sms
 from chalicelib.web.voice import voice
@@ -35,17 +35,7 @@ def flush_metrics(event: Any, get_response: Any) -> Any:
 
 
 @app.on_sqs_message(queue=TASK_QUEUE, batch_size=5)
-def run_tasks(event: SQSEvent) -> dict[str, list[dict[str, str]]]:
+def run_tasks(event: SQSEvent) -> Any:
     """Run queued call tasks (send SMS, copy recordings); only the failed messages are left for
     redelivery (a partial batch response)."""
-    worker = container().tasks
-    failures: list[dict[str, str]] = []
-    for record in event:
-        message_id = str(record.to_dict().get("messageId", ""))
-        try:
-            logger.info("task done", extra=worker.run(record.body))
-        except Exception:
-            count(MetricName.TASK_FAILURES)
-            logger.exception("task failed", extra={"message_id": message_id})
-            failures.append({"itemIdentifier": message_id})
-    return {"batchItemFailures": failures}
+    return container().tasks.run_batch(record.to_dict() for record in event)

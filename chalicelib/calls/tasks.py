@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from chalicelib.calls.model import CallState
 from chalicelib.flows.outcomes import Effect, FetchRecording, SaveUserVariables, SendSms
+from chalicelib.ops.observability import MetricName, count, logger
 from chalicelib.telephony.ports import SmsSender
 
 TASK_KINDS: dict[str, type[SendSms] | type[FetchRecording]] = {
@@ -97,6 +98,19 @@ class TaskWorker:
         self._store_object = store_object
         self._clock = clock
         self._ttl = ttl_seconds
+
+    def run_batch(self, records: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, str]]]:
+        """Run SQS records; answer Lambda's partial batch response naming the failed ones."""
+        failures: list[dict[str, str]] = []
+        for record in records:
+            message_id = str(record.get("messageId", ""))
+            try:
+                logger.info("task done", extra=self.run(str(record.get("body", ""))))
+            except Exception:
+                count(MetricName.TASK_FAILURES)
+                logger.exception("task failed", extra={"message_id": message_id})
+                failures.append({"itemIdentifier": message_id})
+        return {"batchItemFailures": failures}
 
     def run(self, body: str) -> dict[str, Any]:
         """Run one task message; returns what was done (for logs). Raises to retry."""
