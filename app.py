@@ -10,7 +10,7 @@ from typing import Any
 
 from chalice.app import Chalice, SQSEvent
 
-from chalicelib.ops.observability import metrics
+from chalicelib.ops.observability import logger, metrics
 from chalicelib.web.api import api
 from chalicelib.web.sms import sms
 from chalicelib.web.voice import voice
@@ -26,7 +26,8 @@ TASK_QUEUE = os.environ.get("RINGFLOW_TASK_QUEUE", "ringflow-local-tasks")
 
 @app.middleware("all")
 def flush_metrics(event: Any, get_response: Any) -> Any:
-    """Publish the metrics an invocation gathered (EMF on stdout)."""
+    """Start every invocation with clean log keys; publish the metrics it gathered (EMF)."""
+    logger.clear_state()
     try:
         return get_response(event)
     finally:

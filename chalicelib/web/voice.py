@@ -63,6 +63,7 @@ def _webhook(route: str, handle: Handler, fallback: bool) -> Response:
         payload = webhooks.decode_payload(
             request.method, payload_query, body, request.headers.get("content-type")
         )
+        bind_call(call_id or payload.get("uuid") or payload.get("call_uuid"), route=route)
         answer = handle(payload, ref, call_id, f"{route}|{call_id or ''}|{ref}")
         bind_call(answer.call_id)
         response = _ncco_response(answer.body)

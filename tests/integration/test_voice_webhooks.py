@@ -162,7 +162,7 @@ def test_an_event_for_an_unknown_call_is_accepted_and_ignored(platform: Platform
 
 
 def test_a_broken_flow_step_answers_the_fallback_ncco(
-    platform: Platform, monkeypatch: pytest.MonkeyPatch
+    platform: Platform, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("database on fire")
@@ -172,6 +172,11 @@ def test_a_broken_flow_step_answers_the_fallback_ncco(
     assert response.status_code == 200
     ncco = json.loads(response.body)
     assert ncco[0]["action"] == "talk" and "sorry" in ncco[0]["text"].lower()
+    from chalicelib.ops.observability import logger
+
+    [record] = [r for r in caplog.records if r.getMessage() == "voice webhook failed"]
+    failure = json.loads(logger.registered_formatter.format(record))
+    assert failure["call_id"] == LEG and "database on fire" in failure["exception"]
 
 
 def test_malformed_answer_still_gets_an_ncco(platform: Platform) -> None:
