@@ -305,6 +305,12 @@ def lambda_role(stage: Stage, table_ids: list[str]) -> dict[str, Any]:
             ),
         },
         {
+            "Sid": "Tracing",
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        },
+        {
             "Sid": "Tables",
             "Effect": "Allow",
             "Action": [

@@ -8,6 +8,8 @@ Imports powertools only; no capability imports this module's internals except th
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -54,6 +56,23 @@ def milliseconds(name: MetricName, value: float) -> None:
 def bind_call(call_id: str | None, **extra: Any) -> None:
     """Put the call id (and extra keys) on every following log line of this invocation."""
     logger.append_keys(call_id=call_id, **extra)
+
+
+def tracing_enabled() -> bool:
+    """Tracing runs only where X-Ray is (``RINGFLOW_TRACING=true``, set by the deployment)."""
+    return os.environ.get("RINGFLOW_TRACING", "").lower() == "true"
+
+
+@contextmanager
+def traced(name: str, **annotations: str) -> Iterator[None]:
+    """An X-Ray subsegment around a block when tracing is on; nothing otherwise."""
+    if not tracing_enabled():
+        yield
+        return
+    with tracer().provider.in_subsegment(name) as subsegment:
+        for key, value in annotations.items():
+            subsegment.put_annotation(key=key, value=value)
+        yield
 
 
 @lru_cache(maxsize=1)

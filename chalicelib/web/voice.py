@@ -14,7 +14,14 @@ from typing import Any, Callable
 from chalice.app import Blueprint, Response
 
 from chalicelib.calls.service import Answer, event_key, fallback_actions
-from chalicelib.ops.observability import MetricName, bind_call, count, logger, milliseconds
+from chalicelib.ops.observability import (
+    MetricName,
+    bind_call,
+    count,
+    logger,
+    milliseconds,
+    traced,
+)
 from chalicelib.telephony.events import CallStatusChanged
 from chalicelib.telephony.vonage import urls, webhooks
 from chalicelib.telephony.vonage.signatures import SignatureError, verify_voice_webhook
@@ -64,7 +71,8 @@ def _webhook(route: str, handle: Handler, fallback: bool) -> Response:
             request.method, payload_query, body, request.headers.get("content-type")
         )
         bind_call(call_id or payload.get("uuid") or payload.get("call_uuid"), route=route)
-        answer = handle(payload, ref, call_id, f"{route}|{call_id or ''}|{ref}")
+        with traced("voice webhook", route=route):
+            answer = handle(payload, ref, call_id, f"{route}|{call_id or ''}|{ref}")
         bind_call(answer.call_id)
         response = _ncco_response(answer.body)
     except Exception:
