@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command."""
     args = build_parser().parse_args(argv)
-    run: Command = args.run
+    run: Command = getattr(args, "run", None) or args.func
     try:
         return run(args)
     except AdminError as error:

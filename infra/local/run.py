@@ -25,7 +25,7 @@ from infra.local.moto import MotoProcess, free_port, wait_until_ready
 ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / ".local"
 APP_PORT = int(os.environ.get("RINGFLOW_APP_PORT", "8000"))
-SIM_PORT = int(os.environ.get("RINGFLOW_SIM_PORT", "8443"))
+SIM_PORT = int(os.environ.get("RINGFLOW_SIM_PORT", "8090"))
 MOTO_PORT = int(os.environ.get("RINGFLOW_MOTO_PORT", "5055"))
 MESSAGES_PORT = int(os.environ.get("RINGFLOW_MESSAGES_PORT", "8300"))
 SIGNATURE_SECRET = "local-signature-secret-0123456789abcdef"
@@ -124,7 +124,7 @@ def main() -> int:
         moto_url = moto.start()
         wait_until_ready(moto_url, 15)
         private_key, public_key = _keypair()
-        ca_path = STATE / "simulator-ca.pem"
+        ca_path = STATE / "sim-ca.pem"
         env = local_environment(moto_url, ca_path, private_key)
         os.environ.update(env)
 
@@ -163,6 +163,10 @@ def main() -> int:
                     SIGNATURE_SECRET,
                     "--application-id",
                     APPLICATION_ID,
+                    "--api-key",
+                    "ringflowlocal",
+                    "--api-secret",
+                    "ringflowlocal",
                     "--public-key",
                     str(public_key),
                     "--ca-out",
@@ -200,7 +204,7 @@ def main() -> int:
         deadline = time.monotonic() + 30
         while not ca_path.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
-        _wait_http(f"{sim_url}/_sim/calls", verify=str(ca_path))
+        _wait_http(f"{sim_url}/_sim/health", verify=str(ca_path))
 
         key_note = f"  API key: {demo['api_key']}" if "api_key" in demo else ""
         key_note = f"  API key: {demo['api_key']}" if "api_key" in demo else ""

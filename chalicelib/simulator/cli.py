@@ -1,0 +1,198 @@
+"""The ``sim`` commands of the operator CLI: place a scripted call, run scenario files and send
+an inbound SMS through a running simulator's control API (``/_sim/``), printing transcripts.
+
+``register(subparsers)`` adds them to any argparse parser (the ``ringflow`` CLI and
+``python -m chalicelib.simulator``); each sets ``func(args) -> exit code``. Imports the standard
+library and simulator modules (scenario loading, transcript printing); never the app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import ssl
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from chalicelib.simulator.model import TranscriptEntry
+from chalicelib.simulator.scenario import ScenarioError, ScenarioResult, load_scenario
+
+DEFAULT_SIM_URL = "https://127.0.0.1:8090"
+DEFAULT_CA = ".local/sim-ca.pem"
+
+
+class SimulatorUnreachableError(RuntimeError):
+    """The control API did not answer."""
+
+
+class _ScriptStep(argparse.Action):
+    """Appends ``--press``/``--say``/``--wait``/``--hangup`` to one ordered script."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        script = list(getattr(namespace, self.dest, None) or [])
+        kind = str(self.const)
+        if kind == "hangup":
+            script.append({"hangup": True})
+        elif kind == "wait":
+            try:
+                script.append({"wait": float(str(values))})
+            except ValueError:
+                parser.error(f"--wait takes seconds, got {values!r}")
+        else:
+            script.append({kind: str(values)})
+        setattr(namespace, self.dest, script)
+
+
+def _context(ca: str | None) -> ssl.SSLContext:
+    if ca is None and Path(DEFAULT_CA).exists():
+        ca = DEFAULT_CA
+    return ssl.create_default_context(cafile=ca)
+
+
+def request(
+    sim_url: str,
+    method: str,
+    path: str,
+    payload: Any = None,
+    ca: str | None = None,
+    timeout: float = 120.0,
+) -> tuple[int, Any]:
+    """Call the control API; returns (status, decoded JSON)."""
+    body = None if payload is None else json.dumps(payload).encode("utf-8")
+    prepared = urllib.request.Request(  # noqa: S310 (the URL is the operator's simulator)
+        sim_url.rstrip("/") + path,
+        data=body,
+        method=method,
+        headers={"Content-Type": "application/json", "Connection": "close"},
+    )
+    context = _context(ca) if sim_url.startswith("https") else None
+    try:
+        with urllib.request.urlopen(prepared, timeout=timeout, context=context) as response:  # noqa: S310
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        data = error.read()
+        try:
+            return error.code, json.loads(data)
+        except ValueError:
+            return error.code, data.decode("utf-8", errors="replace")
+    except (urllib.error.URLError, OSError) as error:
+        raise SimulatorUnreachableError(
+            f"cannot reach the simulator at {sim_url}: {error}"
+        ) from None
+
+
+def _print_transcript(entries: Sequence[Any], out: TextIO) -> None:
+    for raw in entries:
+        print(str(TranscriptEntry.from_json(raw)), file=out)
+
+
+def _cmd_call(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    payload = {"from": args.from_, "to": args.to, "script": args.script or []}
+    status, data = request(args.sim_url, "POST", "/_sim/calls", payload, args.ca)
+    if status != 200 or not isinstance(data, dict):
+        print(f"the simulator refused the call ({status}): {data}", file=out)
+        return 2
+    if args.json:
+        print(json.dumps(data, indent=2), file=out)
+    else:
+        _print_transcript(data.get("transcript", []), out)
+    call = data.get("call", {})
+    print(f"call {call.get('uuid')} {call.get('status')}", file=out)
+    return 0 if call.get("status") == "completed" else 1
+
+
+def _cmd_scenario(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    failed = 0
+    for name in args.files:
+        try:
+            load_scenario(Path(name))
+            text = Path(name).read_text(encoding="utf-8")
+        except (ScenarioError, OSError) as error:
+            print(f"ERROR {name}: {error}", file=out)
+            return 2
+        status, data = request(args.sim_url, "POST", "/_sim/scenarios", {"yaml": text}, args.ca)
+        if status != 200 or not isinstance(data, dict):
+            print(f"ERROR {name}: the simulator answered {status}: {data}", file=out)
+            return 2
+        result = ScenarioResult.from_json(data)
+        print(f"{result} ({name})" if result.passed else str(result), file=out)
+        failed += 0 if result.passed else 1
+    print(f"{len(args.files) - failed} passed, {failed} failed", file=out)
+    return 1 if failed else 0
+
+
+def _cmd_sms(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    payload = {"from": args.from_, "to": args.to, "text": args.text}
+    status, data = request(args.sim_url, "POST", "/_sim/sms", payload, args.ca)
+    if status != 200 or not isinstance(data, dict):
+        print(f"the simulator refused the SMS ({status}): {data}", file=out)
+        return 2
+    delivered = data.get("delivered", [])
+    for record in delivered:
+        outcome = record.get("status") or record.get("error")
+        print(f"{record.get('method')} {record.get('url')} -> {outcome}", file=out)
+    ok = bool(delivered) and all(record.get("status") in (200, 204) for record in delivered)
+    return 0 if ok else 1
+
+
+def _guarded(command: Any) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return int(command(args))
+        except SimulatorUnreachableError as error:
+            print(str(error), file=sys.stderr)
+            return 2
+
+    return run
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sim-url", default=DEFAULT_SIM_URL, help="the simulator's base URL")
+    parser.add_argument("--ca", default=None, help=f"CA PEM to trust (default {DEFAULT_CA})")
+
+
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """Add ``sim call``, ``sim scenario`` and ``sim sms`` to ``subparsers``."""
+    sim = subparsers.add_parser("sim", help="drive the provider simulator")
+    commands = sim.add_subparsers(dest="sim_command", required=True)
+
+    call = commands.add_parser(
+        "call", help="place a scripted inbound call and print its transcript"
+    )
+    call.add_argument("--from", dest="from_", required=True, help="the caller's number")
+    call.add_argument("--to", required=True, help="the application's number")
+    call.add_argument("--press", dest="script", action=_ScriptStep, const="press", metavar="DIGITS")
+    call.add_argument("--say", dest="script", action=_ScriptStep, const="say", metavar="TEXT")
+    call.add_argument("--wait", dest="script", action=_ScriptStep, const="wait", metavar="SECONDS")
+    call.add_argument("--hangup", dest="script", action=_ScriptStep, const="hangup", nargs=0)
+    call.add_argument("--json", action="store_true", help="print the whole JSON answer")
+    _common(call)
+    call.set_defaults(func=_guarded(_cmd_call), script=None)
+
+    scenario = commands.add_parser("scenario", help="run YAML scenario files")
+    scenario.add_argument("files", nargs="+", metavar="FILE")
+    _common(scenario)
+    scenario.set_defaults(func=_guarded(_cmd_scenario))
+
+    sms = commands.add_parser("sms", help="send an inbound SMS to the application")
+    sms.add_argument("--from", dest="from_", required=True)
+    sms.add_argument("--to", required=True)
+    sms.add_argument("--text", required=True)
+    _common(sms)
+    sms.set_defaults(func=_guarded(_cmd_sms))
+    return sim

@@ -1,0 +1,263 @@
+"""Webhook delivery as the provider does it: encode (GET query string or JSON body), sign
+(``Authorization: Bearer`` voice JWT, SMS ``sig``), send through the transport, retry on a
+connection error, timeout, 429, 503 or 504, fall back to ``fallback_answer_url`` for the answer
+and for webhooks that may return an NCCO (FACTS §3.5), and keep a record of every attempt.
+
+Signatures come from ``telephony.vonage.signatures`` (one spelling of each). Imports the standard
+library and simulator modules; never the app.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from chalicelib.simulator import payloads
+from chalicelib.simulator.model import VonageApplication, WebhookRecord
+from chalicelib.simulator.ncco import Ncco, NccoError, parse_ncco_body, replacement_ncco
+from chalicelib.simulator.scheduler import VirtualClock
+from chalicelib.simulator.transport import TransportError, WebhookTransport
+from chalicelib.telephony.vonage.signatures import sign_sms_params, sign_voice_webhook
+
+RETRY_STATUSES = frozenset({429, 503, 504})
+ANSWER_TIMEOUT = 5.0
+EVENT_TIMEOUT = 10.0
+ANSWER_RETRIES = 2
+FALLBACK_ATTEMPTS = 2
+SMS_ATTEMPTS = 3
+USER_AGENT = "ringflow-vonage-simulator/1"
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """The NCCO an answer (or fallback) URL gave, or why there is none."""
+
+    ncco: Ncco | None
+    reason: str | None = None
+    invalid: bool = False
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Which call and leg a webhook belongs to (for the records)."""
+
+    call: str | None
+    leg: str | None
+
+
+def _flatten(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
+    pairs = []
+    for key, value in payload.items():
+        if value is None:
+            text = ""
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (dict, list)):
+            text = json.dumps(value, separators=(",", ":"))
+        else:
+            text = str(value)
+        pairs.append((key, text))
+    return pairs
+
+
+def _with_query(url: str, query: str) -> str:
+    if not query:
+        return url
+    return f"{url}{'&' if urlsplit(url).query else '?'}{query}"
+
+
+class Dispatcher:
+    """Sends the network's webhooks; every attempt goes to ``sink``."""
+
+    def __init__(
+        self,
+        app: VonageApplication,
+        transport: WebhookTransport,
+        clock: VirtualClock,
+        signing_now: Callable[[], datetime],
+        sink: Callable[[WebhookRecord], None],
+    ) -> None:
+        self.app = app
+        self.transport = transport
+        self.clock = clock
+        self.signing_now = signing_now
+        self.sink = sink
+
+    def _voice_request(
+        self, method: str, url: str, payload: Any
+    ) -> tuple[str, dict[str, str], bytes]:
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if method == "GET":
+            mapping = payload if isinstance(payload, Mapping) else {"payload": payload}
+            url = _with_query(url, urlencode(_flatten(mapping)))
+            body = b""
+        else:
+            body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        if self.app.signed_webhooks:
+            token = sign_voice_webhook(
+                body,
+                self.app.signature_secret,
+                self.app.api_key,
+                self.app.application_id,
+                self.signing_now(),
+            )
+            headers["Authorization"] = f"Bearer {token}"
+        return url, headers, body
+
+    def _attempt(
+        self,
+        kind: str,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        payload: Any,
+        origin: Origin,
+        timeout: float,
+        attempt: int,
+    ) -> WebhookRecord:
+        status: int | None = None
+        response_body = b""
+        error: str | None = None
+        try:
+            response = self.transport.send(method, url, headers, body, timeout=timeout)
+            status, response_body = response.status, response.body
+        except TransportError as failure:
+            error = failure.reason
+        record = WebhookRecord(
+            seconds=self.clock.seconds,
+            at=self.clock.now(),
+            kind=kind,
+            method=method,
+            url=url,
+            headers=dict(headers),
+            body=body,
+            payload=payload,
+            status=status,
+            response_body=response_body,
+            error=error,
+            attempt=attempt,
+            call=origin.call,
+            leg=origin.leg,
+        )
+        self.sink(record)
+        return record
+
+    def deliver(
+        self,
+        kind: str,
+        method: str,
+        url: str,
+        payload: Any,
+        origin: Origin,
+        *,
+        timeout: float = EVENT_TIMEOUT,
+        attempts: int = 1 + ANSWER_RETRIES,
+    ) -> WebhookRecord:
+        """Send a voice webhook, retrying on connection errors, timeouts, 429, 503 and 504."""
+        record: WebhookRecord | None = None
+        for attempt in range(1, attempts + 1):
+            # Each attempt is signed afresh, like the provider's retries.
+            target, headers, body = self._voice_request(method, url, payload)
+            record = self._attempt(
+                kind, method, target, headers, body, payload, origin, timeout, attempt
+            )
+            if record.error is None and record.status not in RETRY_STATUSES:
+                break
+        assert record is not None
+        return record
+
+    def fetch_answer(
+        self, url: str, method: str, payload: Mapping[str, Any], origin: Origin
+    ) -> AnswerResult:
+        """The NCCO from the answer URL: 3 attempts, then the fallback URL twice."""
+        record = self.deliver("answer", method, url, payload, origin, timeout=ANSWER_TIMEOUT)
+        if not record.ok:
+            reason = record.error or f"HTTP {record.status}"
+            fallback = self.app.fallback_answer_url
+            if fallback is None:
+                return AnswerResult(None, f"answer_url failed ({reason})")
+            record = self.deliver(
+                "fallback",
+                method,
+                fallback,
+                payloads.fallback_request(payload, reason, url, "answer_url"),
+                origin,
+                timeout=ANSWER_TIMEOUT,
+                attempts=FALLBACK_ATTEMPTS,
+            )
+            if not record.ok:
+                fallback_reason = record.error or f"HTTP {record.status}"
+                return AnswerResult(
+                    None, f"answer_url failed ({reason}); fallback failed ({fallback_reason})"
+                )
+        try:
+            return AnswerResult(parse_ncco_body(record.response_body))
+        except NccoError as error:
+            return AnswerResult(None, f"invalid NCCO: {error}", invalid=True)
+
+    def ask_for_ncco(
+        self, kind: str, method: str, url: str, payload: Mapping[str, Any], origin: Origin
+    ) -> tuple[Ncco | None, str | None]:
+        """Send a webhook whose answer may replace the NCCO (input, notify, synchronous
+        connect); on failure try the fallback URL, and on failure again continue."""
+        record = self.deliver(kind, method, url, payload, origin)
+        if not record.ok:
+            reason = record.error or f"HTTP {record.status}"
+            fallback = self.app.fallback_answer_url
+            if fallback is None:
+                return None, f"{kind} webhook failed ({reason}); the NCCO continues"
+            record = self.deliver(
+                "fallback",
+                method,
+                fallback,
+                payloads.fallback_request(payload, reason, url, "event_url"),
+                origin,
+                attempts=FALLBACK_ATTEMPTS,
+            )
+            if not record.ok:
+                return None, f"{kind} webhook and fallback failed; the NCCO continues"
+        return replacement_ncco(record.response_body)
+
+    def deliver_sms(self, params: Mapping[str, str], origin: Origin) -> WebhookRecord | None:
+        """Deliver one inbound SMS part to the application's SMS URL (signed if configured);
+        retried while the answer is not 200/204."""
+        url = self.app.sms_url
+        if url is None:
+            return None
+        signed = dict(params)
+        if self.app.signed_sms:
+            signed["nonce"] = str(uuid.uuid4())
+            signed = sign_sms_params(
+                signed,
+                self.app.signature_secret,
+                self.app.sms_signature_method,
+                self.signing_now(),
+            )
+        method_setting = self.app.sms_method.value
+        headers = {"User-Agent": USER_AGENT}
+        method = "GET" if method_setting == "GET" else "POST"
+        body = b""
+        target = url
+        if method_setting == "GET":
+            target = _with_query(url, urlencode(signed))
+        elif method_setting == "POST":
+            body = urlencode(signed).encode("ascii")
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        else:
+            body = json.dumps(signed, separators=(",", ":")).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        record: WebhookRecord | None = None
+        for attempt in range(1, SMS_ATTEMPTS + 1):
+            record = self._attempt(
+                "sms", method, target, headers, body, signed, origin, EVENT_TIMEOUT, attempt
+            )
+            if record.status in (200, 204):
+                break
+        return record

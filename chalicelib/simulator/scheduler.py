@@ -1,0 +1,267 @@
+"""Virtual time for the simulator: a clock, an ordered event queue and generator processes.
+
+A process is a generator that yields ``Wait`` (sleep for virtual seconds and/or until a
+``Signal`` fires); the scheduler resumes it at the right virtual instant, or throws an exception
+into it (``Process.interrupt``) when something outside it happens (a hang-up, a transfer).
+Nothing here sleeps for real. It knows nothing about calls or Vonage and imports only the
+standard library.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+
+class SimulationError(RuntimeError):
+    """The simulation cannot go on (a runaway loop, a process that crashed)."""
+
+
+class VirtualClock:
+    """Wall-clock instants derived from virtual seconds since ``start``; it only moves forward."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        if start is None:
+            start = datetime.now(UTC)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+        self._start = start.replace(microsecond=(start.microsecond // 1000) * 1000)
+        self._seconds = 0.0
+
+    @property
+    def seconds(self) -> float:
+        """Virtual seconds since the clock started."""
+        return self._seconds
+
+    def now(self) -> datetime:
+        """The current virtual instant (UTC)."""
+        return self._start + timedelta(seconds=self._seconds)
+
+    def at(self, seconds: float) -> datetime:
+        """The instant ``seconds`` virtual seconds after the start."""
+        return self._start + timedelta(seconds=seconds)
+
+    def advance_to(self, seconds: float) -> None:
+        """Move to ``seconds`` since the start (never backwards)."""
+        self._seconds = max(self._seconds, seconds)
+
+    def advance(self, seconds: float) -> None:
+        """Move forward by ``seconds``."""
+        self.advance_to(self._seconds + max(0.0, seconds))
+
+    def sync(self, instant: datetime) -> None:
+        """Catch up with ``instant`` if it is later than now (used to follow real time)."""
+        self.advance_to((instant - self._start).total_seconds())
+
+
+@dataclass(order=True)
+class Timer:
+    """A scheduled callback; ``cancel`` it to stop it from running."""
+
+    time: float
+    seq: int
+    callback: Callable[[], None] = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        """Do not run this callback."""
+        self.cancelled = True
+
+
+class Signal:
+    """A one-shot event processes can wait for; ``fire`` wakes every waiter at the current time."""
+
+    def __init__(self, scheduler: Scheduler, name: str = "") -> None:
+        self._scheduler = scheduler
+        self.name = name
+        self.fired = False
+        self.value: Any = None
+        self._waiters: list[Process] = []
+
+    def fire(self, value: Any = None) -> None:
+        """Fire once (later calls are ignored) and wake the waiters."""
+        if self.fired:
+            return
+        self.fired = True
+        self.value = value
+        waiters, self._waiters = self._waiters, []
+        for process in waiters:
+            process.wake(self)
+
+    def add_waiter(self, process: Process) -> None:
+        self._waiters.append(process)
+
+    def remove_waiter(self, process: Process) -> None:
+        if process in self._waiters:
+            self._waiters.remove(process)
+
+
+@dataclass(frozen=True)
+class Wait:
+    """What a process yields: resume after ``seconds`` (None: no limit) or when ``signal`` fires.
+
+    The process receives ``True`` when the signal woke it and ``False`` when the time ran out.
+    """
+
+    seconds: float | None = None
+    signal: Signal | None = None
+
+
+ProcessBody = Generator[Wait, bool, None]
+
+
+class Process:
+    """A running generator parked on a ``Wait``; ``interrupt`` throws an exception into it."""
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        body: ProcessBody,
+        name: str,
+        on_exit: Callable[[Process], None] | None = None,
+        tag: str | None = None,
+    ) -> None:
+        self._scheduler = scheduler
+        self._body = body
+        self.name = name
+        self.tag = tag
+        self._on_exit = on_exit
+        self._timer: Timer | None = None
+        self._signal: Signal | None = None
+        self.finished = False
+        self.error: BaseException | None = None
+        self._epoch = 0
+
+    def start(self) -> None:
+        """Run the first step at the current virtual time."""
+        self._resume_soon(None)
+
+    def _resume_soon(self, value: bool | None) -> None:
+        epoch = self._epoch
+
+        def resume() -> None:
+            if epoch == self._epoch:
+                self._advance(value, None)
+
+        self._scheduler.call_later(0.0, resume)
+
+    def wake(self, signal: Signal) -> None:
+        """Resume because ``signal`` fired (called by the signal)."""
+        if self._signal is not signal:
+            return
+        self._detach()
+        self._resume_soon(True)
+
+    def interrupt(self, error: BaseException) -> None:
+        """Throw ``error`` into the process at the current virtual time (if still running)."""
+        self._scheduler.call_later(0.0, lambda: self._deliver(error))
+
+    def _deliver(self, error: BaseException) -> None:
+        if self.finished:
+            return
+        self._detach()
+        self._advance(None, error)
+
+    def _detach(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._signal is not None:
+            self._signal.remove_waiter(self)
+            self._signal = None
+
+    def _timeout(self) -> None:
+        self._timer = None
+        if self.finished:
+            return
+        if self._signal is not None:
+            self._signal.remove_waiter(self)
+            self._signal = None
+        self._advance(False, None)
+
+    def _advance(self, value: bool | None, error: BaseException | None) -> None:
+        if self.finished:
+            return
+        self._detach()
+        self._epoch += 1
+        try:
+            self._scheduler.current = self
+            wait = (
+                self._body.throw(error) if error is not None else self._body.send(value)  # type: ignore[arg-type]
+            )
+        except StopIteration:
+            self._finish(None)
+            return
+        except Exception as crash:  # a crashed process is reported by on_exit, not raised
+            self._finish(crash)
+            return
+        finally:
+            self._scheduler.current = None
+        self._park(wait)
+
+    def _park(self, wait: Wait) -> None:
+        if wait.signal is not None:
+            if wait.signal.fired:
+                self._resume_soon(True)
+                return
+            self._signal = wait.signal
+            wait.signal.add_waiter(self)
+        if wait.seconds is not None:
+            self._timer = self._scheduler.call_later(max(0.0, wait.seconds), self._timeout)
+
+    def _finish(self, error: BaseException | None) -> None:
+        self.finished = True
+        self.error = error
+        if self._on_exit is not None:
+            self._on_exit(self)
+
+
+class Scheduler:
+    """The event queue in virtual time."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self.clock = clock
+        self._queue: list[Timer] = []
+        self._seq = itertools.count()
+        self.current: Process | None = None
+
+    def call_at(self, seconds: float, callback: Callable[[], None]) -> Timer:
+        """Run ``callback`` at virtual second ``seconds`` (not before now)."""
+        timer = Timer(max(seconds, self.clock.seconds), next(self._seq), callback)
+        heapq.heappush(self._queue, timer)
+        return timer
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        """Run ``callback`` after ``delay`` virtual seconds."""
+        return self.call_at(self.clock.seconds + max(0.0, delay), callback)
+
+    def spawn(
+        self,
+        body: ProcessBody,
+        name: str,
+        on_exit: Callable[[Process], None] | None = None,
+        tag: str | None = None,
+    ) -> Process:
+        """Start a process now; ``tag`` is free for the owner (the simulator puts the call id)."""
+        process = Process(self, body, name, on_exit, tag)
+        process.start()
+        return process
+
+    def next_time(self) -> float | None:
+        """When the next live event is due, or None when nothing is scheduled."""
+        while self._queue and self._queue[0].cancelled:
+            heapq.heappop(self._queue)
+        return self._queue[0].time if self._queue else None
+
+    def step(self) -> bool:
+        """Run the next event (moving the clock to it); False when the queue is empty."""
+        if self.next_time() is None:
+            return False
+        timer = heapq.heappop(self._queue)
+        self.clock.advance_to(timer.time)
+        timer.callback()
+        return True

@@ -1,0 +1,202 @@
+"""The simulator on loopback: a ``ThreadingHTTPServer`` in a thread serving ``SimulatorApi``
+over TLS with a certificate from a throwaway ``trustme`` CA (issued for 127.0.0.1 and
+localhost; its PEM is written to ``ca_pem_path`` for clients to trust), and, in background mode,
+a worker thread that drives the network so calls created through the API run by themselves.
+
+Imports the standard library and simulator modules; ``trustme`` lazily (a dev dependency).
+Never the app.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from chalicelib.simulator.api import ApiRequest, RateLimiter, SimulatorApi
+from chalicelib.simulator.network import Network
+
+MAX_BODY = 5 * 1024 * 1024
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], api: SimulatorApi) -> None:
+        super().__init__(address, _Handler)
+        self.api = api
+        self.ssl_context: ssl.SSLContext | None = None
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.ssl_context is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(10)
+        try:
+            secured = self.ssl_context.wrap_socket(request, server_side=True)
+        except (OSError, ssl.SSLError):
+            return
+        try:
+            super().finish_request(secured, client_address)
+        finally:
+            with contextlib.suppress(OSError):
+                secured.shutdown(socket.SHUT_RDWR)
+            secured.close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _HttpServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self.send_error(413)
+            return
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        request = ApiRequest(
+            method=self.command,
+            path=parts.path,
+            query=parts.query,
+            headers={key.lower(): value for key, value in self.headers.items()},
+            body=body,
+        )
+        response = self.server.api.handle(request)
+        self.send_response(response.status)
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if response.body and self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = _serve
+    do_POST = _serve
+    do_PUT = _serve
+    do_DELETE = _serve
+
+
+class SimulatorServer:
+    """The provider's REST API and the control API on loopback.
+
+    ``background``: a worker thread drives the network (calls created through the API run by
+    themselves); without it the owner drives it (``network.run_until_idle()``).
+    ``speed``: virtual seconds per real second for the worker (None: as fast as possible).
+    ``limiter_clock``: the clock of the 3-calls-per-second limit (real monotonic time).
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: bool = True,
+        *,
+        background: bool = True,
+        speed: float | None = None,
+        limiter_clock: Callable[[], float] = time.monotonic,
+        calls_per_second: int = 3,
+        ca_pem_path: str | None = None,
+    ) -> None:
+        self.network = network
+        self.host = host
+        self.tls = tls
+        self.background = background
+        self.speed = speed
+        self.api = SimulatorApi(network, RateLimiter(calls_per_second, 1.0, limiter_clock))
+        self._requested_port = port
+        self._requested_ca_path = ca_pem_path
+        self._httpd: _HttpServer | None = None
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self._tempdir: tempfile.TemporaryDirectory[str] | None = None
+        self.ca_pem_path: str | None = None
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("the server is not started")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """``https://127.0.0.1:PORT`` (or http when TLS is off)."""
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    @property
+    def host_port(self) -> str:
+        """What the SDK's ``api_host``/``rest_host`` take."""
+        return f"{self.host}:{self.port}"
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        import trustme
+
+        authority = trustme.CA()
+        certificate = authority.issue_cert("127.0.0.1", "localhost")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        certificate.configure_cert(context)
+        if self._requested_ca_path is not None:
+            path = Path(self._requested_ca_path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            self._tempdir = tempfile.TemporaryDirectory(prefix="ringflow-sim-")
+            path = Path(self._tempdir.name) / "ca.pem"
+        authority.cert_pem.write_to_path(str(path))
+        self.ca_pem_path = str(path)
+        return context
+
+    def start(self) -> SimulatorServer:
+        """Listen, and start the worker in background mode."""
+        httpd = _HttpServer((self.host, self._requested_port), self.api)
+        if self.tls:
+            httpd.ssl_context = self._ssl_context()
+        self._httpd = httpd
+        self.network.api_base_url = self.url
+        serving = threading.Thread(
+            target=httpd.serve_forever, args=(0.05,), name="sim-http", daemon=True
+        )
+        serving.start()
+        self._threads.append(serving)
+        if self.background:
+            worker = threading.Thread(
+                target=self.network.serve_forever,
+                args=(self._stop, self.speed),
+                name="sim-network",
+                daemon=True,
+            )
+            self.network.drive_from(worker)
+            worker.start()
+            self._threads.append(worker)
+        return self
+
+    def stop(self) -> None:
+        """Stop listening and stop the worker."""
+        self._stop.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads.clear()
+        if self._tempdir is not None:
+            self._tempdir.cleanup()
+            self._tempdir = None
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
