@@ -82,7 +82,10 @@ class ConfiguredHttpClient(HttpClient):  # type: ignore[misc]  # the SDK ships n
             HTTPAdapter(pool_connections=POOL_SIZE, pool_maxsize=POOL_SIZE, max_retries=retry),
         )
         if ca_bundle is not None:
+            # An explicit CA must win over REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE, which requests
+            # would otherwise prefer for every request of a session that trusts the environment.
             self._session.verify = ca_bundle
+            self._session.trust_env = False
 
     @property
     def session(self) -> Session:

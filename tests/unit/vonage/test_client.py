@@ -645,3 +645,16 @@ def test_importing_the_client_loads_no_sdk() -> None:
     )
     # THEN none of the SDK, requests or pydantic was loaded
     assert json.loads(out.stdout) == []
+
+
+def test_the_configured_ca_wins_over_a_machine_wide_requests_bundle(
+    client: VonageClient, fake_vonage: FakeVonage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the machine points requests at the system CA bundle (which does not know ours)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    monkeypatch.setenv("CURL_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    fake_vonage.reply(Reply(204))
+    # WHEN a leg is hung up
+    client.hangup(LEG)
+    # THEN TLS trusted the configured CA and the request arrived
+    assert [r.method for r in fake_vonage.requests] == ["PUT"]
