@@ -113,8 +113,14 @@ def _wait_http(url: str, timeout: float = 30.0, verify: Any = True) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
-    """Start everything, print how to use it, stop everything on Ctrl-C."""
+    """Start everything, print how to use it, stop everything on Ctrl-C (or SIGTERM)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     STATE.mkdir(exist_ok=True)
     bin_dir = Path(sys.executable).parent
     children: list[subprocess.Popen[bytes]] = []
