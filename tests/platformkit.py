@@ -22,7 +22,7 @@ from chalicelib.telephony.vonage.signatures import (
 )
 from chalicelib.wiring import Container, override
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SECRET = "test-signature-secret-0123456789abcdef"
 ACCOUNT = "acme"
 PULL_NUMBER = "447700900100"

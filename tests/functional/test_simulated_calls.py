@@ -1,0 +1,198 @@
+"""Simulated calls end to end: the network simulator (the provider's side: legs running NCCO,
+signed webhooks in the provider's order, its TLS REST API for the vonage SDK) against the whole
+app in one process (Chalice test client, moto, the real Vonage adapter). GIVEN a flow on a
+number, WHEN the scenario's caller rings and acts, THEN the transcript shows what the scenario
+expects — one scenario per widget, plus the pull app."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from platformkit import ROOT, SECRET, Platform, running_platform
+
+from chalicelib.simulator.model import VonageApplication
+from chalicelib.simulator.network import Network
+from chalicelib.simulator.scenario import CallOutcome, check, load_scenario
+from chalicelib.simulator.server import SimulatorServer
+from chalicelib.simulator.transport import InProcessTransport, WebhookResponse
+from chalicelib.telephony.vonage.client import VonageClient, VonageConfig
+from infra.local.moto import free_port
+
+CALLS = Path(__file__).resolve().parent / "calls"
+SCENARIOS = sorted(CALLS.glob("*.yaml"))
+BASE = "https://hooks.example.com"
+APP_ID = "11111111-2222-4333-8444-555555555555"
+
+
+class World:
+    """The platform, the simulated network and its REST API, wired together."""
+
+    def __init__(self, platform: Platform, tmp: Path) -> None:
+        self.platform = platform
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        private = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        public = (
+            key.public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            .decode()
+        )
+        port = free_port()
+        application = VonageApplication(
+            answer_url=f"{BASE}/vonage/voice/answer",
+            event_url=f"{BASE}/vonage/voice/event",
+            fallback_answer_url=f"{BASE}/vonage/voice/fallback",
+            sms_url=f"{BASE}/vonage/sms/inbound",
+            application_id=APP_ID,
+            api_key="apikey",
+            api_secret="apisecret",
+            signature_secret=SECRET,
+            public_key_pem=public,
+        )
+        self.network = Network(
+            application,
+            InProcessTransport(self._handle),
+            signing_clock=platform.clock,
+            api_base_url=f"https://127.0.0.1:{port}",
+        )
+        self.server = SimulatorServer(
+            self.network, port=port, background=False, ca_pem_path=str(tmp / "ca.pem")
+        )
+        self.server.start()
+        settings = platform.container.settings
+        platform.container.__dict__["carrier"] = VonageClient(
+            VonageConfig(
+                application_id=APP_ID,
+                private_key=private,
+                api_key="apikey",
+                api_secret="apisecret",
+                api_host=self.server.host_port,
+                rest_host=self.server.host_port,
+                timeout=5,
+                ca_bundle=str(self.server.ca_pem_path),
+                base_url=settings.public_base_url,
+            )
+        )
+        admin = platform.container.admin
+        for path in sorted(CALLS.glob("*.json")):
+            if path.name != "numbers.json":
+                admin.load_flow("acme", path.read_text())
+        for number, flow_id in json.loads((CALLS / "numbers.json").read_text()).items():
+            admin.set_listener("acme", flow_id, True)
+            admin.attach_number("acme", number, flow_id)
+
+    def _handle(
+        self, method: str, path: str, query: str, headers: Any, body: bytes
+    ) -> WebhookResponse:
+        target = f"{path}?{query}" if query else path
+        response = self.platform.client.http.request(
+            method, target, headers=dict(headers), body=body
+        )
+        return WebhookResponse(
+            int(response.status_code),
+            {str(k): str(v) for k, v in dict(response.headers).items()},
+            bytes(response.body or b""),
+        )
+
+    def run_tasks(self) -> list[dict[str, Any]]:
+        """Deliver the queued tasks to the app's SQS handler, as Lambda's event source would."""
+        container = self.platform.container
+        got = container.sqs.receive_message(
+            QueueUrl=container.task_queue_url, MaxNumberOfMessages=10
+        )
+        messages = got.get("Messages", [])
+        if not messages:
+            return []
+        client = self.platform.client
+        event = client.events.generate_sqs_event(
+            message_bodies=[m["Body"] for m in messages], queue_name=container.settings.task_queue
+        )
+        result = client.lambda_.invoke("run_tasks", event)
+        assert result.payload == {"batchItemFailures": []}, result.payload
+        for message in messages:
+            container.sqs.delete_message(
+                QueueUrl=container.task_queue_url, ReceiptHandle=message["ReceiptHandle"]
+            )
+        return [json.loads(m["Body"]) for m in messages]
+
+    def play(self, path: Path) -> tuple[list[str], Any]:
+        scenario = load_scenario(path)
+        for number, behaviour in scenario.numbers.items():
+            self.network.set_number(number, behaviour)
+        handle = self.network.call(
+            scenario.from_, scenario.to, scenario.caller, talk_seconds=scenario.talk_seconds
+        )
+        self.run_tasks()
+        outcome = CallOutcome(
+            handle.status,
+            handle.transcript,
+            len(handle.webhooks),
+            tuple(m.text for m in self.network.outbox()),
+        )
+        return list(check(scenario, outcome)), handle
+
+    def close(self) -> None:
+        self.server.stop()
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[World]:
+    with running_platform(monkeypatch) as platform:
+        built = World(platform, tmp_path)
+        try:
+            yield built
+        finally:
+            built.close()
+
+
+def test_every_widget_has_a_scenario() -> None:
+    from chalicelib.flows.model import parse_flow
+    from chalicelib.flows.widgets import WIDGETS
+
+    covered = {
+        node.widget
+        for path in [*CALLS.glob("*.json"), ROOT / "flows" / "pull-message.json"]
+        if path.name != "numbers.json"
+        for node in parse_flow(path.read_text()).nodes.values()
+    }
+    assert covered == set(WIDGETS)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_scenario(world: World, path: Path) -> None:
+    failures, handle = world.play(path)
+    assert failures == [], "\n".join([*failures, str(handle.transcript)])
+
+
+def test_the_pull_app_speaks_alices_message_and_texts_it(world: World) -> None:
+    handle = world.network.call("447700900001", "447700900100", [{"press": "2"}])
+    said = handle.transcript.said()
+    assert any(text.startswith("Hello Alice. Your parcel") for text in said), said
+    tasks = world.run_tasks()
+    assert [t["kind"] for t in tasks] == ["send_sms"]
+    [sms] = world.network.outbox()
+    assert (sms.to, sms.text[:11]) == ("447700900001", "Hello Alice")
+    [record] = world.platform.container.call_records.list_by_account("acme", None, None, 5)
+    assert record.outcome.value == "completed" and record.duration > 0
+
+
+def test_a_recording_is_copied_into_the_bucket(world: World) -> None:
+    failures, _ = world.play(CALLS / "record.yaml")
+    assert failures == []
+    container = world.platform.container
+    objects = container.s3.list_objects_v2(Bucket=container.settings.recordings_bucket).get(
+        "Contents", []
+    )
+    assert len(objects) == 1 and objects[0]["Key"].startswith("recordings/acme/")
+    assert objects[0]["Size"] > 0
