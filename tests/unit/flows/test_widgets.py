@@ -402,3 +402,17 @@ def test_completed_caller_leg_finishes_the_call() -> None:
     assert d.state.finished and d.state.awaiting is None
     assert d.state.call_vars["remoteHangup"] == "true"
     assert d.state.legs["leg-a"].duration == 12
+
+
+def test_completed_legs_add_their_price_to_call_cost() -> None:
+    from decimal import Decimal
+
+    d = Driver(flow_of(CONNECT))
+    d.answer()
+    d.send(
+        CallStatusChanged(
+            "leg-b", "CON-1", CallStatus.COMPLETED, ref=d.ref, price=Decimal("0.0120")
+        )
+    )
+    d.send(CallStatusChanged("leg-a", "CON-1", CallStatus.COMPLETED, price=Decimal("0.0030")))
+    assert d.state.call_vars["cost"] == "0.0150" and d.state.call_vars["cost.currency"] == "EUR"
