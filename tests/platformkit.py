@@ -95,11 +95,11 @@ class Platform:
         data = json.dumps(body).encode() if body is not None else b""
         return self.client.http.request(method, path, headers=headers, body=data)
 
-    def queued_tasks(self) -> list[dict[str, Any]]:
+    def queued_task_bodies(self) -> list[str]:
         """Messages waiting on the tasks queue (received and left in flight)."""
         sqs = self.container.sqs
         got = sqs.receive_message(QueueUrl=self.container.task_queue_url, MaxNumberOfMessages=10)
-        return [json.loads(m["Body"]) for m in got.get("Messages", [])]
+        return [m["Body"] for m in got.get("Messages", [])]
 
 
 def settings_for_tests() -> Settings:

@@ -65,9 +65,10 @@ class CallState:
     """Everything a running call needs between webhooks. One item, one read, one write.
 
     ``version`` guards conditional writes. ``last_event_key``/``last_answer`` let a retried
-    webhook get the same answer without a second step. ``flow_vars`` are ``$flow.key.*``,
-    ``user_vars`` a snapshot of ``$user.key.*``; ``call_vars`` hold ``$call.*`` values the engine
-    sets (dtmf, recordingUri, ...).
+    webhook get the same answer without a second step; ``last_effects`` (JSON) lets the retry run
+    that step's effects again (each is idempotent by key) in case the first delivery died before
+    it ran them. ``flow_vars`` are ``$flow.key.*``, ``user_vars`` a snapshot of ``$user.key.*``;
+    ``call_vars`` hold ``$call.*`` values the engine sets (dtmf, recordingUri, ...).
     """
 
     call_id: str
@@ -93,6 +94,7 @@ class CallState:
     attempt: int = 1
     last_event_key: str | None = None
     last_answer: str | None = None
+    last_effects: str | None = None
     version: int = 0
 
 

@@ -16,11 +16,13 @@ from typing import Callable, Mapping, Protocol, Sequence
 from chalicelib.accounts.model import PhoneNumber
 from chalicelib.calls.model import CallRecord, CallState
 from chalicelib.calls.records import record_of
+from chalicelib.calls.tasks import decode_effects, encode_effects
 from chalicelib.flows.catalogue import FlowCatalogue
 from chalicelib.flows.engine import EngineEvent, Step, is_settled, step
 from chalicelib.flows.model import Flow
 from chalicelib.flows.outcomes import Effect, HttpRequest, HttpResponded, HttpResult
 from chalicelib.flows.widgets.base import EngineEnv
+from chalicelib.ops.observability import MetricName, count, logger
 from chalicelib.telephony.actions import Action, Bridge, Hangup, Say
 from chalicelib.telephony.events import CallAnswered, Direction
 
@@ -162,13 +164,20 @@ class VoiceService:
     def _advance(self, state: CallState, event: EngineEvent, key: str, created: bool) -> Answer:
         for _ in range(self.max_attempts):
             if state.last_event_key == key:
+                if state.last_effects:  # the first delivery may have died before running them
+                    self._run_effects(decode_effects(state.last_effects), state)
                 return Answer(state.last_answer, replayed=True, call_id=state.call_id)
             flow = self.flows.get(state.flow_id, state.flow_version)
             result, actions, effects = self._decide(flow, state, event)
             if result.ignored:
                 return Answer(None, call_id=state.call_id)
             body = self.render(actions, state.call_id) if actions else None
-            new_state = replace(result.state, last_event_key=key, last_answer=body)
+            new_state = replace(
+                result.state,
+                last_event_key=key,
+                last_answer=body,
+                last_effects=encode_effects(effects) if effects else None,
+            )
             try:
                 saved = self.calls.save(new_state) if created else self.calls.create(new_state)
             except self.stale + self.already_exists:
@@ -176,13 +185,22 @@ class VoiceService:
                 created = True
                 continue
             if effects:
-                self.effects.run(effects, saved)
+                self._run_effects(effects, saved)
             if is_settled(saved):
                 self.records.put(record_of(saved))
             return Answer(body, call_id=saved.call_id)
         raise RuntimeError(
             f"call {state.call_id}: state kept changing under {self.max_attempts} attempts"
         )
+
+    def _run_effects(self, effects: Sequence[Effect], state: CallState) -> None:
+        """Run effects; a failure is logged and counted but never spoils the call's answer (the
+        state is saved; a retried webhook runs them again)."""
+        try:
+            self.effects.run(effects, state)
+        except Exception:
+            count(MetricName.TASK_FAILURES)
+            logger.exception("effects of a step failed", extra={"effects": len(effects)})
 
     def _decide(
         self, flow: Flow, state: CallState, event: EngineEvent

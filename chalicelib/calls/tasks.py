@@ -22,6 +22,11 @@ TASK_KINDS: dict[str, type[SendSms] | type[FetchRecording]] = {
     "send_sms": SendSms,
     "fetch_recording": FetchRecording,
 }
+EFFECT_KINDS: dict[str, type[SendSms] | type[FetchRecording] | type[SaveUserVariables]] = {
+    **TASK_KINDS,
+    "save_user_variables": SaveUserVariables,
+}
+_KIND_OF = {kind: name for name, kind in EFFECT_KINDS.items()}
 
 
 class TaskError(ValueError):
@@ -30,8 +35,22 @@ class TaskError(ValueError):
 
 def encode_task(effect: SendSms | FetchRecording, account_id: str) -> str:
     """The queue message for an effect."""
-    kind = "send_sms" if isinstance(effect, SendSms) else "fetch_recording"
-    return json.dumps({"kind": kind, "account_id": account_id, "effect": asdict(effect)})
+    return json.dumps(
+        {"kind": _KIND_OF[type(effect)], "account_id": account_id, "effect": asdict(effect)}
+    )
+
+
+def encode_effects(effects: Sequence[Effect]) -> str:
+    """A step's effects as JSON (kept with the call state so a retry can run them again)."""
+    return json.dumps([{"kind": _KIND_OF[type(e)], "effect": asdict(e)} for e in effects])
+
+
+def decode_effects(text: str) -> list[Effect]:
+    """The effects ``encode_effects`` wrote; raise ``TaskError`` when malformed."""
+    try:
+        return [EFFECT_KINDS[item["kind"]](**item["effect"]) for item in json.loads(text)]
+    except (ValueError, KeyError, TypeError) as error:
+        raise TaskError(f"malformed effects: {error}") from error
 
 
 def decode_task(body: str) -> tuple[str, SendSms | FetchRecording]:

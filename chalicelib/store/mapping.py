@@ -207,6 +207,7 @@ def call_item(state: CallState, expires_at: datetime) -> CallItem:
         attempt=state.attempt,
         last_event_key=state.last_event_key,
         last_answer=state.last_answer,
+        last_effects=state.last_effects,
         expires_at=require_aware(expires_at, "expires_at"),
     )
     if state.version:
@@ -241,6 +242,7 @@ def call_state_from(item: CallItem) -> CallState:
         attempt=item.attempt,
         last_event_key=item.last_event_key,
         last_answer=item.last_answer,
+        last_effects=item.last_effects,
         version=item.version or 0,
     )
 

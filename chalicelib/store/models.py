@@ -187,6 +187,7 @@ class CallItem(StoreItem):
     attempt = IntegerAttribute()
     last_event_key = UnicodeAttribute(null=True)
     last_answer = UnicodeAttribute(null=True)
+    last_effects = UnicodeAttribute(null=True)
     version = VersionAttribute()
     expires_at = TTLAttribute()
 

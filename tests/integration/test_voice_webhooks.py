@@ -94,9 +94,19 @@ def test_a_disabled_listener_stops_the_flow_serving(platform: Platform) -> None:
     assert "not in service" in ncco[0]["text"]
 
 
-def test_pressing_2_queues_the_sms_once_even_when_the_input_webhook_is_retried(
+def test_pressing_2_sends_the_sms_once_even_when_the_input_webhook_is_retried(
     platform: Platform,
 ) -> None:
+    sent: list[tuple[str, str, str]] = []
+
+    class Carrier:
+        def send_sms(self, from_number: str, to_number: str, text: str, client_ref: str) -> Any:
+            from chalicelib.telephony.ports import SentSms
+
+            sent.append((from_number, to_number, text))
+            return SentSms(f"m{len(sent)}", "0")
+
+    platform.container.__dict__["carrier"] = Carrier()
     ncco = json.loads(platform.voice("GET", "/vonage/voice/answer", answer_payload()).body)
     path, query = input_url_of(ncco)
     payload = {
@@ -113,11 +123,27 @@ def test_pressing_2_queues_the_sms_once_even_when_the_input_webhook_is_retried(
     assert first.body == again.body
     texts = [a.get("text") for a in json.loads(first.body)]
     assert "We have sent the message to you by text." in texts
-    tasks = platform.queued_tasks()
-    assert len(tasks) == 1 and tasks[0]["kind"] == "send_sms"
-    assert tasks[0]["effect"]["to_number"] == ALICE and tasks[0]["effect"]["text"].startswith(
-        "Hello Alice"
-    )
+    # the retry queued the step's task again (in case the first delivery died before it could)
+    tasks = platform.queued_task_bodies()
+    assert len(tasks) == 2 and json.loads(tasks[0])["kind"] == "send_sms"
+    for body in tasks:
+        platform.container.tasks.run(body)
+    assert sent == [(PULL_NUMBER, ALICE, sent[0][2])] and sent[0][2].startswith("Hello Alice")
+
+
+def test_a_failing_effect_does_not_spoil_the_answer(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ncco = json.loads(platform.voice("GET", "/vonage/voice/answer", answer_payload()).body)
+    path, query = input_url_of(ncco)
+
+    def queue_down(body: str) -> None:
+        raise ConnectionError("queue unreachable")
+
+    monkeypatch.setattr(platform.container, "enqueue_task", queue_down)
+    payload = {"dtmf": {"digits": "2", "timed_out": False}, "uuid": LEG, "conversation_uuid": CONV}
+    answer = json.loads(platform.voice("POST", path, payload, query=query).body)
+    assert "We have sent the message to you by text." in [a.get("text") for a in answer]
 
 
 def test_completed_event_writes_the_call_record(platform: Platform) -> None:

@@ -80,6 +80,7 @@ def full_state(call_id: str = "call-1") -> CallState:
         attempt=2,
         last_event_key="input:r1:3",
         last_answer='[{"action":"talk","text":"hi"}]',
+        last_effects='[{"kind": "send_sms", "key": "k"}]',
         version=0,
     )
 
