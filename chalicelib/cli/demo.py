@@ -1,12 +1,12 @@
 """Demo data for the local run: the demo account, every flow in ``flows/`` (listener on) and the
-demo numbers. Idempotent: running it twice changes nothing but adds flow versions only when a
-flow file changed."""
+demo numbers. Idempotent: running it twice adds flow versions only when a flow (or the variables
+given) changed."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from chalicelib.accounts.admin import AdminError
 
@@ -16,8 +16,11 @@ DEMO_CALLER = "447700900001"
 DEMO_NUMBERS = {PULL_APP_NUMBER: "pull-message"}
 
 
-def load_demo(container: Any, flows_dir: Path) -> dict[str, Any]:
-    """Load the demo; returns what was made (the API key only when the account is new)."""
+def load_demo(
+    container: Any, flows_dir: Path, variables: Mapping[str, Mapping[str, str]] | None = None
+) -> dict[str, Any]:
+    """Load the demo; returns what was made (the API key only when the account is new).
+    ``variables`` overrides flow variables per flow id (e.g. where the demo services listen)."""
     admin = container.admin
     made: dict[str, Any] = {"account_id": DEMO_ACCOUNT, "flows": {}, "numbers": {}}
     try:
@@ -27,8 +30,10 @@ def load_demo(container: Any, flows_dir: Path) -> dict[str, Any]:
         if error.status != 409:
             raise
     for path in sorted(flows_dir.glob("*.json")):
-        text = path.read_text()
-        flow_id = json.loads(text)["id"]
+        document = json.loads(path.read_text())
+        flow_id = document["id"]
+        document.setdefault("variables", {}).update((variables or {}).get(flow_id, {}))
+        text = json.dumps(document, indent=2)
         version = _unchanged_version(container, flow_id, text)
         if version is None:
             version = admin.load_flow(DEMO_ACCOUNT, text).revision.version

@@ -23,7 +23,7 @@ from infra.local.message_service import MessageService, load_messages
 from infra.local.moto import MotoProcess, free_port, wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[2]
-STATE = ROOT / ".local"
+STATE = Path(os.environ.get("RINGFLOW_LOCAL_DIR", str(ROOT / ".local")))
 APP_PORT = int(os.environ.get("RINGFLOW_APP_PORT", "8000"))
 SIM_PORT = int(os.environ.get("RINGFLOW_SIM_PORT", "8090"))
 MOTO_PORT = int(os.environ.get("RINGFLOW_MOTO_PORT", "5055"))
@@ -143,7 +143,7 @@ def main() -> int:
         from infra.local.stack import provision
 
         provision(container.settings)
-        demo = load_demo(container, ROOT / "flows")
+        demo = load_demo(container, ROOT / "flows", {"pull-message": {"service_url": messages.url}})
         messages.start()
 
         app_url = f"http://127.0.0.1:{APP_PORT}"
@@ -212,6 +212,8 @@ def main() -> int:
             time.sleep(0.1)
         _wait_http(f"{sim_url}/_sim/health", verify=str(ca_path))
 
+        defaults = SIM_PORT == 8090 and STATE == ROOT / ".local"
+        where = "" if defaults else f" --sim-url {sim_url} --ca {ca_path}"
         key_note = f"  API key: {demo['api_key']}" if "api_key" in demo else ""
         key_note = f"  API key: {demo['api_key']}" if "api_key" in demo else ""
         print(
@@ -225,7 +227,7 @@ Ringflow is running on loopback (logs in {STATE}/):
   pull-app number          {PULL_APP_NUMBER}
 
 Place a simulated call to the pull app (in another terminal):
-  .venv/bin/ringflow sim call --from {DEMO_CALLER} --to {PULL_APP_NUMBER} --press 2
+  .venv/bin/ringflow sim call --from {DEMO_CALLER} --to {PULL_APP_NUMBER} --press 2{where}
 
 Ctrl-C stops everything.""",
             flush=True,

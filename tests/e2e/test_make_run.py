@@ -1,0 +1,103 @@
+"""The local run as a newcomer uses it: GIVEN ``python -m infra.local.run`` (what ``make run``
+starts) on free ports, WHEN the command it prints is run, THEN the simulated call to the pull-app
+number hears the caller's personalised message, the SMS arrives at the simulated carrier through
+the tasks queue and the pump, and SIGTERM (as Ctrl-C) stops every process it started."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from infra.local.moto import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _children_of(pid: int) -> list[int]:
+    out = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False
+    )
+    return [int(p) for p in out.stdout.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = subprocess.run(
+        ["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True, check=False
+    )
+    return bool(state.stdout.strip()) and not state.stdout.strip().startswith("Z")
+
+
+def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Path) -> None:
+    ports = {name: str(free_port()) for name in ("APP", "SIM", "MOTO", "MESSAGES")}
+    env = {
+        **os.environ,
+        **{f"RINGFLOW_{k}_PORT": v for k, v in ports.items()},
+        "RINGFLOW_LOCAL_DIR": str(tmp_path),
+    }
+    run = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        assert run.stdout is not None
+        deadline = time.monotonic() + 120
+        command = None
+        while time.monotonic() < deadline and command is None:
+            line = run.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "ringflow sim call" in line:
+                command = line.strip()
+        assert command, "".join(lines)
+        children = _children_of(run.pid)
+        assert len(children) >= 4  # moto, simulator, chalice local, pump
+
+        args = shlex.split(command)
+        args[0] = str(ROOT / args[0])
+        call = subprocess.run(
+            args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert call.returncode == 0, call.stdout + call.stderr
+        assert "Hello Alice. Your parcel" in call.stdout
+        assert "We have sent the message to you by text." in call.stdout
+
+        sim = f"https://127.0.0.1:{ports['SIM']}/_sim/sms"
+        outbox: list[dict[str, str]] = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not outbox:
+            outbox = requests.get(sim, verify=str(tmp_path / "sim-ca.pem"), timeout=5).json()[
+                "outbox"
+            ]
+            time.sleep(0.3)
+        assert [m["to"] for m in outbox] == ["447700900001"]
+        assert outbox[0]["text"].startswith("Hello Alice")
+    finally:
+        run.send_signal(signal.SIGTERM)
+        try:
+            run.wait(30)
+        except subprocess.TimeoutExpired:
+            run.kill()
+    assert run.returncode == 0, "".join(lines)
+    time.sleep(1)
+    assert [pid for pid in children if _alive(pid)] == []
+    logs = {p.name for p in tmp_path.glob("*.log")}
+    assert {"app.log", "pump.log", "simulator.log", "moto.log"} <= logs
+    json.dumps(sorted(logs))
