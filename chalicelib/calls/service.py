@@ -52,7 +52,7 @@ class UserVariables(Protocol):
 class CallRecords(Protocol):
     """Finished calls."""
 
-    def put(self, record: CallRecord) -> None: ...
+    def put(self, record: CallRecord) -> bool: ...
 
 
 class EffectRunner(Protocol):
@@ -118,6 +118,7 @@ class VoiceService:
         except self.not_found:
             fresh = self._new_inbound(call_id, event)
             if fresh is None:
+                count(MetricName.NOT_SERVED)
                 body = self.render([Say(NOT_IN_SERVICE), Hangup()], call_id)
                 return Answer(body, call_id=call_id)
             return self._advance(fresh, event, key, created=False)
@@ -164,6 +165,7 @@ class VoiceService:
     def _advance(self, state: CallState, event: EngineEvent, key: str, created: bool) -> Answer:
         for _ in range(self.max_attempts):
             if state.last_event_key == key:
+                count(MetricName.WEBHOOK_RETRIES)
                 if state.last_effects:  # the first delivery may have died before running them
                     self._run_effects(decode_effects(state.last_effects), state)
                 return Answer(state.last_answer, replayed=True, call_id=state.call_id)
@@ -187,7 +189,9 @@ class VoiceService:
             if effects:
                 self._run_effects(effects, saved)
             if is_settled(saved):
-                self.records.put(record_of(saved))
+                record = record_of(saved)
+                if self.records.put(record):
+                    count(MetricName.CALLS_BY_OUTCOME, outcome=record.outcome.value)
             return Answer(body, call_id=saved.call_id)
         raise RuntimeError(
             f"call {state.call_id}: state kept changing under {self.max_attempts} attempts"

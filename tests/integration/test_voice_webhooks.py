@@ -246,3 +246,33 @@ def test_multipart_sms_is_joined_before_it_is_handed_on(platform: Platform) -> N
     assert seen == []
     platform.sms({**base, "messageId": "m1", "text": "hello ", "concat-part": "1"})
     assert [m.text for m in seen] == ["hello world"]
+
+
+def test_metrics_count_outcomes_retries_and_unserved_numbers(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.calls import service
+
+    counted: list[tuple[str, dict[str, str]]] = []
+    monkeypatch.setattr(
+        service, "count", lambda name, value=1, **dims: counted.append((name.value, dims))
+    )
+    platform.voice("GET", "/vonage/voice/answer", answer_payload())
+    platform.voice("GET", "/vonage/voice/answer", answer_payload())
+    platform.voice(
+        "GET", "/vonage/voice/answer", {**answer_payload(), "to": "447700900777", "uuid": "other"}
+    )
+    completed = {
+        "uuid": LEG,
+        "conversation_uuid": CONV,
+        "status": "completed",
+        "duration": "3",
+        "timestamp": "2026-01-01T10:00:20.000Z",
+    }
+    platform.voice("POST", "/vonage/voice/event", completed)
+    platform.voice(
+        "POST", "/vonage/voice/event", {**completed, "timestamp": "2026-01-01T10:00:21.000Z"}
+    )
+    assert ("WebhookRetries", {}) in counted
+    assert ("NotServedCalls", {}) in counted
+    assert counted.count(("Calls", {"outcome": "completed"})) == 1
