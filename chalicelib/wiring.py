@@ -8,7 +8,7 @@ widget) is built here and nowhere else; tests replace parts with ``override`` or
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, Callable
 
 from chalicelib.accounts.admin import Administration
@@ -185,7 +185,7 @@ class Container:
             user_vars=self.user_variables,
             records=self.call_records,
             effects=EffectQueue(self.user_variables, self.enqueue_task, self.clock),
-            fetch=fetch,
+            fetch=partial(fetch, allow_private=self.settings.stage == "local"),
             render=self.render,
             clock=self.clock,
             env=self.engine_env,

@@ -79,6 +79,7 @@ _ERRORS = {
     "TIMEOUT": "Timeout",
     "CONNECTION_ERROR": "Connection Error",
     "INVALID_URL": "Invalid URL",
+    "BLOCKED_ADDRESS": "Blocked Address",
 }
 
 
