@@ -3,5 +3,6 @@
 ``ncco`` renders actions, ``webhooks`` parses webhooks into events, ``signatures`` signs and
 verifies webhook signatures, ``urls`` spells the callback URLs, ``client`` drives the Voice and SMS
 REST APIs through the vonage SDK (imported lazily), with ``ratelimit`` (the carrier's request
-rates), ``transport`` (the one place that touches SDK internals) and ``errors`` (carrier failures).
+rates) and ``transport`` (the one place that touches SDK internals). Its failures are the
+provider-neutral ``telephony.errors``.
 """

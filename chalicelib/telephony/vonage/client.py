@@ -25,8 +25,7 @@ from urllib.parse import urlsplit
 
 from chalicelib.settings import Settings
 from chalicelib.telephony.actions import Action
-from chalicelib.telephony.ports import OutboundCall, PlacedCall, SentSms
-from chalicelib.telephony.vonage.errors import (
+from chalicelib.telephony.errors import (
     CarrierAuthError,
     CarrierBusyError,
     CarrierError,
@@ -36,6 +35,7 @@ from chalicelib.telephony.vonage.errors import (
     CarrierUnavailableError,
     RecordingUrlError,
 )
+from chalicelib.telephony.ports import OutboundCall, PlacedCall, SentSms
 from chalicelib.telephony.vonage.ncco import E164, render
 from chalicelib.telephony.vonage.ratelimit import TokenBucket
 from chalicelib.telephony.vonage.urls import CallbackUrls, routing_of

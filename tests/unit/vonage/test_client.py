@@ -29,9 +29,7 @@ from chalicelib.telephony.actions import (
     Say,
     Wait,
 )
-from chalicelib.telephony.ports import OutboundCall, PlacedCall, SentSms
-from chalicelib.telephony.vonage.client import VonageClient, VonageConfig, needs_unicode
-from chalicelib.telephony.vonage.errors import (
+from chalicelib.telephony.errors import (
     CarrierAuthError,
     CarrierBusyError,
     CarrierError,
@@ -41,6 +39,8 @@ from chalicelib.telephony.vonage.errors import (
     CarrierUnavailableError,
     RecordingUrlError,
 )
+from chalicelib.telephony.ports import OutboundCall, PlacedCall, SentSms
+from chalicelib.telephony.vonage.client import VonageClient, VonageConfig, needs_unicode
 from chalicelib.telephony.vonage.ncco import render
 from chalicelib.telephony.vonage.urls import CallbackUrls
 

@@ -1,4 +1,5 @@
-"""Errors the Vonage client raises, one class per thing a caller can do about it.
+"""Errors a carrier adapter raises (the ports' failure modes), one class per thing a caller can
+do about it. Services catch these without importing any provider package.
 
 ``CarrierBusyError`` and ``CarrierUnavailableError`` are transient: nothing happened at the
 carrier, requeue and try later (``retryable``). ``CarrierOutcomeUnknownError`` means the request
