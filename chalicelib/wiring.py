@@ -7,11 +7,13 @@ widget) is built here and nowhere else; tests replace parts with ``override`` or
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from functools import cached_property, partial
 from typing import Any, Callable
 
 from chalicelib.accounts.admin import Administration
+from chalicelib.calls.outbound import OutboundCalls
 from chalicelib.calls.service import VoiceService
 from chalicelib.calls.tasks import EffectQueue, TaskWorker
 from chalicelib.flows.catalogue import FlowCatalogue
@@ -205,6 +207,29 @@ class Container:
     def sms_consumers(self) -> list[Consumer]:
         """Who gets each whole inbound SMS."""
         return []
+
+    def callback_urls(self, call_id: str) -> tuple[str, str]:
+        """The answer and event URLs of an outbound call."""
+        from chalicelib.telephony.vonage.urls import CallbackUrls
+
+        urls = CallbackUrls(self.settings.public_base_url, call_id)
+        return urls.answer(), urls.event()
+
+    @cached_property
+    def outbound(self) -> OutboundCalls:
+        """Starts outbound calls of flows."""
+        return OutboundCalls(
+            calls=self.calls,
+            numbers=self.numbers,
+            flows=self.catalogue,
+            user_vars=self.user_variables,
+            records=self.call_records,
+            carrier=lambda: self.carrier,
+            urls=self.callback_urls,
+            clock=self.clock,
+            new_id=lambda: uuid.uuid4().hex,
+            not_found=self.not_found,
+        )
 
     @cached_property
     def tasks(self) -> TaskWorker:

@@ -13,7 +13,8 @@ from chalicelib.accounts.admin import AdminError
 DEMO_ACCOUNT = "demo"
 PULL_APP_NUMBER = "447700900100"
 DEMO_CALLER = "447700900001"
-DEMO_NUMBERS = {PULL_APP_NUMBER: "pull-message"}
+REMINDER_NUMBER = "447700900150"
+DEMO_NUMBERS = {PULL_APP_NUMBER: "pull-message", REMINDER_NUMBER: "appointment-reminder"}
 
 
 def load_demo(

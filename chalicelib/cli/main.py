@@ -111,6 +111,28 @@ def calls_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def call_start(args: argparse.Namespace) -> int:
+    """Start an outbound call of an outbound flow."""
+    from chalicelib.calls.outbound import OutboundCallError
+
+    variables = {}
+    for item in args.var:
+        name, sep, value = item.partition("=")
+        if not sep:
+            print(f"refused: --var takes name=value, got {item!r}", file=sys.stderr)
+            return 2
+        variables[name] = value
+    try:
+        started = _container().outbound.start(
+            args.account, args.flow, args.to, args.from_, variables, args.ringing_timeout
+        )
+    except OutboundCallError as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return 1
+    _print({"call_id": started.call_id, "leg_id": started.leg_id})
+    return 0
+
+
 def demo_load(args: argparse.Namespace) -> int:
     """Create the demo account, load every flow in ``flows/`` and attach the demo numbers."""
     from chalicelib.cli.demo import load_demo
@@ -168,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
     calls = sub.add_parser("calls", help="finished calls").add_subparsers(
         dest="action", required=True
     )
+    start = calls.add_parser("start", help="start an outbound call of an outbound flow")
+    start.add_argument("--account", required=True)
+    start.add_argument("--flow", required=True)
+    start.add_argument("--to", required=True)
+    start.add_argument("--from", dest="from_", required=True, help="a number attached to the flow")
+    start.add_argument("--var", action="append", default=[], metavar="NAME=VALUE")
+    start.add_argument("--ringing-timeout", type=int, default=60)
+    start.set_defaults(run=call_start)
     listing = calls.add_parser("list", help="list an account's calls, newest first")
     listing.add_argument("--account", required=True)
     listing.add_argument("--limit", type=int, default=20)

@@ -19,7 +19,10 @@ from chalicelib.accounts.admin import AdminError
 from chalicelib.accounts.keys import ApiKeyError, account_of, matches
 from chalicelib.accounts.model import Account, PhoneNumber
 from chalicelib.calls.model import CallRecord
+from chalicelib.calls.outbound import OutboundCallError
 from chalicelib.ops.observability import logger
+from chalicelib.telephony.actions import MachineDetection
+from chalicelib.telephony.errors import CarrierOutcomeUnknownError
 from chalicelib.web.problems import problem
 from chalicelib.wiring import container
 
@@ -40,6 +43,30 @@ class ListenerRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     enabled: bool
+
+
+class StartCallRequest(BaseModel):
+    """Start an outbound call of an outbound flow."""
+
+    model_config = ConfigDict(extra="forbid")
+    flow_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    to: str = Field(pattern=r"^\+?[1-9]\d{6,14}$", description="E.164, country code first")
+    from_: str = Field(
+        alias="from",
+        pattern=r"^\+?[1-9]\d{6,14}$",
+        description="a number of the account attached to the flow",
+    )
+    variables: dict[str, str] = Field(default_factory=dict, description="$flow.key values")
+    ringing_timeout: int = Field(default=60, ge=1, le=120)
+    machine_detection: Literal["continue", "hangup"] | None = None
+
+
+class CallStarted(BaseModel):
+    """A call the carrier accepted."""
+
+    call_id: str
+    leg_id: str
+    status: str
 
 
 class FlowLoaded(BaseModel):
@@ -322,6 +349,35 @@ def put_number(number: str) -> Response:
     except AdminError as error:
         return _admin_problem(error)
     return _json(_number_view(phone))
+
+
+@operation(
+    Operation(
+        "/v1/calls", "post", "Start an outbound call", StartCallRequest, CallStarted, status=202
+    )
+)
+@guarded
+def start_call() -> Response:
+    """Place a call of an outbound flow (its listener on, the caller id attached to it)."""
+    account = _account()
+    request: StartCallRequest = _body(StartCallRequest)
+    detection = MachineDetection(request.machine_detection) if request.machine_detection else None
+    try:
+        started = container().outbound.start(
+            account.account_id,
+            request.flow_id,
+            request.to,
+            request.from_,
+            request.variables,
+            request.ringing_timeout,
+            detection,
+        )
+    except OutboundCallError as error:
+        return problem(error.status, str(error))
+    except CarrierOutcomeUnknownError as error:
+        return problem(504, f"the carrier's answer was lost; the call may ring: {error}")
+    view = CallStarted(call_id=started.call_id, leg_id=started.leg_id, status="started")
+    return _json(view.model_dump(), 202)
 
 
 @operation(Operation("/v1/calls", "get", "Finished calls, newest first", None, CallView, many=True))

@@ -196,3 +196,75 @@ def test_a_recording_is_copied_into_the_bucket(world: World) -> None:
     )
     assert len(objects) == 1 and objects[0]["Key"].startswith("recordings/acme/")
     assert objects[0]["Size"] > 0
+
+
+def start_reminder(world: World, to: str, **extra: Any) -> Any:
+    body = {
+        "flow_id": "appointment-reminder",
+        "to": to,
+        "from": "447700900150",
+        "variables": {"name": "Dana", "date": "on Friday", "time": "10 AM"},
+        **extra,
+    }
+    return world.platform.api("POST", "/v1/calls", body)
+
+
+@pytest.fixture
+def reminders(world: World) -> World:
+    admin = world.platform.container.admin
+    admin.load_flow("acme", (ROOT / "flows" / "appointment-reminder.json").read_text())
+    admin.set_listener("acme", "appointment-reminder", True)
+    admin.attach_number("acme", "447700900150", "appointment-reminder")
+    return world
+
+
+def test_an_outbound_call_goes_through_the_sdk_and_runs_its_flow(reminders: World) -> None:
+    # GIVEN a customer who answers and presses 1
+    reminders.network.set_number(
+        "447700900444", {"behaviour": "answers", "script": [{"press": "1"}]}
+    )
+    # WHEN the operator starts a reminder call through the REST API
+    response = start_reminder(reminders, "+447700900444")
+    assert response.status_code == 202, response.body
+    started = json.loads(response.body)
+    reminders.network.run_until_idle()
+    # THEN the carrier placed it (the real SDK against the simulator's /v1/calls) and the flow ran
+    [handle] = [h for h in reminders.network.calls() if h.uuid == started["leg_id"]]
+    said = handle.transcript.said()
+    assert said[0].startswith(
+        "Hello Dana. This is a reminder of your appointment on Friday at 10 AM"
+    )
+    assert said[-1] == "Thank you. Your appointment is confirmed. Goodbye."
+    [record] = reminders.platform.container.call_records.list_by_account("acme", None, None, 5)
+    assert (record.call_id, record.direction.value, record.outcome.value) == (
+        started["call_id"],
+        "outbound",
+        "completed",
+    )
+
+
+def test_a_busy_customer_leaves_a_busy_record(reminders: World) -> None:
+    reminders.network.set_number("447700900445", {"behaviour": "busy"})
+    started = json.loads(start_reminder(reminders, "447700900445").body)
+    reminders.network.run_until_idle()
+    [record] = reminders.platform.container.call_records.list_by_account("acme", None, None, 5)
+    assert (record.call_id, record.outcome.value) == (started["call_id"], "busy")
+
+
+def test_outbound_calls_are_refused_clearly_and_place_nothing(reminders: World) -> None:
+    inbound_flow = reminders.platform.api(
+        "POST",
+        "/v1/calls",
+        {"flow_id": "pull-message", "to": "447700900444", "from": "447700900100"},
+    )
+    assert (
+        inbound_flow.status_code == 422
+        and "inbound flow" in json.loads(inbound_flow.body)["detail"]
+    )
+    foreign_caller_id = start_reminder(reminders, "447700900444", **{"from": "447700900999"})
+    assert foreign_caller_id.status_code == 422
+    reminders.platform.container.admin.set_listener("acme", "appointment-reminder", False)
+    assert start_reminder(reminders, "447700900444").status_code == 409
+    bad_number = start_reminder(reminders, "12")
+    assert bad_number.status_code == 422
+    assert reminders.network.calls() == []

@@ -126,3 +126,29 @@ def test_cli_validates_flow_files(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["flow", "validate", str(ROOT / "flows" / "pull-message.json")]) == 0
     assert main(["flow", "validate", str(bad)]) == 1
     assert "unknown widget 'nope'" in capsys.readouterr().out
+
+
+def test_a_call_the_carrier_refuses_is_closed_with_a_failed_record(platform: Platform) -> None:
+    from chalicelib.telephony.errors import CarrierBusyError
+
+    class Busy:
+        def place_call(self, call: object) -> object:
+            raise CarrierBusyError("create call: rate limited after 4 attempts")
+
+    admin = platform.container.admin
+    admin.load_flow("acme", (ROOT / "flows" / "appointment-reminder.json").read_text())
+    admin.set_listener("acme", "appointment-reminder", True)
+    admin.attach_number("acme", "447700900150", "appointment-reminder")
+    platform.container.__dict__["carrier"] = Busy()
+    response = platform.api(
+        "POST",
+        "/v1/calls",
+        {"flow_id": "appointment-reminder", "to": "447700900444", "from": "447700900150"},
+    )
+    assert response.status_code == 503 and "rate limited" in body(response)["detail"]
+    [record] = platform.container.call_records.list_by_account("acme", None, None, 5)
+    assert (record.direction.value, record.outcome.value, record.to_number) == (
+        "outbound",
+        "failed",
+        "447700900444",
+    )

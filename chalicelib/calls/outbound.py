@@ -1,0 +1,161 @@
+"""Outbound calls of a flow: check the request, store the call's state, then ask the carrier to
+place it. The state is written first, so the provider's answer and event webhooks (whose URLs
+carry the call id) find it; a call the carrier refused is closed with a failed record.
+
+An outbound flow calls only from a number of the account attached to that flow, and only while
+the flow's listener is on (the Phonon seed's "activate listener"). Must not import pynamodb or
+provider packages: the carrier comes in through the ``CallControl`` port.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Callable, Mapping
+
+from chalicelib.calls.model import CallState
+from chalicelib.calls.records import record_of
+from chalicelib.calls.service import CallRecords, CallStore, NumberDirectory, UserVariables
+from chalicelib.flows.catalogue import FlowCatalogue
+from chalicelib.flows.model import FlowKind
+from chalicelib.telephony.actions import MachineDetection
+from chalicelib.telephony.errors import CarrierError, CarrierOutcomeUnknownError
+from chalicelib.telephony.events import Direction
+from chalicelib.telephony.ports import CallControl, OutboundCall, PlacedCall
+
+_NUMBER = re.compile(r"^[1-9]\d{6,14}$")
+_VARIABLE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_VARIABLE_LENGTH = 1000
+
+
+class OutboundCallError(ValueError):
+    """A call cannot be started; ``status`` is the HTTP status it maps to."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class StartedCall:
+    """A call the carrier accepted."""
+
+    call_id: str
+    leg_id: str
+    state: CallState
+
+
+@dataclass
+class OutboundCalls:
+    """Starts outbound calls of flows."""
+
+    calls: CallStore
+    numbers: NumberDirectory
+    flows: FlowCatalogue
+    user_vars: UserVariables
+    records: CallRecords
+    carrier: Callable[[], CallControl]
+    urls: Callable[[str], tuple[str, str]]  # call id -> (answer URL, event URL)
+    clock: Callable[[], datetime]
+    new_id: Callable[[], str]
+    not_found: tuple[type[Exception], ...]
+
+    def start(
+        self,
+        account_id: str,
+        flow_id: str,
+        to_number: str,
+        from_number: str,
+        variables: Mapping[str, str] | None = None,
+        ringing_timeout: int = 60,
+        machine_detection: MachineDetection | None = None,
+    ) -> StartedCall:
+        """Place one call of ``flow_id`` to ``to_number`` from ``from_number``."""
+        to_number, from_number = to_number.lstrip("+"), from_number.lstrip("+")
+        if not 1 <= ringing_timeout <= 120:
+            raise OutboundCallError("ringing_timeout is 1 to 120 seconds")
+        state = self._new_state(account_id, flow_id, to_number, from_number, variables or {})
+        state = self.calls.create(state)
+        answer_url, event_url = self.urls(state.call_id)
+        request = OutboundCall(
+            to_number=to_number,
+            from_number=from_number,
+            answer_url=answer_url,
+            event_url=event_url,
+            machine_detection=machine_detection,
+            ringing_timeout=ringing_timeout,
+            call_id=state.call_id,
+        )
+        try:
+            placed: PlacedCall = self.carrier().place_call(request)
+        except CarrierOutcomeUnknownError:
+            # the call may ring: keep the state so its webhooks are answered
+            raise
+        except CarrierError as error:
+            self._close_refused(state, str(error))
+            status = 503 if error.retryable else 502
+            raise OutboundCallError(
+                f"the carrier did not place the call: {error}", status
+            ) from error
+        return StartedCall(state.call_id, placed.leg_id, state)
+
+    def _new_state(
+        self,
+        account_id: str,
+        flow_id: str,
+        to_number: str,
+        from_number: str,
+        variables: Mapping[str, str],
+    ) -> CallState:
+        if not _NUMBER.match(to_number):
+            raise OutboundCallError("to is 7 to 15 digits, country code first")
+        for name, value in variables.items():
+            if not _VARIABLE.match(name) or len(value) > MAX_VARIABLE_LENGTH:
+                raise OutboundCallError(
+                    f"variable {name!r}: names are letters, digits, '_' or '-', "
+                    f"values at most {MAX_VARIABLE_LENGTH} characters"
+                )
+        try:
+            head = self.flows.head(flow_id)
+        except self.not_found:
+            raise OutboundCallError(f"no flow {flow_id!r}", 404) from None
+        if head.account_id != account_id:
+            raise OutboundCallError(f"no flow {flow_id!r}", 404)
+        if not head.enabled:
+            raise OutboundCallError(f"flow {flow_id!r} has its listener off", 409)
+        flow = self.flows.get(head.flow_id, head.latest_version)
+        if flow.kind is not FlowKind.OUTBOUND:
+            raise OutboundCallError(f"flow {flow_id!r} is an inbound flow", 422)
+        try:
+            number = self.numbers.get(from_number)
+        except self.not_found:
+            number = None
+        if number is None or number.account_id != account_id or number.flow_id != flow_id:
+            raise OutboundCallError(f"{from_number} is not a number attached to flow {flow_id!r}")
+        if not number.enabled:
+            raise OutboundCallError(f"{from_number} is disabled", 409)
+        return CallState(
+            call_id=self.new_id(),
+            account_id=account_id,
+            flow_id=flow_id,
+            flow_version=head.latest_version,
+            direction=Direction.OUTBOUND,
+            from_number=from_number,
+            to_number=to_number,
+            started_at=self.clock(),
+            language=number.language or flow.language,
+            flow_vars=dict(variables),
+            user_vars=self.user_vars.all_for(account_id),
+        )
+
+    def _close_refused(self, state: CallState, reason: str) -> None:
+        now = self.clock()
+        closed = replace(
+            state,
+            finished=True,
+            ended_at=now,
+            call_vars={**state.call_vars, "state": "Failed", "carrier_error": reason[:200]},
+        )
+        saved = self.calls.save(closed)
+        self.records.put(record_of(saved))
