@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -144,6 +145,11 @@ def demo_load(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree."""
     parser = argparse.ArgumentParser(prog="ringflow", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--local",
+        action="store_true",
+        help="talk to the running local stack (reads .local/env.json, written by `make run`)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     tables = sub.add_parser("tables", help="DynamoDB tables").add_subparsers(
@@ -217,6 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command."""
     args = build_parser().parse_args(argv)
+    if args.local:
+        local = Path(os.environ.get("RINGFLOW_LOCAL_DIR", ".local")) / "env.json"
+        try:
+            os.environ.update(json.loads(local.read_text()))
+        except (OSError, ValueError) as error:
+            print(f"cannot read {local} ({error}); is `make run` running?", file=sys.stderr)
+            return 2
     run: Command = getattr(args, "run", None) or args.func
     try:
         return run(args)

@@ -148,6 +148,41 @@ def _cmd_sms(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 0 if ok else 1
 
 
+def _cmd_calls(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    if args.uuid:
+        status, data = request(args.sim_url, "GET", f"/_sim/calls/{args.uuid}", None, args.ca)
+        if status != 200 or not isinstance(data, dict):
+            print(f"no such call ({status}): {data}", file=out)
+            return 2
+        _print_transcript(data.get("transcript", []), out)
+        call = data.get("call", {})
+        print(f"call {call.get('uuid')} {call.get('status')}", file=out)
+        return 0
+    status, data = request(args.sim_url, "GET", "/_sim/calls", None, args.ca)
+    if status != 200 or not isinstance(data, dict):
+        print(f"the simulator answered {status}: {data}", file=out)
+        return 2
+    for call in data.get("calls", []):
+        print(
+            f"{call.get('uuid')}  {call.get('direction'):<8} {call.get('from')} -> "
+            f"{call.get('to')}  {call.get('status')}",
+            file=out,
+        )
+    return 0
+
+
+def _cmd_outbox(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    status, data = request(args.sim_url, "GET", "/_sim/sms", None, args.ca)
+    if status != 200 or not isinstance(data, dict):
+        print(f"the simulator answered {status}: {data}", file=out)
+        return 2
+    for message in data.get("outbox", []):
+        print(f"{message.get('from')} -> {message.get('to')}: {message.get('text')}", file=out)
+    return 0
+
+
 def _guarded(command: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         try:
@@ -167,7 +202,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def register(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> argparse.ArgumentParser:
-    """Add ``sim call``, ``sim scenario`` and ``sim sms`` to ``subparsers``."""
+    """Add ``sim call``, ``sim scenario``, ``sim sms``, ``sim calls`` and ``sim outbox``."""
     sim = subparsers.add_parser("sim", help="drive the provider simulator")
     commands = sim.add_subparsers(dest="sim_command", required=True)
 
@@ -195,4 +230,15 @@ def register(
     sms.add_argument("--text", required=True)
     _common(sms)
     sms.set_defaults(func=_guarded(_cmd_sms))
+
+    calls = commands.add_parser(
+        "calls", help="list the calls the network carried, or print one call's transcript"
+    )
+    calls.add_argument("uuid", nargs="?", help="a call's first-leg uuid")
+    _common(calls)
+    calls.set_defaults(func=_guarded(_cmd_calls))
+
+    outbox = commands.add_parser("outbox", help="the SMS the application sent")
+    _common(outbox)
+    outbox.set_defaults(func=_guarded(_cmd_outbox))
     return sim

@@ -11,6 +11,7 @@ like Vonage does.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -133,6 +134,8 @@ def main() -> int:
         ca_path = STATE / "sim-ca.pem"
         env = local_environment(moto_url, ca_path, private_key)
         os.environ.update(env)
+        shared = {k: v for k, v in env.items() if k.startswith(("RINGFLOW_", "VONAGE_", "AWS_"))}
+        (STATE / "env.json").write_text(json.dumps(shared, indent=2))
 
         from chalicelib.cli.demo import DEMO_CALLER, PULL_APP_NUMBER, load_demo
         from chalicelib.settings import from_environment

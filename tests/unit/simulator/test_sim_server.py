@@ -411,6 +411,27 @@ def test_cli_sms_delivers_an_inbound_sms(
     assert fake.at("/sms")[0].json["text"] == "STOP"
 
 
+def test_cli_lists_calls_prints_one_transcript_and_the_sms_outbox(
+    live: tuple[SimulatorServer, FakeApp], capsys: pytest.CaptureFixture[str]
+) -> None:
+    server, _ = live
+    assert server.ca_pem_path is not None
+    where = ("--sim-url", server.url, "--ca", server.ca_pem_path)
+    code, out = run_cli(
+        capsys, "sim", "call", "--from", CALLER, "--to", LVN, "--press", "1", *where
+    )
+    uuid = out.strip().splitlines()[-1].split()[1]
+    code, listing = run_cli(capsys, "sim", "calls", *where)
+    assert code == 0 and uuid in listing and f"{CALLER} -> {LVN}" in listing
+    code, transcript = run_cli(capsys, "sim", "calls", uuid, *where)
+    assert code == 0 and transcript.strip().splitlines()[-1] == f"call {uuid} completed"
+    server.network.submit_sms(LVN, CALLER, "Your code is 1234")
+    code, outbox = run_cli(capsys, "sim", "outbox", *where)
+    assert code == 0 and f"{LVN} -> {CALLER}: Your code is 1234" in outbox
+    code, missing = run_cli(capsys, "sim", "calls", "no-such-call", *where)
+    assert code == 2 and "no such call" in missing
+
+
 def test_cli_reports_an_unreachable_simulator(capsys: pytest.CaptureFixture[str]) -> None:
     code = simulator_main(
         ["sim", "call", "--from", CALLER, "--to", LVN, "--sim-url", "http://127.0.0.1:9"]
