@@ -39,6 +39,9 @@ def test_openapi_documents_every_route_with_the_request_models(platform: Platfor
     assert schema_ref.endswith("/NumberRequest")
     assert "flow_id" in doc["components"]["schemas"]["NumberRequest"]["required"]
     assert put["responses"]["default"]["content"]["application/problem+json"]
+    from openapi_spec_validator import validate
+
+    validate(doc)  # a valid OpenAPI 3.1 document
 
 
 def test_account_needs_a_valid_key(platform: Platform) -> None:
