@@ -190,11 +190,18 @@ def _account() -> Account:
     return account
 
 
-def _body(model: type[BaseModel]) -> Any:
+def _raw_body() -> Any:
     try:
         raw = api.current_request.json_body
     except Exception:
         raise _Refused(problem(400, "the body is not JSON")) from None
+    if raw is None:
+        raise _Refused(problem(400, "a JSON body is required"))
+    return raw
+
+
+def _body(model: type[BaseModel]) -> Any:
+    raw = _raw_body()
     try:
         return model.model_validate(raw)
     except ValidationError as error:
@@ -293,7 +300,7 @@ def list_flows() -> Response:
 def load_flow() -> Response:
     """Validate and store a flow document as the flow's next version."""
     account = _account()
-    raw = api.current_request.json_body
+    raw = _raw_body()
     if not isinstance(raw, dict):
         return problem(422, "a flow document is a JSON object")
     try:

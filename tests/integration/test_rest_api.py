@@ -155,3 +155,53 @@ def test_a_call_the_carrier_refuses_is_closed_with_a_failed_record(platform: Pla
         "failed",
         "447700900444",
     )
+
+
+def test_random_bodies_get_problems_never_server_errors(platform: Platform) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12))
+    bodies = st.one_of(
+        scalars,
+        st.lists(scalars, max_size=3),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "flow_id",
+                    "to",
+                    "from",
+                    "enabled",
+                    "language",
+                    "variables",
+                    "id",
+                    "name",
+                    "start",
+                    "nodes",
+                    "x",
+                ]
+            ),
+            st.one_of(scalars, st.dictionaries(st.text(max_size=4), scalars, max_size=2)),
+            max_size=5,
+        ),
+    )
+    routes = st.sampled_from(
+        [
+            ("POST", "/v1/calls"),
+            ("POST", "/v1/flows"),
+            ("PUT", "/v1/flows/pull-message/listener"),
+            ("PUT", "/v1/numbers/447700900300"),
+        ]
+    )
+
+    @settings(
+        max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(route=routes, data=bodies)
+    def check(route: tuple[str, str], data: object) -> None:
+        response = platform.api(route[0], route[1], data)
+        assert response.status_code < 500, (route, data, response.body)
+        if response.status_code >= 400:
+            assert response.headers["Content-Type"] == "application/problem+json"
+
+    check()
