@@ -276,3 +276,60 @@ def test_metrics_count_outcomes_retries_and_unserved_numbers(
     assert ("WebhookRetries", {}) in counted
     assert ("NotServedCalls", {}) in counted
     assert counted.count(("Calls", {"outcome": "completed"})) == 1
+
+
+def test_random_voice_webhooks_never_get_a_server_error(platform: Platform) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12))
+    keys = st.sampled_from(
+        [
+            "from",
+            "to",
+            "uuid",
+            "conversation_uuid",
+            "status",
+            "dtmf",
+            "speech",
+            "duration",
+            "price",
+            "timestamp",
+            "call_uuid",
+            "payload",
+            "x",
+        ]
+    )
+    payloads = st.dictionaries(
+        keys,
+        st.one_of(
+            scalars,
+            st.dictionaries(
+                st.sampled_from(["digits", "timed_out", "results"]), scalars, max_size=2
+            ),
+        ),
+        max_size=6,
+    )
+    routes = st.sampled_from(
+        [
+            "/vonage/voice/answer",
+            "/vonage/voice/event",
+            "/vonage/voice/input",
+            "/vonage/voice/notify",
+            "/vonage/voice/recording",
+            "/vonage/voice/fallback",
+        ]
+    )
+
+    @settings(
+        max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(route=routes, payload=payloads, call=st.sampled_from([None, LEG, "nope"]))
+    def check(route: str, payload: dict[str, Any], call: str | None) -> None:
+        query = {"call": call, "ref": "1"} if call else None
+        response = platform.voice("POST", route, payload, query=query)
+        assert response.status_code in (200, 204), (route, payload, response.body)
+        if route.endswith(("/answer", "/fallback")):
+            assert json.loads(response.body)[0]["action"] == "talk"
+
+    check()
