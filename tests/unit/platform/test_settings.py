@@ -1,0 +1,40 @@
+"""Settings: GIVEN an environment, WHEN settings are read, THEN every value has its documented
+default and signature checks can be turned off on the local stage only."""
+
+from __future__ import annotations
+
+from chalicelib.settings import from_environment
+
+
+def test_defaults_follow_the_stage() -> None:
+    s = from_environment({"RINGFLOW_STAGE": "dev"})
+    assert (s.table_prefix, s.recordings_bucket, s.task_queue) == (
+        "ringflow-dev-",
+        "ringflow-dev-recordings",
+        "ringflow-dev-tasks",
+    )
+    assert s.table("calls") == "ringflow-dev-calls"
+
+
+def test_signature_checks_can_be_turned_off_only_locally() -> None:
+    assert not from_environment(
+        {"RINGFLOW_STAGE": "local", "RINGFLOW_VERIFY_SIGNATURES": "false"}
+    ).checks_signatures
+    assert from_environment(
+        {"RINGFLOW_STAGE": "dev", "RINGFLOW_VERIFY_SIGNATURES": "false"}
+    ).checks_signatures
+    assert from_environment(
+        {"RINGFLOW_STAGE": "prod", "RINGFLOW_VERIFY_SIGNATURES": "0"}
+    ).checks_signatures
+    assert from_environment({}).checks_signatures
+
+
+def test_private_keys_from_the_environment_get_their_newlines_back() -> None:
+    s = from_environment(
+        {"VONAGE_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----"}
+    )
+    assert s.vonage_private_key.splitlines() == [
+        "-----BEGIN PRIVATE KEY-----",
+        "abc",
+        "-----END PRIVATE KEY-----",
+    ]
