@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 from chalicelib.calls.model import CallState
 from chalicelib.flows.outcomes import Effect, FetchRecording, SaveUserVariables, SendSms
 from chalicelib.ops.observability import MetricName, count, logger
+from chalicelib.telephony.errors import CarrierOutcomeUnknownError
 from chalicelib.telephony.ports import SmsSender
 
 TASK_KINDS: dict[str, type[SendSms] | type[FetchRecording]] = {
@@ -68,6 +69,8 @@ class Markers(Protocol):
 
     def claim(self, key: str, now: datetime, ttl_seconds: int) -> bool: ...
 
+    def is_claimed(self, key: str, now: datetime) -> bool: ...
+
     def release(self, key: str) -> None: ...
 
 
@@ -99,8 +102,14 @@ class EffectQueue:
                 self._enqueue(encode_task(effect, state.account_id))
 
 
+class TaskBusyError(RuntimeError):
+    """Another worker is running the same task right now; the message is retried later."""
+
+
 class TaskWorker:
-    """Runs task messages once per key."""
+    """Runs task messages once per key: a task marked done is skipped; a short in-flight claim
+    keeps two deliveries from running it at once, and expires if a worker dies, so the queue's
+    redelivery runs it again (at least once, and in practice once)."""
 
     def __init__(
         self,
@@ -110,6 +119,7 @@ class TaskWorker:
         store_object: Callable[[str, bytes], None],
         clock: Callable[[], datetime],
         ttl_seconds: int = 7 * 24 * 3600,
+        in_flight_seconds: int = 120,
     ) -> None:
         self._markers = markers
         self._sms = sms
@@ -117,6 +127,7 @@ class TaskWorker:
         self._store_object = store_object
         self._clock = clock
         self._ttl = ttl_seconds
+        self._in_flight = in_flight_seconds
 
     def run_batch(self, records: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, str]]]:
         """Run SQS records; answer Lambda's partial batch response naming the failed ones."""
@@ -134,18 +145,29 @@ class TaskWorker:
     def run(self, body: str) -> dict[str, Any]:
         """Run one task message; returns what was done (for logs). Raises to retry."""
         account_id, effect = decode_task(body)
-        marker = f"task:{effect.key}"
-        if not self._markers.claim(marker, self._clock(), self._ttl):
+        done, running = f"task-done:{effect.key}", f"task-running:{effect.key}"
+        if self._markers.is_claimed(done, self._clock()):
             return {"task": effect.key, "done": "already"}
+        if not self._markers.claim(running, self._clock(), self._in_flight):
+            raise TaskBusyError(f"task {effect.key} is running elsewhere")
         try:
-            if isinstance(effect, SendSms):
-                sent = self._sms().send_sms(
-                    effect.from_number, effect.to_number, effect.text, effect.key[:40]
-                )
-                return {"task": effect.key, "account_id": account_id, "sms": sent.message_id}
-            data = self._download(effect.url)
-            self._store_object(effect.object_key, data)
-            return {"task": effect.key, "account_id": account_id, "stored": effect.object_key}
+            outcome = self._perform(account_id, effect)
+        except CarrierOutcomeUnknownError as error:
+            # it may have happened: never send twice; say so loudly instead
+            logger.error("task outcome unknown, not retried", extra={"task": effect.key})
+            outcome = {"task": effect.key, "done": "unknown", "error": str(error)}
         except Exception:
-            self._markers.release(marker)
+            self._markers.release(running)
             raise
+        self._markers.claim(done, self._clock(), self._ttl)
+        self._markers.release(running)
+        return outcome
+
+    def _perform(self, account_id: str, effect: SendSms | FetchRecording) -> dict[str, Any]:
+        if isinstance(effect, SendSms):
+            sms = self._sms()
+            sent = sms.send_sms(effect.from_number, effect.to_number, effect.text, effect.key[:40])
+            return {"task": effect.key, "account_id": account_id, "sms": sent.message_id}
+        data = self._download(effect.url)
+        self._store_object(effect.object_key, data)
+        return {"task": effect.key, "account_id": account_id, "stored": effect.object_key}

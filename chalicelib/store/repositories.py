@@ -661,6 +661,16 @@ class MarkerRepository:
         return True
 
     @_translated
+    def is_claimed(self, key: str, now: datetime) -> bool:
+        """True while a live claim on ``key`` exists. 1 consistent GetItem."""
+        now = require_aware(now, "now")
+        try:
+            item = MarkerItem.get(_CLAIM + key, consistent_read=True)
+        except MarkerItem.DoesNotExist:
+            return False
+        return item.expires_at is None or item.expires_at >= now
+
+    @_translated
     def release(self, key: str) -> None:
         """Drop a claim so the effect may be tried again (idempotent). 1 DeleteItem."""
         MarkerItem(_CLAIM + key).delete()

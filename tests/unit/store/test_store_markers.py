@@ -107,3 +107,14 @@ def test_impossible_parts_are_refused(markers: MarkerRepository, part: int, tota
 def test_a_claim_must_last(markers: MarkerRepository) -> None:
     with pytest.raises(ValueError):
         markers.claim("k", NOW, 0)
+
+
+def test_is_claimed_sees_live_claims_only(markers: MarkerRepository) -> None:
+    # GIVEN no claim, then a claim for 10 s
+    assert not markers.is_claimed("done:x", NOW)
+    markers.claim("done:x", NOW, 10)
+    # THEN it is claimed until it expires, and not after a release
+    assert markers.is_claimed("done:x", NOW + timedelta(seconds=10))
+    assert not markers.is_claimed("done:x", NOW + timedelta(seconds=11))
+    markers.release("done:x")
+    assert not markers.is_claimed("done:x", NOW)
