@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from nccokit import sdk_round_trip
 from platformkit import ROOT, SECRET, Platform, running_platform
 
 from chalicelib.simulator.model import VonageApplication
@@ -35,6 +36,7 @@ class World:
 
     def __init__(self, platform: Platform, tmp: Path) -> None:
         self.platform = platform
+        self.actions_seen: set[str] = set()
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         private = key.private_bytes(
             serialization.Encoding.PEM,
@@ -99,6 +101,10 @@ class World:
         response = self.platform.client.http.request(
             method, target, headers=dict(headers), body=body
         )
+        if response.body and response.body.lstrip().startswith(b"["):
+            for action in json.loads(response.body):  # every NCCO the app answers, checked
+                sdk_round_trip(action)
+                self.actions_seen.add(action["action"])
         return WebhookResponse(
             int(response.status_code),
             {str(k): str(v) for k, v in dict(response.headers).items()},
@@ -179,6 +185,7 @@ def test_the_pull_app_speaks_alices_message_and_texts_it(world: World) -> None:
     handle = world.network.call("447700900001", "447700900100", [{"press": "2"}])
     said = handle.transcript.said()
     assert any(text.startswith("Hello Alice. Your parcel") for text in said), said
+    assert world.actions_seen == {"talk", "input"}  # each one checked against the SDK's models
     tasks = world.run_tasks()
     assert [t["kind"] for t in tasks] == ["send_sms"]
     [sms] = world.network.outbox()
@@ -190,6 +197,7 @@ def test_the_pull_app_speaks_alices_message_and_texts_it(world: World) -> None:
 def test_a_recording_is_copied_into_the_bucket(world: World) -> None:
     failures, _ = world.play(CALLS / "record.yaml")
     assert failures == []
+    assert {"record", "notify"} <= world.actions_seen
     container = world.platform.container
     objects = container.s3.list_objects_v2(Bucket=container.settings.recordings_bucket).get(
         "Contents", []
@@ -268,3 +276,9 @@ def test_outbound_calls_are_refused_clearly_and_place_nothing(reminders: World) 
     bad_number = start_reminder(reminders, "12")
     assert bad_number.status_code == 422
     assert reminders.network.calls() == []
+
+
+def test_every_action_the_widgets_emit_was_checked_against_the_sdk(world: World) -> None:
+    for path in SCENARIOS:
+        assert world.play(path)[0] == []
+    assert world.actions_seen == {"talk", "stream", "input", "connect", "record", "notify"}
