@@ -244,6 +244,33 @@ class RequestCounter:
         BaseClient._make_api_call = self._original  # type: ignore[method-assign]
 
 
+def storage_floor(container: Any, rounds: int = 60) -> list[float]:
+    """The same backend's cost of one step's storage alone: read a call state, write it back
+    (conditional on its version), with the repository the app uses."""
+    from datetime import UTC, datetime
+
+    from chalicelib.calls.model import CallState
+    from chalicelib.telephony.events import Direction
+
+    state = CallState(
+        call_id=uuid.uuid4().hex,
+        account_id="bench",
+        flow_id="bench-menu",
+        flow_version=1,
+        direction=Direction.INBOUND,
+        from_number=CALLER,
+        to_number=MENU_NUMBER,
+        started_at=datetime.now(UTC),
+    )
+    state = container.calls.create(state)
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        state = container.calls.save(container.calls.get(state.call_id))
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
 def dynamodb_per_webhook(send: Send) -> None:
     print("DynamoDB requests per webhook (this process, after warm-up)")
     leg = uuid.uuid4().hex
@@ -303,6 +330,11 @@ def main() -> int:
         )
         print()
         dynamodb_per_webhook(send)
+        floor = storage_floor(_container)
+        print(f"  storage alone (GetItem + conditional PutItem) {describe(floor)}")
+        ratio = percentile(inproc["input"], 0.5) / percentile(floor, 0.5)
+        print(f"  input webhook p50 / storage alone p50: {ratio:.2f}x (the rest is parsing, the")
+        print("  signature check, the engine step and rendering)")
         print()
         port = 8765
         env = {**os.environ, "RINGFLOW_AWS_ENDPOINT_URL": moto_url}
