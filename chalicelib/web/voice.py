@@ -66,6 +66,7 @@ def _webhook(route: str, handle: Handler, fallback: bool) -> Response:
             logger.warning("voice webhook refused", extra={"reason": str(error)})
             return problem(401, f"webhook signature refused: {error}")
     payload_query = {k: v for k, v in query.items() if k not in urls.ROUTING_PARAMS}
+    payload: dict[str, Any] = {}
     try:
         payload = webhooks.decode_payload(
             request.method, payload_query, body, request.headers.get("content-type")
@@ -82,14 +83,22 @@ def _webhook(route: str, handle: Handler, fallback: bool) -> Response:
             response = _ncco_response(None)
         else:
             count(MetricName.FALLBACK_ANSWERS)
-            caller_id = None
             response = _ncco_response(
                 c.render(
-                    fallback_actions(settings.fallback_number, caller_id), call_id or "unknown"
+                    fallback_actions(settings.fallback_number, _our_number(payload)),
+                    call_id or "unknown",
                 )
             )
     milliseconds(MetricName.WEBHOOK_LATENCY, (time.perf_counter() - started) * 1000)
     return response
+
+
+def _our_number(payload: dict[str, Any]) -> str | None:
+    """The platform's number on this call (the caller id of a fallback transfer): the number
+    called on inbound legs, the calling number on outbound ones."""
+    ours = payload.get("from") if payload.get("direction") == "outbound" else payload.get("to")
+    digits = str(ours or "").lstrip("+")
+    return digits if digits.isdigit() and 7 <= len(digits) <= 15 else None
 
 
 def _answer(payload: dict[str, Any], ref: str, call_id: str | None, route_key: str) -> Answer:

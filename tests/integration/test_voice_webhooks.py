@@ -333,3 +333,21 @@ def test_random_voice_webhooks_never_get_a_server_error(platform: Platform) -> N
             assert json.loads(response.body)[0]["action"] == "talk"
 
     check()
+
+
+def test_the_fallback_ncco_transfers_to_the_configured_number(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    def explode(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("flow store unreachable")
+
+    platform.container.settings = replace(
+        platform.container.settings, fallback_number="447700900999"
+    )
+    monkeypatch.setattr(platform.container.voice, "answer", explode)
+    ncco = json.loads(platform.voice("GET", "/vonage/voice/answer", answer_payload()).body)
+    assert [a["action"] for a in ncco] == ["talk", "connect"]
+    assert ncco[1]["endpoint"] == [{"type": "phone", "number": "447700900999"}]
+    assert ncco[1]["from"] == PULL_NUMBER
