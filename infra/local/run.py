@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -118,10 +119,32 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _busy_ports() -> list[str]:
+    busy = []
+    for name, port in (
+        ("RINGFLOW_APP_PORT", APP_PORT),
+        ("RINGFLOW_SIM_PORT", SIM_PORT),
+        ("RINGFLOW_MOTO_PORT", MOTO_PORT),
+        ("RINGFLOW_MESSAGES_PORT", MESSAGES_PORT),
+    ):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                busy.append(f"{port} ({name})")
+    return busy
+
+
 def main() -> int:
     """Start everything, print how to use it, stop everything on Ctrl-C (or SIGTERM)."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
+    busy = _busy_ports()
+    if busy:
+        print(
+            f"ports in use: {', '.join(busy)}. Is another `make run` still running? "
+            "Stop it, or move this one with those variables.",
+            file=sys.stderr,
+        )
+        return 2
     STATE.mkdir(exist_ok=True)
     bin_dir = Path(sys.executable).parent
     children: list[subprocess.Popen[bytes]] = []
