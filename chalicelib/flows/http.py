@@ -3,8 +3,10 @@
 
 Flows are written by tenants, so outside the local stage a request may not reach loopback,
 private, link-local or other reserved addresses (the Lambda runtime API and metadata endpoints
-live there): such a URL fails with ``BLOCKED_ADDRESS`` before anything is sent. Redirects are
-not followed. Uses ``requests`` (imported on first use); the only module doing the widget's I/O.
+live there): the host is resolved once, every address is checked, and the connection goes to
+the checked address (TLS still verifies the host name), so a second DNS answer cannot redirect
+it. Such a URL fails with ``BLOCKED_ADDRESS`` before anything is sent. Redirects are not
+followed. Uses urllib3 (imported on first use); the only module doing the widget's I/O.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 from chalicelib.flows.outcomes import HttpRequest, HttpResult
@@ -19,54 +22,108 @@ from chalicelib.flows.outcomes import HttpRequest, HttpResult
 MAX_BODY_BYTES = 256 * 1024
 
 
-def _blocked(url: str) -> str | None:
-    """Why ``url`` may not be fetched (None when it may)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "INVALID_URL"
+class _Refused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _address(host: str, port: int, allow_private: bool) -> str:
+    """The address to connect to, checked."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError, ValueError):
-        return "CONNECTION_ERROR"
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if not address.is_global or address.is_multicast:
-            return "BLOCKED_ADDRESS"
-    return None
+        raise _Refused("CONNECTION_ERROR") from None
+    addresses = [str(info[4][0]).split("%", 1)[0] for info in infos]
+    if not addresses:
+        raise _Refused("CONNECTION_ERROR")
+    if not allow_private:
+        for text in addresses:
+            address = ipaddress.ip_address(text)
+            if not address.is_global or address.is_multicast:
+                raise _Refused("BLOCKED_ADDRESS")
+    return addresses[0]
 
 
-def fetch(request: HttpRequest, allow_private: bool = False) -> HttpResult:
+def _pool(
+    scheme: str, address: str, host: str, port: int, timeout: Any, ca_certs: str | None
+) -> Any:
+    import urllib3
+
+    if scheme == "http":
+        return urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
+    if ca_certs is None:
+        import certifi
+
+        ca_certs = certifi.where()
+    return urllib3.HTTPSConnectionPool(
+        address,
+        port,
+        timeout=timeout,
+        retries=False,
+        maxsize=1,
+        cert_reqs="CERT_REQUIRED",
+        ca_certs=ca_certs,
+        server_hostname=host,
+        assert_hostname=host,
+    )
+
+
+def fetch(
+    request: HttpRequest, allow_private: bool = False, ca_certs: str | None = None
+) -> HttpResult:
     """Make the request within its timeout."""
-    import requests
+    import urllib3
 
     started = time.perf_counter()
-    if not allow_private:
-        reason = _blocked(request.url)
-        if reason is not None:
-            return HttpResult(None, "", time.perf_counter() - started, reason)
-    headers = {"User-Agent": "Ringflow-Webhook/1", "Connection": "close", **request.headers}
+
+    def result(status: int | None, body: str = "", error: str | None = None) -> HttpResult:
+        return HttpResult(status, body, time.perf_counter() - started, error)
+
+    parts = urlsplit(request.url)
     try:
-        response = requests.request(
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return result(None, error="INVALID_URL")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return result(None, error="INVALID_URL")
+    try:
+        address = _address(parts.hostname, port, allow_private)
+    except _Refused as refused:
+        return result(None, error=refused.reason)
+    timeout = urllib3.Timeout(connect=min(request.timeout, 3.0), read=request.timeout)
+    pool = _pool(parts.scheme, address, parts.hostname, port, timeout, ca_certs)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = {
+        "Host": parts.netloc.rsplit("@", 1)[-1],
+        "User-Agent": "Ringflow-Webhook/1",
+        "Connection": "close",
+        **request.headers,
+    }
+    try:
+        response = pool.urlopen(
             request.method,
-            request.url,
+            target,
+            body=request.body.encode() if request.body is not None else None,
             headers=headers,
-            data=request.body.encode() if request.body is not None else None,
-            timeout=(min(request.timeout, 3.0), request.timeout),
-            allow_redirects=False,
-            stream=True,
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
         )
-        body = response.raw.read(MAX_BODY_BYTES, decode_content=True).decode(
-            response.encoding or "utf-8", errors="replace"
+        data = response.read(MAX_BODY_BYTES, decode_content=True)
+        response.release_conn()
+        charset = (
+            response.headers.get_content_charset()
+            if hasattr(response.headers, "get_content_charset")
+            else None
         )
-        response.close()
-        return HttpResult(response.status_code, body, time.perf_counter() - started)
-    except (
-        requests.exceptions.MissingSchema,
-        requests.exceptions.InvalidURL,
-        requests.exceptions.InvalidSchema,
-    ):
-        return HttpResult(None, "", time.perf_counter() - started, "INVALID_URL")
-    except requests.exceptions.Timeout:
-        return HttpResult(None, "", time.perf_counter() - started, "TIMEOUT")
-    except requests.exceptions.RequestException:
-        return HttpResult(None, "", time.perf_counter() - started, "CONNECTION_ERROR")
+        return result(response.status, data.decode(charset or "utf-8", errors="replace"))
+    except urllib3.exceptions.NewConnectionError:  # (a subclass of the connect timeout)
+        return result(None, error="CONNECTION_ERROR")
+    except urllib3.exceptions.TimeoutError:
+        return result(None, error="TIMEOUT")
+    except urllib3.exceptions.HTTPError:
+        return result(None, error="CONNECTION_ERROR")
+    finally:
+        pool.close()

@@ -76,3 +76,52 @@ def test_refused_connections_and_bad_urls_are_results_not_exceptions() -> None:
     )
     assert fetch(HttpRequest("GET", "ftp://example.com/")).error == "INVALID_URL"
     assert fetch(HttpRequest("GET", "http://no-such-host.invalid/")).error == "CONNECTION_ERROR"
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_host_name(tmp_path: Any) -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    certificate = ca.issue_cert("localhost")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            data = json.dumps({"host": self.headers["Host"], "path": self.path}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate.configure_cert(context)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    ca_path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_path))
+    port = httpd.server_address[1]
+    try:
+        good = fetch(
+            HttpRequest("GET", f"https://localhost:{port}/m?cid=1", timeout=3),
+            allow_private=True,
+            ca_certs=str(ca_path),
+        )
+        assert good.status_code == 200 and json.loads(good.body) == {
+            "host": f"localhost:{port}",
+            "path": "/m?cid=1",
+        }
+        # the same server reached by address: its certificate does not name 127.0.0.1
+        wrong = fetch(
+            HttpRequest("GET", f"https://127.0.0.1:{port}/m", timeout=3),
+            allow_private=True,
+            ca_certs=str(ca_path),
+        )
+        assert wrong.error == "CONNECTION_ERROR"
+    finally:
+        httpd.shutdown()
