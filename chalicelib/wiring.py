@@ -10,7 +10,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from functools import cached_property, partial
-from typing import Any, Callable
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable
 
 from chalicelib.accounts.admin import Administration
 from chalicelib.calls.outbound import OutboundCalls
@@ -21,6 +22,18 @@ from chalicelib.flows.widgets.base import EngineEnv
 from chalicelib.messaging.inbox import Consumer, SmsInbox
 from chalicelib.settings import Settings, current
 from chalicelib.telephony.actions import Action
+
+if TYPE_CHECKING:
+    from chalicelib.store.repositories import (
+        AccountRepository,
+        CallRecordRepository,
+        CallRepository,
+        FlowRepository,
+        MarkerRepository,
+        NumberRepository,
+        UserVariableRepository,
+    )
+    from chalicelib.telephony.vonage.client import VonageClient
 
 
 def utc_now() -> datetime:
@@ -37,49 +50,55 @@ class Container:
 
     # -- storage --------------------------------------------------------------------------
     @cached_property
-    def store(self) -> Any:
-        """The store package, bound to this settings' tables."""
-        from chalicelib.store import binding
+    def store(self) -> ModuleType:
+        """The repositories module (pynamodb imported here, on first use), bound to this
+        settings' tables."""
+        from chalicelib.store import binding, repositories
 
         binding.bind(self.settings)
-        from chalicelib.store import repositories
-
         return repositories
 
     @cached_property
-    def accounts(self) -> Any:
+    def accounts(self) -> AccountRepository:
         """Account repository."""
-        return self.store.AccountRepository()
+        repository: AccountRepository = self.store.AccountRepository()
+        return repository
 
     @cached_property
-    def numbers(self) -> Any:
+    def numbers(self) -> NumberRepository:
         """Number repository."""
-        return self.store.NumberRepository()
+        repository: NumberRepository = self.store.NumberRepository()
+        return repository
 
     @cached_property
-    def flow_repository(self) -> Any:
+    def flow_repository(self) -> FlowRepository:
         """Flow repository."""
-        return self.store.FlowRepository()
+        repository: FlowRepository = self.store.FlowRepository()
+        return repository
 
     @cached_property
-    def calls(self) -> Any:
+    def calls(self) -> CallRepository:
         """Live call repository."""
-        return self.store.CallRepository(self.settings)
+        repository: CallRepository = self.store.CallRepository(self.settings)
+        return repository
 
     @cached_property
-    def call_records(self) -> Any:
+    def call_records(self) -> CallRecordRepository:
         """Call record repository."""
-        return self.store.CallRecordRepository()
+        repository: CallRecordRepository = self.store.CallRecordRepository()
+        return repository
 
     @cached_property
-    def user_variables(self) -> Any:
+    def user_variables(self) -> UserVariableRepository:
         """User variable repository."""
-        return self.store.UserVariableRepository()
+        repository: UserVariableRepository = self.store.UserVariableRepository()
+        return repository
 
     @cached_property
-    def markers(self) -> Any:
+    def markers(self) -> MarkerRepository:
         """Idempotency markers."""
-        return self.store.MarkerRepository()
+        repository: MarkerRepository = self.store.MarkerRepository()
+        return repository
 
     @cached_property
     def not_found(self) -> tuple[type[Exception], ...]:
@@ -139,7 +158,7 @@ class Container:
 
     # -- carrier --------------------------------------------------------------------------
     @cached_property
-    def carrier(self) -> Any:
+    def carrier(self) -> VonageClient:
         """The Vonage client (SDK imported on first request)."""
         from chalicelib.telephony.vonage.client import VonageClient, VonageConfig
 

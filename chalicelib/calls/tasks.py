@@ -77,7 +77,7 @@ class Markers(Protocol):
 class UserVariableWriter(Protocol):
     """Writes ``$user.key`` values, latest wins."""
 
-    def set_many(self, account_id: str, values: dict[str, str], at: datetime) -> None: ...
+    def set_many(self, account_id: str, values: Mapping[str, str], at: datetime) -> object: ...
 
 
 class EffectQueue:
