@@ -8,6 +8,7 @@ widget) is built here and nowhere else; tests replace parts with ``override`` or
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cached_property, partial
 from types import ModuleType
@@ -177,7 +178,7 @@ class Container:
             )
         )
 
-    def render(self, actions: list[Action] | Any, call_id: str) -> str:
+    def render(self, actions: Sequence[Action], call_id: str) -> str:
         """Render actions as the carrier's call-control JSON."""
         from chalicelib.telephony.vonage.ncco import dumps, render
         from chalicelib.telephony.vonage.urls import CallbackUrls
