@@ -17,6 +17,13 @@ Consumer = Callable[[SmsReceived], None]
 Joiner = Callable[[Sequence[SmsReceived]], SmsReceived | None]
 
 
+class CollectedPart(Protocol):
+    """One stored part of a multipart message."""
+
+    @property
+    def payload(self) -> str: ...
+
+
 class InboxMarkers(Protocol):
     """Idempotency markers and the parts of multipart messages."""
 
@@ -30,9 +37,9 @@ class InboxMarkers(Protocol):
         payload_json: str,
         now: datetime,
         ttl_seconds: int,
-    ) -> object: ...
+    ) -> Sequence[CollectedPart]: ...
 
-    def sms_parts(self, message_ref: str) -> list[str]: ...
+    def release(self, key: str) -> None: ...
 
 
 def _encode(message: SmsReceived) -> str:
@@ -65,24 +72,37 @@ class SmsInbox:
         self._ttl = ttl_seconds
 
     def receive(self, message: SmsReceived) -> SmsReceived | None:
-        """Take one delivery; return the whole message when it is complete and new."""
+        """Take one delivery; return the whole message when it is complete and new.
+
+        A delivery that fails part-way (storing a part, a consumer) releases what it claimed,
+        so the provider's retry of it is processed again rather than dropped.
+        """
         now = self._clock()
-        if not self._markers.claim(f"sms:{message.message_id}", now, self._ttl):
+        claimed = [f"sms:{message.message_id}"]
+        if not self._markers.claim(claimed[0], now, self._ttl):
             return None
-        if message.is_part and message.concat_ref is not None:
-            ref = f"{message.from_number}:{message.concat_ref}"
-            self._markers.add_sms_part(
-                ref,
-                message.concat_part or 0,
-                message.concat_total or 0,
-                _encode(message),
-                now,
-                self._ttl,
-            )
-            whole = self._join([_decode(part) for part in self._markers.sms_parts(ref)])
-            if whole is None or not self._markers.claim(f"sms-whole:{ref}", now, self._ttl):
-                return None
-            message = whole
-        for consumer in self._consumers:
-            consumer(message)
+        try:
+            if message.is_part and message.concat_ref is not None:
+                ref = f"{message.from_number}:{message.concat_ref}"
+                parts = self._markers.add_sms_part(
+                    ref,
+                    message.concat_part or 0,
+                    message.concat_total or 0,
+                    _encode(message),
+                    now,
+                    self._ttl,
+                )
+                whole = self._join([_decode(part.payload) for part in parts])
+                if whole is None:
+                    return None
+                claimed.append(f"sms-whole:{ref}")
+                if not self._markers.claim(claimed[-1], now, self._ttl):
+                    return None
+                message = whole
+            for consumer in self._consumers:
+                consumer(message)
+        except Exception:
+            for key in claimed:
+                self._markers.release(key)
+            raise
         return message

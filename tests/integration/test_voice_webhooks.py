@@ -351,3 +351,30 @@ def test_the_fallback_ncco_transfers_to_the_configured_number(
     assert [a["action"] for a in ncco] == ["talk", "connect"]
     assert ncco[1]["endpoint"] == [{"type": "phone", "number": "447700900999"}]
     assert ncco[1]["from"] == PULL_NUMBER
+
+
+def test_an_sms_whose_consumer_failed_is_taken_again_on_the_providers_retry(
+    platform: Platform,
+) -> None:
+    seen: list[str] = []
+    failures = [RuntimeError("consumer down")]
+
+    def consumer(message: Any) -> None:
+        if failures:
+            raise failures.pop()
+        seen.append(message.text)
+
+    platform.container.sms_consumers.append(consumer)
+    params = {
+        "msisdn": ALICE,
+        "to": PULL_NUMBER,
+        "messageId": "0A0000009",
+        "text": "retry me",
+        "type": "text",
+        "message-timestamp": "2026-01-01 10:00:00",
+        "api-key": "apikey",
+    }
+    assert platform.sms(params).status_code == 500  # the provider retries for 24 hours
+    assert platform.sms(params).status_code == 204
+    assert platform.sms(params).status_code == 204
+    assert seen == ["retry me"]
