@@ -211,27 +211,17 @@ class AccountRepository:
     @_translated
     def set_language(self, account_id: str, language: str) -> Account:
         """Set the default language. 1 UpdateItem."""
-        item = AccountItem(account_id)
-        _update(
-            item,
-            AccountItem.account_id.exists(),
-            "account",
-            account_id,
-            [AccountItem.language.set(language)],
-        )
-        return account_from(item)
+        return self._set(account_id, AccountItem.language.set(language))
 
     @_translated
     def set_enabled(self, account_id: str, enabled: bool) -> Account:
         """Enable or disable the account. 1 UpdateItem."""
+        return self._set(account_id, AccountItem.enabled.set(enabled))
+
+    @staticmethod
+    def _set(account_id: str, action: Any) -> Account:
         item = AccountItem(account_id)
-        _update(
-            item,
-            AccountItem.account_id.exists(),
-            "account",
-            account_id,
-            [AccountItem.enabled.set(enabled)],
-        )
+        _update(item, AccountItem.account_id.exists(), "account", account_id, [action])
         return account_from(item)
 
     @_translated
