@@ -17,6 +17,16 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _seconds(value: str | None, default: float, most: float) -> float:
+    """A duration in seconds from the environment, within (0, ``most``]."""
+    if value is None or value.strip() == "":
+        return default
+    seconds = float(value)
+    if not 0 < seconds <= most:
+        raise ValueError(f"a deadline must be within (0, {most}] seconds, got {value!r}")
+    return seconds
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime configuration of one stage (``local``, ``dev``, ``prod``)."""
@@ -43,6 +53,8 @@ class Settings:
     call_ttl_seconds: int = 2 * 24 * 3600
     fallback_number: str | None = None
     webhook_widget_max_timeout: float = 4.0
+    webhook_deadline_seconds: float = 2.5
+    rest_deadline_seconds: float = 5.0
 
     @property
     def checks_signatures(self) -> bool:
@@ -83,6 +95,12 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Se
         signature_window_seconds=int(e.get("RINGFLOW_SIGNATURE_WINDOW_SECONDS", "300")),
         call_ttl_seconds=int(e.get("RINGFLOW_CALL_TTL_SECONDS", str(defaults.call_ttl_seconds))),
         fallback_number=e.get("RINGFLOW_FALLBACK_NUMBER") or None,
+        webhook_deadline_seconds=_seconds(
+            e.get("RINGFLOW_WEBHOOK_DEADLINE_SECONDS"), defaults.webhook_deadline_seconds, 4.0
+        ),
+        rest_deadline_seconds=_seconds(
+            e.get("RINGFLOW_REST_DEADLINE_SECONDS"), defaults.rest_deadline_seconds, 25.0
+        ),
     )
 
 

@@ -129,10 +129,21 @@ class Container:
 
     # -- AWS clients ----------------------------------------------------------------------
     def _boto(self, service: str) -> Any:
+        """A client with short timeouts, bound to the request's deadline (a hung queue or
+        bucket must not hold a voice webhook past it)."""
         import boto3
+        from botocore.config import Config
+
+        from chalicelib.ops.deadline import bound_to_deadline
 
         session: Any = boto3.session.Session(region_name=self.settings.region)
-        return session.client(service, endpoint_url=self.settings.aws_endpoint_url)
+        config = Config(
+            connect_timeout=1,
+            read_timeout=5,
+            retries={"mode": "standard", "total_max_attempts": 3},
+        )
+        client = session.client(service, endpoint_url=self.settings.aws_endpoint_url, config=config)
+        return bound_to_deadline(client)
 
     @cached_property
     def sqs(self) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -117,8 +117,12 @@ def settings_for_tests() -> Settings:
 
 
 @contextmanager
-def running_platform(monkeypatch: Any) -> Iterator[Platform]:
-    """Start everything; tear it down afterwards."""
+def running_platform(
+    monkeypatch: Any, aws_endpoint_url: str | None = None, messages_url: str | None = None
+) -> Iterator[Platform]:
+    """Start everything; tear it down afterwards. AWS is moto in-process, or the server at
+    ``aws_endpoint_url``; the pull app's message service is the demo one unless
+    ``messages_url`` names another."""
     for name, value in {
         "AWS_DEFAULT_REGION": "eu-west-1",
         "AWS_ACCESS_KEY_ID": "testing",
@@ -127,6 +131,8 @@ def running_platform(monkeypatch: Any) -> Iterator[Platform]:
         "POWERTOOLS_METRICS_DISABLED": "true",
     }.items():
         monkeypatch.setenv(name, value)
+    from contextlib import nullcontext
+
     from chalice.test import Client
     from moto import mock_aws
 
@@ -135,13 +141,15 @@ def running_platform(monkeypatch: Any) -> Iterator[Platform]:
 
     messages = MessageService(load_messages()).start()
     clock = Clock()
-    with mock_aws():
-        container = Container(settings_for_tests(), clock)
+    aws = mock_aws() if aws_endpoint_url is None else nullcontext()
+    settings = replace(settings_for_tests(), aws_endpoint_url=aws_endpoint_url)
+    with aws:
+        container = Container(settings, clock)
         override(container)
         provision(container.settings)
         _, key = container.admin.create_account(ACCOUNT, "Acme", "en-GB")
         flow = json.loads((ROOT / "flows" / "pull-message.json").read_text())
-        flow["variables"]["service_url"] = messages.url
+        flow["variables"]["service_url"] = messages_url or messages.url
         container.admin.load_flow(ACCOUNT, flow)
         container.admin.set_listener(ACCOUNT, "pull-message", True)
         container.admin.attach_number(ACCOUNT, PULL_NUMBER, "pull-message")

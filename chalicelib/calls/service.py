@@ -9,11 +9,12 @@ provider: it is handed a renderer and a fetcher. Must not import pynamodb or Von
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable, Mapping, Protocol, Sequence
 
 from chalicelib.accounts.model import PhoneNumber
+from chalicelib.calls.apologies import LanguageMemory, texts_for
 from chalicelib.calls.model import CallRecord, CallState
 from chalicelib.calls.records import record_of
 from chalicelib.calls.tasks import decode_effects, encode_effects
@@ -22,6 +23,7 @@ from chalicelib.flows.engine import EngineEvent, Step, is_settled, step
 from chalicelib.flows.model import Flow
 from chalicelib.flows.outcomes import Effect, HttpRequest, HttpResponded, HttpResult
 from chalicelib.flows.widgets.base import EngineEnv
+from chalicelib.ops.deadline import DeadlineExceededError, budget
 from chalicelib.ops.observability import MetricName, count, logger
 from chalicelib.telephony.actions import Action, Bridge, Hangup, Say
 from chalicelib.telephony.events import CallAnswered, Direction
@@ -69,8 +71,9 @@ class NotServedError(Exception):
     """The number called serves no enabled flow."""
 
 
-APOLOGY = "We are sorry, we cannot take your call right now. Please try again later."
-NOT_IN_SERVICE = "Sorry, the number you have called is not in service."
+SAVE_RESERVE_SECONDS = 0.5
+"""What a webhook keeps of its deadline for the work after a flow's HTTP request (the save,
+the effects, the render): the request gets the rest."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class VoiceService:
     already_exists: tuple[type[Exception], ...]
     stale: tuple[type[Exception], ...]
     max_attempts: int = 3
+    languages: LanguageMemory = field(default_factory=LanguageMemory)
 
     # -- answer -------------------------------------------------------------------------
     def answer(self, event: CallAnswered, key: str, call_id: str | None = None) -> Answer:
@@ -119,10 +123,15 @@ class VoiceService:
             fresh = self._new_inbound(call_id, event)
             if fresh is None:
                 count(MetricName.NOT_SERVED)
-                body = self.render([Say(NOT_IN_SERVICE), Hangup()], call_id)
+                texts, language = texts_for(self.languages.recall(event.to_number))
+                body = self.render([Say(texts.not_in_service, language), Hangup()], call_id)
                 return Answer(body, call_id=call_id)
             return self._advance(fresh, event, key, created=False)
         return self._advance(state, event, key, created=True)
+
+    def language_of(self, call_id: str | None, number: str | None) -> str | None:
+        """The language a call (or else a number) was last seen speaking in this process."""
+        return self.languages.recall(call_id, number)
 
     def _new_inbound(self, call_id: str, event: CallAnswered) -> CallState | None:
         try:
@@ -138,6 +147,8 @@ class VoiceService:
         if not head.enabled or head.account_id != number.account_id:
             return None
         flow = self.flows.get(head.flow_id, head.latest_version)
+        language = number.language or flow.language
+        self.languages.remember(event.to_number, language)
         return CallState(
             call_id=call_id,
             account_id=number.account_id,
@@ -147,7 +158,7 @@ class VoiceService:
             from_number=event.from_number or event.from_user or "",
             to_number=event.to_number,
             started_at=self.clock(),
-            language=number.language or flow.language,
+            language=language,
             conversation_id=event.conversation_id,
             user_vars=self.user_vars.all_for(number.account_id),
         )
@@ -163,6 +174,7 @@ class VoiceService:
 
     # -- the loop -----------------------------------------------------------------------
     def _advance(self, state: CallState, event: EngineEvent, key: str, created: bool) -> Answer:
+        self.languages.remember(state.call_id, state.language)
         for _ in range(self.max_attempts):
             if state.last_event_key == key:
                 count(MetricName.WEBHOOK_RETRIES)
@@ -213,7 +225,7 @@ class VoiceService:
         result = step(flow, state, event, self.clock(), self.env)
         actions, effects = list(result.actions), list(result.effects)
         while result.request is not None and result.state.awaiting is not None:
-            response = self.fetch(result.request)
+            response = self._fetch(result.request)
             result = step(
                 flow,
                 result.state,
@@ -225,11 +237,23 @@ class VoiceService:
             effects.extend(result.effects)
         return result, actions, effects
 
+    def _fetch(self, request: HttpRequest) -> HttpResult:
+        """Make a flow's HTTP request within what the webhook's deadline leaves it; with too
+        little left it times out at once (the flow takes its failure branch)."""
+        try:
+            timeout = budget(request.timeout, reserve=SAVE_RESERVE_SECONDS)
+        except DeadlineExceededError:
+            return HttpResult(None, "", 0.0, "TIMEOUT")
+        return self.fetch(replace(request, timeout=timeout))
 
-def fallback_actions(fallback_number: str | None, caller_id: str | None) -> list[Action]:
-    """What a caller hears when handling their call failed: an apology, then the configured
-    fallback number (if any) or the end of the call."""
-    actions: list[Action] = [Say(APOLOGY)]
+
+def fallback_actions(
+    fallback_number: str | None, caller_id: str | None, language: str | None = None
+) -> list[Action]:
+    """What a caller hears when handling their call failed: an apology in the call's language,
+    then the configured fallback number (if any) or the end of the call."""
+    texts, voice = texts_for(language)
+    actions: list[Action] = [Say(texts.apology, voice)]
     if fallback_number and caller_id:
         actions.append(Bridge("fallback", fallback_number, caller_id))
     else:

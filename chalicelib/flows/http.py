@@ -22,6 +22,10 @@ from chalicelib.flows.outcomes import HttpRequest, HttpResult
 MAX_BODY_BYTES = 256 * 1024
 
 
+class _TooSlow(Exception):
+    """The body did not arrive within the request's timeout."""
+
+
 class _Refused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -69,6 +73,23 @@ def _pool(
     )
 
 
+def _read_until(response: Any, ends_at: float) -> bytes:
+    """The body, at most ``MAX_BODY_BYTES``, read in chunks so that a server that trickles it
+    cannot hold the request past its timeout (each socket read alone is bounded by the read
+    timeout, the whole body by ``ends_at``)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < MAX_BODY_BYTES:
+        if time.perf_counter() > ends_at:
+            raise _TooSlow
+        chunk = response.read(min(16 * 1024, MAX_BODY_BYTES - size), decode_content=True)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def fetch(
     request: HttpRequest, allow_private: bool = False, ca_certs: str | None = None
 ) -> HttpResult:
@@ -91,7 +112,10 @@ def fetch(
         address = _address(parts.hostname, port, allow_private)
     except _Refused as refused:
         return result(None, error=refused.reason)
-    timeout = urllib3.Timeout(connect=min(request.timeout, 3.0), read=request.timeout)
+    left = request.timeout - (time.perf_counter() - started)  # name resolution took some
+    if left <= 0:
+        return result(None, error="TIMEOUT")
+    timeout = urllib3.Timeout(connect=min(left, 3.0), read=left, total=left)
     pool = _pool(parts.scheme, address, parts.hostname, port, timeout, ca_certs)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = {
@@ -111,7 +135,7 @@ def fetch(
             preload_content=False,
             assert_same_host=False,
         )
-        data = response.read(MAX_BODY_BYTES, decode_content=True)
+        data = _read_until(response, started + request.timeout)
         response.release_conn()
         charset = (
             response.headers.get_content_charset()
@@ -121,7 +145,7 @@ def fetch(
         return result(response.status, data.decode(charset or "utf-8", errors="replace"))
     except urllib3.exceptions.NewConnectionError:  # (a subclass of the connect timeout)
         return result(None, error="CONNECTION_ERROR")
-    except urllib3.exceptions.TimeoutError:
+    except (urllib3.exceptions.TimeoutError, _TooSlow):
         return result(None, error="TIMEOUT")
     except urllib3.exceptions.HTTPError:
         return result(None, error="CONNECTION_ERROR")

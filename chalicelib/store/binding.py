@@ -3,23 +3,46 @@ shared DynamoDB connection.
 
 ``bind(settings)`` is called once at start (and again by tests that switch between moto
 instances). Every model then talks through the same pynamodb ``Connection``, so a Lambda builds
-one botocore client instead of one per table (about 50 ms each on a cold start). Part of
-``store``, the only package that may import pynamodb.
+one botocore client instead of one per table (about 50 ms each on a cold start). That client
+is bound to the request's deadline (``ops.deadline``): under a voice webhook each attempt reads
+for at most the time left and no retry runs past it. Part of ``store``, the only package that
+may import pynamodb.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.connection import Connection
 
+from chalicelib.ops.deadline import bound_to_deadline
 from chalicelib.settings import Settings
 from chalicelib.store.errors import StoreError
 from chalicelib.store.models import TABLE_MODELS
 
-CONNECT_TIMEOUT_SECONDS = 2
-"""DynamoDB answers in milliseconds; a voice webhook has about 3 s in all (FACTS-operations)."""
+CONNECT_TIMEOUT_SECONDS = 0.5
+"""DynamoDB connects in milliseconds; a voice webhook has about 3 s in all (FACTS-operations),
+and a connect cannot be shortened per request, so it is short for every request."""
 READ_TIMEOUT_SECONDS = 3
+"""Outside a deadline; under one, each attempt reads for at most the time left."""
 MAX_RETRY_ATTEMPTS = 2
-"""Retries of throttled or failed requests inside botocore, on top of the first attempt."""
+"""Retries of throttled or failed requests inside botocore, on top of the first attempt (never
+past the request's deadline)."""
+
+
+class DeadlineConnection(Connection):
+    """A pynamodb connection whose botocore client honours ``ops.deadline``."""
+
+    _bound_client: Any = None
+
+    @property
+    def client(self) -> Any:
+        """The botocore client, with the deadline hooks registered once per client."""
+        client = super().client
+        if client is not self._bound_client:
+            self._bound_client = bound_to_deadline(client)
+        return client
+
 
 _bound: Settings | None = None
 _connection: Connection | None = None
@@ -33,7 +56,7 @@ def bind(settings: Settings) -> None:
     between moto instances.
     """
     global _bound, _connection  # noqa: PLW0603 - the one process-wide binding
-    connection = Connection(
+    connection = DeadlineConnection(
         region=settings.region,
         host=settings.aws_endpoint_url,
         connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
@@ -45,7 +68,7 @@ def bind(settings: Settings) -> None:
         meta.table_name = settings.table(model.LOGICAL_NAME)
         meta.region = settings.region
         meta.host = settings.aws_endpoint_url
-        meta.connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
+        meta.connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS  # type: ignore[assignment]  # float works
         meta.read_timeout_seconds = READ_TIMEOUT_SECONDS
         meta.max_retry_attempts = MAX_RETRY_ATTEMPTS
         model._connection = None

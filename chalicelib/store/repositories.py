@@ -83,15 +83,26 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _code(error: PynamoDBException) -> str | None:
+    """DynamoDB's error code behind a pynamodb exception, or None. (pynamodb's own
+    ``cause_response_code`` raises AttributeError when the cause carries no response, as a read
+    timeout's does.)"""
+    response = getattr(error.cause, "response", None)
+    if not isinstance(response, dict):
+        return None
+    code = (response.get("Error") or {}).get("Code")
+    return code if isinstance(code, str) else None
+
+
 def _condition_failed(error: PynamoDBException) -> bool:
-    return error.cause_response_code == CONDITION_FAILED
+    return _code(error) == CONDITION_FAILED
 
 
 def _lost_races(error: TransactWriteError) -> list[bool]:
     """Per transaction action, whether its condition failed (True) or it met a concurrent
     transaction (False; None-reason actions are False too). Re-raises ``error`` when the
     transaction failed for any other reason."""
-    if error.cause_response_code != TRANSACTION_CANCELED:
+    if _code(error) != TRANSACTION_CANCELED:
         raise error
     codes = [None if reason is None else reason.code for reason in error.cancellation_reasons]
     if any(code not in {None, "None", CONDITION_LOST, TRANSACTION_CONFLICT} for code in codes):
@@ -107,7 +118,7 @@ def _translated(method: Callable[P, R]) -> Callable[P, R]:
         try:
             return method(*args, **kwargs)
         except PynamoDBException as error:
-            code = error.cause_response_code or type(error).__name__
+            code = _code(error) or type(error).__name__
             raise StoreRequestError(f"{method.__qualname__} failed: {code}: {error}") from error
 
     return wrapper

@@ -3,7 +3,10 @@
 Each route verifies the signature (401 and no change when it is missing or wrong, unless the
 local stage turned checking off), parses with the Vonage adapter, hands the event to the voice
 service and returns its NCCO. A failure never reaches the provider as a 4xx/5xx: it is logged with
-the call id, counted, and answered with the fallback NCCO.
+the call id, counted, and answered with the fallback NCCO (in the call's language, as far as this
+process knows it). The work runs under a deadline (``RINGFLOW_WEBHOOK_DEADLINE_SECONDS``, 2.5 s
+by default) so the fallback is answered well within the carrier's 5 s read timeout whatever
+hangs: every store and HTTP request takes its timeout from the time left.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any, Callable
 from chalice.app import Blueprint, Response
 
 from chalicelib.calls.service import Answer, event_key, fallback_actions
+from chalicelib.ops.deadline import deadline
 from chalicelib.ops.observability import (
     MetricName,
     bind_call,
@@ -72,7 +76,7 @@ def _webhook(route: str, handle: Handler, fallback: bool) -> Response:
             request.method, payload_query, body, request.headers.get("content-type")
         )
         bind_call(call_id or payload.get("uuid") or payload.get("call_uuid"), route=route)
-        with traced("voice webhook", route=route):
+        with traced("voice webhook", route=route), deadline(settings.webhook_deadline_seconds):
             answer = handle(payload, ref, call_id, f"{route}|{call_id or ''}|{ref}")
         bind_call(answer.call_id)
         response = _ncco_response(answer.body)
@@ -83,9 +87,11 @@ def _webhook(route: str, handle: Handler, fallback: bool) -> Response:
             response = _ncco_response(None)
         else:
             count(MetricName.FALLBACK_ANSWERS)
+            ours = _our_number(payload)
+            language = _language(c, call_id or _leg_of(payload), ours)
             response = _ncco_response(
                 c.render(
-                    fallback_actions(settings.fallback_number, _our_number(payload)),
+                    fallback_actions(settings.fallback_number, ours, language),
                     call_id or "unknown",
                 )
             )
@@ -99,6 +105,20 @@ def _our_number(payload: dict[str, Any]) -> str | None:
     ours = payload.get("from") if payload.get("direction") == "outbound" else payload.get("to")
     digits = str(ours or "").lstrip("+")
     return digits if digits.isdigit() and 7 <= len(digits) <= 15 else None
+
+
+def _language(c: Any, call_id: str | None, ours: str | None) -> str | None:
+    try:
+        language: str | None = c.voice.language_of(call_id, ours)
+    except Exception:  # the fallback must be answered even if the service cannot be built
+        logger.exception("no language for the fallback answer")
+        return None
+    return language
+
+
+def _leg_of(payload: dict[str, Any]) -> str | None:
+    leg = payload.get("uuid") or payload.get("call_uuid")
+    return leg if isinstance(leg, str) else None
 
 
 def _answer(payload: dict[str, Any], ref: str, call_id: str | None, route_key: str) -> Answer:
