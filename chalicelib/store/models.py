@@ -245,8 +245,9 @@ class UserVariableItem(StoreItem):
 
 
 class MarkerItem(StoreItem):
-    """A claimed idempotency key, or the parts of a multipart SMS collected so far
-    (``markers``). Expired markers count as absent even before DynamoDB deletes them."""
+    """A claimed idempotency key, a signed token's id bound to the request it signed, or the
+    parts of a multipart SMS collected so far (``markers``). Expired markers count as absent
+    even before DynamoDB deletes them."""
 
     LOGICAL_NAME: ClassVar[str] = "markers"
 
@@ -257,6 +258,7 @@ class MarkerItem(StoreItem):
     expires_at = TTLAttribute()
     parts = UnicodeSetAttribute(null=True)
     total = IntegerAttribute(null=True)
+    fingerprint = UnicodeAttribute(null=True)
 
 
 TABLE_MODELS: tuple[type[StoreItem], ...] = (

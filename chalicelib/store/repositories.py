@@ -631,6 +631,7 @@ class SmsPart:
 
 
 _CLAIM = "claim#"
+_TOKEN = "token#"
 _SMS_PARTS = "sms-parts#"
 
 
@@ -655,6 +656,32 @@ class MarkerRepository:
         expired = MarkerItem.expires_at < now
         try:
             item.save(condition=MarkerItem.key.does_not_exist() | expired)
+        except PynamoDBException as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    @_translated
+    def bind_token(self, token_id: str, fingerprint: str, now: datetime, ttl_seconds: int) -> bool:
+        """Bind a signed token's id to the request it came with until ``now + ttl_seconds``:
+        True the first time and for the same request again (a carrier's retry); False when the
+        token was already used for a different request (a replay). 1 PutItem."""
+        if ttl_seconds <= 0:
+            raise ValueError(f"a binding must last, got ttl_seconds={ttl_seconds}")
+        now = require_aware(now, "now")
+        item = MarkerItem(
+            _TOKEN + token_id,
+            fingerprint=fingerprint,
+            expires_at=now + timedelta(seconds=ttl_seconds),
+        )
+        condition = (
+            MarkerItem.key.does_not_exist()
+            | (MarkerItem.expires_at < now)
+            | (MarkerItem.fingerprint == fingerprint)
+        )
+        try:
+            item.save(condition=condition)
         except PynamoDBException as error:
             if _condition_failed(error):
                 return False

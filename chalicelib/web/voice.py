@@ -6,13 +6,17 @@ service and returns its NCCO. A failure never reaches the provider as a 4xx/5xx:
 the call id, counted, and answered with the fallback NCCO (in the call's language, as far as this
 process knows it). The work runs under a deadline (``RINGFLOW_WEBHOOK_DEADLINE_SECONDS``, 2.5 s
 by default) so the fallback is answered well within the carrier's 5 s read timeout whatever
-hangs: every store and HTTP request takes its timeout from the time left.
+hangs: every store and HTTP request takes its timeout from the time left. A token only signs a
+request's body, so a bodiless (GET) webhook's token is bound to its request on first use: a
+replay with another query string is refused with 401.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
+from urllib.parse import urlencode
 
 from chalice.app import Blueprint, Response
 
@@ -56,9 +60,10 @@ def _webhook(route: str, handle: Handler, fallback: bool) -> Response:
     query = dict(request.query_params or {})
     call_id, ref = query.get(urls.CALL_PARAM), query.get(urls.REF_PARAM, "")
     bind_call(call_id, route=route)
+    claims: Mapping[str, Any] | None = None
     if settings.checks_signatures:
         try:
-            verify_voice_webhook(
+            claims = verify_voice_webhook(
                 request.headers.get("authorization"),
                 body,
                 settings.vonage_signature_secret,
@@ -72,14 +77,20 @@ def _webhook(route: str, handle: Handler, fallback: bool) -> Response:
     payload_query = {k: v for k, v in query.items() if k not in urls.ROUTING_PARAMS}
     payload: dict[str, Any] = {}
     try:
-        payload = webhooks.decode_payload(
-            request.method, payload_query, body, request.headers.get("content-type")
-        )
-        bind_call(call_id or payload.get("uuid") or payload.get("call_uuid"), route=route)
         with traced("voice webhook", route=route), deadline(settings.webhook_deadline_seconds):
+            if claims is not None and not body:
+                _bind_token(claims, route, query)
+            payload = webhooks.decode_payload(
+                request.method, payload_query, body, request.headers.get("content-type")
+            )
+            bind_call(call_id or payload.get("uuid") or payload.get("call_uuid"), route=route)
             answer = handle(payload, ref, call_id, f"{route}|{call_id or ''}|{ref}")
         bind_call(answer.call_id)
         response = _ncco_response(answer.body)
+    except _TokenReusedError as error:
+        count(MetricName.SIGNATURE_REJECTIONS)
+        logger.warning("voice webhook refused", extra={"reason": str(error)})
+        return problem(401, f"webhook signature refused: {error}")
     except Exception:
         logger.exception("voice webhook failed")
         count(MetricName.FLOW_FAILURES)
@@ -105,6 +116,26 @@ def _our_number(payload: dict[str, Any]) -> str | None:
     ours = payload.get("from") if payload.get("direction") == "outbound" else payload.get("to")
     digits = str(ours or "").lstrip("+")
     return digits if digits.isdigit() and 7 <= len(digits) <= 15 else None
+
+
+class _TokenReusedError(Exception):
+    """A signed token that does not cover the request's payload came with another request."""
+
+
+def _bind_token(claims: Mapping[str, Any], route: str, query: dict[str, str]) -> None:
+    """A token signs a request's body, not its query string, so a GET webhook's token could be
+    replayed within its window with another query (another call). Bind the token's ``jti`` to
+    this request: the carrier's retry of the same request passes, any other is refused.
+    Costs one conditional write per bodiless webhook."""
+    token_id = claims.get("jti")
+    if not isinstance(token_id, str) or not token_id:
+        raise _TokenReusedError("a token without jti cannot sign a bodiless request")
+    request = route + "?" + urlencode(sorted(query.items()))
+    fingerprint = hashlib.sha256(request.encode()).hexdigest()
+    c = container()
+    window = c.settings.signature_window_seconds
+    if not c.markers.bind_token(token_id, fingerprint, c.clock(), 2 * window):
+        raise _TokenReusedError("the token was already used for another request")
 
 
 def _language(c: Any, call_id: str | None, ours: str | None) -> str | None:

@@ -378,3 +378,31 @@ def test_an_sms_whose_consumer_failed_is_taken_again_on_the_providers_retry(
     assert platform.sms(params).status_code == 204
     assert platform.sms(params).status_code == 204
     assert seen == ["retry me"]
+
+
+def test_a_get_webhooks_token_cannot_be_replayed_with_another_query(platform: Platform) -> None:
+    from urllib.parse import urlencode
+
+    from platformkit import SECRET
+
+    from chalicelib.telephony.vonage.signatures import sign_voice_webhook
+
+    token = sign_voice_webhook(b"", SECRET, "apikey", "app-id", platform.clock())
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def send(payload: dict[str, Any]) -> Any:
+        url = "/vonage/voice/answer?" + urlencode(payload)
+        return platform.client.http.request("GET", url, headers=headers, body=b"")
+
+    # GIVEN a signed GET answer webhook, and the carrier retrying it with the same token
+    first = send(answer_payload())
+    again = send(answer_payload())
+    assert first.status_code == again.status_code == 200
+    assert again.body == first.body
+    # WHEN the token is replayed with another query string (another call)
+    forged = {**answer_payload(), "uuid": "bbbbbbbb-0000-4000-8000-000000000009"}
+    replayed = send(forged)
+    # THEN it is refused and no call is created
+    assert replayed.status_code == 401
+    with pytest.raises(platform.container.not_found):
+        platform.container.calls.get(forged["uuid"])

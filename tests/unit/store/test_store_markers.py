@@ -118,3 +118,15 @@ def test_is_claimed_sees_live_claims_only(markers: MarkerRepository) -> None:
     assert not markers.is_claimed("done:x", NOW + timedelta(seconds=11))
     markers.release("done:x")
     assert not markers.is_claimed("done:x", NOW)
+
+
+def test_a_token_binds_to_its_first_request(markers: MarkerRepository) -> None:
+    # GIVEN a token used once
+    assert markers.bind_token("jti-1", "request-a", NOW, 600)
+    # THEN the same request again (a carrier's retry) passes, another one does not
+    assert markers.bind_token("jti-1", "request-a", NOW, 600)
+    assert not markers.bind_token("jti-1", "request-b", NOW, 600)
+    # AND once the binding expired the id is free again; other ids never collide
+    assert markers.bind_token("jti-1", "request-b", NOW + timedelta(seconds=601), 600)
+    assert markers.bind_token("jti-2", "request-a", NOW, 600)
+    assert markers.claim("jti-1", NOW, 60)  # claims live apart from token bindings
