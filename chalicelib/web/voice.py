@@ -78,12 +78,12 @@ def _webhook(route: str, handle: Handler, fallback: bool) -> Response:
     payload: dict[str, Any] = {}
     try:
         with traced("voice webhook", route=route), deadline(settings.webhook_deadline_seconds):
-            if claims is not None and not body:
-                _bind_token(claims, route, query)
             payload = webhooks.decode_payload(
                 request.method, payload_query, body, request.headers.get("content-type")
             )
             bind_call(call_id or payload.get("uuid") or payload.get("call_uuid"), route=route)
+            if claims is not None and not body:
+                _bind_token(claims, route, query)
             answer = handle(payload, ref, call_id, f"{route}|{call_id or ''}|{ref}")
         bind_call(answer.call_id)
         response = _ncco_response(answer.body)
