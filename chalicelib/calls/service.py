@@ -116,18 +116,23 @@ class VoiceService:
     def answer(self, event: CallAnswered, key: str, call_id: str | None = None) -> Answer:
         """A leg was answered: start its flow (a new inbound call, or an outbound call we
         placed and stored before)."""
+        if call_id is not None:  # a call we placed: its state was stored before we dialled
+            try:
+                placed: CallState | None = self.calls.get(call_id)
+            except self.not_found:
+                placed = None
+            if placed is not None:
+                return self._advance(placed, event, key, created=True)
         call_id = call_id or event.leg_id
-        try:
-            state = self.calls.get(call_id)
-        except self.not_found:
-            fresh = self._new_inbound(call_id, event)
-            if fresh is None:
-                count(MetricName.NOT_SERVED)
-                texts, language = texts_for(self.languages.recall(event.to_number))
-                body = self.render([Say(texts.not_in_service, language), Hangup()], call_id)
-                return Answer(body, call_id=call_id)
-            return self._advance(fresh, event, key, created=False)
-        return self._advance(state, event, key, created=True)
+        # A new inbound call: no read of the call, its creation is conditional (a retried answer
+        # loses the create, reads the call and replays the stored answer).
+        fresh = self._new_inbound(call_id, event)
+        if fresh is None:
+            count(MetricName.NOT_SERVED)
+            texts, language = texts_for(self.languages.recall(event.to_number))
+            body = self.render([Say(texts.not_in_service, language), Hangup()], call_id)
+            return Answer(body, call_id=call_id)
+        return self._advance(fresh, event, key, created=False)
 
     def language_of(self, call_id: str | None, number: str | None) -> str | None:
         """The language a call (or else a number) was last seen speaking in this process."""

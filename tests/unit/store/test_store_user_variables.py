@@ -77,3 +77,17 @@ def test_set_many_beyond_one_transaction(
 def test_naive_timestamps_are_refused(variables: UserVariableRepository) -> None:
     with pytest.raises(ValueError):
         variables.set("acc-1", "x", "1", NOW.replace(tzinfo=None))
+
+
+def test_get_many_reads_only_the_names_asked_for(variables: UserVariableRepository) -> None:
+    # GIVEN an account with many variables
+    values = {f"v{i:04d}": str(i) for i in range(250)}
+    variables.set_many("acc-1", values, NOW)
+    # WHEN a call asks for three of them (one unknown), or for none
+    got = variables.get_many("acc-1", ["v0001", "v0249", "missing"])
+    # THEN it gets exactly those that exist
+    assert got == {"v0001": "1", "v0249": "249"}
+    assert variables.get_many("acc-1", []) == {}
+    assert variables.get_many("acc-1", [f"v{i:04d}" for i in range(150)]) == {
+        f"v{i:04d}": str(i) for i in range(150)
+    }
