@@ -107,12 +107,14 @@ class Administration:
         if head is not None and head.account_id != account_id:
             raise AdminError(f"flow id {flow.flow_id!r} belongs to another account", status=409)
         revision = self._flows.add_revision(flow.flow_id, account_id, flow.name, text)
-        return LoadedFlow(flow, revision, self._flows.get_head(flow.flow_id))
+        head = self._flows.get_head(flow.flow_id, consistent=True)
+        self._numbers.follow_flow(head)  # the numbers serving it answer with the new version
+        return LoadedFlow(flow, revision, head)
 
     def owned_flow(self, account_id: str, flow_id: str) -> FlowHead:
         """A flow of this account, or a 404 error."""
         try:
-            head: FlowHead = self._flows.get_head(flow_id)
+            head: FlowHead = self._flows.get_head(flow_id, consistent=True)
         except self._not_found:
             raise AdminError(f"no flow {flow_id!r}", status=404) from None
         if head.account_id != account_id:
@@ -122,8 +124,8 @@ class Administration:
     def set_listener(self, account_id: str, flow_id: str, enabled: bool) -> FlowHead:
         """Activate (or stop) a flow's listener."""
         self.owned_flow(account_id, flow_id)
-        self._flows.set_enabled(flow_id, enabled)
-        head: FlowHead = self._flows.get_head(flow_id)
+        head: FlowHead = self._flows.set_enabled(flow_id, enabled)
+        self._numbers.follow_flow(head)
         return head
 
     def attach_number(
@@ -141,13 +143,25 @@ class Administration:
         if language is not None and not is_tts_language(language):
             raise AdminError(f"unsupported language {language!r}")
         self.account(account_id)
-        self.owned_flow(account_id, flow_id)
+        head = self.owned_flow(account_id, flow_id)
         try:
             existing: PhoneNumber | None = self._numbers.get(number)
         except self._not_found:
             existing = None
         if existing is not None and existing.account_id != account_id:
             raise AdminError(f"number {number} belongs to another account", status=409)
-        phone = PhoneNumber(number, account_id, flow_id, language, enabled)
+        phone = PhoneNumber(
+            number,
+            account_id,
+            flow_id,
+            language,
+            enabled,
+            flow_version=head.latest_version,
+            flow_enabled=head.enabled,
+            flow_generation=head.generation,
+        )
         self._numbers.put(phone)
+        latest: FlowHead = self._flows.get_head(flow_id, consistent=True)
+        if latest.generation != head.generation:  # changed meanwhile: its followers missed us
+            self._numbers.follow_flow(latest, number)
         return phone

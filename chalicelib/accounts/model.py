@@ -26,10 +26,18 @@ class Account:
 
 @dataclass(frozen=True)
 class PhoneNumber:
-    """A number (E.164 digits, no '+') the platform answers, bound to a flow."""
+    """A number (E.164 digits, no '+') the platform answers, bound to a flow.
+
+    ``flow_version`` and ``flow_enabled`` copy the flow's live version and listener as of the
+    flow head's ``flow_generation``, so answering a call reads the number alone; None for a
+    number stored before numbers carried them (the head is then read).
+    """
 
     number: str
     account_id: str
     flow_id: str | None = None
     language: str | None = None
     enabled: bool = True
+    flow_version: int | None = None
+    flow_enabled: bool = False
+    flow_generation: int = 0

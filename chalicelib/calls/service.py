@@ -145,20 +145,26 @@ class VoiceService:
             return None
         if not number.enabled or not number.flow_id:
             return None
-        try:
-            head = self.flows.head(number.flow_id)
-        except self.not_found:
-            return None
-        if not head.enabled or head.account_id != number.account_id:
-            return None
-        flow = self.flows.get(head.flow_id, head.latest_version)
+        if number.flow_version is not None:  # the number carries its flow's live version
+            if not number.flow_enabled:
+                return None
+            version = number.flow_version
+        else:  # a number stored before numbers carried it: read the flow's head
+            try:
+                head = self.flows.head(number.flow_id)
+            except self.not_found:
+                return None
+            if not head.enabled or head.account_id != number.account_id:
+                return None
+            version = head.latest_version
+        flow = self.flows.get(number.flow_id, version)
         language = number.language or flow.language
         self.languages.remember(event.to_number, language)
         return CallState(
             call_id=call_id,
             account_id=number.account_id,
-            flow_id=head.flow_id,
-            flow_version=head.latest_version,
+            flow_id=number.flow_id,
+            flow_version=version,
             direction=Direction.INBOUND,
             from_number=event.from_number or event.from_user or "",
             to_number=event.to_number,

@@ -17,6 +17,9 @@ class FlowHead:
     name: str
     latest_version: int
     enabled: bool = False
+    generation: int = 0
+    """Counts every change of the head (a new version, the listener): numbers attached to the
+    flow copy the head as of a generation and accept only newer ones."""
 
 
 @dataclass(frozen=True)

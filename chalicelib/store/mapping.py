@@ -79,6 +79,9 @@ def number_item(number: PhoneNumber) -> NumberItem:
         flow_id=number.flow_id,
         language=number.language,
         enabled=number.enabled,
+        flow_version=number.flow_version,
+        flow_enabled=number.flow_enabled if number.flow_version is not None else None,
+        flow_generation=number.flow_generation if number.flow_version is not None else None,
     )
 
 
@@ -90,6 +93,9 @@ def number_from(item: NumberItem) -> PhoneNumber:
         flow_id=item.flow_id,
         language=item.language,
         enabled=item.enabled,
+        flow_version=item.flow_version,
+        flow_enabled=bool(item.flow_enabled),
+        flow_generation=item.flow_generation or 0,
     )
 
 
@@ -106,6 +112,7 @@ def flow_head_from(item: FlowItem) -> FlowHead:
         name=item.name,
         latest_version=item.latest_version,
         enabled=bool(item.enabled),
+        generation=item.generation or 0,
     )
 
 

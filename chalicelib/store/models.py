@@ -89,6 +89,10 @@ class NumberItem(StoreItem):
     flow_id = UnicodeAttribute(null=True)
     language = UnicodeAttribute(null=True)
     enabled = BooleanAttribute()
+    # the flow head as of flow_generation (what answering a call needs, without reading it)
+    flow_version = IntegerAttribute(null=True)
+    flow_enabled = BooleanAttribute(null=True)
+    flow_generation = IntegerAttribute(null=True)
     by_account = NumbersByAccountIndex()
 
 
@@ -123,6 +127,7 @@ class FlowItem(StoreItem):
     name = UnicodeAttribute(null=True)
     latest_version = IntegerAttribute(null=True)
     enabled = BooleanAttribute(null=True)
+    generation = IntegerAttribute(null=True)
     # revision only
     document = UnicodeAttribute(null=True)
     created_at = UtcDateTimeAttribute(null=True)

@@ -297,11 +297,54 @@ class NumberRepository:
 
     @_translated
     def attach(self, number: str, flow_id: str | None) -> PhoneNumber:
-        """Bind a number to a flow (``None`` detaches it). 1 UpdateItem."""
+        """Bind a number to a flow (``None`` detaches it), forgetting the copy of the previous
+        flow's head (``follow_flow`` brings the new one). 1 UpdateItem."""
         action = NumberItem.flow_id.remove() if flow_id is None else NumberItem.flow_id.set(flow_id)
+        forget = [
+            NumberItem.flow_version.remove(),
+            NumberItem.flow_enabled.remove(),
+            NumberItem.flow_generation.remove(),
+        ]
         item = NumberItem(number)
-        _update(item, NumberItem.number.exists(), "number", number, [action])
+        _update(item, NumberItem.number.exists(), "number", number, [action, *forget])
         return number_from(item)
+
+    @_translated
+    def follow_flow(self, head: FlowHead, number: str | None = None) -> int:
+        """Copy ``head`` (its live version and listener) onto the numbers attached to its flow,
+        or onto ``number`` alone, where they hold an older generation of it; returns how many
+        changed. Each update is conditional on the number still being attached to the flow and
+        on the generation, so concurrent changes converge on the newest head. 1 UpdateItem per
+        number; for all of them, 1 Query (index ``by_account``) per MB of the account's
+        numbers first."""
+        if number is not None:
+            targets = [number]
+        else:
+            items = NumberItem.by_account.query(
+                head.account_id, filter_condition=NumberItem.flow_id == head.flow_id
+            )
+            targets = [item.number for item in items]
+        changed = 0
+        for target in targets:
+            item = NumberItem(target)
+            older = NumberItem.flow_generation.does_not_exist() | (
+                NumberItem.flow_generation < head.generation
+            )
+            try:
+                item.update(
+                    actions=[
+                        NumberItem.flow_version.set(head.latest_version),
+                        NumberItem.flow_enabled.set(head.enabled),
+                        NumberItem.flow_generation.set(head.generation),
+                    ],
+                    condition=(NumberItem.flow_id == head.flow_id) & older,
+                )
+            except PynamoDBException as error:
+                if not _condition_failed(error):
+                    raise
+                continue
+            changed += 1
+        return changed
 
     @_translated
     def set_enabled(self, number: str, enabled: bool) -> PhoneNumber:
@@ -381,7 +424,11 @@ class FlowRepository:
                 FlowItem.account_id == revision.account_id
             )
             actions = []
-        actions += [FlowItem.name.set(name), FlowItem.latest_version.set(revision.version)]
+        actions += [
+            FlowItem.name.set(name),
+            FlowItem.latest_version.set(revision.version),
+            FlowItem.generation.add(1),
+        ]
         try:
             with TransactWrite(connection=shared_connection()) as transaction:
                 transaction.update(FlowItem(revision.flow_id, HEAD_VERSION), actions, condition)
@@ -410,9 +457,10 @@ class FlowRepository:
 
     @_translated
     def set_enabled(self, flow_id: str, enabled: bool) -> FlowHead:
-        """Switch the flow's listener on or off. 1 UpdateItem."""
+        """Switch the flow's listener on or off; returns the head as it now is. 1 UpdateItem."""
         item = FlowItem(flow_id, HEAD_VERSION)
-        _update(item, FlowItem.flow_id.exists(), "flow", flow_id, [FlowItem.enabled.set(enabled)])
+        actions: list[Action] = [FlowItem.enabled.set(enabled), FlowItem.generation.add(1)]
+        _update(item, FlowItem.flow_id.exists(), "flow", flow_id, actions)
         return flow_head_from(item)
 
     @_translated

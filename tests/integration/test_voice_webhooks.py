@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from platformkit import ALICE, PULL_NUMBER, STRANGER, Platform, running_platform
+from platformkit import ALICE, PULL_NUMBER, ROOT, STRANGER, Platform, running_platform
 
 LEG = "aaaaaaaa-0000-4000-8000-000000000001"
 CONV = "CON-11111111-2222-4333-8444-555555555555"
@@ -406,3 +406,38 @@ def test_a_get_webhooks_token_cannot_be_replayed_with_another_query(platform: Pl
     assert replayed.status_code == 401
     with pytest.raises(platform.container.not_found):
         platform.container.calls.get(forged["uuid"])
+
+
+def test_a_new_calls_answer_reads_only_its_number(platform: Platform) -> None:
+    from chalicelib.store.binding import shared_connection
+
+    # GIVEN the flow revision is cached by an earlier call in this process
+    platform.voice("GET", "/vonage/voice/answer", answer_payload())
+    sent: list[str] = []
+    client = shared_connection().client
+    client.meta.events.register("before-call.dynamodb", lambda **kw: sent.append(kw["model"].name))
+    # WHEN another caller's call is answered
+    other = {**answer_payload(), "uuid": "cccccccc-0000-4000-8000-000000000003"}
+    response = platform.voice("GET", "/vonage/voice/answer", other)
+    # THEN the answer read the number (not the flow's head, not the call) and wrote the call;
+    # the other writes are the token binding of a bodiless webhook and the flow's own $user.key
+    assert response.status_code == 200
+    assert sent.count("GetItem") == 1
+    assert sent.count("PutItem") == 3
+
+
+def test_numbers_follow_their_flows_new_version_and_listener(platform: Platform) -> None:
+    admin = platform.container.admin
+    # GIVEN the number answers with version 1; WHEN version 2 is loaded
+    flow = json.loads((ROOT / "flows" / "pull-message.json").read_text())
+    flow["variables"]["service_url"] = platform.messages_url
+    flow["nodes"]["no_message"]["text"] = "Version two has no message for you."
+    admin.load_flow("acme", flow)
+    # THEN the next call runs version 2 (no head read needed to know it)
+    number = platform.container.numbers.get(PULL_NUMBER)
+    assert (number.flow_version, number.flow_enabled) == (2, True)
+    ncco = json.loads(platform.voice("GET", "/vonage/voice/answer", answer_payload(STRANGER)).body)
+    assert ncco[0]["text"] == "Version two has no message for you."
+    # AND when the listener goes off, so does the number
+    admin.set_listener("acme", "pull-message", False)
+    assert platform.container.numbers.get(PULL_NUMBER).flow_enabled is False

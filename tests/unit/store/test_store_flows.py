@@ -39,7 +39,9 @@ def test_first_revision_creates_a_disabled_head(flows: FlowRepository) -> None:
     revision = flows.add_revision("flow-1", "acc-1", "Main menu", '{"v": 1}')
     # THEN it is version 1 and the head points at it, listener off
     assert revision == FlowRevision("flow-1", 1, "acc-1", '{"v": 1}', NOW)
-    assert flows.get_head("flow-1") == FlowHead("flow-1", "acc-1", "Main menu", 1, enabled=False)
+    assert flows.get_head("flow-1") == FlowHead(
+        "flow-1", "acc-1", "Main menu", 1, enabled=False, generation=1
+    )
     assert flows.get_revision("flow-1", 1) == revision
 
 
@@ -51,7 +53,9 @@ def test_next_revision_moves_the_head_and_keeps_the_old_one(flows: FlowRepositor
     second = flows.add_revision("flow-1", "acc-1", "Main menu v2", '{"v": 2}')
     # THEN it is version 2, the head follows (still enabled), version 1 is unchanged
     assert second.version == 2
-    assert flows.get_head("flow-1") == FlowHead("flow-1", "acc-1", "Main menu v2", 2, True)
+    assert flows.get_head("flow-1") == FlowHead(
+        "flow-1", "acc-1", "Main menu v2", 2, True, generation=3
+    )
     assert flows.get_revision("flow-1", 1).document == '{"v": 1}'
 
 
@@ -131,6 +135,6 @@ def test_list_heads_lists_only_heads_of_the_account_by_name(flows: FlowRepositor
     heads = flows.list_heads("acc-1")
     # THEN one entry per flow (no revisions), sorted by name
     assert heads == [
-        FlowHead("flow-a", "acc-1", "Attendant", 1, False),
-        FlowHead("flow-b", "acc-1", "Billing", 2, False),
+        FlowHead("flow-a", "acc-1", "Attendant", 1, False, generation=1),
+        FlowHead("flow-b", "acc-1", "Billing", 2, False, generation=2),
     ]

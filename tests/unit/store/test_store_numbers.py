@@ -71,3 +71,20 @@ def test_delete_is_idempotent(numbers: NumberRepository) -> None:
     numbers.delete("447700900001")
     with pytest.raises(NotFoundError):
         numbers.get("447700900001")
+
+
+def test_numbers_follow_newer_heads_of_their_flow_only(numbers: NumberRepository) -> None:
+    from chalicelib.flows.records import FlowHead
+
+    # GIVEN two numbers on flow-1 and one on flow-2
+    for n, flow in (("447700900001", "flow-1"), ("447700900002", "flow-1"), ("447700900003", "f2")):
+        numbers.put(PhoneNumber(n, "acc-1", flow))
+    # WHEN flow-1's head at generation 3 is followed, then an older one arrives late
+    assert numbers.follow_flow(FlowHead("flow-1", "acc-1", "F", 4, True, generation=3)) == 2
+    assert numbers.follow_flow(FlowHead("flow-1", "acc-1", "F", 3, False, generation=2)) == 0
+    # THEN flow-1's numbers hold the newest head, the other number nothing
+    first = numbers.get("447700900001")
+    assert (first.flow_version, first.flow_enabled, first.flow_generation) == (4, True, 3)
+    assert numbers.get("447700900003").flow_version is None
+    # AND attaching a number to another flow forgets the old flow's head
+    assert numbers.attach("447700900001", "f2").flow_version is None
