@@ -301,6 +301,30 @@ def dynamodb_per_webhook(send: Send) -> None:
     )
 
 
+def user_variables_cost(container: Any, send: Send) -> None:
+    """The answer of a new call with 0 and with 1,000 $user.key variables on the account: its
+    DynamoDB requests and the size of the call's item (target: equal, cost must not grow with
+    the account)."""
+    from datetime import UTC, datetime
+
+    from chalicelib.store.models import CallItem
+
+    print("answer webhook vs the account's size ($user.key variables on the account)")
+    for size in (0, 1000):
+        if size:
+            values = {f"var{i:04d}": "x" * 40 for i in range(size)}
+            container.user_variables.set_many("bench", values, datetime.now(UTC))
+        leg = uuid.uuid4().hex
+        query = urlencode(
+            {"from": CALLER, "to": MENU_NUMBER, "uuid": leg, "conversation_uuid": "C"}
+        )
+        with RequestCounter() as counter:
+            send("GET", f"/vonage/voice/answer?{query}", signed(b""), b"")
+        raw = CallItem._get_connection().get_item(leg, consistent_read=True)["Item"]
+        item_bytes = len(json.dumps(raw))
+        print(f"  {size:>5} variables: requests {dict(counter.counts)}   call item ~{item_bytes} B")
+
+
 def latency(title: str, send: Send) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {
         "answer": [],
@@ -330,6 +354,7 @@ def main() -> int:
         )
         print()
         dynamodb_per_webhook(send)
+        user_variables_cost(_container, send)
         floor = storage_floor(_container)
         print(f"  storage alone (GetItem + conditional PutItem) {describe(floor)}")
         ratio = percentile(inproc["input"], 0.5) / percentile(floor, 0.5)
@@ -375,6 +400,10 @@ def main() -> int:
         for name in ("answer", "input"):
             ratio = percentile(over_http[name], 0.5) / percentile(inproc[name], 0.5)
             print(f"  {name:<10} {ratio:5.2f}x")
+    print()
+    from bench import faults
+
+    faults.run()
     return 0
 
 

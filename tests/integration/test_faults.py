@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from faultkit import FaultyProxy, closed_port_url, faulty_proxy, silent_server
 from platformkit import ALICE, PULL_NUMBER, Platform, running_platform
 
 from chalicelib.calls.apologies import texts_for
+from infra.local.faults import FaultyProxy, closed_port_url, faulty_proxy, silent_server
 
 CARRIER_READ_TIMEOUT = 5.0
 LEG = "faaaaaaa-0000-4000-8000-000000000001"

@@ -1,6 +1,7 @@
-"""Faults on loopback for the fault suite: a proxy in front of a real moto server that passes,
-hangs, throttles, fails or drops DynamoDB requests on command, and an HTTP server that never
-answers (a tenant's hung webhook). Every wait is bounded; only 127.0.0.1 is bound."""
+"""Faults on loopback, for the fault suite and ``make bench``: a proxy in front of a real moto
+server that passes, hangs, throttles, fails or drops requests on command, and an HTTP server
+that never answers (a tenant's hung webhook). Every wait is bounded; only 127.0.0.1 is bound.
+Imports the standard library only."""
 
 from __future__ import annotations
 
