@@ -77,13 +77,13 @@ CALL_VARIABLES = frozenset(
     ]
 )
 
-_BRACED = re.compile(r"\$\{([^}]*)\}")
 _BARE = re.compile(
     r"\$(?:(?P<ns>flow\.key|flow\.syskey|user\.key)\.(?P<key>[A-Za-z0-9_\-]+)"
     r"|sys\.(?P<sys>[A-Za-z]+)"
     r"|call\.(?P<call>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*))"
 )
 _ANY_REFERENCE = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<head>[A-Za-z]+)\.)")
+_REFERENCE = re.compile(r"\$\{(?P<braced>[^}]*)\}|" + _BARE.pattern)
 
 
 @dataclass(frozen=True)
@@ -254,24 +254,29 @@ class Scope:
         return self.call.get(ref.name, "")
 
     def interpolate(self, text: str) -> str:
-        """``text`` with every variable reference replaced by its value."""
+        """``text`` with every variable reference replaced by its value, in one pass: a value
+        is never read as a template itself."""
         if "$" not in text:
             return text
+        parts: list[str] = []
+        position = 0
+        for match in _REFERENCE.finditer(text):
+            parts.append(text[position : match.start()])
+            parts.append(self._value(match))
+            position = match.end()
+        parts.append(text[position:])
+        return "".join(parts)
 
-        def braced(match: re.Match[str]) -> str:
+    def _value(self, match: re.Match[str]) -> str:
+        braced = match.group("braced")
+        if braced is not None:
             try:
-                return self.lookup(parse_name(match.group(1)))
+                return self.lookup(parse_name(braced))
             except ValueError:
                 return match.group(0)
-
-        text = _BRACED.sub(braced, text)
-
-        def bare(match: re.Match[str]) -> str:
-            if match.group("ns"):
-                return self.lookup(VariableRef(match.group("ns"), match.group("key")))
-            if match.group("sys"):
-                return self.lookup(VariableRef("sys", match.group("sys")))
-            name, rest = _longest_call_name(match.group("call"))
-            return self.lookup(VariableRef("call", name)) + rest
-
-        return _BARE.sub(bare, text)
+        if match.group("ns"):
+            return self.lookup(VariableRef(match.group("ns"), match.group("key")))
+        if match.group("sys"):
+            return self.lookup(VariableRef("sys", match.group("sys")))
+        name, rest = _longest_call_name(match.group("call"))
+        return self.lookup(VariableRef("call", name)) + rest
