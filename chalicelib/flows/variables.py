@@ -157,6 +157,12 @@ def references(text: str) -> list[str]:
     return problems
 
 
+def with_samples(text: str, sample: str = "x") -> str:
+    """``text`` with every variable reference replaced by ``sample``: what a template looks
+    like filled in, for checks made when the flow is loaded."""
+    return _REFERENCE.sub(lambda _: sample, text)
+
+
 @lru_cache(maxsize=512)
 def _number_parts(digits: str) -> dict[str, str]:
     parts = {
