@@ -6,7 +6,10 @@ waiting node when its event comes, and keeps the legs and ``$call`` values of th
 from status events. An event that does not belong to what the call waits for (a stale ref, a
 retry after the state moved on) is ignored and changes nothing. No I/O, no clock, no ids: all come
 in as parameters; what the shell should log or count comes back in ``Step.notices``, never as a
-log line from here. Imports flows, calls and telephony types only.
+log line from here. Every variable a step stores is held to ``flows.limits`` (each value, and the
+call's variables in all): past them the step raises ``VariableLimitError``, a
+``FlowRuntimeError``, and the voice shell answers with the fallback as for any flow that cannot go
+on. Imports flows, calls and telephony types only.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from decimal import Decimal
 from typing import Union
 
 from chalicelib.calls.model import Awaiting, CallState, Leg, LegRole
-from chalicelib.flows.errors import FlowRuntimeError
+from chalicelib.flows.errors import FlowRuntimeError, VariableLimitError
+from chalicelib.flows.limits import check_total, check_value
 from chalicelib.flows.model import Flow
 from chalicelib.flows.outcomes import (
     Await,
@@ -70,16 +74,28 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _apply(state: CallState, updates: Updates) -> CallState:
+def _apply(state: CallState, updates: Updates, node_id: str) -> CallState:
+    """``state`` with ``updates`` made, each value and the total held to ``flows.limits``."""
     if not (updates.flow or updates.user or updates.call or updates.language):
         return state
-    return replace(
+    for prefix, values in (("$flow.key.", updates.flow), ("$user.key.", updates.user)):
+        for name, value in values.items():
+            check_value(f"node {node_id}: {prefix}{name}", value)
+    for name, value in updates.call.items():
+        check_value(f"node {node_id}: $call.{name}", value)
+    updated = replace(
         state,
         flow_vars={**state.flow_vars, **updates.flow},
         user_vars={**state.user_vars, **updates.user},
         call_vars={**state.call_vars, **updates.call},
         language=updates.language or state.language,
     )
+    if updates.flow or updates.user or updates.call:
+        try:
+            check_total(updated.flow_vars, updated.user_vars, updated.call_vars)
+        except VariableLimitError as error:
+            raise VariableLimitError(f"node {node_id}: {error}") from None
+    return updated
 
 
 def _ctx(state: CallState, node_id: str, now: datetime, env: EngineEnv) -> Ctx:
@@ -100,7 +116,7 @@ def _drive(
     notices: list[Notice] = []
     hops = 0
     while True:
-        state = _apply(state, outcome.updates)
+        state = _apply(state, outcome.updates, node_id)
         if isinstance(outcome, Go):
             actions.extend(outcome.actions)
             effects.extend(outcome.effects)

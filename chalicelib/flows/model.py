@@ -16,8 +16,9 @@ from typing import Any, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from chalicelib.flows.errors import FlowValidationError
+from chalicelib.flows.errors import FlowValidationError, VariableLimitError
 from chalicelib.flows.languages import is_tts_language
+from chalicelib.flows.limits import check_total, check_value
 from chalicelib.flows.variables import parse_name, references
 from chalicelib.flows.widgets import WIDGETS
 from chalicelib.flows.widgets.base import WidgetConfig
@@ -43,6 +44,17 @@ class FlowDocument(BaseModel):
     start: str
     variables: dict[str, str] = Field(default_factory=dict)
     nodes: dict[str, dict[str, Any]] = Field(min_length=1)
+
+    @field_validator("variables")
+    @classmethod
+    def _sizes(cls, variables: dict[str, str]) -> dict[str, str]:
+        try:
+            for name, value in variables.items():
+                check_value(f"$flow.key.{name}", value)
+            check_total(variables)
+        except VariableLimitError as error:
+            raise ValueError(str(error)) from None
+        return variables
 
     @field_validator("language")
     @classmethod

@@ -4,7 +4,9 @@ Namespaces, as the Phonon seed defines them: ``$flow.key.<name>`` (per call, set
 ``$user.key.<name>`` (per account, latest value wins), ``$sys.datetime|date|time`` and the
 ``$call.*`` variables. A name may also be written braced, ``${flow.key.any name}``, when it holds
 characters a bare name cannot. Number parts (country code, national number, area code, type) come
-from the ``phonenumbers`` library. Pure: the clock is a parameter. Imports nothing from the shell.
+from the ``phonenumbers`` library. Filling in a template stops with ``VariableLimitError`` as soon
+as its text would pass ``MAX_VALUE_BYTES`` characters, before building it. Pure: the clock is a
+parameter. Imports nothing from the shell.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Mapping
 import phonenumbers
 
 from chalicelib.calls.model import CallState
+from chalicelib.flows.errors import VariableLimitError
+from chalicelib.flows.limits import MAX_VALUE_BYTES
 from chalicelib.telephony.events import Direction
 
 NAMESPACES = ("flow.key", "flow.syskey", "user.key", "sys", "call")
@@ -259,17 +263,23 @@ class Scope:
             }.get(ref.name, "")
         return self.call.get(ref.name, "")
 
-    def interpolate(self, text: str) -> str:
+    def interpolate(self, text: str, limit: int = MAX_VALUE_BYTES) -> str:
         """``text`` with every variable reference replaced by its value, in one pass: a value
-        is never read as a template itself."""
+        is never read as a template itself. ``VariableLimitError`` when the result would be
+        longer than ``limit`` characters; it is never built."""
         if "$" not in text:
             return text
         parts: list[str] = []
-        position = 0
+        length = position = 0
         for match in _REFERENCE.finditer(text):
-            parts.append(text[position : match.start()])
-            parts.append(self._value(match))
+            literal, value = text[position : match.start()], self._value(match)
+            length += len(literal) + len(value)
+            if length > limit:
+                raise VariableLimitError(f"a template's text would pass {limit} characters")
+            parts += (literal, value)
             position = match.end()
+        if length + len(text) - position > limit:
+            raise VariableLimitError(f"a template's text would pass {limit} characters")
         parts.append(text[position:])
         return "".join(parts)
 

@@ -3,10 +3,11 @@
 ``matches`` is a whole-text match by RE2 (``flows.patterns``), in linear time. A pattern RE2
 cannot compile (a backreference, a lookaround) or one too big is refused when the flow is
 loaded; ``right`` is a template, so it is checked with each variable filled in as ``x``. A
-pattern that its variables turn into one RE2 refuses, or a text too long to match, sends the
-call down ``false`` with a ``pattern_refused`` notice for the shell to log and count (rules are
-evaluated in order; one refused when it is reached decides the node). Imports no I/O, and never
-``re`` for tenant patterns.
+pattern its variables turn into one that RE2 refuses, or one too big, sends the call down ``false``
+with a ``pattern_refused`` notice for the shell to log and count (rules are evaluated in order;
+one refused when it is reached decides the node). The text matched is a template's text, so it
+is within ``MAX_SUBJECT_CHARS`` or filling it in already raised ``VariableLimitError``. Imports
+no I/O, and never ``re`` for tenant patterns.
 """
 
 from __future__ import annotations
