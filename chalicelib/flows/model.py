@@ -3,7 +3,9 @@
 ``parse_flow`` turns JSON text or a mapping into a ``Flow`` or raises ``FlowValidationError``
 listing every problem with its location: unknown widget, bad widget options, dangling edge,
 missing required edge, unknown output, unreachable node, unknown variable namespace or name,
-unsupported language. Imports pydantic, the widget registry and the variable rules only.
+unsupported language, a pattern RE2 refuses, a variable default past its size limit. A loop in
+which no node waits for the network does not refuse the flow: it is named in ``Flow.warnings``.
+Imports pydantic, the widget registry, the variable rules and the limits only.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from chalicelib.flows.languages import is_tts_language
 from chalicelib.flows.limits import check_total, check_value
 from chalicelib.flows.variables import parse_name, references
 from chalicelib.flows.widgets import WIDGETS
-from chalicelib.flows.widgets.base import WidgetConfig
+from chalicelib.flows.widgets.base import EngineEnv, WidgetConfig
 
 
 class FlowKind(StrEnum):
@@ -66,7 +68,10 @@ class FlowDocument(BaseModel):
 
 @dataclass(frozen=True)
 class Flow:
-    """A valid flow: every edge lands on a node, every node is reachable from ``start``."""
+    """A valid flow: every edge lands on a node, every node is reachable from ``start``.
+
+    ``warnings`` name what loads but will go wrong at run time (a loop without a wait).
+    """
 
     flow_id: str
     name: str
@@ -76,6 +81,7 @@ class Flow:
     nodes: Mapping[str, WidgetConfig]
     variables: Mapping[str, str]
     description: str = ""
+    warnings: tuple[str, ...] = ()
 
     def targets(self, node_id: str) -> dict[str, str]:
         """Every output of ``node_id`` (named outputs and option keys) -> target node."""
@@ -154,6 +160,94 @@ def _unreachable(start: str, nodes: Mapping[str, WidgetConfig]) -> list[str]:
     return sorted(set(nodes) - seen)
 
 
+def _loop_from(first: str, group: set[str], graph: Mapping[str, list[str]]) -> list[str]:
+    """A shortest path ``first -> ... -> first`` inside ``group``."""
+    back: dict[str, str] = {}
+    queue = deque([first])
+    while queue:
+        node_id = queue.popleft()
+        for target in graph[node_id]:
+            if target == first:
+                path = [node_id]
+                while path[-1] != first:
+                    path.append(back[path[-1]])
+                return [*reversed(path), first]
+            if target in group and target not in back:
+                back[target] = node_id
+                queue.append(target)
+    return [first]
+
+
+def _groups(graph: Mapping[str, list[str]]) -> list[set[str]]:
+    """The strongly connected groups of ``graph`` (Kosaraju, without recursion)."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for root in graph:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(graph[root]))]
+        while stack:
+            node_id, targets = stack[-1]
+            target = next(targets, None)
+            if target is None:
+                stack.pop()
+                order.append(node_id)
+            elif target not in seen:
+                seen.add(target)
+                stack.append((target, iter(graph[target])))
+    reverse: dict[str, list[str]] = {node_id: [] for node_id in graph}
+    for node_id, outputs in graph.items():
+        for target in outputs:
+            reverse[target].append(node_id)
+    groups: list[set[str]] = []
+    placed: set[str] = set()
+    for root in reversed(order):
+        if root in placed:
+            continue
+        group: set[str] = set()
+        todo = [root]
+        placed.add(root)
+        while todo:
+            node_id = todo.pop()
+            group.add(node_id)
+            for source in reverse[node_id]:
+                if source not in placed:
+                    placed.add(source)
+                    todo.append(source)
+        groups.append(group)
+    return groups
+
+
+def loop_warnings(
+    nodes: Mapping[str, WidgetConfig], max_hops: int = EngineEnv.max_hops
+) -> tuple[str, ...]:
+    """One warning per loop in which no node waits for the network (``WidgetConfig.waits``):
+    a call that enters it runs on within one step until the engine's hop limit stops it. (In a
+    valid flow every node is reachable from the start, so every such loop can be reached.)"""
+    going_on = {node_id for node_id, node in nodes.items() if not node.waits()}
+    graph = {
+        node_id: sorted(
+            set({**nodes[node_id].edges(), **nodes[node_id].option_edges()}.values()) & going_on
+        )
+        for node_id in sorted(going_on)
+    }
+    warnings = []
+    for group in _groups(graph):
+        first = min(group)
+        if len(group) == 1 and first not in graph[first]:
+            continue
+        path = _loop_from(first, group, graph)
+        loop = " -> ".join(path)
+        if len(path) > 10:
+            loop = " -> ".join([*path[:4], "...", *path[-3:]]) + f" ({len(path) - 1} nodes)"
+        warnings.append(
+            f"nodes {loop}: loops without waiting for the caller; a call that takes this loop"
+            f" ends with the fallback after {max_hops} hops"
+        )
+    return tuple(sorted(warnings))
+
+
 def parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
     """Validate a flow document; raise ``FlowValidationError`` with every problem found."""
     if isinstance(source, (str, bytes)):
@@ -200,7 +294,8 @@ def parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
         nodes=nodes,
         variables=dict(document.variables),
         description=document.description,
+        warnings=loop_warnings(nodes),
     )
 
 
-__all__ = ["Flow", "FlowDocument", "FlowKind", "parse_flow", "parse_name"]
+__all__ = ["Flow", "FlowDocument", "FlowKind", "loop_warnings", "parse_flow", "parse_name"]

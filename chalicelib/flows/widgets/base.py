@@ -35,6 +35,14 @@ class WidgetConfig(BaseModel):
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
     ALIASES: ClassVar[Mapping[str, str]] = {}
+    WAITS: ClassVar[bool] = False
+    """Entering the node waits for the network (the caller, a dialled leg, a recording) before
+    the flow goes on, so a loop through it costs a webhook per turn. An HTTP request the shell
+    makes within the step (webhook) is not a wait."""
+
+    def waits(self) -> bool:
+        """Whether this node waits (``WAITS``, unless its options decide)."""
+        return self.WAITS
 
     def edges(self) -> dict[str, str]:
         """Output name -> target node id, with aliases resolved."""

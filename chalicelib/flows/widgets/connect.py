@@ -41,6 +41,7 @@ class ConnectConfig(SpokenConfig):
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next", "busy", "no_answer", "failed"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
+    WAITS: ClassVar[bool] = True  # except for a number that is not E.164: see ``enter``
 
 
 def _digits(text: str) -> str:
@@ -57,7 +58,9 @@ def failure_output(config: ConnectConfig, status: CallStatus) -> str:
 
 
 def enter(config: ConnectConfig, ctx: Ctx) -> Outcome:
-    """Dial and wait: a failed dial or the end of the bridge comes back here."""
+    """Dial and wait: a failed dial or the end of the bridge comes back here. A number (or
+    caller id) that is not E.164 fails at once without waiting; a loop through that is not
+    warned about at load and is stopped by the hop limit."""
     number, caller_id = _digits(ctx.text(config.number)), _digits(ctx.text(config.caller_id))
     if not _E164.match(number) or not _E164.match(caller_id):
         return Go(

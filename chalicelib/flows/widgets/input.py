@@ -37,6 +37,7 @@ class InputConfig(PromptedConfig):
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next", "timeout", "invalid"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
+    WAITS: ClassVar[bool] = True
 
     @field_validator("variable")
     @classmethod

@@ -38,6 +38,10 @@ class LanguageConfig(PromptedConfig):
                 raise ValueError(f"unsupported language {code!r} for text-to-speech")
         return options
 
+    def waits(self) -> bool:
+        """It waits for a key only when it asks (``options``); from a ``value`` it goes on."""
+        return bool(self.options)
+
     @model_validator(mode="after")
     def _one_mode(self) -> LanguageConfig:
         if (self.value is None) == (not self.options):

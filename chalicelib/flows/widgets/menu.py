@@ -24,6 +24,7 @@ class MenuConfig(PromptedConfig):
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"invalid", "timeout"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset()
+    WAITS: ClassVar[bool] = True
 
     @field_validator("options")
     @classmethod

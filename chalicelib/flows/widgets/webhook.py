@@ -46,6 +46,8 @@ class WebhookConfig(WidgetConfig):
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"success", "failure"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"success", "failure"})
     ALIASES: ClassVar[dict[str, str]] = {"0": "success", "1": "failure"}
+    WAITS: ClassVar[bool] = False  # the shell makes the request within the step: a webhook
+    # loop would hit the server once per hop, so it counts as not waiting
 
     @field_validator("save")
     @classmethod
