@@ -5,6 +5,7 @@ listing every problem with its location: unknown widget, bad widget options, dan
 missing required edge, unknown output, unreachable node, unknown variable namespace or name,
 unsupported language, a pattern RE2 refuses, a variable default past its size limit. A loop in
 which no node waits for the network does not refuse the flow: it is named in ``Flow.warnings``.
+``Flow.user_keys`` lists the ``$user.key`` names the flow reads, so a step loads only those.
 Imports pydantic, the widget registry, the variable rules and the limits only.
 """
 
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chalicelib.flows.errors import FlowValidationError, VariableLimitError
 from chalicelib.flows.languages import is_tts_language
 from chalicelib.flows.limits import check_total, check_value
-from chalicelib.flows.variables import parse_name, references
+from chalicelib.flows.variables import parse_name, references, user_keys
 from chalicelib.flows.widgets import WIDGETS
 from chalicelib.flows.widgets.base import EngineEnv, WidgetConfig
 
@@ -71,6 +72,7 @@ class Flow:
     """A valid flow: every edge lands on a node, every node is reachable from ``start``.
 
     ``warnings`` name what loads but will go wrong at run time (a loop without a wait).
+    ``user_keys`` are the ``$user.key`` names its templates read (see ``user_variable_names``).
     """
 
     flow_id: str
@@ -82,6 +84,7 @@ class Flow:
     variables: Mapping[str, str]
     description: str = ""
     warnings: tuple[str, ...] = ()
+    user_keys: frozenset[str] = frozenset()
 
     def targets(self, node_id: str) -> dict[str, str]:
         """Every output of ``node_id`` (named outputs and option keys) -> target node."""
@@ -158,6 +161,34 @@ def _unreachable(start: str, nodes: Mapping[str, WidgetConfig]) -> list[str]:
                 seen.add(target)
                 queue.append(target)
     return sorted(set(nodes) - seen)
+
+
+def _texts(value: Any) -> list[str]:
+    """Every string value in a node's configuration (dict keys are names, not templates)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [text for item in value for text in _texts(item)]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _texts(item)]
+    return []
+
+
+def _user_keys(nodes: Mapping[str, WidgetConfig]) -> frozenset[str]:
+    return frozenset(
+        name
+        for node in nodes.values()
+        for text in _texts(node.model_dump())
+        for name in user_keys(text)
+    )
+
+
+def user_variable_names(flow: Flow) -> frozenset[str]:
+    """The ``$user.key`` names ``flow`` can read: the only user variables a call of it needs
+    loaded. Every template is counted (say, set, webhook URL/headers/body, condition, prompts,
+    defaults of widget options); names assigned by ``set`` but never read are not. The set is
+    exact, because a name is always written out literally in the flow."""
+    return flow.user_keys
 
 
 def _loop_from(first: str, group: set[str], graph: Mapping[str, list[str]]) -> list[str]:
@@ -295,7 +326,16 @@ def parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
         variables=dict(document.variables),
         description=document.description,
         warnings=loop_warnings(nodes),
+        user_keys=_user_keys(nodes),
     )
 
 
-__all__ = ["Flow", "FlowDocument", "FlowKind", "loop_warnings", "parse_flow", "parse_name"]
+__all__ = [
+    "Flow",
+    "FlowDocument",
+    "FlowKind",
+    "loop_warnings",
+    "parse_flow",
+    "parse_name",
+    "user_variable_names",
+]

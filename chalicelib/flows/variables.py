@@ -161,6 +161,26 @@ def references(text: str) -> list[str]:
     return problems
 
 
+def user_keys(text: str) -> set[str]:
+    """The ``$user.key`` names ``text`` reads, bare or braced. Exact: a name is always written
+    out in the template (a value is never read as a template, and ``$user.key.$flow.key.x`` is
+    not a reference), so it cannot be computed at run time."""
+    names: set[str] = set()
+    for match in _REFERENCE.finditer(text):
+        braced = match.group("braced")
+        if braced is None:
+            if match.group("ns") == "user.key":
+                names.add(match.group("key"))
+            continue
+        try:
+            ref = parse_name(braced)
+        except ValueError:
+            continue
+        if ref.namespace == "user.key":
+            names.add(ref.name)
+    return names
+
+
 def with_samples(text: str, sample: str = "x") -> str:
     """``text`` with every variable reference replaced by ``sample``: what a template looks
     like filled in, for checks made when the flow is loaded."""
