@@ -25,11 +25,12 @@ from chalicelib.flows.limits import (
 
 ENGINE = "re2"
 
-_HINTS = (
+_HINTS = (  # (what RE2's message ends with, what it means)
     (("(?=", "(?!", "(?<=", "(?<!"), "lookahead and lookbehind are not supported"),
-    (("(?P=",), "backreferences are not supported"),
+    (("(?P",), "backreferences are not supported"),
     (("(?>", "++", "*+", "?+", "}+"), "possessive and atomic groups are not supported"),
     (("\\Z",), "write \\z for the end of the text"),
+    (("(?(",), "conditionals are not supported"),
 )
 
 
@@ -47,11 +48,15 @@ def _options(ignore_case: bool) -> Any:
     return options
 
 
-def _why(pattern: str, message: str) -> str:
-    if "invalid escape sequence: \\" in message and message[-1:].isdigit():
+def _why(message: str) -> str:
+    """RE2's error message, with what it means for the constructs RE2 leaves out."""
+    head, _, rest = message.partition(": ")
+    if head == "invalid escape sequence" and rest[1:2].isdigit():
         return f"backreferences are not supported (RE2: {message})"
-    for needles, hint in _HINTS:
-        if any(needle in pattern for needle in needles):
+    if head == "invalid named capture group" and rest.startswith(("(?<=", "(?<!")):
+        return f"lookahead and lookbehind are not supported (RE2: {message})"
+    for endings, hint in _HINTS:
+        if rest.startswith(endings):
             return f"{hint} (RE2: {message})"
     return message
 
@@ -71,7 +76,7 @@ def compile_pattern(pattern: str, ignore_case: bool = False) -> Any:
         message = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
         if "pattern too large" in message:
             raise PatternError("pattern is too big to compile") from None
-        raise PatternError(_why(pattern, message)) from None
+        raise PatternError(_why(message)) from None
     program = compiled._regexp.ProgramSize()
     if program > MAX_PATTERN_PROGRAM:
         raise PatternError(

@@ -77,6 +77,7 @@ def test_matching_is_whole_text_and_may_ignore_case() -> None:
         ("(?<!a)b", "lookahead and lookbehind are not supported"),
         ("a++", "possessive and atomic groups are not supported"),
         ("abc\\Z", "write \\z for the end of the text"),
+        ("(a)?(?(1)b|c)", "conditionals are not supported"),
         ("(", "missing )"),
         ("((\\w+\\s?)+){300}x", "pattern is too big"),
         ("a" * (MAX_PATTERN_CHARS + 1), f"at most {MAX_PATTERN_CHARS}"),
