@@ -53,7 +53,10 @@ def check_value(label: str, value: str) -> None:
 def check_total(*namespaces: Mapping[str, str]) -> None:
     """Raise ``VariableLimitError`` when the variables of ``namespaces``, names and values, hold
     more than ``MAX_VARIABLES_BYTES`` in all."""
-    total = sum(size(name) + size(value) for values in namespaces for name, value in values.items())
+    pairs = [(name, value) for values in namespaces for name, value in values.items()]
+    if sum(len(name) + len(value) for name, value in pairs) * 4 <= MAX_VARIABLES_BYTES:
+        return
+    total = sum(size(name) + size(value) for name, value in pairs)
     if total > MAX_VARIABLES_BYTES:
         raise VariableLimitError(
             f"the call's variables would hold {total} bytes; at most {MAX_VARIABLES_BYTES}"
