@@ -1,6 +1,7 @@
 """The connect widget: dial a number with a caller id, ring timeout and maximum duration, and
 bridge it to the caller. A busy, unanswered or failed dial follows ``busy``, ``no_answer`` or
-``failed`` (falling back to ``failed``, then ``next``); after a bridged call ends, ``next``."""
+``failed`` (falling back to ``failed``, then ``next``); after a bridged call ends, ``next``.
+Pure; imports no I/O."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The language widget: choose the call's language from a variable or by a key the caller
-presses; later widgets speak (and listen) in it."""
+presses; later widgets speak (and listen) in it. Pure; imports no I/O."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The record widget: record the caller (beep, end key, silence, maximum length); the file is
 copied into the recordings bucket when the carrier reports it, and its URI is in
-``$call.recordingUri`` from this node on."""
+``$call.recordingUri`` from this node on. Pure; imports no I/O."""
 
 from __future__ import annotations
 
