@@ -14,6 +14,7 @@ library, ``flows.limits`` and, lazily, ``re2``; never ``re`` for tenant patterns
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from chalicelib.flows.limits import (
@@ -61,8 +62,9 @@ def _why(message: str) -> str:
     return message
 
 
+@lru_cache(maxsize=128)
 def compile_pattern(pattern: str, ignore_case: bool = False) -> Any:
-    """The compiled pattern (cached by RE2), or ``PatternError`` saying why not."""
+    """The compiled pattern (the last 128 are cached), or ``PatternError`` saying why not."""
     if len(pattern) > MAX_PATTERN_CHARS:
         raise PatternError(
             f"pattern is {len(pattern)} characters long; at most {MAX_PATTERN_CHARS}"
