@@ -5,7 +5,11 @@ It starts a flow when a call is answered, walks nodes until one has to wait for 
 waiting node when its event comes, and keeps the legs and ``$call`` values of the state up to date
 from status events. An event that does not belong to what the call waits for (a stale ref, a
 retry after the state moved on) is ignored and changes nothing. No I/O, no clock, no ids: all come
-in as parameters. Imports flows, calls and telephony types only.
+in as parameters; what the shell should log or count comes back in ``Step.notices``, never as a
+log line from here. Every variable a step stores is held to ``flows.limits`` (each value, and the
+call's variables in all): past them the step raises ``VariableLimitError``, a
+``FlowRuntimeError``, and the voice shell answers with the fallback as for any flow that cannot go
+on. Imports flows, calls and telephony types only.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from decimal import Decimal
 from typing import Union
 
 from chalicelib.calls.model import Awaiting, CallState, Leg, LegRole
-from chalicelib.flows.errors import FlowRuntimeError
+from chalicelib.flows.errors import FlowRuntimeError, VariableLimitError
+from chalicelib.flows.limits import check_total, check_value
 from chalicelib.flows.model import Flow
 from chalicelib.flows.outcomes import (
     Await,
@@ -27,6 +32,7 @@ from chalicelib.flows.outcomes import (
     Go,
     HttpRequest,
     HttpResponded,
+    Notice,
     Outcome,
     Updates,
 )
@@ -54,29 +60,42 @@ DEFAULT_ENV = EngineEnv()
 class Step:
     """The result of one step. When ``request`` is set the shell makes it and steps again with
     ``HttpResponded``; the actions of both steps are played in order. ``ignored`` means the event
-    changed nothing."""
+    changed nothing. ``notices`` are for the shell to log and count; they change nothing."""
 
     actions: tuple[Action, ...]
     effects: tuple[Effect, ...]
     state: CallState
     request: HttpRequest | None = None
     ignored: bool = False
+    notices: tuple[Notice, ...] = ()
 
 
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _apply(state: CallState, updates: Updates) -> CallState:
+def _apply(state: CallState, updates: Updates, node_id: str) -> CallState:
+    """``state`` with ``updates`` made, each value and the total held to ``flows.limits``."""
     if not (updates.flow or updates.user or updates.call or updates.language):
         return state
-    return replace(
+    for prefix, values in (("$flow.key.", updates.flow), ("$user.key.", updates.user)):
+        for name, value in values.items():
+            check_value(f"node {node_id}: {prefix}{name}", value)
+    for name, value in updates.call.items():
+        check_value(f"node {node_id}: $call.{name}", value)
+    updated = replace(
         state,
         flow_vars={**state.flow_vars, **updates.flow},
         user_vars={**state.user_vars, **updates.user},
         call_vars={**state.call_vars, **updates.call},
         language=updates.language or state.language,
     )
+    if updates.flow or updates.user or updates.call:
+        try:
+            check_total(updated.flow_vars, updated.user_vars, updated.call_vars)
+        except VariableLimitError as error:
+            raise VariableLimitError(f"node {node_id}: {error}") from None
+    return updated
 
 
 def _ctx(state: CallState, node_id: str, now: datetime, env: EngineEnv) -> Ctx:
@@ -94,15 +113,17 @@ def _drive(
     """Follow outcomes from ``node_id`` until the call waits or ends."""
     actions: list[Action] = []
     effects: list[Effect] = []
+    notices: list[Notice] = []
     hops = 0
     while True:
-        state = _apply(state, outcome.updates)
+        state = _apply(state, outcome.updates, node_id)
         if isinstance(outcome, Go):
             actions.extend(outcome.actions)
             effects.extend(outcome.effects)
+            notices.extend(outcome.notices)
             target = flow.targets(node_id).get(outcome.output)
             if target is None:  # an optional output left unwired ends the call
-                return _ended(state, actions, effects)
+                return _ended(state, actions, effects, notices)
             hops += 1
             if hops > env.max_hops:
                 raise FlowRuntimeError(f"flow {flow.flow_id} loops without waiting at {node_id}")
@@ -116,18 +137,31 @@ def _drive(
         waiting = replace(state, node=node_id, awaiting=Awaiting(node_id, ref), seq=state.seq + 1)
         if isinstance(outcome, Await):
             actions.extend(outcome.actions)
-            return Step(tuple(actions), tuple(effects), waiting)
+            return Step(tuple(actions), tuple(effects), waiting, notices=tuple(notices))
         if isinstance(outcome, Fetch):
-            return Step(tuple(actions), tuple(effects), waiting, request=outcome.request)
+            return Step(
+                tuple(actions),
+                tuple(effects),
+                waiting,
+                request=outcome.request,
+                notices=tuple(notices),
+            )
         if isinstance(outcome, End):
             actions.extend(outcome.actions)
             effects.extend(outcome.effects)
-            return _ended(state, actions, effects)
+            return _ended(state, actions, effects, notices)
         raise FlowRuntimeError(f"unknown outcome {outcome!r}")
 
 
-def _ended(state: CallState, actions: list[Action], effects: list[Effect]) -> Step:
-    return Step((*actions, Hangup()), tuple(effects), replace(state, awaiting=None, node=None))
+def _ended(
+    state: CallState, actions: list[Action], effects: list[Effect], notices: list[Notice]
+) -> Step:
+    return Step(
+        (*actions, Hangup()),
+        tuple(effects),
+        replace(state, awaiting=None, node=None),
+        notices=tuple(notices),
+    )
 
 
 def _begin(

@@ -1,4 +1,5 @@
-"""Errors of the flow package: invalid flow documents and failures while running a flow."""
+"""Errors of the flow package: invalid flow documents and failures while running a flow.
+Imports nothing."""
 
 from __future__ import annotations
 
@@ -17,3 +18,9 @@ class FlowValidationError(FlowError):
 
 class FlowRuntimeError(FlowError):
     """A flow cannot go on (a loop without a wait, a missing node at run time)."""
+
+
+class VariableLimitError(FlowRuntimeError):
+    """A variable, a template's text or the call's variables in all would pass their size
+    limit (``flows.limits``). Raised before the value is built or stored; the voice shell
+    answers with the fallback, as for any flow that cannot go on."""

@@ -3,7 +3,10 @@
 ``parse_flow`` turns JSON text or a mapping into a ``Flow`` or raises ``FlowValidationError``
 listing every problem with its location: unknown widget, bad widget options, dangling edge,
 missing required edge, unknown output, unreachable node, unknown variable namespace or name,
-unsupported language. Imports pydantic, the widget registry and the variable rules only.
+unsupported language, a pattern RE2 refuses, a variable default past its size limit. A loop in
+which no node waits for the network does not refuse the flow: it is named in ``Flow.warnings``.
+``Flow.user_keys`` lists the ``$user.key`` names the flow reads, so a step loads only those.
+Imports pydantic, the widget registry, the variable rules and the limits only.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from typing import Any, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from chalicelib.flows.errors import FlowValidationError
+from chalicelib.flows.errors import FlowValidationError, VariableLimitError
 from chalicelib.flows.languages import is_tts_language
-from chalicelib.flows.variables import parse_name, references
+from chalicelib.flows.limits import check_total, check_value
+from chalicelib.flows.variables import parse_name, references, user_keys
 from chalicelib.flows.widgets import WIDGETS
-from chalicelib.flows.widgets.base import WidgetConfig
+from chalicelib.flows.widgets.base import EngineEnv, WidgetConfig
 
 
 class FlowKind(StrEnum):
@@ -44,6 +48,17 @@ class FlowDocument(BaseModel):
     variables: dict[str, str] = Field(default_factory=dict)
     nodes: dict[str, dict[str, Any]] = Field(min_length=1)
 
+    @field_validator("variables")
+    @classmethod
+    def _sizes(cls, variables: dict[str, str]) -> dict[str, str]:
+        try:
+            for name, value in variables.items():
+                check_value(f"$flow.key.{name}", value)
+            check_total(variables)
+        except VariableLimitError as error:
+            raise ValueError(str(error)) from None
+        return variables
+
     @field_validator("language")
     @classmethod
     def _language(cls, code: str) -> str:
@@ -54,7 +69,11 @@ class FlowDocument(BaseModel):
 
 @dataclass(frozen=True)
 class Flow:
-    """A valid flow: every edge lands on a node, every node is reachable from ``start``."""
+    """A valid flow: every edge lands on a node, every node is reachable from ``start``.
+
+    ``warnings`` name what loads but will go wrong at run time (a loop without a wait).
+    ``user_keys`` are the ``$user.key`` names its templates read (see ``user_variable_names``).
+    """
 
     flow_id: str
     name: str
@@ -64,6 +83,8 @@ class Flow:
     nodes: Mapping[str, WidgetConfig]
     variables: Mapping[str, str]
     description: str = ""
+    warnings: tuple[str, ...] = ()
+    user_keys: frozenset[str] = frozenset()
 
     def targets(self, node_id: str) -> dict[str, str]:
         """Every output of ``node_id`` (named outputs and option keys) -> target node."""
@@ -142,6 +163,122 @@ def _unreachable(start: str, nodes: Mapping[str, WidgetConfig]) -> list[str]:
     return sorted(set(nodes) - seen)
 
 
+def _texts(value: Any) -> list[str]:
+    """Every string value in a node's configuration (dict keys are names, not templates)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [text for item in value for text in _texts(item)]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _texts(item)]
+    return []
+
+
+def _user_keys(nodes: Mapping[str, WidgetConfig]) -> frozenset[str]:
+    return frozenset(
+        name
+        for node in nodes.values()
+        for text in _texts(node.model_dump())
+        for name in user_keys(text)
+    )
+
+
+def user_variable_names(flow: Flow) -> frozenset[str]:
+    """The ``$user.key`` names ``flow`` can read: the only user variables a call of it needs
+    loaded. Every template is counted (say, set, webhook URL/headers/body, condition, prompts,
+    defaults of widget options); names assigned by ``set`` but never read are not. The set is
+    exact, because a name is always written out literally in the flow."""
+    return flow.user_keys
+
+
+def _loop_from(first: str, group: set[str], graph: Mapping[str, list[str]]) -> list[str]:
+    """A shortest path ``first -> ... -> first`` inside ``group``."""
+    back: dict[str, str] = {}
+    queue = deque([first])
+    while queue:
+        node_id = queue.popleft()
+        for target in graph[node_id]:
+            if target == first:
+                path = [node_id]
+                while path[-1] != first:
+                    path.append(back[path[-1]])
+                return [*reversed(path), first]
+            if target in group and target not in back:
+                back[target] = node_id
+                queue.append(target)
+    return [first]
+
+
+def _groups(graph: Mapping[str, list[str]]) -> list[set[str]]:
+    """The strongly connected groups of ``graph`` (Kosaraju, without recursion)."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for root in graph:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(graph[root]))]
+        while stack:
+            node_id, targets = stack[-1]
+            target = next(targets, None)
+            if target is None:
+                stack.pop()
+                order.append(node_id)
+            elif target not in seen:
+                seen.add(target)
+                stack.append((target, iter(graph[target])))
+    reverse: dict[str, list[str]] = {node_id: [] for node_id in graph}
+    for node_id, outputs in graph.items():
+        for target in outputs:
+            reverse[target].append(node_id)
+    groups: list[set[str]] = []
+    placed: set[str] = set()
+    for root in reversed(order):
+        if root in placed:
+            continue
+        group: set[str] = set()
+        todo = [root]
+        placed.add(root)
+        while todo:
+            node_id = todo.pop()
+            group.add(node_id)
+            for source in reverse[node_id]:
+                if source not in placed:
+                    placed.add(source)
+                    todo.append(source)
+        groups.append(group)
+    return groups
+
+
+def loop_warnings(
+    nodes: Mapping[str, WidgetConfig], max_hops: int = EngineEnv.max_hops
+) -> tuple[str, ...]:
+    """One warning per loop in which no node waits for the network (``WidgetConfig.waits``):
+    a call that enters it runs on within one step until the engine's hop limit stops it. (In a
+    valid flow every node is reachable from the start, so every such loop can be reached.)"""
+    going_on = {node_id for node_id, node in nodes.items() if not node.waits()}
+    graph = {
+        node_id: sorted(
+            set({**nodes[node_id].edges(), **nodes[node_id].option_edges()}.values()) & going_on
+        )
+        for node_id in sorted(going_on)
+    }
+    warnings = []
+    for group in _groups(graph):
+        first = min(group)
+        if len(group) == 1 and first not in graph[first]:
+            continue
+        path = _loop_from(first, group, graph)
+        loop = " -> ".join(path)
+        if len(path) > 10:
+            loop = " -> ".join([*path[:4], "...", *path[-3:]]) + f" ({len(path) - 1} nodes)"
+        warnings.append(
+            f"nodes {loop}: loops without waiting for the caller; a call that takes this loop"
+            f" ends with the fallback after {max_hops} hops"
+        )
+    return tuple(sorted(warnings))
+
+
 def parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
     """Validate a flow document; raise ``FlowValidationError`` with every problem found."""
     if isinstance(source, (str, bytes)):
@@ -188,7 +325,17 @@ def parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
         nodes=nodes,
         variables=dict(document.variables),
         description=document.description,
+        warnings=loop_warnings(nodes),
+        user_keys=_user_keys(nodes),
     )
 
 
-__all__ = ["Flow", "FlowDocument", "FlowKind", "parse_flow", "parse_name"]
+__all__ = [
+    "Flow",
+    "FlowDocument",
+    "FlowKind",
+    "loop_warnings",
+    "parse_flow",
+    "parse_name",
+    "user_variable_names",
+]

@@ -3,7 +3,9 @@
 Widgets return one ``Outcome``: ``Go`` (follow an output now), ``Await`` (speak to the network and
 wait for an event), ``Fetch`` (the shell must make an HTTP request and feed the result back as
 ``HttpResponded``) or ``End`` (hang up). Effects are fire-and-forget work the shell runs after the
-state is saved, each with an idempotency ``key``. Imports only telephony types.
+state is saved, each with an idempotency ``key``. A ``Go`` may carry notices: something went
+wrong that the flow got past (a refused pattern took its ``false`` branch), for the shell to log
+and count; the widget stays pure. Imports only telephony types.
 """
 
 from __future__ import annotations
@@ -89,6 +91,16 @@ Effect = Union[SendSms, SaveUserVariables, FetchRecording]
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something the flow got past at ``node`` that operators should see: ``kind`` is a short
+    stable name to count by (``pattern_refused``), ``detail`` says what happened."""
+
+    node: str
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class Go:
     """Follow ``output`` now, after queuing ``actions``."""
 
@@ -96,6 +108,7 @@ class Go:
     actions: tuple[Action, ...] = ()
     effects: tuple[Effect, ...] = ()
     updates: Updates = NO_UPDATES
+    notices: tuple[Notice, ...] = ()
 
 
 @dataclass(frozen=True)

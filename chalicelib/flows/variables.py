@@ -4,7 +4,9 @@ Namespaces, as the Phonon seed defines them: ``$flow.key.<name>`` (per call, set
 ``$user.key.<name>`` (per account, latest value wins), ``$sys.datetime|date|time`` and the
 ``$call.*`` variables. A name may also be written braced, ``${flow.key.any name}``, when it holds
 characters a bare name cannot. Number parts (country code, national number, area code, type) come
-from the ``phonenumbers`` library. Pure: the clock is a parameter. Imports nothing from the shell.
+from the ``phonenumbers`` library. Filling in a template stops with ``VariableLimitError`` as soon
+as its text would pass ``MAX_VALUE_BYTES`` characters, before building it. Pure: the clock is a
+parameter. Imports nothing from the shell.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Mapping
 import phonenumbers
 
 from chalicelib.calls.model import CallState
+from chalicelib.flows.errors import VariableLimitError
+from chalicelib.flows.limits import MAX_VALUE_BYTES
 from chalicelib.telephony.events import Direction
 
 NAMESPACES = ("flow.key", "flow.syskey", "user.key", "sys", "call")
@@ -77,13 +81,13 @@ CALL_VARIABLES = frozenset(
     ]
 )
 
-_BRACED = re.compile(r"\$\{([^}]*)\}")
 _BARE = re.compile(
     r"\$(?:(?P<ns>flow\.key|flow\.syskey|user\.key)\.(?P<key>[A-Za-z0-9_\-]+)"
     r"|sys\.(?P<sys>[A-Za-z]+)"
     r"|call\.(?P<call>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*))"
 )
 _ANY_REFERENCE = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<head>[A-Za-z]+)\.)")
+_REFERENCE = re.compile(r"\$\{(?P<braced>[^}]*)\}|" + _BARE.pattern)
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,32 @@ def references(text: str) -> list[str]:
             if name not in CALL_VARIABLES:
                 problems.append(f"unknown call variable $call.{name}")
     return problems
+
+
+def user_keys(text: str) -> set[str]:
+    """The ``$user.key`` names ``text`` reads, bare or braced. Exact: a name is always written
+    out in the template (a value is never read as a template, and ``$user.key.$flow.key.x`` is
+    not a reference), so it cannot be computed at run time."""
+    names: set[str] = set()
+    for match in _REFERENCE.finditer(text):
+        braced = match.group("braced")
+        if braced is None:
+            if match.group("ns") == "user.key":
+                names.add(match.group("key"))
+            continue
+        try:
+            ref = parse_name(braced)
+        except ValueError:
+            continue
+        if ref.namespace == "user.key":
+            names.add(ref.name)
+    return names
+
+
+def with_samples(text: str, sample: str = "x") -> str:
+    """``text`` with every variable reference replaced by ``sample``: what a template looks
+    like filled in, for checks made when the flow is loaded."""
+    return _REFERENCE.sub(lambda _: sample, text)
 
 
 @lru_cache(maxsize=512)
@@ -253,25 +283,36 @@ class Scope:
             }.get(ref.name, "")
         return self.call.get(ref.name, "")
 
-    def interpolate(self, text: str) -> str:
-        """``text`` with every variable reference replaced by its value."""
+    def interpolate(self, text: str, limit: int = MAX_VALUE_BYTES) -> str:
+        """``text`` with every variable reference replaced by its value, in one pass: a value
+        is never read as a template itself. ``VariableLimitError`` when the result would be
+        longer than ``limit`` characters; it is never built."""
         if "$" not in text:
             return text
+        parts: list[str] = []
+        length = position = 0
+        for match in _REFERENCE.finditer(text):
+            literal, value = text[position : match.start()], self._value(match)
+            length += len(literal) + len(value)
+            if length > limit:
+                raise VariableLimitError(f"a template's text would pass {limit} characters")
+            parts += (literal, value)
+            position = match.end()
+        if length + len(text) - position > limit:
+            raise VariableLimitError(f"a template's text would pass {limit} characters")
+        parts.append(text[position:])
+        return "".join(parts)
 
-        def braced(match: re.Match[str]) -> str:
+    def _value(self, match: re.Match[str]) -> str:
+        braced = match.group("braced")
+        if braced is not None:
             try:
-                return self.lookup(parse_name(match.group(1)))
+                return self.lookup(parse_name(braced))
             except ValueError:
                 return match.group(0)
-
-        text = _BRACED.sub(braced, text)
-
-        def bare(match: re.Match[str]) -> str:
-            if match.group("ns"):
-                return self.lookup(VariableRef(match.group("ns"), match.group("key")))
-            if match.group("sys"):
-                return self.lookup(VariableRef("sys", match.group("sys")))
-            name, rest = _longest_call_name(match.group("call"))
-            return self.lookup(VariableRef("call", name)) + rest
-
-        return _BARE.sub(bare, text)
+        if match.group("ns"):
+            return self.lookup(VariableRef(match.group("ns"), match.group("key")))
+        if match.group("sys"):
+            return self.lookup(VariableRef("sys", match.group("sys")))
+        name, rest = _longest_call_name(match.group("call"))
+        return self.lookup(VariableRef("call", name)) + rest

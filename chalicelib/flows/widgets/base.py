@@ -15,6 +15,7 @@ from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar, Union
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from chalicelib.calls.model import CallState
+from chalicelib.flows.errors import VariableLimitError
 from chalicelib.flows.languages import is_tts_language
 from chalicelib.flows.outcomes import HttpResponded, Outcome
 from chalicelib.flows.variables import Scope
@@ -34,6 +35,14 @@ class WidgetConfig(BaseModel):
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
     ALIASES: ClassVar[Mapping[str, str]] = {}
+    WAITS: ClassVar[bool] = False
+    """Entering the node waits for the network (the caller, a dialled leg, a recording) before
+    the flow goes on, so a loop through it costs a webhook per turn. An HTTP request the shell
+    makes within the step (webhook) is not a wait."""
+
+    def waits(self) -> bool:
+        """Whether this node waits (``WAITS``, unless its options decide)."""
+        return self.WAITS
 
     def edges(self) -> dict[str, str]:
         """Output name -> target node id, with aliases resolved."""
@@ -82,8 +91,12 @@ class Ctx:
     scope: Scope
 
     def text(self, template: str) -> str:
-        """``template`` with variables filled in."""
-        return self.scope.interpolate(template)
+        """``template`` with variables filled in; ``VariableLimitError`` (naming this node)
+        when the text would pass ``MAX_VALUE_BYTES``."""
+        try:
+            return self.scope.interpolate(template)
+        except VariableLimitError as error:
+            raise VariableLimitError(f"node {self.node_id}: {error}") from None
 
     def language(self, override: str | None = None) -> str:
         """The language to speak in: the widget's own, else the call's."""

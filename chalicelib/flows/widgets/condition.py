@@ -1,15 +1,26 @@
-"""The condition widget: compare templated values and branch to ``true`` or ``false``."""
+"""The condition widget: compare templated values and branch to ``true`` or ``false``.
+
+``matches`` is a whole-text match by RE2 (``flows.patterns``), in linear time. A pattern RE2
+cannot compile (a backreference, a lookaround) or one too big is refused when the flow is
+loaded; ``right`` is a template, so it is checked with each variable filled in as ``x``. A
+pattern its variables turn into one that RE2 refuses, or one too big, sends the call down ``false``
+with a ``pattern_refused`` notice for the shell to log and count (rules are evaluated in order;
+one refused when it is reached decides the node). The text matched is a template's text, so it
+is within ``MAX_SUBJECT_CHARS`` or filling it in already raised ``VariableLimitError``. Imports
+no I/O, and never ``re`` for tenant patterns.
+"""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from chalicelib.flows.outcomes import Go, Outcome
+from chalicelib.flows.outcomes import Go, Notice, Outcome
+from chalicelib.flows.patterns import PatternError, check, fullmatch
+from chalicelib.flows.variables import with_samples
 from chalicelib.flows.widgets.base import Ctx, Widget, WidgetConfig
 
 
@@ -47,9 +58,9 @@ class Rule(BaseModel):
     def _pattern_compiles(self) -> Rule:
         if self.op is Operator.MATCHES:
             try:
-                re.compile(self.right)
-            except re.error as error:
-                raise ValueError(f"bad regular expression {self.right!r}: {error}") from error
+                check(with_samples(self.right))
+            except PatternError as error:
+                raise ValueError(f"pattern refused: {error}") from error
         return self
 
 
@@ -72,7 +83,10 @@ def _number(text: str) -> Decimal | None:
 
 
 def evaluate(rule: Rule, left: str, right: str) -> bool:
-    """Apply one rule to already-interpolated values."""
+    """Apply one rule to already-interpolated values; ``PatternError`` when ``matches`` cannot
+    be decided."""
+    if rule.op is Operator.MATCHES:
+        return fullmatch(right, left, ignore_case=rule.ignore_case)
     if rule.ignore_case:
         left, right = left.casefold(), right.casefold()
     op = rule.op
@@ -86,8 +100,6 @@ def evaluate(rule: Rule, left: str, right: str) -> bool:
         return left.startswith(right)
     if op is Operator.ENDS_WITH:
         return left.endswith(right)
-    if op is Operator.MATCHES:
-        return re.fullmatch(right, left) is not None
     if op is Operator.IN:
         return left in [item.strip() for item in right.split(",")]
     a, b = _number(left), _number(right)
@@ -106,9 +118,12 @@ def evaluate(rule: Rule, left: str, right: str) -> bool:
 
 
 def enter(config: ConditionConfig, ctx: Ctx) -> Outcome:
-    """Branch on the rules."""
+    """Branch on the rules; a refused pattern branches to ``false`` with a notice."""
     results = (evaluate(rule, ctx.text(rule.left), ctx.text(rule.right)) for rule in config.rules)
-    passed = all(results) if config.match == "all" else any(results)
+    try:
+        passed = all(results) if config.match == "all" else any(results)
+    except PatternError as error:
+        return Go("false", notices=(Notice(ctx.node_id, "pattern_refused", str(error)),))
     return Go("true" if passed else "false")
 
 

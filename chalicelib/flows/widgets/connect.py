@@ -1,6 +1,7 @@
 """The connect widget: dial a number with a caller id, ring timeout and maximum duration, and
 bridge it to the caller. A busy, unanswered or failed dial follows ``busy``, ``no_answer`` or
-``failed`` (falling back to ``failed``, then ``next``); after a bridged call ends, ``next``."""
+``failed`` (falling back to ``failed``, then ``next``); after a bridged call ends, ``next``.
+Pure; imports no I/O."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class ConnectConfig(SpokenConfig):
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next", "busy", "no_answer", "failed"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
+    WAITS: ClassVar[bool] = True  # except for a number that is not E.164: see ``enter``
 
 
 def _digits(text: str) -> str:
@@ -57,7 +59,9 @@ def failure_output(config: ConnectConfig, status: CallStatus) -> str:
 
 
 def enter(config: ConnectConfig, ctx: Ctx) -> Outcome:
-    """Dial and wait: a failed dial or the end of the bridge comes back here."""
+    """Dial and wait: a failed dial or the end of the bridge comes back here. A number (or
+    caller id) that is not E.164 fails at once without waiting; a loop through that is not
+    warned about at load and is stopped by the hop limit."""
     number, caller_id = _digits(ctx.text(config.number)), _digits(ctx.text(config.caller_id))
     if not _E164.match(number) or not _E164.match(caller_id):
         return Go(

@@ -1,5 +1,5 @@
 """The language widget: choose the call's language from a variable or by a key the caller
-presses; later widgets speak (and listen) in it."""
+presses; later widgets speak (and listen) in it. Pure; imports no I/O."""
 
 from __future__ import annotations
 
@@ -37,6 +37,10 @@ class LanguageConfig(PromptedConfig):
             if not is_tts_language(code):
                 raise ValueError(f"unsupported language {code!r} for text-to-speech")
         return options
+
+    def waits(self) -> bool:
+        """It waits for a key only when it asks (``options``); from a ``value`` it goes on."""
+        return bool(self.options)
 
     @model_validator(mode="after")
     def _one_mode(self) -> LanguageConfig:

@@ -1,5 +1,6 @@
 """The menu widget: speak a prompt, take one key, branch on it; re-ask on invalid keys and on
-silence up to ``retries`` times, then follow ``invalid`` or ``timeout`` (or hang up)."""
+silence up to ``retries`` times, then follow ``invalid`` or ``timeout`` (or hang up). Pure;
+imports no I/O."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class MenuConfig(PromptedConfig):
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"invalid", "timeout"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset()
+    WAITS: ClassVar[bool] = True
 
     @field_validator("options")
     @classmethod

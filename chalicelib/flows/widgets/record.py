@@ -1,10 +1,10 @@
 """The record widget: record the caller (beep, end key, silence, maximum length); the file is
 copied into the recordings bucket when the carrier reports it, and its URI is in
-``$call.recordingUri`` from this node on."""
+``$call.recordingUri`` from this node on. Pure; imports no I/O."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -23,6 +23,8 @@ class RecordConfig(SpokenConfig):
     end_on_key: Literal["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#"] | None = "#"
     end_on_silence: int | None = Field(default=3, ge=3, le=10)
     format: Literal["mp3", "wav", "ogg"] = "mp3"
+
+    WAITS: ClassVar[bool] = True
 
 
 def object_key(ctx: Ctx, extension: str) -> str:

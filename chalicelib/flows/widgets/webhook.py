@@ -2,7 +2,13 @@
 then follow line 0 (``success``, 2xx) or line 1 (``failure``) with the seed's response variables:
 ``response_status``, ``response_status_code``, ``response_status_type``, ``response_duration``,
 ``response_raw``, ``response_error``, ``error_reason``; chosen JSON fields of the response are
-copied into flow variables. The request itself is made by the shell (``Fetch``)."""
+copied into flow variables. The request itself is made by the shell (``Fetch``).
+
+Sizes (``flows.limits``): ``response_raw`` holds the body truncated to ``MAX_VALUE_BYTES``
+(fields are read from the whole body first). A field to ``save`` that is bigger than that is
+not stored (its variable is emptied) and the call follows line 1 with ``error_reason``
+``VALUE_TOO_LARGE``, even on a 2xx. A URL, header or body text whose template passes the limit
+raises ``VariableLimitError`` (the call gets the fallback). Imports no I/O."""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from chalicelib.flows.limits import MAX_VALUE_BYTES, size, truncate
 from chalicelib.flows.outcomes import (
     Fetch,
     Go,
@@ -39,6 +46,8 @@ class WebhookConfig(WidgetConfig):
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"success", "failure"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"success", "failure"})
     ALIASES: ClassVar[dict[str, str]] = {"0": "success", "1": "failure"}
+    WAITS: ClassVar[bool] = False  # the shell makes the request within the step: a webhook
+    # loop would hit the server once per hop, so it counts as not waiting
 
     @field_validator("save")
     @classmethod
@@ -80,6 +89,7 @@ _ERRORS = {
     "CONNECTION_ERROR": "Connection Error",
     "INVALID_URL": "Invalid URL",
     "BLOCKED_ADDRESS": "Blocked Address",
+    "VALUE_TOO_LARGE": "Value Too Large",
 }
 
 
@@ -110,7 +120,7 @@ def response_variables(result: HttpResult) -> tuple[bool, dict[str, str]]:
         "response_status": "SUCCESS" if ok else "FAILED",
         "response_status_code": str(code) if code is not None else "",
         "response_duration": f"{result.duration:.2f}",
-        "response_raw": result.body if result.body else "null",
+        "response_raw": truncate(result.body) if result.body else "null",
         "response_error": "false" if ok else "true",
         "response_status_type": "",
         "error_reason": "",
@@ -136,9 +146,20 @@ def resume(config: WebhookConfig, ctx: Ctx, event: Resumption) -> Outcome:
             document = json.loads(event.result.body) if event.result.body else None
         except ValueError:
             document = None
+        too_large = False
         for name, path in config.save.items():
-            found = extract(document, path)
-            values[name] = found if found is not None else ""
+            found = extract(document, path) or ""
+            if len(found) > MAX_VALUE_BYTES or size(found) > MAX_VALUE_BYTES:
+                too_large, found = True, ""
+            values[name] = found
+        if too_large:
+            ok = False
+            values.update(
+                response_status="FAILED",
+                response_error="true",
+                response_status_type=_ERRORS["VALUE_TOO_LARGE"],
+                error_reason="VALUE_TOO_LARGE",
+            )
     call = {"lastWebhookStatus": "true" if ok else "false"}
     return Go("success" if ok else "failure", updates=Updates(flow=values, call=call))
 
