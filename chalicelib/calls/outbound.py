@@ -146,7 +146,7 @@ class OutboundCalls:
             started_at=self.clock(),
             language=number.language or flow.language,
             flow_vars=dict(variables),
-            user_vars=self.user_vars.all_for(account_id),
+            user_vars=self.user_vars.get_many(account_id, flow.user_keys),
         )
 
     def _close_refused(self, state: CallState, reason: str) -> None:

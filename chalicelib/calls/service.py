@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Callable, Mapping, Protocol, Sequence
+from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 from chalicelib.accounts.model import PhoneNumber
 from chalicelib.calls.apologies import LanguageMemory, texts_for
@@ -21,7 +21,7 @@ from chalicelib.calls.tasks import decode_effects, encode_effects
 from chalicelib.flows.catalogue import FlowCatalogue
 from chalicelib.flows.engine import EngineEvent, Step, is_settled, step
 from chalicelib.flows.model import Flow
-from chalicelib.flows.outcomes import Effect, HttpRequest, HttpResponded, HttpResult
+from chalicelib.flows.outcomes import Effect, HttpRequest, HttpResponded, HttpResult, Notice
 from chalicelib.flows.widgets.base import EngineEnv
 from chalicelib.ops.deadline import DeadlineExceededError, budget
 from chalicelib.ops.observability import MetricName, count, logger
@@ -48,7 +48,7 @@ class NumberDirectory(Protocol):
 class UserVariables(Protocol):
     """``$user.key.*`` values per account."""
 
-    def all_for(self, account_id: str) -> dict[str, str]: ...
+    def get_many(self, account_id: str, names: Iterable[str]) -> dict[str, str]: ...
 
 
 class CallRecords(Protocol):
@@ -171,7 +171,7 @@ class VoiceService:
             started_at=self.clock(),
             language=language,
             conversation_id=event.conversation_id,
-            user_vars=self.user_vars.all_for(number.account_id),
+            user_vars=self.user_vars.get_many(number.account_id, flow.user_keys),
         )
 
     # -- every other event ----------------------------------------------------------------
@@ -234,6 +234,7 @@ class VoiceService:
     ) -> tuple[Step, list[Action], list[Effect]]:
         """Step, making any HTTP request the flow asks for, until the call waits."""
         result = step(flow, state, event, self.clock(), self.env)
+        _report(result.notices)
         actions, effects = list(result.actions), list(result.effects)
         while result.request is not None and result.state.awaiting is not None:
             response = self._fetch(result.request)
@@ -244,6 +245,7 @@ class VoiceService:
                 self.clock(),
                 self.env,
             )
+            _report(result.notices)
             actions.extend(result.actions)
             effects.extend(result.effects)
         return result, actions, effects
@@ -256,6 +258,15 @@ class VoiceService:
         except DeadlineExceededError:
             return HttpResult(None, "", 0.0, "TIMEOUT")
         return self.fetch(replace(request, timeout=timeout))
+
+
+def _report(notices: Sequence[Notice]) -> None:
+    """Log and count what the flow got past (a refused run-time pattern, ...)."""
+    for notice in notices:
+        count(MetricName.FLOW_NOTICES, kind=notice.kind)
+        logger.warning(
+            "flow notice", extra={"node": notice.node, "kind": notice.kind, "detail": notice.detail}
+        )
 
 
 def fallback_actions(

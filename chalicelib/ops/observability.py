@@ -29,6 +29,7 @@ class MetricName(StrEnum):
     CALLS_BY_OUTCOME = "Calls"
     FLOW_FAILURES = "FlowFailures"
     FALLBACK_ANSWERS = "FallbackAnswers"
+    FLOW_NOTICES = "FlowNotices"
     SIGNATURE_REJECTIONS = "SignatureRejections"
     NOT_SERVED = "NotServedCalls"
     WEBHOOK_RETRIES = "WebhookRetries"

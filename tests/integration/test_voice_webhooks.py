@@ -423,6 +423,8 @@ def test_a_new_calls_answer_reads_only_its_number(platform: Platform) -> None:
     # the other writes are the token binding of a bodiless webhook and the flow's own $user.key
     assert response.status_code == 200
     assert sent.count("GetItem") == 1
+    assert sent.count("Query") == 0  # the flow reads no $user.key, so none are read
+    assert sent.count("BatchGetItem") == 0
     assert sent.count("PutItem") == 3
 
 
@@ -441,3 +443,35 @@ def test_numbers_follow_their_flows_new_version_and_listener(platform: Platform)
     # AND when the listener goes off, so does the number
     admin.set_listener("acme", "pull-message", False)
     assert platform.container.numbers.get(PULL_NUMBER).flow_enabled is False
+
+
+def test_a_call_reads_only_the_user_variables_its_flow_uses(platform: Platform) -> None:
+    from chalicelib.store.binding import shared_connection
+
+    admin = platform.container.admin
+    # GIVEN an account with many $user.key values and a flow that speaks one of them
+    values = {f"other{i:03d}": "x" * 30 for i in range(300)}
+    platform.container.user_variables.set_many(
+        "acme", {**values, "greeting": "Hi"}, platform.clock()
+    )
+    admin.load_flow(
+        "acme",
+        {
+            "id": "greeter",
+            "name": "Greeter",
+            "language": "en-GB",
+            "start": "hi",
+            "nodes": {"hi": {"widget": "hangup", "text": "$user.key.greeting there."}},
+        },
+    )
+    admin.set_listener("acme", "greeter", True)
+    admin.attach_number("acme", PULL_NUMBER, "greeter")
+    sent: list[str] = []
+    client = shared_connection().client
+    client.meta.events.register("before-call.dynamodb", lambda **kw: sent.append(kw["model"].name))
+    # WHEN a call is answered
+    ncco = json.loads(platform.voice("GET", "/vonage/voice/answer", answer_payload()).body)
+    # THEN it speaks the value, read by name, and its state holds only that one
+    assert ncco[0]["text"] == "Hi there."
+    assert sent.count("BatchGetItem") == 1 and sent.count("Query") == 0
+    assert dict(platform.container.calls.get(LEG).user_vars) == {"greeting": "Hi"}
