@@ -23,6 +23,7 @@ from infra.resources import PROJECT_DIR, finalize, merge_template
 
 DEFAULT_REGION = "eu-west-1"
 TEMPLATE_NAME = "sam.json"
+ZIP_NAME = "deployment.zip"
 
 
 class PackagingError(RuntimeError):
