@@ -1,7 +1,8 @@
 """Fixtures shared by the integration tests: the dev package, built once per test session.
 
-``chalice package`` runs pip (the registry, or Chalice's cache in ``.chalice/deployments``),
-~20 s warm: every test that needs the built package shares this one.
+``chalice package`` runs pip (the registry, or Chalice's cache in ``.chalice/deployments``)
+and the post-processing compiles every module: ~25 s warm, so every test that needs the built
+package shares this one.
 """
 
 from __future__ import annotations

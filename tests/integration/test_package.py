@@ -7,7 +7,7 @@ standard library imports ``app`` with the dev stage's settings (tracing and sign
 Lambda's environment, a fake X-Ray daemon on loopback) and invokes ``app.app(event, context)``
 with a signed answer webhook and a REST request, THEN both get real answers, the trace reaches the
 daemon, nothing is logged at warning level or above, and every library the code imports is in the
-package.
+package. Also: every module has unchecked-hash bytecode, and the stripped data is gone and unread.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import json
 import secrets
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import pytest
 
 from infra.lambda_host import ColdRun, cold_run, lambda_environment, unpack
 from infra.local.stage_backend import FLOW, Backend, XrayDaemon, stage_backend, xray_daemon
-from infra.package import ZIP_NAME
+from infra.package import STRIPPED, ZIP_NAME, stripped
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_TOOLS = ("chalicelib/simulator/", "chalicelib/cli/")
@@ -162,3 +163,50 @@ def test_every_library_the_code_imports_is_in_the_package(cold: ColdRun) -> None
     assert {"boto3", "pynamodb", "aws_lambda_powertools", "vonage_voice", "urllib3"} <= set(wanted)
     # THEN each imports in the cold container (requirements.txt ships it)
     assert cold.import_errors == {}
+
+
+def test_every_module_in_the_package_has_unchecked_hash_bytecode(dev_package: Path) -> None:
+    # GIVEN the built zip
+    with zipfile.ZipFile(dev_package / ZIP_NAME) as archive:
+        names = set(archive.namelist())
+        sources = sorted(name for name in names if name.endswith(".py"))
+        tag = sys.implementation.cache_tag
+        missing = []
+        for source in sources:
+            folder, _, module = source.rpartition("/")
+            pyc = f"{folder}/__pycache__/{module[:-3]}.{tag}.pyc".lstrip("/")
+            if pyc not in names:
+                missing.append(source)
+                continue
+            header = archive.read(pyc)[:16]
+            # THEN its header flags say "hash-based, not checked against the source" (PEP 552)
+            assert int.from_bytes(header[4:8], "little") == 0b01, pyc
+        timestamps = {info.date_time for info in archive.infolist()}
+    # AND every module has one, and every entry has the same fixed timestamp
+    assert len(sources) > 1000
+    assert missing == []
+    assert timestamps == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_the_stripped_data_is_gone_and_the_code_never_reads_it(dev_package: Path) -> None:
+    # GIVEN the built zip and the shipped code
+    with zipfile.ZipFile(dev_package / ZIP_NAME) as archive:
+        left = [name for name in archive.namelist() if stripped(name)]
+        names = set(archive.namelist())
+    code = "\n".join(
+        path.read_text()
+        for path in [REPO / "app.py", *(REPO / "chalicelib").rglob("*.py")]
+        if not path.relative_to(REPO).as_posix().startswith(DEV_TOOLS)
+    )
+    # THEN nothing that STRIPPED names is left, while what the code uses still is
+    assert left == []
+    assert "phonenumbers/data/__init__.py" in names
+    assert "phonenumbers/geocoder.py" in names
+    # AND the code imports none of the modules that read the stripped data: a feature that
+    # needs them (click-to-call's "direction") must remove their entries from STRIPPED
+    # (docs/decisions/0002), or phonenumbers silently answers "" for every number
+    assert set(STRIPPED) >= {"phonenumbers/geodata/", "phonenumbers/carrierdata/"}
+    for reader in ("geocoder", "carrier", "timezone"):
+        assert f"phonenumbers.{reader}" not in code
+        assert f"from phonenumbers import {reader}" not in code
+    assert "aws_lambda_powertools.event_handler" not in code
