@@ -57,14 +57,20 @@ class Container:
 
         For Lambda's init phase (faster than an invocation's, and what SnapStart snapshots).
         Opens no network connection; SQS, S3 and the carrier stay lazy (not every call needs
-        them).
+        them). Never raises: a failure is logged once and left to the first request, where a
+        voice webhook still gets the fallback NCCO (a failed import would answer nothing).
         """
-        from chalicelib.store import binding
-        from chalicelib.telephony.vonage import ncco, urls  # noqa: F401 - imported ahead of use
+        try:
+            from chalicelib.store import binding
+            from chalicelib.telephony.vonage import ncco, urls  # noqa: F401 - ahead of use
 
-        _ = self.store
-        binding.connect()
-        _ = self.voice
+            _ = self.store
+            binding.connect()
+            _ = self.voice
+        except Exception:
+            from chalicelib.ops.observability import logger
+
+            logger.warning("warming failed: the first request builds what it needs", exc_info=True)
 
     # -- storage --------------------------------------------------------------------------
     @cached_property

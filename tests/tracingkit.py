@@ -1,5 +1,5 @@
-"""Helpers for tracing tests: a log sink on the platform logger and a way to make aws-xray-sdk
-unimportable, as it is in a package that lacks it."""
+"""Helpers for observability tests: a log sink on the platform logger, and a way to make
+aws-xray-sdk unimportable, as it is in a package that lacks it."""
 
 from __future__ import annotations
 

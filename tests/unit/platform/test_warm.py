@@ -1,14 +1,17 @@
 """Warming for Lambda's init phase: GIVEN settings whose AWS endpoint is a loopback listener that
 counts connections, WHEN the container is warmed, THEN the store is bound, the shared DynamoDB
-client and the voice service are built, and not one connection was opened."""
+client and the voice service are built, and not one connection was opened; a failure while
+warming is logged, never raised."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from collections.abc import Iterator
 
 import pytest
+from tracingkit import Recorded
 
 from chalicelib.settings import Settings
 from chalicelib.store import binding
@@ -73,3 +76,26 @@ def test_warming_builds_the_client_and_the_voice_service_without_network_io(
     assert "voice" in vars(container)
     # AND nothing was sent anywhere
     assert endpoint.accepted == 0
+
+
+def test_a_failure_while_warming_is_logged_and_left_to_the_first_request(
+    endpoint: CountingListener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a container whose DynamoDB client cannot be built
+    def broken() -> None:
+        raise RuntimeError("no client today")
+
+    monkeypatch.setattr(binding, "connect", broken)
+    log = Recorded()
+    logging.getLogger("ringflow").addHandler(log)
+    container = Container(Settings(stage="dev", aws_endpoint_url=endpoint.url))
+    # WHEN it is warmed (as importing app on Lambda does)
+    try:
+        container.warm()
+    finally:
+        logging.getLogger("ringflow").removeHandler(log)
+    # THEN it did not raise; one warning says warming failed, and nothing was built past it
+    assert log.messages(logging.WARNING) == [
+        "warming failed: the first request builds what it needs"
+    ]
+    assert "voice" not in vars(container)
