@@ -1,6 +1,8 @@
 """Ringflow's Chalice app: composition only — blueprints, middleware and event handlers.
 
-No logic lives here: routes are in ``chalicelib.web``, services in ``chalicelib.wiring``.
+No logic lives here: routes are in ``chalicelib.web``, services in ``chalicelib.wiring``. On Lambda
+(``AWS_LAMBDA_FUNCTION_NAME`` is set) the import also builds what the first request needs
+(the DynamoDB client, the voice service, the Tracer), in the init phase; never network I/O.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Any
 
 from chalice.app import Chalice, SQSEvent
 
-from chalicelib.ops.observability import logger, metrics
+from chalicelib.ops.observability import logger, metrics, warm_tracing
 from chalicelib.web.api import api
 from chalicelib.web.sms import sms
 from chalicelib.web.voice import voice
@@ -22,6 +24,10 @@ app.register_blueprint(sms)
 app.register_blueprint(api)
 
 TASK_QUEUE = os.environ.get("RINGFLOW_TASK_QUEUE", "ringflow-local-tasks")
+
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+    container().warm()
+    warm_tracing()
 
 
 @app.middleware("all")

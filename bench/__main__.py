@@ -1,5 +1,6 @@
 """``make bench``: webhook latency (p50, p99) in-process and over HTTP, DynamoDB requests per
-webhook, and the cold import time of ``app.py``, all on the local stack (moto in server mode on
+webhook, the cold import time of ``app.py``, and the built package's cold start and size
+(:mod:`bench.package`), all on the local stack (moto in server mode on
 loopback; ``chalice local`` for the HTTP figures). Prints figures and ratios; asserts nothing.
 
 Each simulated call is: answer (the flow starts, waits in a menu) then N menu presses (a step
@@ -23,6 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
+
+from bench import package
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signature-secret-0123456789abcdef"
@@ -346,6 +349,8 @@ def latency(title: str, send: Send) -> dict[str, list[float]]:
 def main() -> int:
     print(f"Ringflow benchmarks — {CALLS} simulated calls per mode, {PRESSES} menu presses each\n")
     cold_import()
+    print()
+    package.run()
     print()
     with local_stack() as (_container, moto_url, _messages):
         send = in_process_sender()

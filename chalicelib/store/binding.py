@@ -3,10 +3,11 @@ shared DynamoDB connection.
 
 ``bind(settings)`` is called once at start (and again by tests that switch between moto
 instances). Every model then talks through the same pynamodb ``Connection``, so a Lambda builds
-one botocore client instead of one per table (about 50 ms each on a cold start). That client
-is bound to the request's deadline (``ops.deadline``): under a voice webhook each attempt reads
-for at most the time left and no retry runs past it. Part of ``store``, the only package that
-may import pynamodb.
+one botocore client instead of one per table (about 50 ms each on a cold start); ``connect()``
+builds it ahead of the first request (Lambda's init phase). That client is bound to the
+request's deadline (``ops.deadline``): under a voice webhook each attempt reads for at most the
+time left and no retry runs past it. Part of ``store``, the only package that may import
+pynamodb.
 """
 
 from __future__ import annotations
@@ -91,3 +92,12 @@ def shared_connection() -> Connection:
     bound_settings()
     assert _connection is not None
     return _connection
+
+
+def connect() -> None:
+    """Build the shared connection's botocore client now rather than in the first request.
+
+    Loads the service model and endpoints and reads credentials from the environment; opens no
+    network connection (botocore connects on the first request).
+    """
+    _ = shared_connection().client

@@ -1,10 +1,12 @@
-"""The payloads Lambda hands to event handlers, spelled once for the local event pump.
+"""The payloads Lambda hands to event handlers, spelled once for the local event pump and for
+running the built package (:mod:`infra.lambda_host`).
 
-Owns the shapes of the SQS batch event, the EventBridge scheduled event and the SNS event as
-the Lambda service builds them, and a Lambda context object with the attributes handlers and
-powertools read. EventBridge pattern events and S3 notifications reach handlers exactly as the
-pump receives them from moto (their body already is the Lambda event), so they are not rebuilt
-here; in particular S3 object keys stay URL-encoded, as AWS sends them.
+Owns the shapes of the SQS batch event, the EventBridge scheduled event, the SNS event and the
+API Gateway (REST API) proxy event as the Lambda service builds them, and a Lambda context
+object with the attributes handlers and powertools read. EventBridge pattern events and S3
+notifications reach handlers exactly as the pump receives them from moto (their body already is
+the Lambda event), so they are not rebuilt here; in particular S3 object keys stay URL-encoded,
+as AWS sends them.
 
 Imports the standard library only.
 """
@@ -106,6 +108,56 @@ def sns_event(envelope: Mapping[str, Any], subscription_arn: str) -> dict[str, A
                 },
             }
         ]
+    }
+
+
+def api_gateway_event(
+    method: str,
+    path: str,
+    *,
+    query: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    body: bytes = b"",
+    resource: str | None = None,
+    path_parameters: Mapping[str, str] | None = None,
+    stage: str = "api",
+) -> dict[str, Any]:
+    """The REST API proxy event of one request (payload format 1.0), as API Gateway hands it to
+    the function. ``resource`` is the route template (``/v1/flows/{flow_id}/listener``); it is
+    ``path`` for routes without parameters. A body that is not UTF-8 travels base64-encoded."""
+    try:
+        text: str | None = body.decode() if body else None
+        encoded = False
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(body).decode(), True
+    header_map = {
+        "Host": "local.execute-api.eu-west-1.amazonaws.com",
+        "X-Forwarded-Proto": "https",
+        **(headers or {}),
+    }
+    query_map = dict(query or {})
+    return {
+        "resource": resource or path,
+        "path": path,
+        "httpMethod": method,
+        "headers": header_map,
+        "multiValueHeaders": {k: [v] for k, v in header_map.items()},
+        "queryStringParameters": query_map or None,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query_map.items()} or None,
+        "pathParameters": dict(path_parameters) if path_parameters else None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource or path,
+            "httpMethod": method,
+            "path": f"/{stage}{path}",
+            "stage": stage,
+            "requestId": str(uuid.uuid4()),
+            "apiId": "local",
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": "ringflow-local"},
+            "requestTimeEpoch": int(time.time() * 1000),
+        },
+        "body": text,
+        "isBase64Encoded": encoded,
     }
 
 

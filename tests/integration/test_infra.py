@@ -2,8 +2,7 @@
 and against the names the app and the store use; ``infra/deploy.sh`` driven against a fake
 ``aws`` command.
 
-``chalice package`` runs pip (the registry or Chalice's cache in ``.chalice/deployments``): the
-package is built once per module, ~7 s warm.
+The package is the session's one dev build (``dev_package`` in ``conftest.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ import pytest
 
 from chalicelib.store.tables import cloudformation_resources
 from chalicelib.telephony.vonage import urls
-from infra.package import package
 from infra.resources import finalize, load_stage, merge_template
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,9 +28,8 @@ STAGE = "dev"
 
 
 @pytest.fixture(scope="module")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    out = tmp_path_factory.mktemp("package") / STAGE
-    path = package(STAGE, out, REPO)
+def packaged(dev_package: Path) -> tuple[Path, dict[str, Any]]:
+    path = dev_package / "sam.json"
     return path, json.loads(path.read_text())
 
 
