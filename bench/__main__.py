@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
+from bench import cost
+
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signature-secret-0123456789abcdef"
 CALLS = int(os.environ.get("BENCH_CALLS", "40"))
@@ -375,6 +377,7 @@ def main() -> int:
         for name in ("answer", "input"):
             ratio = percentile(over_http[name], 0.5) / percentile(inproc[name], 0.5)
             print(f"  {name:<10} {ratio:5.2f}x")
+    cost.run()
     return 0
 
 
