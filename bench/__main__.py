@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
-from bench import package
+from bench import cost, faults, package
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signature-secret-0123456789abcdef"
@@ -406,9 +406,9 @@ def main() -> int:
             ratio = percentile(over_http[name], 0.5) / percentile(inproc[name], 0.5)
             print(f"  {name:<10} {ratio:5.2f}x")
     print()
-    from bench import faults
-
     faults.run()
+    print()
+    cost.run()
     return 0
 
 
