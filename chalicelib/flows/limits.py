@@ -34,6 +34,15 @@ MAX_SUBJECT_CHARS = MAX_VALUE_BYTES
 """The text a pattern is matched against."""
 
 
+MAX_DTMF_DIGITS = 1024
+"""``$call.dtmf`` keeps the most recent keys of a call, so a long call cannot outgrow its item."""
+
+
+def pressed(previous: str, digits: str) -> str:
+    """``$call.dtmf`` after ``digits`` were pressed: the latest ``MAX_DTMF_DIGITS`` keys."""
+    return (previous + digits)[-MAX_DTMF_DIGITS:]
+
+
 def size(text: str) -> int:
     """``text``'s size in UTF-8 bytes (a lone surrogate counts three)."""
     return len(text.encode("utf-8", "surrogatepass"))

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from chalicelib.flows import limits
 from chalicelib.flows.languages import is_stt_language
 from chalicelib.flows.outcomes import Await, Go, Outcome, Updates
 from chalicelib.flows.patterns import PatternError, check, fullmatch
@@ -113,7 +114,7 @@ def resume(config: InputConfig, ctx: Ctx, event: Resumption) -> Outcome:
     call: dict[str, str] = {}
     if digits:
         call = {
-            "dtmf": ctx.state.call_vars.get("dtmf", "") + digits,
+            "dtmf": limits.pressed(ctx.state.call_vars.get("dtmf", ""), digits),
             "lastdtmfreceived": digits[-1],
         }
     if spoken:

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from chalicelib.flows import limits
 from chalicelib.flows.languages import is_tts_language
 from chalicelib.flows.outcomes import Await, Go, Outcome, Updates
 from chalicelib.flows.widgets.base import Ctx, Resumption, Widget
@@ -68,7 +69,10 @@ def resume(config: LanguageConfig, ctx: Ctx, event: Resumption) -> Outcome:
     """Set the language the key names, or re-ask."""
     digit = (event.digits or "")[:1] if isinstance(event, InputReceived) else ""
     if digit in config.options:
-        keys = {"lastdtmfreceived": digit, "dtmf": ctx.state.call_vars.get("dtmf", "") + digit}
+        keys = {
+            "lastdtmfreceived": digit,
+            "dtmf": limits.pressed(ctx.state.call_vars.get("dtmf", ""), digit),
+        }
         return Go(
             updates=Updates(
                 language=config.options[digit], call={**keys, ctx.scratch_key("tries"): "0"}

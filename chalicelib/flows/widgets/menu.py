@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from chalicelib.flows import limits
 from chalicelib.flows.outcomes import Await, Go, Outcome, Updates
 from chalicelib.flows.widgets.base import Ctx, Resumption, Widget
 from chalicelib.flows.widgets.prompts import PromptedConfig, prompt_actions, tries
@@ -54,7 +55,7 @@ def resume(config: MenuConfig, ctx: Ctx, event: Resumption) -> Outcome:
     if not isinstance(event, InputReceived):
         return Go("invalid")
     digit = (event.digits or "")[:1]
-    pressed = ctx.state.call_vars.get("dtmf", "") + (event.digits or "")
+    pressed = limits.pressed(ctx.state.call_vars.get("dtmf", ""), event.digits or "")
     keys = {"dtmf": pressed, "lastdtmfreceived": digit} if digit else {}
     if digit in config.options:
         return Go(digit, updates=Updates(call={**keys, ctx.scratch_key("tries"): "0"}))

@@ -173,3 +173,13 @@ def test_webhook_field_past_the_limit_takes_line_1() -> None:
 def test_truncate_cuts_on_a_character_boundary() -> None:
     assert truncate("é" * 10, 5) == "éé"
     assert truncate("short", 5) == "short"
+
+
+def test_call_dtmf_keeps_only_the_latest_keys() -> None:
+    from chalicelib.flows.limits import MAX_DTMF_DIGITS, pressed
+
+    # GIVEN a call that has pressed keys for hours / WHEN one more is pressed
+    long = "1" * MAX_DTMF_DIGITS
+    # THEN $call.dtmf holds the latest keys, never more than the limit
+    assert pressed(long, "9") == long[1:] + "9"
+    assert pressed("12", "3") == "123"
