@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 import pytest
@@ -213,3 +214,63 @@ def test_voice_jwt_without_iat_or_with_another_algorithm_is_refused() -> None:
     unsigned = jwt.encode(claims, None, algorithm="none")
     with pytest.raises(SignatureError, match="bad token"):
         verify_voice_webhook("Bearer " + unsigned, BODY, VOICE_SECRET, NOW)
+
+
+def test_tokens_agree_with_pyjwt_both_ways() -> None:
+    import jwt
+
+    from chalicelib.telephony.vonage.signatures import decode_hs256, encode_hs256
+
+    now = datetime.now(UTC)
+    claims = {"iat": int(now.timestamp()), "jti": "j-1", "payload_hash": "abc", "n": "é"}
+    # GIVEN a token of ours, THEN PyJWT reads it; GIVEN PyJWT's, THEN we read it
+    assert jwt.decode(encode_hs256(claims, "s" * 32), "s" * 32, algorithms=["HS256"]) == claims
+    assert decode_hs256(jwt.encode(claims, "s" * 32, algorithm="HS256"), "s" * 32, now, 0) == claims
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda claims, secret: jwt_with(claims, secret, alg="none", sign=False),
+        lambda claims, secret: jwt_with(claims, secret, alg="HS512"),
+        lambda claims, secret: jwt_with({**claims, "iat": float("nan")}, secret),
+        lambda claims, secret: jwt_with({**claims, "iat": float("inf")}, secret),
+        lambda claims, secret: jwt_with({**claims, "iat": True}, secret),
+        lambda claims, secret: jwt_with({**claims, "exp": claims["iat"] - 3600}, secret),
+        lambda claims, secret: jwt_with(claims, "another-secret-0123456789abcdef"),
+        lambda claims, secret: jwt_with(claims, secret) + "x",
+        lambda claims, secret: "a.b",
+        lambda claims, secret: "e30." * 3000,
+    ],
+)
+def test_forged_or_odd_tokens_are_refused(forge: Any) -> None:
+    from chalicelib.telephony.vonage.signatures import (
+        SignatureError,
+        body_hash,
+        verify_voice_webhook,
+    )
+
+    now = datetime.now(UTC)
+    claims = {"iat": int(now.timestamp()), "jti": "j", "payload_hash": body_hash(b"")}
+    token = forge(claims, SECRET_FOR_FORGERY)
+    with pytest.raises(SignatureError):
+        verify_voice_webhook(f"Bearer {token}", b"", SECRET_FOR_FORGERY, now, 300)
+
+
+SECRET_FOR_FORGERY = "forgery-secret-0123456789abcdef"
+
+
+def jwt_with(claims: dict[str, Any], secret: str, alg: str = "HS256", sign: bool = True) -> str:
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    head = b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+    body = b64(json.dumps(claims).encode())
+    mac = hashlib.sha512 if alg == "HS512" else hashlib.sha256
+    signature = b64(hmac.new(secret.encode(), f"{head}.{body}".encode(), mac).digest())
+    return f"{head}.{body}." + (signature if sign else "")
