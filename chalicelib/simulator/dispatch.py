@@ -10,6 +10,7 @@ library and simulator modules; never the app.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -72,7 +73,8 @@ def _with_query(url: str, query: str) -> str:
 
 
 class Dispatcher:
-    """Sends the network's webhooks; every attempt goes to ``sink``."""
+    """Sends the network's webhooks; every attempt goes to ``sink``, with how long the
+    application took to answer by ``monotonic`` (real seconds)."""
 
     def __init__(
         self,
@@ -81,12 +83,14 @@ class Dispatcher:
         clock: VirtualClock,
         signing_now: Callable[[], datetime],
         sink: Callable[[WebhookRecord], None],
+        monotonic: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.app = app
         self.transport = transport
         self.clock = clock
         self.signing_now = signing_now
         self.sink = sink
+        self.monotonic = monotonic
 
     def _voice_request(
         self, method: str, url: str, payload: Any
@@ -125,11 +129,13 @@ class Dispatcher:
         status: int | None = None
         response_body = b""
         error: str | None = None
+        started = self.monotonic()
         try:
             response = self.transport.send(method, url, headers, body, timeout=timeout)
             status, response_body = response.status, response.body
         except TransportError as failure:
             error = failure.reason
+        latency = self.monotonic() - started
         record = WebhookRecord(
             seconds=self.clock.seconds,
             at=self.clock.now(),
@@ -145,6 +151,7 @@ class Dispatcher:
             attempt=attempt,
             call=origin.call,
             leg=origin.leg,
+            latency=latency,
         )
         self.sink(record)
         return record

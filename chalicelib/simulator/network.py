@@ -172,6 +172,7 @@ class Network:
         signing_clock: Callable[[], datetime] | None = None,
         api_base_url: str = "https://api.nexmo.com",
         max_call_seconds: float = 7200.0,
+        monotonic: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.app = app
         self.transport = transport
@@ -181,7 +182,9 @@ class Network:
         self.api_base_url = api_base_url
         self.max_call_seconds = max_call_seconds
         self.transcript = Transcript()
-        self.dispatcher = Dispatcher(app, transport, self.clock, self.signing_now, self._record)
+        self.dispatcher = Dispatcher(
+            app, transport, self.clock, self.signing_now, self._record, monotonic
+        )
         self.crashes: list[str] = []
         self.balance = 10.0
         self._lock = threading.RLock()
