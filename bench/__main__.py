@@ -1,6 +1,8 @@
 """``make bench``: webhook latency (p50, p99) in-process and over HTTP, DynamoDB requests per
 webhook, and the cold import time of ``app.py``, all on the local stack (moto in server mode on
-loopback; ``chalice local`` for the HTTP figures). Prints figures and ratios; asserts nothing.
+loopback; ``chalice local`` for the HTTP figures), then the load figure of ``bench.load``
+(concurrent simulated calls against the whole local stack). Prints figures and ratios; asserts
+nothing.
 
 Each simulated call is: answer (the flow starts, waits in a menu) then N menu presses (a step
 with no external call: the state is read once and written once). The pull-app answer, which
@@ -23,6 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
+
+from bench import load
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signature-secret-0123456789abcdef"
@@ -375,6 +379,8 @@ def main() -> int:
         for name in ("answer", "input"):
             ratio = percentile(over_http[name], 0.5) / percentile(inproc[name], 0.5)
             print(f"  {name:<10} {ratio:5.2f}x")
+    print()
+    load.run()
     return 0
 
 
