@@ -2,6 +2,9 @@
 over TLS with a certificate from a throwaway ``trustme`` CA (issued for 127.0.0.1 and
 localhost; its PEM is written to ``ca_pem_path`` for clients to trust), and, in background mode,
 a worker thread that drives the network so calls created through the API run by themselves.
+It listens with a backlog (``LISTEN_BACKLOG``) that takes hundreds of simultaneous connections
+(the standard library's default of 5 resets bursts); the TLS handshake happens in the request's
+thread, never in the accepting one.
 
 Imports the standard library and simulator modules; ``trustme`` lazily (a dev dependency).
 Never the app.
@@ -25,11 +28,13 @@ from chalicelib.simulator.api import ApiRequest, RateLimiter, SimulatorApi
 from chalicelib.simulator.network import Network
 
 MAX_BODY = 5 * 1024 * 1024
+LISTEN_BACKLOG = 1024
 
 
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], api: SimulatorApi) -> None:
         super().__init__(address, _Handler)
