@@ -2,10 +2,11 @@
 
 Starts moto in server mode (DynamoDB, S3, SQS, SES, EventBridge, Scheduler), provisions the
 tables, bucket and queue, loads the demo (account, every flow in ``flows/``, the pull-app number)
-and the demo message service, then starts the app with ``chalice local``, the network simulator's
-provider API (TLS, throwaway CA) and the event pump, prints the URLs and the command that places a
-simulated call, and stops every child on Ctrl-C. Webhook signatures stay on: the simulator signs
-like Vonage does.
+and the demo message service, then starts the app on Chalice's local server
+(``infra.local.app_server``, what ``chalice local`` serves, with a listen backlog for bursts),
+the network simulator's provider API (TLS, throwaway CA) and the event pump, prints the URLs and
+the command that places a simulated call, and stops every child on Ctrl-C. Webhook signatures
+stay on: the simulator signs like Vonage does.
 
 :func:`running_stack` is the same start-up as a context manager on any ports and state folder,
 for ``make bench``'s load figure. Imports the standard library, ``infra.local`` and, once the
@@ -264,15 +265,15 @@ def running_stack(
         children.append(
             _spawn(
                 [
-                    str(Path(python).with_name("chalice")),
-                    "local",
+                    python,
+                    "-m",
+                    "infra.local.app_server",
                     "--host",
                     "127.0.0.1",
                     "--port",
                     str(ports.app),
                     "--stage",
                     "local",
-                    "--no-autoreload",
                 ],
                 env,
                 state / "app.log",

@@ -1,5 +1,6 @@
 """Every local server that takes webhook or API traffic answers a burst of 200 simultaneous
-connections without a reset or a timeout: the simulator's provider API (TLS), the demo message
+connections without a reset or a timeout: the simulator's provider API (TLS), the app on
+Chalice's local server (``infra.local.app_server``, what ``make run`` starts), the demo message
 service and moto (``infra.local.moto``'s process). With the standard library's listen backlog of
 5 such a burst loses connections. GIVEN the server on loopback, WHEN 200 clients released at
 the same instant each send one request on a new connection, THEN every one gets an HTTP 200.
@@ -7,23 +8,30 @@ Bounded: 200 connections, 10 s each, 60 s in all."""
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import requests
 
 from chalicelib.simulator.model import VonageApplication
 from chalicelib.simulator.network import Network
 from chalicelib.simulator.server import SimulatorServer
 from chalicelib.simulator.transport import InProcessTransport, WebhookResponse
 from infra.local.message_service import MessageService, load_messages
-from infra.local.moto import MotoProcess
+from infra.local.moto import MotoProcess, free_port
 
 pytestmark = pytest.mark.http
 
+ROOT = Path(__file__).resolve().parents[2]
 BURST = 200
 CONNECTION_TIMEOUT = 10.0
 
@@ -93,3 +101,55 @@ def test_moto_takes_a_burst() -> None:
         assert burst(moto.port, "/moto-api/") == {"200": BURST}
     finally:
         moto.stop()
+
+
+@pytest.fixture
+def app_server(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "RINGFLOW_STAGE": "local",
+    }
+    log = (tmp_path / "app.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.app_server", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except requests.RequestException:
+                assert process.poll() is None, (tmp_path / "app.log").read_text()
+                time.sleep(0.2)
+        yield port, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def test_the_app_server_takes_a_burst_and_stops_on_sigterm(
+    app_server: tuple[int, subprocess.Popen[bytes]],
+) -> None:
+    # GIVEN the app on Chalice's local server as make run starts it
+    port, process = app_server
+    # WHEN 200 webhooks' worth of connections arrive at once
+    outcomes = burst(port, "/health")
+    # THEN each one is answered, and SIGTERM stops the server cleanly
+    assert outcomes == {"200": BURST}
+    process.terminate()
+    assert process.wait(10) == 0
