@@ -32,7 +32,7 @@ from chalicelib.simulator.network import Network
 
 MAX_BODY = 5 * 1024 * 1024
 LISTEN_BACKLOG = 1024
-WORKERS = 32
+WORKERS = 16
 
 
 class _HttpServer(ThreadingHTTPServer):
