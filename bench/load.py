@@ -1,14 +1,17 @@
 """``make bench``'s load figure: N simulated calls to the pull app placed at once
 (``BENCH_LOAD_CALLS``, default 200) through the network simulator against the local stack as
 ``make run`` starts it (moto server, the app over HTTP, the simulator serving, the demo message
-service, the event pump), on free loopback ports with logs in ``.local/bench-load/``.
+service, the event pump), on free loopback ports with logs in ``.local/bench-load/``
+(``BENCH_LOAD_DIR``). ``BENCH_LOAD_WORKERS`` sets the simulator's ``--workers`` (how many calls
+progress at once; 0 carries them one at a time, as the simulator did before it had lanes).
 
 Every call comes from its own caller number with its own personalised message in the message
-service; the caller listens, then presses 2 to get the message by SMS. Prints calls per second,
-calls lost (not completed), calls without their message (the transcript lacks the caller's own
-text), the SMS that reached the simulated carrier, and the answer webhook's latency (p50, p99)
-as the simulator measured it. Asserts nothing: ``tests/e2e/test_load.py`` runs a smaller one and
-asserts. ``python -m bench.load --json`` prints the figures as JSON.
+service; the caller listens, then presses 2 to get the message by SMS. One call runs first, alone
+and not counted, so that the figures are of a warm app rather than of its first requests. Prints
+calls per second, calls lost (not completed), calls without their message (the transcript lacks
+the caller's own text), the SMS that reached the simulated carrier, and the answer webhook's
+latency (p50, p99) as the simulator measured it. Asserts nothing: ``tests/e2e/test_load.py``
+runs a smaller one and asserts. ``python -m bench.load --json`` prints the figures as JSON.
 
 Imports the standard library, requests and ``infra.local``; the app only through HTTP.
 """
@@ -28,6 +31,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 CALLS = int(os.environ.get("BENCH_LOAD_CALLS", "200"))
+WORKERS = os.environ.get("BENCH_LOAD_WORKERS")  # the simulator's --workers (None: its default)
+STATE = Path(os.environ.get("BENCH_LOAD_DIR", str(ROOT / ".local" / "bench-load")))
 PULL_NUMBER = "447700900100"
 SCRIPT = [{"press": "2"}]
 CALL_TIMEOUT = 240.0  # real seconds the simulator waits for one call to end
@@ -35,7 +40,7 @@ SMS_WAIT = 60.0  # real seconds to wait for the SMS after the last call ended
 
 
 def caller(index: int) -> str:
-    return f"447700{910000 + index:06d}"
+    return f"447700{910001 + index:06d}"
 
 
 def message_for(index: int) -> str:
@@ -43,8 +48,8 @@ def message_for(index: int) -> str:
 
 
 def messages(count: int) -> dict[str, dict[str, str]]:
-    """One personalised message per caller number."""
-    return {caller(i): {"name": f"Caller {i}", "message": message_for(i)} for i in range(count)}
+    """One personalised message per caller number (and one for the warm-up call, ``-1``)."""
+    return {caller(i): {"name": f"Caller {i}", "message": message_for(i)} for i in range(-1, count)}
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -170,15 +175,25 @@ def measure(count: int = CALLS) -> LoadResult:
     from infra.local.run import Ports, running_stack
 
     ports = Ports(app=free_port(), sim=free_port(), moto=free_port(), messages=free_port())
-    state = ROOT / ".local" / "bench-load"
-    with running_stack(ports, state, messages(count)) as stack:
+    STATE.mkdir(parents=True, exist_ok=True)
+    for log in STATE.glob("*.log"):
+        log.unlink()
+    simulator_args = ["--workers", WORKERS] if WORKERS else []
+    with running_stack(ports, STATE, messages(count), simulator_args=simulator_args) as stack:
+        warm_up = requests.post(
+            f"{stack.sim_url}/_sim/calls",
+            json={"from": caller(-1), "to": PULL_NUMBER, "script": SCRIPT, "timeout": 60},
+            verify=str(stack.ca_path),
+            timeout=90,
+        )
+        warm_up.raise_for_status()
         return place_calls(stack.sim_url, str(stack.ca_path), count)
 
 
 def report(result: LoadResult) -> None:
     print(
         f"load: {result.calls} calls to the pull app placed at once through the simulator "
-        "(each hears its own message, presses 2 for the SMS)"
+        f"(workers: {WORKERS or 'default'}; each hears its own message, presses 2 for the SMS)"
     )
     print(
         f"  calls per second          {result.calls_per_second:7.2f}"
