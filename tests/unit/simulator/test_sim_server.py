@@ -324,6 +324,25 @@ def test_control_api_places_a_call_and_returns_transcript_and_webhooks(
     assert outbox.json()["outbox"][0]["to"] == CALLER
 
 
+def test_with_no_workers_one_thread_carries_the_calls() -> None:
+    # GIVEN the simulator served with workers=0 (one thread for every call, no lanes)
+    box: list[Network] = []
+    fake = pull_app(box)
+    network = network_for(fake)
+    box.append(network)
+    with SimulatorServer(network, workers=0) as server:
+        # WHEN a call is placed through the control API
+        response = requests.post(
+            f"{server.url}/_sim/calls",
+            json={"from": CALLER, "to": LVN, "script": [{"press": "1"}]},
+            verify=server.ca_pem_path,
+            timeout=30,
+        )
+    # THEN it ran to its end on that thread
+    assert response.json()["call"]["status"] == "completed"
+    assert response.json()["sms"][0]["text"] == "Your parcel has arrived."
+
+
 def test_control_api_answers_504_for_a_call_that_has_not_ended_in_time(
     live: tuple[SimulatorServer, FakeApp],
 ) -> None:
