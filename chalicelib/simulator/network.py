@@ -804,11 +804,12 @@ class Network:
         the same time; the calls' transcripts are what they would be in-process."""
         pool = LanePool(self.clock, workers, speed, self._lane_error)
         with self._lock:
-            if self._calls:
+            if self._calls or self._lanes is not None:
                 raise SimulationError("run_concurrently must come before the first call")
+            pool.start()
+            self.dispatcher.waiting = pool.unlocked
             self._lanes = pool
-        self.dispatcher.waiting = pool.unlocked
-        return pool.start()
+        return pool
 
     def _lane_error(self, error: BaseException) -> None:
         self.crashes.append(f"simulator error on a lane: {error!r}")

@@ -173,17 +173,12 @@ class SimulatorServer:
         return context
 
     def start(self) -> SimulatorServer:
-        """Listen, and start the worker in background mode."""
+        """Listen, start the workers in background mode, then serve."""
         httpd = _HttpServer((self.host, self._requested_port), self.api)
         if self.tls:
             httpd.ssl_context = self._ssl_context()
         self._httpd = httpd
         self.network.api_base_url = self.url
-        serving = threading.Thread(
-            target=httpd.serve_forever, args=(0.05,), name="sim-http", daemon=True
-        )
-        serving.start()
-        self._threads.append(serving)
         if self.background and self.workers > 0:
             self._lanes = self.network.run_concurrently(self.workers, self.speed)
         elif self.background:
@@ -196,6 +191,11 @@ class SimulatorServer:
             self.network.drive_from(worker)
             worker.start()
             self._threads.append(worker)
+        serving = threading.Thread(
+            target=httpd.serve_forever, args=(0.05,), name="sim-http", daemon=True
+        )
+        serving.start()
+        self._threads.append(serving)
         return self
 
     def stop(self) -> None:
