@@ -374,7 +374,8 @@ class Recording:
 
 @dataclass
 class Leg:
-    """One call leg and its state; mutated only by the network's scheduler thread."""
+    """One call leg and its state; mutated only where its call is driven (the network's
+    scheduler thread, or the worker holding its lane)."""
 
     uuid: str
     conversation_uuid: str

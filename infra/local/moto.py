@@ -66,7 +66,7 @@ def wait_until_ready(
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise MotoStartError(
-                f"moto_server exited with code {process.returncode} while starting"
+                f"the moto server exited with code {process.returncode} while starting"
             )
         if answers(url):
             return
