@@ -1,7 +1,10 @@
 """``make bench``: webhook latency (p50, p99) in-process and over HTTP, DynamoDB requests per
 webhook, the cold import time of ``app.py``, and the built package's cold start and size
-(:mod:`bench.package`), all on the local stack (moto in server mode on
-loopback; ``chalice local`` for the HTTP figures). Prints figures and ratios; asserts nothing.
+(:mod:`bench.package`), all on the local stack (moto in server mode on loopback; ``chalice
+local`` for the HTTP figures); then the time to the fallback answer under store faults
+(``bench.faults``), what a call costs on AWS (``bench.cost``) and the load figure of
+``bench.load`` (concurrent simulated calls against the whole local stack). Prints figures and
+ratios; asserts nothing.
 
 Each simulated call is: answer (the flow starts, waits in a menu) then N menu presses (a step
 with no external call: the state is read once and written once). The pull-app answer, which
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
-from bench import cost, faults, package
+from bench import cost, faults, load, package
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signature-secret-0123456789abcdef"
@@ -409,6 +412,8 @@ def main() -> int:
     faults.run()
     print()
     cost.run()
+    print()
+    load.run()
     return 0
 
 

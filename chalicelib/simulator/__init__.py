@@ -8,7 +8,8 @@ Modules: ``scheduler`` (virtual time), ``model`` (legs, numbers, scripts, transc
 ``payloads`` (the one place webhook and REST bodies are spelled), ``ncco`` (loose validation),
 ``dispatch`` (signed delivery, retries, fallback), ``leg_runtime``/``legs``/``ncco_runner``
 (leg lifecycles and one handler per NCCO action), ``network`` (the ``Network`` and
-``CallHandle``), ``transport`` (HTTP and in-process), ``api``/``server`` (REST and control API on
-loopback TLS), ``scenario``, ``cli`` and ``__main__`` (``serve``). This package imports nothing
-itself, so importing it costs nothing on Lambda.
+``CallHandle``), ``lanes`` (calls in parallel when served), ``transport`` (HTTP and
+in-process), ``api``/``server`` (REST and control API on loopback TLS), ``scenario``, ``cli``
+and ``__main__`` (``serve``). This package imports nothing itself, so importing it costs nothing
+on Lambda.
 """

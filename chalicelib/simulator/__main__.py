@@ -1,6 +1,7 @@
 """``python -m chalicelib.simulator``: ``serve`` runs the simulated provider for the local run
-(real HTTP webhooks to the app, the REST API on loopback TLS, a worker driving the calls) until
-SIGINT/SIGTERM; ``sim ...`` are the CLI commands of ``cli.register``.
+(real HTTP webhooks to the app, the REST API on loopback TLS, a pool of workers carrying the
+calls in parallel, ``--workers`` of them) until SIGINT/SIGTERM; ``sim ...`` are the CLI commands
+of ``cli.register``.
 
 Imports the standard library and simulator modules; never the app.
 """
@@ -20,7 +21,7 @@ from chalicelib.simulator import cli
 from chalicelib.simulator.model import SmsInboundMethod, VonageApplication
 from chalicelib.simulator.network import Network
 from chalicelib.simulator.scheduler import VirtualClock
-from chalicelib.simulator.server import SimulatorServer
+from chalicelib.simulator.server import WORKERS, SimulatorServer
 from chalicelib.simulator.transport import HttpTransport
 from chalicelib.telephony.vonage.signatures import SmsSignatureMethod
 
@@ -63,6 +64,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         tls=not args.no_tls,
+        workers=args.workers,
         speed=args.speed,
         ca_pem_path=args.ca_out,
     )
@@ -116,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-tls", action="store_true")
     serve.add_argument("--unsigned", action="store_true", help="do not sign webhooks")
     serve.add_argument("--speed", type=float, default=None, help="virtual seconds per second")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=WORKERS,
+        help="calls carried at once, each on its own worker (0: one thread for every call)",
+    )
     serve.set_defaults(func=_serve)
     cli.register(commands)
     return parser

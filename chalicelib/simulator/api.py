@@ -29,6 +29,7 @@ from chalicelib.simulator.model import ConfigurationError, Leg, NumberBehaviour,
 from chalicelib.simulator.ncco import NccoError
 from chalicelib.simulator.network import SMS_PRICE, CallStateError, Network, UnknownCallError
 from chalicelib.simulator.scenario import ScenarioError, load_scenario, run_scenario
+from chalicelib.simulator.scheduler import SimulationError
 from chalicelib.telephony.vonage.signatures import SmsSignatureMethod, sms_signature
 
 JSON = "application/json"
@@ -526,8 +527,14 @@ class SimulatorApi:
             data["to"],
             script,
             talk_seconds=None if talk is None else float(talk),
-            timeout=timeout,
+            run=False,
         )
+        try:
+            self.network.complete(handle, timeout)
+        except SimulationError as error:
+            if handle.ended:
+                raise
+            return ApiResponse.json(504, {**handle.to_json(), "error": str(error)})
         return ApiResponse.json(200, handle.to_json())
 
     def sim_calls(self, request: ApiRequest, match: re.Match[str]) -> ApiResponse:

@@ -3,15 +3,20 @@
 connection error, timeout, 429, 503 or 504, fall back to ``fallback_answer_url`` for the answer
 and for webhooks that may return an NCCO (FACTS §3.5), and keep a record of every attempt.
 
-Signatures come from ``telephony.vonage.signatures`` (one spelling of each). Imports the standard
-library and simulator modules; never the app.
+While a request waits for the application's answer the dispatcher steps out of the simulation
+(``waiting``: the lanes' step lock is let go, so other calls go on). Signatures come from
+``telephony.vonage.signatures`` (one spelling of each). Imports the standard library and
+simulator modules; never the app.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -72,21 +77,26 @@ def _with_query(url: str, query: str) -> str:
 
 
 class Dispatcher:
-    """Sends the network's webhooks; every attempt goes to ``sink``."""
+    """Sends the network's webhooks; every attempt goes to ``sink``, stamped with the clock of
+    its call (``clock_of``) and with how long the application took to answer by ``monotonic``
+    (real seconds)."""
 
     def __init__(
         self,
         app: VonageApplication,
         transport: WebhookTransport,
-        clock: VirtualClock,
+        clock_of: Callable[[str | None], VirtualClock],
         signing_now: Callable[[], datetime],
         sink: Callable[[WebhookRecord], None],
+        monotonic: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.app = app
         self.transport = transport
-        self.clock = clock
+        self.clock_of = clock_of
         self.signing_now = signing_now
         self.sink = sink
+        self.monotonic = monotonic
+        self.waiting: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext
 
     def _voice_request(
         self, method: str, url: str, payload: Any
@@ -125,14 +135,18 @@ class Dispatcher:
         status: int | None = None
         response_body = b""
         error: str | None = None
-        try:
-            response = self.transport.send(method, url, headers, body, timeout=timeout)
-            status, response_body = response.status, response.body
-        except TransportError as failure:
-            error = failure.reason
+        with self.waiting():
+            started = self.monotonic()
+            try:
+                response = self.transport.send(method, url, headers, body, timeout=timeout)
+                status, response_body = response.status, response.body
+            except TransportError as failure:
+                error = failure.reason
+            latency = self.monotonic() - started
+        clock = self.clock_of(origin.call)
         record = WebhookRecord(
-            seconds=self.clock.seconds,
-            at=self.clock.now(),
+            seconds=clock.seconds,
+            at=clock.now(),
             kind=kind,
             method=method,
             url=url,
@@ -145,6 +159,7 @@ class Dispatcher:
             attempt=attempt,
             call=origin.call,
             leg=origin.leg,
+            latency=latency,
         )
         self.sink(record)
         return record

@@ -96,11 +96,14 @@ def talk_seconds(text: str) -> float:
 
 
 class LegRun:
-    """The context a leg's process runs in."""
+    """The context a leg's process runs in: the network, the leg, and the scheduler and clock
+    of the leg's call."""
 
     def __init__(self, network: Network, leg: Leg) -> None:
         self.network = network
         self.leg = leg
+        self.scheduler = network.scheduler_of(leg.call_id)
+        self.clock = self.scheduler.clock
         self.remaining: Ncco = []
         self.barge_since: float | None = None
         self.actions_run = 0
@@ -109,7 +112,7 @@ class LegRun:
 
     @property
     def now(self) -> float:
-        return self.network.clock.seconds
+        return self.clock.seconds
 
     @property
     def origin(self) -> Origin:
@@ -142,22 +145,18 @@ class LegRun:
         if status is LegStatus.ANSWERED:
             self.leg.answered_at = self.now
         self.set_status(status)
-        self.post_event(payloads.progress_event(self.leg, status, self.network.clock.now()))
+        self.post_event(payloads.progress_event(self.leg, status, self.clock.now()))
 
     def fail(self, outcome: DialOutcome) -> Mapping[str, Any]:
         """Record a failed attempt; return its event payload (the caller decides how to post)."""
         self.leg.ended_at = self.now
         self.set_status(outcome.status, outcome.detail)
-        return payloads.failure_event(
-            self.leg, outcome.status, self.network.clock.now(), outcome.detail
-        )
+        return payloads.failure_event(self.leg, outcome.status, self.clock.now(), outcome.detail)
 
     def error(self, reason: str, detail: str) -> None:
         """An error event (e.g. an NCCO that does not parse)."""
         self.log(EntryKind.ERROR, reason, detail=detail)
-        self.post_event(
-            payloads.error_event(self.leg.conversation_uuid, reason, self.network.clock.now())
-        )
+        self.post_event(payloads.error_event(self.leg.conversation_uuid, reason, self.clock.now()))
 
     def sleep(self, seconds: float) -> Steps:
         if seconds > 0:
@@ -181,7 +180,7 @@ class LegRun:
         upcoming = leg.caller.peek()
         if upcoming is not None and upcoming.step.kind is StepKind.HANGUP:
             network = self.network
-            leg.hangup_timer = network.scheduler.call_at(
+            leg.hangup_timer = self.scheduler.call_at(
                 upcoming.at, lambda: network.hang_up_leg(leg, "user")
             )
 
@@ -229,7 +228,7 @@ class LegRun:
                         self.leg,
                         payloads.dtmf_result(digit, False),
                         payloads.speech_result(None, 0.0, None),
-                        self.network.clock.now(),
+                        self.clock.now(),
                     )
                     self.network.dispatcher.deliver("input", method, url, payload, self.origin)
         elif step.kind is StepKind.SAY:
@@ -273,7 +272,7 @@ class LegRun:
         """The platform ends the leg ``seconds`` after it was answered."""
         leg = self.leg
         network = self.network
-        leg.length_timer = network.scheduler.call_later(
+        leg.length_timer = self.scheduler.call_later(
             seconds, lambda: network.hang_up_leg(leg, "platform")
         )
 
@@ -281,7 +280,7 @@ class LegRun:
 
     def machine_report(self, status: str, sub_state: str | None = None) -> Mapping[str, Any]:
         self.log(EntryKind.STATUS, status if sub_state is None else f"{status} ({sub_state})")
-        return payloads.machine_event(self.leg, status, self.network.clock.now(), sub_state)
+        return payloads.machine_event(self.leg, status, self.clock.now(), sub_state)
 
     def detect(
         self,
@@ -348,15 +347,13 @@ class LegRun:
                 beeps = beep_after is not None and beep_after < beep_timeout
                 delay = beep_after if beep_after is not None and beeps else beep_timeout
                 sub_state = "beep_start" if beeps else "beep_timeout"
-                network.scheduler.call_later(
-                    max(0.0, delay - DETECT_SECONDS), lambda: beep(sub_state)
-                )
+                self.scheduler.call_later(max(0.0, delay - DETECT_SECONDS), lambda: beep(sub_state))
 
         def beep(sub_state: str) -> None:
             if not leg.is_over:
                 self.post_event(self.machine_report("machine", sub_state))
 
-        network.scheduler.call_later(DETECT_SECONDS, verdict)
+        self.scheduler.call_later(DETECT_SECONDS, verdict)
 
     # -- recordings --------------------------------------------------------------------------------
 
@@ -369,7 +366,7 @@ class LegRun:
         body, content_type = media.recording(recording.audio_format, seconds)
         self.network.store_file(recording.file_id, body, content_type)
         url = f"{self.network.api_base_url}/v1/files/{recording.file_id}"
-        clock = self.network.clock
+        clock = self.clock
         payload = payloads.recording_event(
             start=clock.at(recording.started_at),
             end=clock.at(recording.ended_at),
@@ -403,7 +400,7 @@ class LegRun:
                 self.log(EntryKind.HANGUP, f"{leg.label} hangs up")
             else:
                 self.log(EntryKind.HANGUP, f"the network ends {leg.label}")
-            clock = self.network.clock
+            clock = self.clock
             self.set_status(LegStatus.COMPLETED)
             self.post_event(
                 payloads.completed_event(

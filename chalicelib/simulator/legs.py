@@ -165,7 +165,7 @@ def _ring_and_bridge(run: LegRun, options: ConnectOptions) -> ProcessBody:
             )
         leg.answered.fire(ConnectResult(DialOutcome(LegStatus.MACHINE), replacement))
         raise LegHungUp(leg, "platform")
-    bridge = Bridge(network.scheduler, options.parent, leg)
+    bridge = Bridge(run.scheduler, options.parent, leg)
     leg.bridge = bridge
     leg.answered.fire(ConnectResult(outcome, None, bridge))
     try:

@@ -374,7 +374,8 @@ class Recording:
 
 @dataclass
 class Leg:
-    """One call leg and its state; mutated only by the network's scheduler thread."""
+    """One call leg and its state; mutated only where its call is driven (the network's
+    scheduler thread, or the worker holding its lane)."""
 
     uuid: str
     conversation_uuid: str
@@ -574,7 +575,8 @@ def _json_or_text(body: bytes) -> Any:
 
 @dataclass(frozen=True)
 class WebhookRecord:
-    """One webhook attempt the network made and what came back."""
+    """One webhook attempt the network made and what came back; ``latency`` is how long the
+    application took to answer, in real seconds (None when the network sent nothing)."""
 
     seconds: float
     at: datetime
@@ -590,6 +592,7 @@ class WebhookRecord:
     attempt: int
     call: str | None = None
     leg: str | None = None
+    latency: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -612,6 +615,7 @@ class WebhookRecord:
             "attempt": self.attempt,
             "call": self.call,
             "leg": self.leg,
+            "latency_ms": None if self.latency is None else round(self.latency * 1000, 2),
         }
 
 

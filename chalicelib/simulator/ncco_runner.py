@@ -197,7 +197,7 @@ def _input(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
             recording_url = run.network.save_audio(spoken)
         speech = payloads.speech_result(step.text, step.confidence, reason, recording_url)
         break
-    payload = payloads.input_event(run.leg, dtmf, speech, run.network.clock.now())
+    payload = payloads.input_event(run.leg, dtmf, speech, run.clock.now())
     ncco, note = run.network.dispatcher.ask_for_ncco("input", method, url, payload, run.origin)
     _note_ignored(run, note)
     return ActionResult(replace=ncco)
@@ -350,9 +350,7 @@ def _transfer(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
     old = run.leg.conversation_uuid
     room = network.room_for_conversation(target)
     run.log(EntryKind.TRANSFER, f"moves into {target}")
-    run.post_event(
-        payloads.transfer_event(run.leg, old, room.conversation_uuid, network.clock.now())
-    )
+    run.post_event(payloads.transfer_event(run.leg, old, room.conversation_uuid, run.clock.now()))
     network.join_room(run.leg, room.name)
     try:
         yield from run.converse(None, room.ended)

@@ -3,10 +3,13 @@ conversations, recordings, the SMS outbox, the transcript and the webhook log, a
 time.
 
 Thread model: legs are created under a lock from any thread (so the REST API can answer with a
-uuid at once) but every change to a running call happens on the one thread that drives the
-scheduler (``run_until_idle``/``run_for`` in-process, or ``serve_forever`` in a worker); other
-threads hand commands over through an inbox. Imports the standard library and simulator modules;
-never the app's flow engine or its Vonage adapter.
+uuid at once); every change to a running call happens where the call's scheduler is driven, and
+other threads hand commands over through an inbox. In-process (tests) one scheduler and one
+clock carry every call on the thread that calls ``run_until_idle``/``run_for``/``complete``, or
+on one worker (``serve_forever``): deterministic. Served under load (``run_concurrently``), each
+call gets a lane of its own (``lanes``: its scheduler, its clock, a worker at a time) so calls
+progress in parallel while each call's webhooks keep their order. Imports the standard library
+and simulator modules; never the app's flow engine or its Vonage adapter.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from urllib.parse import urlsplit
 
 from chalicelib.simulator import media, payloads, sms
 from chalicelib.simulator.dispatch import Dispatcher, Origin
+from chalicelib.simulator.lanes import Lane, LanePool
 from chalicelib.simulator.leg_runtime import ConnectOptions, LegHungUp, LegRun, NccoReplaced
 from chalicelib.simulator.legs import connected_leg, inbound_leg, outbound_leg
 from chalicelib.simulator.model import (
@@ -48,6 +52,7 @@ from chalicelib.simulator.scheduler import (
     Signal,
     SimulationError,
     VirtualClock,
+    running_process,
 )
 from chalicelib.simulator.transport import WebhookTransport
 
@@ -67,6 +72,8 @@ class CallStateError(RuntimeError):
 class _CallState:
     root: Leg
     started_at: float
+    scheduler: Scheduler
+    lane: Lane | None = None
     done: threading.Event = field(default_factory=threading.Event)
     live: int = 0
     labels: int = 0
@@ -172,6 +179,7 @@ class Network:
         signing_clock: Callable[[], datetime] | None = None,
         api_base_url: str = "https://api.nexmo.com",
         max_call_seconds: float = 7200.0,
+        monotonic: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.app = app
         self.transport = transport
@@ -181,7 +189,9 @@ class Network:
         self.api_base_url = api_base_url
         self.max_call_seconds = max_call_seconds
         self.transcript = Transcript()
-        self.dispatcher = Dispatcher(app, transport, self.clock, self.signing_now, self._record)
+        self.dispatcher = Dispatcher(
+            app, transport, self.clock_of, self.signing_now, self._record, monotonic
+        )
         self.crashes: list[str] = []
         self.balance = 10.0
         self._lock = threading.RLock()
@@ -195,6 +205,7 @@ class Network:
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._wakeup = threading.Event()
         self._driver: threading.Thread | None = None
+        self._lanes: LanePool | None = None
 
     # -- numbers ---------------------------------------------------------------------------------
 
@@ -241,6 +252,10 @@ class Network:
         uuid = payloads.new_leg_uuid(dashed=direction == "outbound")
         with self._lock:
             state = self._calls.get(call_id) if call_id is not None else None
+            lane = state.lane if state is not None else None
+            if state is None and self._lanes is not None:
+                lane = self._lanes.new_lane()
+            scheduler = self.scheduler if lane is None else lane.scheduler
             leg = Leg(
                 uuid=uuid,
                 conversation_uuid=conversation_uuid or payloads.new_conversation_uuid(),
@@ -251,24 +266,24 @@ class Network:
                 label="A",
                 event_url=event_url,
                 event_method=event_method,
-                created_at=self.clock.seconds,
+                created_at=scheduler.clock.seconds,
                 behaviour=behaviour,
                 caller=Caller(script, talk_seconds),
             )
             if state is None:
-                state = _CallState(leg, self.clock.seconds)
+                state = _CallState(leg, scheduler.clock.seconds, scheduler, lane)
                 self._calls[leg.call_id] = state
             else:
                 state.labels += 1
                 leg.label = _label(state.labels)
             state.live += 1
-            leg.ended = Signal(self.scheduler, f"{leg.label} ended")
-            leg.answered = Signal(self.scheduler, f"{leg.label} answered")
+            leg.ended = Signal(scheduler, f"{leg.label} ended")
+            leg.answered = Signal(scheduler, f"{leg.label} answered")
             self._legs[uuid] = leg
         return leg
 
     def _spawn(self, leg: Leg, body: ProcessBody) -> None:
-        leg.process = self.scheduler.spawn(
+        leg.process = self.scheduler_of(leg.call_id).spawn(
             body, f"leg {leg.label} {leg.uuid}", self._on_exit(leg), tag=leg.call_id
         )
 
@@ -303,7 +318,7 @@ class Network:
             talk_seconds=talk_seconds,
         )
         handle = CallHandle(self, leg.call_id)
-        self._submit(lambda: self._spawn(leg, inbound_leg(LegRun(self, leg))))
+        self._submit(leg, lambda: self._spawn(leg, inbound_leg(LegRun(self, leg))))
         if run:
             self.complete(handle, timeout)
         return handle
@@ -356,7 +371,7 @@ class Network:
             self.log(leg, EntryKind.DIAL, leg.to, from_=leg.from_)
             self._spawn(leg, outbound_leg(LegRun(self, leg)))
 
-        self._submit(start)
+        self._submit(leg, start)
         return CallHandle(self, leg.call_id)
 
     def start_connected_leg(
@@ -416,7 +431,7 @@ class Network:
     def hangup(self, uuid: str) -> None:
         """REST hangup: the platform ends the leg."""
         leg = self._live_leg(uuid)
-        self._submit(lambda: self.hang_up_leg(leg, "platform"))
+        self._submit(leg, lambda: self.hang_up_leg(leg, "platform"))
 
     def mute(self, uuid: str, on: bool) -> None:
         leg = self._live_leg(uuid, answered=True)
@@ -425,7 +440,7 @@ class Network:
             leg.muted = on
             self.log(leg, EntryKind.STATUS, "muted" if on else "unmuted")
 
-        self._submit(apply)
+        self._submit(leg, apply)
 
     def earmuff(self, uuid: str, on: bool) -> None:
         leg = self._live_leg(uuid, answered=True)
@@ -434,13 +449,13 @@ class Network:
             leg.earmuffed = on
             self.log(leg, EntryKind.STATUS, "earmuffed" if on else "unearmuffed")
 
-        self._submit(apply)
+        self._submit(leg, apply)
 
     def transfer(self, uuid: str, ncco: object) -> None:
         """REST transfer to an inline NCCO: the leg leaves its conversation and runs ``ncco``."""
         actions = parse_ncco(ncco)
         leg = self._live_leg(uuid, answered=True)
-        self._submit(lambda: self._transfer(leg, actions))
+        self._submit(leg, lambda: self._transfer(leg, actions))
 
     def transfer_to_url(self, uuid: str, url: str) -> None:
         """REST transfer to an answer URL (fetched like an answer webhook)."""
@@ -456,7 +471,7 @@ class Network:
                 return
             self._transfer(leg, result.ncco)
 
-        self._submit(fetch)
+        self._submit(leg, fetch)
 
     def _transfer(self, leg: Leg, ncco: Ncco) -> None:
         if leg.is_over or leg.process is None:
@@ -465,7 +480,7 @@ class Network:
         new = payloads.new_conversation_uuid()
         run = LegRun(self, leg)
         run.log(EntryKind.TRANSFER, f"REST transfer to a new NCCO ({len(ncco)} actions)")
-        run.post_event(payloads.transfer_event(leg, old, new, self.clock.now()))
+        run.post_event(payloads.transfer_event(leg, old, new, run.clock.now()))
         leg.conversation_uuid = new
         leg.process.interrupt(NccoReplaced(leg, ncco))
 
@@ -473,23 +488,24 @@ class Network:
         """REST ``PUT /talk``: text spoken into the call."""
         leg = self._live_leg(uuid, answered=True)
         self._submit(
-            lambda: self.log(leg, EntryKind.SAY, text, language=language, loop=loop, via="REST")
+            leg,
+            lambda: self.log(leg, EntryKind.SAY, text, language=language, loop=loop, via="REST"),
         )
 
     def stream(self, uuid: str, url: str, loop: int = 1) -> None:
         """REST ``PUT /stream``: audio played into the call."""
         leg = self._live_leg(uuid, answered=True)
-        self._submit(lambda: self.log(leg, EntryKind.PLAY, url, loop=loop, via="REST"))
+        self._submit(leg, lambda: self.log(leg, EntryKind.PLAY, url, loop=loop, via="REST"))
 
     def stop_media(self, uuid: str, what: str) -> None:
         leg = self._live_leg(uuid, answered=True)
         kind = EntryKind.SAY if what == "talk" else EntryKind.PLAY
-        self._submit(lambda: self.log(leg, kind, f"({what} stopped)", via="REST"))
+        self._submit(leg, lambda: self.log(leg, kind, f"({what} stopped)", via="REST"))
 
     def send_dtmf(self, uuid: str, digits: str) -> None:
         """REST ``PUT /dtmf``: tones played into the call."""
         leg = self._live_leg(uuid, answered=True)
-        self._submit(lambda: self.log(leg, EntryKind.PLAY, f"DTMF {digits}", via="REST"))
+        self._submit(leg, lambda: self.log(leg, EntryKind.PLAY, f"DTMF {digits}", via="REST"))
 
     def set_dtmf_listener(self, uuid: str, url: str | None, method: str = "POST") -> None:
         """``PUT``/``DELETE /input/dtmf``: real-time DTMF events to ``url`` (None removes)."""
@@ -498,7 +514,7 @@ class Network:
         def apply() -> None:
             leg.dtmf_listener = None if url is None else (url, method)
 
-        self._submit(apply)
+        self._submit(leg, apply)
 
     # -- scheduler-thread services for legs ------------------------------------------------------
 
@@ -571,9 +587,10 @@ class Network:
         with self._lock:
             state = self._calls.get(call) if call is not None else None
         offset = state.started_at if state is not None else 0.0
+        clock = self.clock_of(call)
         clean = {key.rstrip("_"): value for key, value in details.items() if value is not None}
         self.transcript.append(
-            TranscriptEntry(self.clock.seconds - offset, label, kind, text, clean, call)
+            TranscriptEntry(clock.seconds - offset, label, kind, text, clean, call)
         )
 
     def _record(self, record: WebhookRecord) -> None:
@@ -640,11 +657,12 @@ class Network:
     ) -> SentSms:
         """An SMS the application sends (``POST /sms/json``); kept in the outbox."""
         parts = sms.split(text)
-        process = self.scheduler.current
+        process = running_process()
         call = process.tag if process is not None else None
+        clock = self.clock_of(call)
         message = SentSms(
-            seconds=self.clock.seconds,
-            at=self.clock.now(),
+            seconds=clock.seconds,
+            at=clock.now(),
             from_=payloads.number(from_),
             to=payloads.number(to),
             text=text,
@@ -667,9 +685,30 @@ class Network:
 
     # -- driving the scheduler -------------------------------------------------------------------
 
-    def _submit(self, command: Callable[[], None]) -> None:
+    def _submit(self, leg: Leg, command: Callable[[], None]) -> None:
+        """Run ``command`` where ``leg``'s call is driven: its lane, or the one scheduler."""
+        with self._lock:
+            lane = self._calls[leg.call_id].lane
+        if lane is not None:
+            lane.pool.submit(lane, command)
+            return
         self._inbox.put(command)
         self._wakeup.set()
+
+    def clock_of(self, call: str | None) -> VirtualClock:
+        """The clock ``call`` runs on (its lane's, or the network's); the network's for None."""
+        with self._lock:
+            state = self._calls.get(call) if call is not None else None
+            if state is not None:
+                return state.scheduler.clock
+            if self._lanes is not None:
+                self.clock.sync(datetime.now(UTC))
+            return self.clock
+
+    def scheduler_of(self, call: str) -> Scheduler:
+        """The scheduler carrying ``call``."""
+        with self._lock:
+            return self._calls[call].scheduler
 
     def _drain(self) -> None:
         while True:
@@ -687,7 +726,7 @@ class Network:
                 self.log(leg, EntryKind.ERROR, message)
                 if not leg.is_over:
                     leg.status = LegStatus.FAILED
-                    leg.ended_at = self.clock.seconds
+                    leg.ended_at = self.clock_of(leg.call_id).seconds
                 for signal in (leg.answered, leg.ended):
                     if signal is not None:
                         signal.fire(None)
@@ -702,6 +741,8 @@ class Network:
         return exited
 
     def _check_driver(self) -> None:
+        if self._lanes is not None:
+            raise SimulationError("this network's calls run on lanes (run_concurrently)")
         if self._driver is not None and threading.current_thread() is not self._driver:
             raise SimulationError("this network is driven by a worker thread")
 
@@ -737,7 +778,10 @@ class Network:
 
     def complete(self, handle: CallHandle, timeout: float = 60.0) -> None:
         """Carry ``handle``'s call to its end (runs the scheduler here, or waits for the worker)."""
-        if self._driver is not None and threading.current_thread() is not self._driver:
+        driven_elsewhere = (
+            self._driver is not None and threading.current_thread() is not self._driver
+        )
+        if self._lanes is not None or driven_elsewhere:
             if not handle.wait(timeout):
                 raise SimulationError(f"call {handle.uuid} did not end within {timeout}s")
             return
@@ -751,6 +795,24 @@ class Network:
                 if self.scheduler.next_time() is None:
                     break
         self._raise_crashes()
+
+    def run_concurrently(self, workers: int, speed: float | None = None) -> LanePool:
+        """Carry every call placed from now on on a lane of its own, run by ``workers`` threads
+        (call before placing any call; ``stop()`` the pool to end). ``speed`` None runs each call
+        as fast as it can on its own clock; a number paces every call at ``speed`` virtual
+        seconds per real second. Webhooks of different calls then wait for the application at
+        the same time; the calls' transcripts are what they would be in-process."""
+        pool = LanePool(self.clock, workers, speed, self._lane_error)
+        with self._lock:
+            if self._calls or self._lanes is not None:
+                raise SimulationError("run_concurrently must come before the first call")
+            pool.start()
+            self.dispatcher.waiting = pool.unlocked
+            self._lanes = pool
+        return pool
+
+    def _lane_error(self, error: BaseException) -> None:
+        self.crashes.append(f"simulator error on a lane: {error!r}")
 
     def drive_from(self, thread: threading.Thread) -> None:
         """Declare ``thread`` the one that will drive the network (before it starts), so that

@@ -3,14 +3,16 @@
 A process is a generator that yields ``Wait`` (sleep for virtual seconds and/or until a
 ``Signal`` fires); the scheduler resumes it at the right virtual instant, or throws an exception
 into it (``Process.interrupt``) when something outside it happens (a hang-up, a transfer).
-Nothing here sleeps for real. It knows nothing about calls or Vonage and imports only the
-standard library.
+Nothing here sleeps for real. A scheduler belongs to one thread at a time; ``running_process``
+tells the code a process runs (e.g. an in-process webhook handler) which process that is, on this
+thread. It knows nothing about calls or Vonage and imports only the standard library.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,6 +21,15 @@ from typing import Any
 
 class SimulationError(RuntimeError):
     """The simulation cannot go on (a runaway loop, a process that crashed)."""
+
+
+_running = threading.local()
+
+
+def running_process() -> Process | None:
+    """The process this thread is advancing right now, if any."""
+    process: Process | None = getattr(_running, "process", None)
+    return process
 
 
 class VirtualClock:
@@ -190,6 +201,7 @@ class Process:
         self._epoch += 1
         try:
             self._scheduler.current = self
+            _running.process = self
             wait = (
                 self._body.throw(error) if error is not None else self._body.send(value)  # type: ignore[arg-type]
             )
@@ -201,6 +213,7 @@ class Process:
             return
         finally:
             self._scheduler.current = None
+            _running.process = None
         self._park(wait)
 
     def _park(self, wait: Wait) -> None:
@@ -221,18 +234,22 @@ class Process:
 
 
 class Scheduler:
-    """The event queue in virtual time."""
+    """The event queue in virtual time. ``on_schedule``, when set, is called after every new
+    event (whoever drives the queue learns it has work)."""
 
     def __init__(self, clock: VirtualClock) -> None:
         self.clock = clock
         self._queue: list[Timer] = []
         self._seq = itertools.count()
         self.current: Process | None = None
+        self.on_schedule: Callable[[], None] | None = None
 
     def call_at(self, seconds: float, callback: Callable[[], None]) -> Timer:
         """Run ``callback`` at virtual second ``seconds`` (not before now)."""
         timer = Timer(max(seconds, self.clock.seconds), next(self._seq), callback)
         heapq.heappush(self._queue, timer)
+        if self.on_schedule is not None:
+            self.on_schedule()
         return timer
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:

@@ -1,7 +1,12 @@
 """The simulator on loopback: a ``ThreadingHTTPServer`` in a thread serving ``SimulatorApi``
 over TLS with a certificate from a throwaway ``trustme`` CA (issued for 127.0.0.1 and
 localhost; its PEM is written to ``ca_pem_path`` for clients to trust), and, in background mode,
-a worker thread that drives the network so calls created through the API run by themselves.
+workers that drive the network so calls created through the API run by themselves: a bounded
+pool where each call runs on a lane of its own (``Network.run_concurrently``), so calls progress
+in parallel, or with ``workers=0`` one thread for every call (``Network.serve_forever``).
+It listens with a backlog (``LISTEN_BACKLOG``) that takes hundreds of simultaneous connections
+(the standard library's default of 5 resets bursts); the TLS handshake happens in the request's
+thread, never in the accepting one.
 
 Imports the standard library and simulator modules; ``trustme`` lazily (a dev dependency).
 Never the app.
@@ -22,14 +27,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalicelib.simulator.api import ApiRequest, RateLimiter, SimulatorApi
+from chalicelib.simulator.lanes import LanePool
 from chalicelib.simulator.network import Network
 
 MAX_BODY = 5 * 1024 * 1024
+LISTEN_BACKLOG = 1024
+WORKERS = 16
 
 
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], api: SimulatorApi) -> None:
         super().__init__(address, _Handler)
@@ -92,9 +101,11 @@ class _Handler(BaseHTTPRequestHandler):
 class SimulatorServer:
     """The provider's REST API and the control API on loopback.
 
-    ``background``: a worker thread drives the network (calls created through the API run by
+    ``background``: workers drive the network (calls created through the API run by
     themselves); without it the owner drives it (``network.run_until_idle()``).
-    ``speed``: virtual seconds per real second for the worker (None: as fast as possible).
+    ``workers``: how many calls progress at once, each on its own lane (0: one thread carries
+    every call, one webhook at a time).
+    ``speed``: virtual seconds per real second for the workers (None: as fast as possible).
     ``limiter_clock``: the clock of the 3-calls-per-second limit (real monotonic time).
     """
 
@@ -106,6 +117,7 @@ class SimulatorServer:
         tls: bool = True,
         *,
         background: bool = True,
+        workers: int = WORKERS,
         speed: float | None = None,
         limiter_clock: Callable[[], float] = time.monotonic,
         calls_per_second: int = 3,
@@ -115,12 +127,14 @@ class SimulatorServer:
         self.host = host
         self.tls = tls
         self.background = background
+        self.workers = workers
         self.speed = speed
         self.api = SimulatorApi(network, RateLimiter(calls_per_second, 1.0, limiter_clock))
         self._requested_port = port
         self._requested_ca_path = ca_pem_path
         self._httpd: _HttpServer | None = None
         self._threads: list[threading.Thread] = []
+        self._lanes: LanePool | None = None
         self._stop = threading.Event()
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
         self.ca_pem_path: str | None = None
@@ -159,18 +173,15 @@ class SimulatorServer:
         return context
 
     def start(self) -> SimulatorServer:
-        """Listen, and start the worker in background mode."""
+        """Listen, start the workers in background mode, then serve."""
         httpd = _HttpServer((self.host, self._requested_port), self.api)
         if self.tls:
             httpd.ssl_context = self._ssl_context()
         self._httpd = httpd
         self.network.api_base_url = self.url
-        serving = threading.Thread(
-            target=httpd.serve_forever, args=(0.05,), name="sim-http", daemon=True
-        )
-        serving.start()
-        self._threads.append(serving)
-        if self.background:
+        if self.background and self.workers > 0:
+            self._lanes = self.network.run_concurrently(self.workers, self.speed)
+        elif self.background:
             worker = threading.Thread(
                 target=self.network.serve_forever,
                 args=(self._stop, self.speed),
@@ -180,6 +191,11 @@ class SimulatorServer:
             self.network.drive_from(worker)
             worker.start()
             self._threads.append(worker)
+        serving = threading.Thread(
+            target=httpd.serve_forever, args=(0.05,), name="sim-http", daemon=True
+        )
+        serving.start()
+        self._threads.append(serving)
         return self
 
     def stop(self) -> None:
@@ -188,6 +204,9 @@ class SimulatorServer:
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
+        if self._lanes is not None:
+            self._lanes.stop()
+            self._lanes = None
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads.clear()

@@ -2,15 +2,19 @@
 
 Two ways to run it, one interface (:func:`moto_server` yields the endpoint URL):
 
-- ``in_process=False`` (the local run, the default): a ``moto_server -H 127.0.0.1 -p PORT``
-  subprocess from this venv. It is a process of its own, so it survives ``chalice local``'s
-  autoreload (which restarts the app's process on every code change), keeps one state shared by
-  the app, the event pump and the simulator, and is reset between demos with
+- ``in_process=False`` (the local run, the default): ``python -m infra.local.moto --port PORT``,
+  a subprocess from this venv serving moto's WSGI app. It is a process of its own, so it survives
+  ``chalice local``'s autoreload (which restarts the app's process on every code change), keeps
+  one state shared by the app, the event pump and the simulator, and is reset between demos with
   ``POST /moto-api/reset`` (:func:`reset`) without restarting anything.
-- ``in_process=True`` (tests): ``moto.server.ThreadedMotoServer`` in a daemon thread, ~0.2 s to
-  start instead of ~0.5 s, on an ephemeral port; it dies with the test process.
+- ``in_process=True`` (tests): the same server in a daemon thread, ~0.2 s to start instead of
+  ~0.5 s, on an ephemeral port; it dies with the test process.
 
-Only loopback is ever bound. Imports the standard library and moto only.
+Both serve moto's own WSGI app and request handler (what ``moto_server`` and
+``ThreadedMotoServer`` serve) from a werkzeug threaded server whose listen backlog
+(``LISTEN_BACKLOG``) takes a burst of hundreds of simultaneous connections; werkzeug's default
+of 128 would drop some. Only loopback is ever bound. Imports the standard library, werkzeug and
+moto only.
 """
 
 from __future__ import annotations
@@ -18,16 +22,20 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 LOOPBACK = "127.0.0.1"
 READY_PATH = "/moto-api/"
 RESET_PATH = "/moto-api/reset"
+LISTEN_BACKLOG = 1024
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class MotoStartError(RuntimeError):
@@ -58,7 +66,7 @@ def wait_until_ready(
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise MotoStartError(
-                f"moto_server exited with code {process.returncode} while starting"
+                f"the moto server exited with code {process.returncode} while starting"
             )
         if answers(url):
             return
@@ -73,13 +81,25 @@ def reset(url: str) -> None:
         response.read()
 
 
-def _moto_server_executable() -> str:
-    beside = Path(sys.executable).with_name("moto_server")
-    return str(beside) if beside.exists() else "moto_server"
+def make_server(host: str = LOOPBACK, port: int = 0) -> Any:
+    """moto's WSGI app on a threaded werkzeug server listening on ``host:port`` with a backlog
+    of ``LISTEN_BACKLOG`` (not yet serving: call ``serve_forever``)."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import ThreadedWSGIServer
+
+    class BackloggedServer(ThreadedWSGIServer):
+        request_queue_size = LISTEN_BACKLOG
+
+    app = DomainDispatcherApplication(create_backend_app)
+    return BackloggedServer(host, port, app, handler=MotoRequestHandler)
 
 
 class MotoProcess:
-    """A ``moto_server`` subprocess bound to loopback."""
+    """A moto server subprocess (``python -m infra.local.moto``) bound to loopback."""
 
     def __init__(self, port: int = 0, host: str = LOOPBACK, log_path: Path | None = None) -> None:
         self.host = host
@@ -93,7 +113,16 @@ class MotoProcess:
         output = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
         try:
             self._process = subprocess.Popen(
-                [_moto_server_executable(), "-H", self.host, "-p", str(self.port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "infra.local.moto",
+                    "--host",
+                    self.host,
+                    "--port",
+                    str(self.port),
+                ],
+                cwd=ROOT,
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
@@ -121,25 +150,26 @@ class MotoProcess:
 
 
 class MotoThread:
-    """moto's ``ThreadedMotoServer`` in this process, on loopback."""
+    """The moto server in a daemon thread of this process, on loopback."""
 
     def __init__(self, port: int = 0, host: str = LOOPBACK) -> None:
-        from moto.server import ThreadedMotoServer
-
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self._server = make_server(host, port)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self.url = ""
 
     def start(self, timeout: float = 15.0) -> str:
         """Start the server thread and return its URL once it answers."""
-        self._server.start()
-        host, port = self._server.get_host_and_port()
+        self._thread.start()
+        host, port = self._server.server_address[:2]
         self.url = f"http://{host}:{port}"
         wait_until_ready(self.url, timeout)
         return self.url
 
     def stop(self) -> None:
         """Shut the server down and join its thread."""
-        self._server.stop()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
 
 
 @contextmanager
@@ -163,20 +193,27 @@ def moto_server(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m infra.local.moto [--port N]``: run moto in the foreground until Ctrl-C."""
+    """``python -m infra.local.moto [--host H] [--port N]``: serve moto in the foreground until
+    SIGTERM or Ctrl-C."""
     import argparse
     import signal
-    import threading
 
     parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--host", default=LOOPBACK)
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args(argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with moto_server(args.port) as url:
-        print(url, flush=True)
-        with suppress(KeyboardInterrupt):
-            stop.wait()
+    server = make_server(args.host, args.port)
+    serving = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
+    serving.start()
+    host, port = server.server_address[:2]
+    print(f"moto listening on http://{host}:{port}", flush=True)
+    with suppress(KeyboardInterrupt):
+        while not stop.wait(0.5):
+            pass
+    server.shutdown()
+    server.server_close()
     return 0
 
 

@@ -2,10 +2,15 @@
 
 Starts moto in server mode (DynamoDB, S3, SQS, SES, EventBridge, Scheduler), provisions the
 tables, bucket and queue, loads the demo (account, every flow in ``flows/``, the pull-app number)
-and the demo message service, then starts the app with ``chalice local``, the network simulator's
-provider API (TLS, throwaway CA) and the event pump, prints the URLs and the command that places a
-simulated call, and stops every child on Ctrl-C. Webhook signatures stay on: the simulator signs
-like Vonage does.
+and the demo message service, then starts the app on Chalice's local server
+(``infra.local.app_server``, what ``chalice local`` serves, with a listen backlog for bursts),
+the network simulator's provider API (TLS, throwaway CA) and the event pump, prints the URLs and
+the command that places a simulated call, and stops every child on Ctrl-C. Webhook signatures
+stay on: the simulator signs like Vonage does.
+
+:func:`running_stack` is the same start-up as a context manager on any ports and state folder,
+for ``make bench``'s load figure. Imports the standard library, ``infra.local`` and, once the
+environment is set, ``chalicelib``; never imported by ``chalicelib``.
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from infra.local.message_service import MessageService, load_messages
-from infra.local.moto import MotoProcess, free_port, wait_until_ready
+from infra.local.moto import MotoProcess, wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = Path(os.environ.get("RINGFLOW_LOCAL_DIR", str(ROOT / ".local")))
@@ -34,11 +41,49 @@ SIGNATURE_SECRET = "local-signature-secret-0123456789abcdef"
 APPLICATION_ID = "00000000-0000-4000-8000-000000000000"
 
 
-def _keypair() -> tuple[Path, Path]:
+@dataclass(frozen=True)
+class Ports:
+    """Where each server of the local stack listens (loopback)."""
+
+    app: int = APP_PORT
+    sim: int = SIM_PORT
+    moto: int = MOTO_PORT
+    messages: int = MESSAGES_PORT
+
+    def named(self) -> list[tuple[str, int]]:
+        """Each port with the variable that moves it."""
+        return [
+            ("RINGFLOW_APP_PORT", self.app),
+            ("RINGFLOW_SIM_PORT", self.sim),
+            ("RINGFLOW_MOTO_PORT", self.moto),
+            ("RINGFLOW_MESSAGES_PORT", self.messages),
+        ]
+
+
+@dataclass
+class RunningStack:
+    """Handles on a started local stack."""
+
+    ports: Ports
+    state: Path
+    app_url: str
+    sim_url: str
+    moto_url: str
+    messages_url: str
+    ca_path: Path
+    demo: dict[str, Any]
+    children: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def stopped_children(self) -> list[Any]:
+        """The command lines of children that have exited."""
+        return [child.args for child in self.children if child.poll() is not None]
+
+
+def _keypair(state: Path) -> tuple[Path, Path]:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    private_path, public_path = STATE / "application.key", STATE / "application.pub"
+    private_path, public_path = state / "application.key", state / "application.pub"
     if not private_path.exists():
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         private_path.write_bytes(
@@ -56,9 +101,12 @@ def _keypair() -> tuple[Path, Path]:
     return private_path, public_path
 
 
-def local_environment(moto_url: str, ca_path: Path, private_key: Path) -> dict[str, str]:
+def local_environment(
+    moto_url: str, ca_path: Path, private_key: Path, ports: Ports | None = None
+) -> dict[str, str]:
     """The environment every local process shares."""
-    app = f"http://127.0.0.1:{APP_PORT}"
+    ports = ports or Ports()
+    app = f"http://127.0.0.1:{ports.app}"
     return {
         **os.environ,
         "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-west-1"),
@@ -73,16 +121,16 @@ def local_environment(moto_url: str, ca_path: Path, private_key: Path) -> dict[s
         "VONAGE_APPLICATION_ID": APPLICATION_ID,
         "VONAGE_PRIVATE_KEY": private_key.read_text(),
         "VONAGE_SIGNATURE_SECRET": SIGNATURE_SECRET,
-        "VONAGE_API_HOST": f"127.0.0.1:{SIM_PORT}",
-        "VONAGE_REST_HOST": f"127.0.0.1:{SIM_PORT}",
+        "VONAGE_API_HOST": f"127.0.0.1:{ports.sim}",
+        "VONAGE_REST_HOST": f"127.0.0.1:{ports.sim}",
         "VONAGE_CA_BUNDLE": str(ca_path),
-        "RINGFLOW_SIM_URL": f"https://127.0.0.1:{SIM_PORT}",
+        "RINGFLOW_SIM_URL": f"https://127.0.0.1:{ports.sim}",
         "RINGFLOW_SIM_CA": str(ca_path),
     }
 
 
-def _spawn(args: list[str], env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
-    output = (STATE / log).open("ab")
+def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    output = log.open("ab")
     try:
         return subprocess.Popen(
             args, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
@@ -119,48 +167,81 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _busy_ports() -> list[str]:
+def busy_ports(ports: Ports) -> list[str]:
+    """The ports of ``ports`` something already listens on, with the variable that moves each."""
     busy = []
-    for name, port in (
-        ("RINGFLOW_APP_PORT", APP_PORT),
-        ("RINGFLOW_SIM_PORT", SIM_PORT),
-        ("RINGFLOW_MOTO_PORT", MOTO_PORT),
-        ("RINGFLOW_MESSAGES_PORT", MESSAGES_PORT),
-    ):
+    for name, port in ports.named():
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 busy.append(f"{port} ({name})")
     return busy
 
 
-def main() -> int:
-    """Start everything, print how to use it, stop everything on Ctrl-C (or SIGTERM)."""
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _interrupt)
-    busy = _busy_ports()
-    if busy:
-        print(
-            f"ports in use: {', '.join(busy)}. Is another `make run` still running? "
-            "Stop it, or move this one with those variables.",
-            file=sys.stderr,
-        )
-        return 2
-    STATE.mkdir(exist_ok=True)
-    bin_dir = Path(sys.executable).parent
+def _simulator_command(
+    python: str, ports: Ports, ca_path: Path, public_key: Path, extra: Sequence[str]
+) -> list[str]:
+    app_url = f"http://127.0.0.1:{ports.app}"
+    return [
+        python,
+        "-m",
+        "chalicelib.simulator",
+        "serve",
+        "--port",
+        str(ports.sim),
+        "--answer-url",
+        f"{app_url}/vonage/voice/answer",
+        "--event-url",
+        f"{app_url}/vonage/voice/event",
+        "--fallback-url",
+        f"{app_url}/vonage/voice/fallback",
+        "--sms-url",
+        f"{app_url}/vonage/sms/inbound",
+        "--signature-secret",
+        SIGNATURE_SECRET,
+        "--application-id",
+        APPLICATION_ID,
+        "--api-key",
+        "ringflowlocal",
+        "--api-secret",
+        "ringflowlocal",
+        "--public-key",
+        str(public_key),
+        "--ca-out",
+        str(ca_path),
+        *extra,
+    ]
+
+
+@contextlib.contextmanager
+def running_stack(
+    ports: Ports,
+    state: Path,
+    messages: Mapping[str, Mapping[str, str]] | None = None,
+    *,
+    simulator_args: Sequence[str] = (),
+) -> Iterator[RunningStack]:
+    """Start moto, the resources, the demo, the message service (``messages``, default the demo
+    messages), the simulator, the app and the pump on ``ports``, with logs and keys in
+    ``state``; stop every one of them on exit. Sets this process's environment to the local
+    stack's and installs its container (the local run's process is the stack's owner)."""
+    state.mkdir(parents=True, exist_ok=True)
+    python = sys.executable
     children: list[subprocess.Popen[bytes]] = []
-    moto = MotoProcess(MOTO_PORT if MOTO_PORT else free_port(), log_path=STATE / "moto.log")
-    messages = MessageService(load_messages(), port=MESSAGES_PORT)
+    moto = MotoProcess(ports.moto, log_path=state / "moto.log")
+    service = MessageService(
+        {k: dict(v) for k, v in (messages or load_messages()).items()}, port=ports.messages
+    )
     try:
         moto_url = moto.start()
         wait_until_ready(moto_url, 15)
-        private_key, public_key = _keypair()
-        ca_path = STATE / "sim-ca.pem"
-        env = local_environment(moto_url, ca_path, private_key)
+        private_key, public_key = _keypair(state)
+        ca_path = state / "sim-ca.pem"
+        env = local_environment(moto_url, ca_path, private_key, ports)
         os.environ.update(env)
         shared = {k: v for k, v in env.items() if k.startswith(("RINGFLOW_", "VONAGE_", "AWS_"))}
-        (STATE / "env.json").write_text(json.dumps(shared, indent=2))
+        (state / "env.json").write_text(json.dumps(shared, indent=2))
 
-        from chalicelib.cli.demo import DEMO_CALLER, PULL_APP_NUMBER, load_demo
+        from chalicelib.cli.demo import load_demo
         from chalicelib.settings import from_environment
         from chalicelib.wiring import Container, override
 
@@ -169,67 +250,40 @@ def main() -> int:
         from infra.local.stack import provision
 
         provision(container.settings)
-        demo = load_demo(container, ROOT / "flows", {"pull-message": {"service_url": messages.url}})
-        messages.start()
+        demo = load_demo(container, ROOT / "flows", {"pull-message": {"service_url": service.url}})
+        service.start()
 
-        app_url = f"http://127.0.0.1:{APP_PORT}"
-        sim_url = f"https://127.0.0.1:{SIM_PORT}"
+        app_url = f"http://127.0.0.1:{ports.app}"
+        sim_url = f"https://127.0.0.1:{ports.sim}"
         children.append(
             _spawn(
-                [
-                    str(bin_dir / "python"),
-                    "-m",
-                    "chalicelib.simulator",
-                    "serve",
-                    "--port",
-                    str(SIM_PORT),
-                    "--answer-url",
-                    f"{app_url}/vonage/voice/answer",
-                    "--event-url",
-                    f"{app_url}/vonage/voice/event",
-                    "--fallback-url",
-                    f"{app_url}/vonage/voice/fallback",
-                    "--sms-url",
-                    f"{app_url}/vonage/sms/inbound",
-                    "--signature-secret",
-                    SIGNATURE_SECRET,
-                    "--application-id",
-                    APPLICATION_ID,
-                    "--api-key",
-                    "ringflowlocal",
-                    "--api-secret",
-                    "ringflowlocal",
-                    "--public-key",
-                    str(public_key),
-                    "--ca-out",
-                    str(ca_path),
-                ],
+                _simulator_command(python, ports, ca_path, public_key, simulator_args),
                 env,
-                "simulator.log",
+                state / "simulator.log",
             )
         )
         children.append(
             _spawn(
                 [
-                    str(bin_dir / "chalice"),
-                    "local",
+                    python,
+                    "-m",
+                    "infra.local.app_server",
                     "--host",
                     "127.0.0.1",
                     "--port",
-                    str(APP_PORT),
+                    str(ports.app),
                     "--stage",
                     "local",
-                    "--no-autoreload",
                 ],
                 env,
-                "app.log",
+                state / "app.log",
             )
         )
         children.append(
             _spawn(
-                [str(bin_dir / "python"), "-m", "infra.local.pump", "--app-module", "app"],
+                [python, "-m", "infra.local.pump", "--app-module", "app"],
                 env,
-                "pump.log",
+                state / "pump.log",
             )
         )
         _wait_http(f"{app_url}/health")
@@ -237,18 +291,53 @@ def main() -> int:
         while not ca_path.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         _wait_http(f"{sim_url}/_sim/health", verify=str(ca_path))
+        yield RunningStack(
+            ports=ports,
+            state=state,
+            app_url=app_url,
+            sim_url=sim_url,
+            moto_url=moto_url,
+            messages_url=service.url,
+            ca_path=ca_path,
+            demo=demo,
+            children=children,
+        )
+    finally:
+        for child in reversed(children):
+            _stop(child)
+        if service.thread.is_alive():
+            service.stop()
+        moto.stop()
 
-        defaults = SIM_PORT == 8090 and STATE == ROOT / ".local"
-        where = "" if defaults else f" --sim-url {sim_url} --ca {ca_path}"
-        key_note = f"  API key: {demo['api_key']}" if "api_key" in demo else ""
-        key_note = f"  API key: {demo['api_key']}" if "api_key" in demo else ""
+
+def main() -> int:
+    """Start everything, print how to use it, stop everything on Ctrl-C (or SIGTERM)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+    ports = Ports()
+    busy = busy_ports(ports)
+    if busy:
         print(
-            f"""
+            f"ports in use: {', '.join(busy)}. Is another `make run` still running? "
+            "Stop it, or move this one with those variables.",
+            file=sys.stderr,
+        )
+        return 2
+    from chalicelib.cli.demo import DEMO_CALLER, PULL_APP_NUMBER
+
+    try:
+        with running_stack(ports, STATE) as stack:
+            defaults = ports.sim == 8090 and STATE == ROOT / ".local"
+            where = "" if defaults else f" --sim-url {stack.sim_url} --ca {stack.ca_path}"
+            demo = stack.demo
+            key_note = f"  API key: {demo['api_key']}" if "api_key" in demo else ""
+            print(
+                f"""
 Ringflow is running on loopback (logs in {STATE}/):
-  app (chalice local)      {app_url}        OpenAPI: {app_url}/openapi.json
-  network simulator (TLS)  {sim_url}   CA: {ca_path}
-  moto (AWS)               {moto_url}
-  demo message service     {messages.url}/messages?cid={DEMO_CALLER}
+  app (chalice local)      {stack.app_url}        OpenAPI: {stack.app_url}/openapi.json
+  network simulator (TLS)  {stack.sim_url}   CA: {stack.ca_path}
+  moto (AWS)               {stack.moto_url}
+  demo message service     {stack.messages_url}/messages?cid={DEMO_CALLER}
   demo account             {demo["account_id"]}{key_note}
   pull-app number          {PULL_APP_NUMBER}
 
@@ -256,22 +345,16 @@ Place a simulated call to the pull app (in another terminal):
   .venv/bin/ringflow sim call --from {DEMO_CALLER} --to {PULL_APP_NUMBER} --press 2{where}
 
 Ctrl-C stops everything.""",
-            flush=True,
-        )
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        failed = [child.args for child in children if child.poll() is not None]
-        print(f"a process stopped unexpectedly: {failed}; see {STATE}/*.log", file=sys.stderr)
-        return 1
+                flush=True,
+            )
+            while not stack.stopped_children():
+                time.sleep(0.5)
+            failed = stack.stopped_children()
+            print(f"a process stopped unexpectedly: {failed}; see {STATE}/*.log", file=sys.stderr)
+            return 1
     except KeyboardInterrupt:
         print("\nstopping...", flush=True)
         return 0
-    finally:
-        for child in reversed(children):
-            _stop(child)
-        if messages.thread.is_alive():
-            messages.stop()
-        moto.stop()
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
                 command = line.strip()
         assert command, "".join(lines)
         children = _children_of(run.pid)
-        assert len(children) >= 4  # moto, simulator, chalice local, pump
+        assert len(children) >= 4  # moto, simulator, the app's server, pump
 
         args = shlex.split(command)
         args[0] = str(ROOT / args[0])

@@ -6,10 +6,22 @@ from __future__ import annotations
 import re
 
 import pytest
-from simkit import APP_BASE, SECRET, FakeApp, network_for, refused, sequence
+from simkit import (
+    APP_BASE,
+    SECRET,
+    START,
+    FakeApp,
+    application,
+    network_for,
+    refused,
+    sequence,
+)
 
 from chalicelib.simulator.model import EntryKind, SmsInboundMethod
 from chalicelib.simulator.ncco import SYNTAX_ERROR
+from chalicelib.simulator.network import Network
+from chalicelib.simulator.scheduler import VirtualClock
+from chalicelib.simulator.transport import InProcessTransport
 from chalicelib.telephony.vonage.signatures import (
     SignatureError,
     SmsSignatureMethod,
@@ -466,6 +478,30 @@ def test_answer_and_fallback_failing_disconnect_the_call() -> None:
     assert len(app.at("/answer")) == 3 and len(app.at("/fallback")) == 1
     assert call.status == "failed"
     assert not any(s in app.statuses() for s in ("started", "answered", "completed"))
+
+
+def test_each_webhook_attempt_records_how_long_the_app_took_to_answer() -> None:
+    # GIVEN an app whose answer URL takes 0.25 s of a fake real clock, and events none
+    seconds = [100.0]
+
+    def slow_answer(_: object) -> object:
+        seconds[0] += 0.25
+        return [talk("Hello")]
+
+    app = FakeApp({"/answer": slow_answer})
+    network = Network(
+        application(),
+        InProcessTransport(app.handle),
+        VirtualClock(START),
+        monotonic=lambda: seconds[0],
+    )
+    # WHEN a caller rings
+    call = network.call(CALLER, LVN)
+    # THEN the answer attempt took 0.25 s, the events 0 s, and the JSON says so in ms
+    answer, *events = call.webhooks
+    assert answer.kind == "answer" and answer.latency == pytest.approx(0.25)
+    assert answer.to_json()["latency_ms"] == pytest.approx(250.0)
+    assert events and all(e.latency == 0.0 for e in events)
 
 
 @pytest.mark.parametrize(

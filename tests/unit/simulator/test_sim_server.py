@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -321,6 +322,53 @@ def test_control_api_places_a_call_and_returns_transcript_and_webhooks(
     assert listed.json()["calls"][0]["uuid"] == data["call"]["uuid"]
     outbox = requests.get(f"{server.url}/_sim/sms", verify=server.ca_pem_path, timeout=5)
     assert outbox.json()["outbox"][0]["to"] == CALLER
+
+
+def test_with_no_workers_one_thread_carries_the_calls() -> None:
+    # GIVEN the simulator served with workers=0 (one thread for every call, no lanes)
+    box: list[Network] = []
+    fake = pull_app(box)
+    network = network_for(fake)
+    box.append(network)
+    with SimulatorServer(network, workers=0) as server:
+        # WHEN a call is placed through the control API
+        response = requests.post(
+            f"{server.url}/_sim/calls",
+            json={"from": CALLER, "to": LVN, "script": [{"press": "1"}]},
+            verify=server.ca_pem_path,
+            timeout=30,
+        )
+    # THEN it ran to its end on that thread
+    assert response.json()["call"]["status"] == "completed"
+    assert response.json()["sms"][0]["text"] == "Your parcel has arrived."
+
+
+def test_control_api_answers_504_for_a_call_that_has_not_ended_in_time(
+    live: tuple[SimulatorServer, FakeApp],
+) -> None:
+    # GIVEN an app that holds the answer webhook until released (at most 10 s)
+    server, fake = live
+    release = threading.Event()
+
+    def held(_: object) -> object:
+        release.wait(10)
+        return [{"action": "talk", "text": "late"}]
+
+    fake.routes["/answer"] = held
+    try:
+        # WHEN a call is placed with a 0.2 s timeout
+        response = requests.post(
+            f"{server.url}/_sim/calls",
+            json={"from": CALLER, "to": LVN, "timeout": 0.2},
+            verify=server.ca_pem_path,
+            timeout=30,
+        )
+    finally:
+        release.set()
+    # THEN the answer is a 504 with the call so far and the reason
+    assert response.status_code == 504
+    assert response.json()["call"]["ended"] is False
+    assert "did not end" in response.json()["error"]
 
 
 def test_control_api_sets_number_behaviour(live: tuple[SimulatorServer, FakeApp]) -> None:
