@@ -26,6 +26,10 @@ CONNECT_TIMEOUT_SECONDS = 0.5
 and a connect cannot be shortened per request, so it is short for every request."""
 READ_TIMEOUT_SECONDS = 3
 """Outside a deadline; under one, each attempt reads for at most the time left."""
+MAX_POOL_CONNECTIONS = 64
+"""Kept-alive connections of the one shared client: a Lambda needs one, but the local server
+serves many webhooks at once on threads, and botocore's default of 10 opened (and dropped) a new
+connection per request beyond it."""
 MAX_RETRY_ATTEMPTS = 2
 """Retries of throttled or failed requests inside botocore, on top of the first attempt (never
 past the request's deadline)."""
@@ -63,6 +67,7 @@ def bind(settings: Settings) -> None:
         connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
         read_timeout_seconds=READ_TIMEOUT_SECONDS,
         max_retry_attempts=MAX_RETRY_ATTEMPTS,
+        max_pool_connections=MAX_POOL_CONNECTIONS,
     )
     for model in TABLE_MODELS:
         meta = model.Meta
