@@ -142,7 +142,7 @@ def _unreachable(start: str, nodes: Mapping[str, WidgetConfig]) -> list[str]:
     return sorted(set(nodes) - seen)
 
 
-def parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
+def _parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
     """Validate a flow document; raise ``FlowValidationError`` with every problem found."""
     if isinstance(source, (str, bytes)):
         try:
@@ -189,6 +189,15 @@ def parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
         variables=dict(document.variables),
         description=document.description,
     )
+
+
+def parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
+    """Validate a flow document; raise ``FlowValidationError`` with every problem found (a
+    document nested deeper than Python can walk is one such problem, never a RecursionError)."""
+    try:
+        return _parse_flow(source)
+    except RecursionError:
+        raise FlowValidationError(["flow: values are nested too deeply"]) from None
 
 
 __all__ = ["Flow", "FlowDocument", "FlowKind", "parse_flow", "parse_name"]
