@@ -1,6 +1,8 @@
 """Operator actions shared by the CLI and the REST API: accounts and their API keys, loading
 flows (validated, versioned), the flow listener, attaching numbers. Each checks ownership and
-input before it writes, so bad input changes nothing. Repositories are passed in.
+input before it writes, so bad input changes nothing. Repositories are passed in; errors are
+classes (``AdminError`` and its subclasses) with no HTTP status: the web layer maps them. Must not
+import the store (pynamodb) or the web layer.
 """
 
 from __future__ import annotations
@@ -23,12 +25,19 @@ _NUMBER = re.compile(r"^[1-9]\d{6,14}$")
 
 
 class AdminError(ValueError):
-    """An operator request is invalid; ``status`` is the HTTP status it maps to."""
+    """A request is refused because its input is invalid; ``problems`` lists every reason."""
 
-    def __init__(self, message: str, status: int = 422, problems: list[str] | None = None) -> None:
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
         super().__init__(message)
-        self.status = status
         self.problems = problems or []
+
+
+class AdminNotFoundError(AdminError):
+    """What the request names does not exist, or is not the caller's (never told apart)."""
+
+
+class AdminConflictError(AdminError):
+    """The request clashes with what is stored: an id taken, a number held by another account."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,7 @@ class Administration:
         try:
             self._accounts.create(account)
         except self._already_exists:
-            raise AdminError(f"account {account_id!r} already exists", status=409) from None
+            raise AdminConflictError(f"account {account_id!r} already exists") from None
         return account, key
 
     def issue_key(self, account_id: str) -> str:
@@ -85,11 +94,11 @@ class Administration:
         return key
 
     def account(self, account_id: str) -> Account:
-        """An account, or a 404 error."""
+        """An account, or ``AdminNotFoundError``."""
         try:
             account: Account = self._accounts.get(account_id)
         except self._not_found:
-            raise AdminError(f"no account {account_id!r}", status=404) from None
+            raise AdminNotFoundError(f"no account {account_id!r}") from None
         return account
 
     def load_flow(self, account_id: str, document: str | Mapping[str, Any]) -> LoadedFlow:
@@ -105,18 +114,18 @@ class Administration:
         except self._not_found:
             head = None
         if head is not None and head.account_id != account_id:
-            raise AdminError(f"flow id {flow.flow_id!r} belongs to another account", status=409)
+            raise AdminConflictError(f"flow id {flow.flow_id!r} belongs to another account")
         revision = self._flows.add_revision(flow.flow_id, account_id, flow.name, text)
         return LoadedFlow(flow, revision, self._flows.get_head(flow.flow_id))
 
     def owned_flow(self, account_id: str, flow_id: str) -> FlowHead:
-        """A flow of this account, or a 404 error."""
+        """A flow of this account, or ``AdminNotFoundError``."""
         try:
             head: FlowHead = self._flows.get_head(flow_id)
         except self._not_found:
-            raise AdminError(f"no flow {flow_id!r}", status=404) from None
+            raise AdminNotFoundError(f"no flow {flow_id!r}") from None
         if head.account_id != account_id:
-            raise AdminError(f"no flow {flow_id!r}", status=404)
+            raise AdminNotFoundError(f"no flow {flow_id!r}")
         return head
 
     def set_listener(self, account_id: str, flow_id: str, enabled: bool) -> FlowHead:
@@ -147,7 +156,7 @@ class Administration:
         except self._not_found:
             existing = None
         if existing is not None and existing.account_id != account_id:
-            raise AdminError(f"number {number} belongs to another account", status=409)
+            raise AdminConflictError(f"number {number} belongs to another account")
         phone = PhoneNumber(number, account_id, flow_id, language, enabled)
         self._numbers.put(phone)
         return phone

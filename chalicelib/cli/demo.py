@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from chalicelib.accounts.admin import AdminError
+from chalicelib.accounts.admin import AdminConflictError
 
 DEMO_ACCOUNT = "demo"
 PULL_APP_NUMBER = "447700900100"
@@ -27,9 +27,8 @@ def load_demo(
     try:
         _, key = admin.create_account(DEMO_ACCOUNT, "Demo company", "en-GB", "EUR")
         made["api_key"] = key
-    except AdminError as error:
-        if error.status != 409:
-            raise
+    except AdminConflictError:
+        pass
     for path in sorted(flows_dir.glob("*.json")):
         document = json.loads(path.read_text())
         flow_id = document["id"]

@@ -2,7 +2,9 @@
 
 Requests are validated by pydantic models; the same models build the OpenAPI document, so the
 two never disagree. Callers authenticate with ``Authorization: Bearer <api key>``. Every error is
-problem+json. Routes are thin: parse, call a repository or service, shape the answer.
+problem+json: domain errors carry no status, ``_STATUSES`` maps their classes. Routes are thin:
+parse, call a repository or service, shape the answer. Must not import pynamodb (the store's
+errors module is standard library only).
 """
 
 from __future__ import annotations
@@ -15,18 +17,28 @@ from typing import Any, Callable, Literal
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from chalicelib.accounts.admin import AdminError
+from chalicelib.accounts.admin import AdminConflictError, AdminError, AdminNotFoundError
 from chalicelib.accounts.keys import ApiKeyError, account_of, matches
 from chalicelib.accounts.model import Account, PhoneNumber
 from chalicelib.calls.model import CallRecord
 from chalicelib.calls.outbound import OutboundCallError
 from chalicelib.ops.observability import logger
+from chalicelib.store.errors import StoreRequestError
 from chalicelib.telephony.actions import MachineDetection
 from chalicelib.telephony.errors import CarrierOutcomeUnknownError
-from chalicelib.web.problems import problem
+from chalicelib.web.problems import SERVER_ERROR_DETAIL, problem, status_for
 from chalicelib.wiring import container
 
 api = Blueprint(__name__)
+
+RETRY_AFTER_SECONDS = 2
+_STATUSES: dict[type[BaseException], int] = {
+    AdminNotFoundError: 404,
+    AdminConflictError: 409,
+    AdminError: 422,
+    StoreRequestError: 503,
+}
+"""The status of each error class a route lets through (its nearest mapped class wins)."""
 
 
 class NumberRequest(BaseModel):
@@ -211,27 +223,36 @@ def _body(model: type[BaseModel]) -> Any:
         raise _Refused(problem(422, "the request is not valid", errors=errors)) from None
 
 
+def _mapped(error: Exception, status: int) -> Response:
+    if status >= 500:
+        logger.warning("REST request failed", extra={"error": repr(error)})
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return problem(status, "the store is unavailable; retry later", headers=retry)
+    problems = getattr(error, "problems", None)
+    if problems:
+        return problem(status, str(error), errors=problems)
+    return problem(status, str(error))
+
+
 def guarded(fn: Callable[..., Response]) -> Callable[..., Response]:
-    """Turn ``_Refused`` into its problem response."""
+    """Turn ``_Refused`` and the errors of ``_STATUSES`` into their problems; anything else is
+    logged and answered 500."""
 
     def run(*args: Any, **kwargs: Any) -> Response:
         try:
             return fn(*args, **kwargs)
         except _Refused as refused:
             return refused.response
-        except Exception:
+        except Exception as error:
+            status = status_for(error, _STATUSES)
+            if status is not None:
+                return _mapped(error, status)
             logger.exception("REST request failed")
-            return problem(500, "the request failed; it has been logged")
+            return problem(500, SERVER_ERROR_DETAIL)
 
     run.__name__ = fn.__name__
     run.__doc__ = fn.__doc__
     return run
-
-
-def _admin_problem(error: AdminError) -> Response:
-    if error.problems:
-        return problem(error.status, str(error), errors=error.problems)
-    return problem(error.status, str(error))
 
 
 def _number_view(number: PhoneNumber) -> dict[str, Any]:
@@ -303,10 +324,7 @@ def load_flow() -> Response:
     raw = _raw_body()
     if not isinstance(raw, dict):
         return problem(422, "a flow document is a JSON object")
-    try:
-        loaded = container().admin.load_flow(account.account_id, raw)
-    except AdminError as error:
-        return _admin_problem(error)
+    loaded = container().admin.load_flow(account.account_id, raw)
     view = FlowLoaded(flow_id=loaded.revision.flow_id, version=loaded.revision.version)
     return _json(view.model_dump(), 201)
 
@@ -325,10 +343,7 @@ def set_listener(flow_id: str) -> Response:
     """Enable or disable the flow (a disabled flow serves no number)."""
     account = _account()
     request = _body(ListenerRequest)
-    try:
-        head = container().admin.set_listener(account.account_id, flow_id, request.enabled)
-    except AdminError as error:
-        return _admin_problem(error)
+    head = container().admin.set_listener(account.account_id, flow_id, request.enabled)
     return _json(FlowView(**head.__dict__).model_dump())
 
 
@@ -349,12 +364,9 @@ def put_number(number: str) -> Response:
     """Bind a number (E.164 digits) to one of the account's flows."""
     account = _account()
     request = _body(NumberRequest)
-    try:
-        phone = container().admin.attach_number(
-            account.account_id, number, request.flow_id, request.language, request.enabled
-        )
-    except AdminError as error:
-        return _admin_problem(error)
+    phone = container().admin.attach_number(
+        account.account_id, number, request.flow_id, request.language, request.enabled
+    )
     return _json(_number_view(phone))
 
 

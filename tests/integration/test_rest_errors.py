@@ -1,0 +1,115 @@
+"""REST errors: GIVEN the app on moto with an account, WHEN a request meets a store that fails or
+is one Chalice answers itself, THEN the answer is a problem+json with the right status."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from platformkit import Platform, running_platform
+
+from chalicelib.store.errors import StoreRequestError
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
+    with running_platform(monkeypatch) as running:
+        yield running
+
+
+def body(response: Any) -> Any:
+    return json.loads(response.body)
+
+
+def is_problem(response: Any, status: int) -> bool:
+    return (
+        response.status_code == status
+        and response.headers["Content-Type"] == PROBLEM
+        and body(response)["status"] == status
+    )
+
+
+# -- the store fails ------------------------------------------------------------------------------
+
+
+class Unavailable:
+    """A repository whose every call fails as DynamoDB does when it cannot be reached."""
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise StoreRequestError(f"{name} failed: ConnectTimeoutError: no answer")
+
+        return fail
+
+
+@pytest.mark.parametrize(
+    ("repository", "method", "path"),
+    [
+        ("flow_repository", "GET", "/v1/flows"),
+        ("accounts", "GET", "/v1/account"),
+        ("numbers", "GET", "/v1/numbers"),
+        ("call_records", "GET", "/v1/calls"),
+    ],
+)
+def test_a_failing_store_is_503_with_retry_after(
+    platform: Platform, repository: str, method: str, path: str
+) -> None:
+    # GIVEN a repository that cannot reach DynamoDB
+    platform.container.__dict__[repository] = Unavailable()
+    # WHEN the API needs it
+    response = platform.api(method, path)
+    # THEN a 503 problem tells the client when to retry, without the store's details
+    assert is_problem(response, 503), response.body
+    assert int(response.headers["Retry-After"]) >= 1
+    assert "ConnectTimeout" not in body(response)["detail"]
+
+
+# -- Chalice's own answers ----------------------------------------------------------------------
+
+
+def test_chalices_own_errors_are_problems_on_rest_paths(platform: Platform) -> None:
+    key = {"Authorization": f"Bearer {platform.api_key}"}
+    # WHEN a method the route lacks is used
+    wrong_method = platform.client.http.request("DELETE", "/v1/account", headers=key)
+    # THEN a 405 problem keeps the Allow header
+    assert is_problem(wrong_method, 405)
+    assert wrong_method.headers["Allow"] == "GET"
+    # WHEN a body is sent as another media type THEN a 415 problem
+    text = platform.client.http.post(
+        "/v1/flows", headers={**key, "Content-Type": "text/plain"}, body=b"hello"
+    )
+    assert is_problem(text, 415)
+    assert "text/plain" in body(text)["detail"]
+
+
+def test_an_unhandled_error_outside_the_guard_is_a_problem(platform: Platform) -> None:
+    # GIVEN the OpenAPI route (not guarded) failing unexpectedly
+    import chalicelib.web.api as web_api
+
+    def broken() -> dict[str, Any]:
+        raise RuntimeError("boom")
+
+    original = web_api.openapi_document
+    web_api.openapi_document = broken  # type: ignore[assignment]
+    try:
+        response = platform.client.http.get("/openapi.json")
+    finally:
+        web_api.openapi_document = original
+    # THEN Chalice's 500 is a problem with a generic detail
+    assert is_problem(response, 500)
+    assert "boom" not in body(response)["detail"]
+
+
+def test_voice_webhooks_keep_their_own_contract(platform: Platform) -> None:
+    # WHEN a webhook path gets a method it lacks
+    wrong_method = platform.client.http.request("DELETE", "/vonage/voice/answer")
+    # THEN Chalice's answer is left as it is (the carrier is no REST client)
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers.get("Content-Type") != PROBLEM
+    # and the webhooks' own refusals are theirs: an unsigned answer webhook is still a 401
+    unsigned = platform.voice("GET", "/vonage/voice/answer", {"to": "1"}, signed=False)
+    assert unsigned.status_code == 401
