@@ -1,8 +1,8 @@
 """Operator actions shared by the CLI and the REST API: accounts and their API keys, loading
-flows (validated, versioned), the flow listener, attaching numbers. Each checks ownership and
-input before it writes, so bad input changes nothing. Repositories are passed in; errors are
-classes (``AdminError`` and its subclasses) with no HTTP status: the web layer maps them. Must not
-import the store (pynamodb) or the web layer.
+flows (validated, size-checked before they are parsed, versioned), the flow listener, attaching
+numbers. Each checks ownership and input before it writes, so bad input changes nothing.
+Repositories are passed in; errors are classes (``AdminError`` and its subclasses) with no HTTP
+status: the web layer maps them. Must not import the store (pynamodb) or the web layer.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from chalicelib.flows.languages import is_tts_language
 from chalicelib.flows.model import Flow, parse_flow
 from chalicelib.flows.records import FlowHead, FlowRevision
 
+MAX_FLOW_DOCUMENT_BYTES = 350_000
+"""The largest flow document stored (UTF-8 bytes); the store's item limit is the same."""
 _ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _NUMBER = re.compile(r"^[1-9]\d{6,14}$")
 
@@ -38,6 +40,24 @@ class AdminNotFoundError(AdminError):
 
 class AdminConflictError(AdminError):
     """The request clashes with what is stored: an id taken, a number held by another account."""
+
+
+class DocumentTooLargeError(AdminError):
+    """A flow document is larger than ``MAX_FLOW_DOCUMENT_BYTES``."""
+
+
+def document_size_problem(size: int) -> str | None:
+    """Why a flow document of ``size`` bytes is refused, or None if its size is fine."""
+    if size > MAX_FLOW_DOCUMENT_BYTES:
+        return f"the flow document is {size} bytes; at most {MAX_FLOW_DOCUMENT_BYTES} are stored"
+    return None
+
+
+def check_document_size(size: int) -> None:
+    """``DocumentTooLargeError`` if a flow document of ``size`` bytes is too large."""
+    problem = document_size_problem(size)
+    if problem is not None:
+        raise DocumentTooLargeError(problem)
 
 
 @dataclass(frozen=True)
@@ -101,21 +121,35 @@ class Administration:
             raise AdminNotFoundError(f"no account {account_id!r}") from None
         return account
 
-    def load_flow(self, account_id: str, document: str | Mapping[str, Any]) -> LoadedFlow:
-        """Validate a flow document and store it as the flow's next version."""
+    def load_flow(self, account_id: str, document: str | bytes | Mapping[str, Any]) -> LoadedFlow:
+        """Validate a flow document and store it as the flow's next version. A document given as
+        text is measured before it is parsed; a mapping is stored as compact JSON."""
+        if isinstance(document, bytes):
+            check_document_size(len(document))
+            try:
+                document = document.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise AdminError(f"the flow document is not UTF-8 text: {error}") from None
+        if isinstance(document, str):
+            check_document_size(len(document.encode()))
         self.account(account_id)
         try:
             flow = parse_flow(document)
         except FlowValidationError as error:
             raise AdminError("the flow is not valid", problems=error.problems) from None
         text = document if isinstance(document, str) else json.dumps(document)
+        check_document_size(len(text.encode()))
         try:
             head: FlowHead | None = self._flows.get_head(flow.flow_id)
         except self._not_found:
             head = None
+        taken = AdminConflictError(f"flow id {flow.flow_id!r} belongs to another account")
         if head is not None and head.account_id != account_id:
-            raise AdminConflictError(f"flow id {flow.flow_id!r} belongs to another account")
-        revision = self._flows.add_revision(flow.flow_id, account_id, flow.name, text)
+            raise taken
+        try:
+            revision = self._flows.add_revision(flow.flow_id, account_id, flow.name, text)
+        except self._already_exists:
+            raise taken from None
         return LoadedFlow(flow, revision, self._flows.get_head(flow.flow_id))
 
     def owned_flow(self, account_id: str, flow_id: str) -> FlowHead:

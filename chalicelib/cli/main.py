@@ -56,9 +56,15 @@ def account_key(args: argparse.Namespace) -> int:
 
 
 def flow_load(args: argparse.Namespace) -> int:
-    """Validate a flow file and store it as the next version."""
+    """Validate a flow file and store it as the next version (its size is checked before it is
+    parsed, as the REST API does)."""
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as error:
+        print(f"refused: cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
+        return 1
     admin = _container().admin
-    loaded = admin.load_flow(args.account, Path(args.file).read_text())
+    loaded = admin.load_flow(args.account, data)
     head = loaded.head
     if args.enable:
         head = admin.set_listener(args.account, loaded.flow.flow_id, True)

@@ -17,7 +17,13 @@ from typing import Any, Callable, Literal
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from chalicelib.accounts.admin import AdminConflictError, AdminError, AdminNotFoundError
+from chalicelib.accounts.admin import (
+    AdminConflictError,
+    AdminError,
+    AdminNotFoundError,
+    DocumentTooLargeError,
+    check_document_size,
+)
 from chalicelib.accounts.keys import ApiKeyError, account_of, matches
 from chalicelib.accounts.model import Account, PhoneNumber
 from chalicelib.calls.model import CallRecord
@@ -35,6 +41,7 @@ RETRY_AFTER_SECONDS = 2
 _STATUSES: dict[type[BaseException], int] = {
     AdminNotFoundError: 404,
     AdminConflictError: 409,
+    DocumentTooLargeError: 413,
     AdminError: 422,
     StoreRequestError: 503,
 }
@@ -319,8 +326,10 @@ def list_flows() -> Response:
 )
 @guarded
 def load_flow() -> Response:
-    """Validate and store a flow document as the flow's next version."""
+    """Validate and store a flow document as the flow's next version. Its size is checked
+    first, on the body as received: a document too large to store is never parsed."""
     account = _account()
+    check_document_size(len(api.current_request.raw_body or b""))
     raw = _raw_body()
     if not isinstance(raw, dict):
         return problem(422, "a flow document is a JSON object")

@@ -1,15 +1,19 @@
-"""REST errors: GIVEN the app on moto with an account, WHEN a request meets a store that fails or
-is one Chalice answers itself, THEN the answer is a problem+json with the right status."""
+"""REST errors: GIVEN the app on moto with an account, WHEN a request is too large, nested too
+deeply, meets a store that fails or is one Chalice answers itself, THEN the answer is a
+problem+json with the right status, never a 500, and nothing changes; the CLI refuses the same
+flow files with the same reasons."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from platformkit import Platform, running_platform
+from platformkit import ACCOUNT, Platform, running_platform
 
+from chalicelib.accounts.admin import MAX_FLOW_DOCUMENT_BYTES
 from chalicelib.store.errors import StoreRequestError
 
 PROBLEM = "application/problem+json"
@@ -31,6 +35,81 @@ def is_problem(response: Any, status: int) -> bool:
         and response.headers["Content-Type"] == PROBLEM
         and body(response)["status"] == status
     )
+
+
+def huge_invalid_flow(nodes: int = 50_000) -> dict[str, Any]:
+    """A document over the size limit whose nodes are all invalid (dangling edges)."""
+    return {
+        "id": "huge",
+        "name": "Huge",
+        "start": "n0",
+        "nodes": {f"n{i}": {"widget": "say", "text": "x", "next": "nowhere"} for i in range(nodes)},
+    }
+
+
+def deep_flow_text(depth: int) -> str:
+    deep = '{"a":' * depth + "1" + "}" * depth
+    return (
+        '{"id": "deep", "name": "Deep", "start": "a", "nodes": {"a": {"widget": "hangup",'
+        ' "text": "bye", "extra": ' + deep + "}}}"
+    )
+
+
+def listed_flows(platform: Platform) -> set[str]:
+    return {flow["flow_id"] for flow in body(platform.api("GET", "/v1/flows"))}
+
+
+# -- flow documents ------------------------------------------------------------------------------
+
+
+def test_a_flow_over_the_size_limit_is_413_before_it_is_validated(platform: Platform) -> None:
+    # GIVEN a 50,000-node document, over the limit and invalid in every node
+    document = huge_invalid_flow()
+    assert len(json.dumps(document)) > MAX_FLOW_DOCUMENT_BYTES
+    # WHEN it is posted
+    response = platform.api("POST", "/v1/flows", document)
+    # THEN the size refuses it (413), not the validation (422, every node listed) nor the store
+    assert is_problem(response, 413), response.body
+    assert str(MAX_FLOW_DOCUMENT_BYTES) in body(response)["detail"]
+    assert "huge" not in listed_flows(platform)
+
+
+def test_a_flow_nested_too_deeply_is_422(platform: Platform) -> None:
+    # GIVEN a node value nested 900 deep (JSON parses it; walking it recursively would not)
+    headers = {"Authorization": f"Bearer {platform.api_key}", "Content-Type": "application/json"}
+    # WHEN it is posted
+    response = platform.client.http.post(
+        "/v1/flows", headers=headers, body=deep_flow_text(900).encode()
+    )
+    # THEN a 422 problem names the nesting and nothing is stored
+    assert is_problem(response, 422), response.body
+    assert body(response)["errors"] == ["flow: values are nested too deeply"]
+    assert "deep" not in listed_flows(platform)
+
+
+def test_the_cli_refuses_the_same_flow_files_clearly(
+    platform: Platform, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chalicelib.cli.main import main
+
+    # GIVEN flow files too large, too deep, not UTF-8 and missing
+    large = tmp_path / "large.json"
+    large.write_text(json.dumps(huge_invalid_flow()))
+    deep = tmp_path / "deep.json"
+    deep.write_text(deep_flow_text(5000))
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'{"id": "caf\xe9"}')
+    # WHEN each is loaded THEN each is refused (exit 1) with its reason, no traceback
+    for path, reason in [
+        (large, f"at most {MAX_FLOW_DOCUMENT_BYTES} are stored"),
+        (deep, "flow: values are nested too deeply"),
+        (latin, "not UTF-8"),
+        (tmp_path / "missing.json", "cannot read"),
+    ]:
+        assert main(["flow", "load", str(path), "--account", ACCOUNT]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("refused:") and reason in err, err
+    assert listed_flows(platform) == {"pull-message"}
 
 
 # -- the store fails ------------------------------------------------------------------------------
