@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Callable, Literal
 
 from chalice.app import Blueprint, Response
@@ -38,6 +38,7 @@ from chalicelib.wiring import container
 api = Blueprint(__name__)
 
 RETRY_AFTER_SECONDS = 2
+CALLS_LIMIT_MAX = 100
 _STATUSES: dict[type[BaseException], int] = {
     AdminNotFoundError: 404,
     AdminConflictError: 409,
@@ -408,21 +409,44 @@ def start_call() -> Response:
     return _json(view.model_dump(), 202)
 
 
+def _instant(name: str, text: str) -> datetime | Literal["before", "after"]:
+    """A query bound in UTC: ISO 8601 (RFC 3339 included; no offset means UTC). An instant
+    that UTC cannot hold (year 1 with a positive offset, year 9999 with a negative one) is
+    ``"before"`` or ``"after"`` every instant that it can."""
+    try:
+        moment = datetime.fromisoformat(text.strip().upper())
+    except ValueError:
+        raise _Refused(problem(400, f"{name} is not an ISO 8601 date or date-time")) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return "before" if moment.year == datetime.min.year else "after"
+
+
 @operation(Operation("/v1/calls", "get", "Finished calls, newest first", None, CallView, many=True))
 @guarded
 def list_calls() -> Response:
-    """Call records of the account (``since``, ``until`` ISO 8601, ``limit`` 1-100)."""
+    """Call records of the account that started in ``[since, until)``, ``limit`` 1-100."""
     account = _account()
     query: dict[str, str] = dict(api.current_request.query_params or {})
+    since = _instant("since", query["since"]) if "since" in query else None
+    until = _instant("until", query["until"]) if "until" in query else None
     try:
-        since = datetime.fromisoformat(query["since"]) if "since" in query else None
-        until = datetime.fromisoformat(query["until"]) if "until" in query else None
         limit = int(query.get("limit", "50"))
-    except ValueError as error:
-        return problem(400, f"bad query: {error}")
-    if not 1 <= limit <= 100:
-        return problem(400, "limit must be between 1 and 100")
-    records = container().call_records.list_by_account(account.account_id, since, until, limit)
+    except ValueError:
+        return problem(400, "limit is a whole number")
+    if not 1 <= limit <= CALLS_LIMIT_MAX:
+        return problem(400, f"limit must be between 1 and {CALLS_LIMIT_MAX}")
+    if since == "after" or until == "before":
+        return _json([])
+    records = container().call_records.list_by_account(
+        account.account_id,
+        None if since == "before" else since,
+        None if until == "after" else until,
+        limit,
+    )
     return _json([_call_view(r) for r in records])
 
 

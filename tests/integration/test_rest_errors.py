@@ -1,12 +1,12 @@
-"""REST errors: GIVEN the app on moto with an account, WHEN a request is too large, nested too
-deeply, meets a store that fails or is one Chalice answers itself, THEN the answer is a
-problem+json with the right status, never a 500, and nothing changes; the CLI refuses the same
-flow files with the same reasons."""
+"""REST errors: GIVEN the app on moto with an account, WHEN a request is bad, too large, out of
+range or meets a store that fails, THEN the answer is a problem+json with the right status, never
+a 500, and nothing changes; the CLI refuses the same flow files with the same reasons."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 from platformkit import ACCOUNT, Platform, running_platform
 
 from chalicelib.accounts.admin import MAX_FLOW_DOCUMENT_BYTES
+from chalicelib.calls.model import CallOutcome, CallRecord, Direction
 from chalicelib.store.errors import StoreRequestError
 
 PROBLEM = "application/problem+json"
@@ -110,6 +111,59 @@ def test_the_cli_refuses_the_same_flow_files_clearly(
         err = capsys.readouterr().err
         assert err.startswith("refused:") and reason in err, err
     assert listed_flows(platform) == {"pull-message"}
+
+
+# -- GET /v1/calls -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def one_call(platform: Platform) -> Platform:
+    """GIVEN one finished call of the account, started 2024-05-01 10:00 UTC."""
+    platform.container.call_records.put(
+        CallRecord(
+            account_id=ACCOUNT,
+            call_id="call-1",
+            started_at=datetime(2024, 5, 1, 10, tzinfo=UTC),
+            flow_id="pull-message",
+            direction=Direction.INBOUND,
+            from_number="447700900001",
+            to_number="447700900100",
+            outcome=CallOutcome.COMPLETED,
+        )
+    )
+    return platform
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("until=9999-12-31", ["call-1"]),
+        ("since=0001-01-01", ["call-1"]),
+        ("since=0001-01-01T00:00:00%2B05:00", ["call-1"]),  # before year 1 in UTC
+        ("until=9999-12-31T23:00:00-05:00", ["call-1"]),  # after year 9999 in UTC
+        ("until=0001-01-01T00:00:00%2B05:00", []),
+        ("since=9999-12-31T23:00:00-05:00", []),
+        ("since=2024-05-01T10:00:00Z&until=2024-05-01T10:00:01Z", ["call-1"]),
+        ("since=2024-05-01t11:00:00%2B01:00&until=2024-05-01t10:00:01z", ["call-1"]),
+        ("since=2024-05-01T10:00:01&limit=100", []),  # no offset: UTC
+    ],
+)
+def test_call_bounds_at_the_ends_of_time_answer_calls_not_500(
+    one_call: Platform, query: str, found: list[str]
+) -> None:
+    # WHEN calls are listed with bounds UTC cannot hold, or without an offset
+    response = one_call.api("GET", f"/v1/calls?{query}")
+    # THEN the answer holds the calls in range (none of these is a server error)
+    assert response.status_code == 200, response.body
+    assert [call["call_id"] for call in body(response)] == found
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["since=yesterday", "until=2024-13-01", "since=", "limit=ten", "limit=0", "limit=101"],
+)
+def test_bad_call_queries_are_400_problems(platform: Platform, query: str) -> None:
+    assert is_problem(platform.api("GET", f"/v1/calls?{query}"), 400)
 
 
 # -- the store fails ------------------------------------------------------------------------------
