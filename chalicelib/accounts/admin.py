@@ -20,10 +20,16 @@ from chalicelib.flows.languages import is_tts_language
 from chalicelib.flows.model import Flow, parse_flow
 from chalicelib.flows.records import FlowHead, FlowRevision
 
+ACCOUNT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+FLOW_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+"""The flow model's own pattern for a flow id (``FlowDocument.id``)."""
+NUMBER_PATTERN = r"^\+?[1-9][0-9]{6,14}$"
+"""A number as callers may write it: E.164 digits (ASCII), country code first, optional '+'."""
 MAX_FLOW_DOCUMENT_BYTES = 350_000
 """The largest flow document stored (UTF-8 bytes); the store's item limit is the same."""
-_ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_NUMBER = re.compile(r"^[1-9]\d{6,14}$")
+_ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
+_FLOW_ID = re.compile(FLOW_ID_PATTERN)
+_NUMBER = re.compile(NUMBER_PATTERN)
 
 
 class AdminError(ValueError):
@@ -60,6 +66,13 @@ def check_document_size(size: int) -> None:
         raise DocumentTooLargeError(problem)
 
 
+def normal_number(number: str) -> str:
+    """A number as stored (E.164 digits, no '+'), or ``AdminError``."""
+    if not _NUMBER.fullmatch(number):
+        raise AdminError("a number is 7 to 15 digits, country code first")
+    return number.removeprefix("+")
+
+
 @dataclass(frozen=True)
 class LoadedFlow:
     """A flow stored as a new version."""
@@ -92,7 +105,7 @@ class Administration:
         self, account_id: str, name: str, language: str = "en-US", currency: str = "EUR"
     ) -> tuple[Account, str]:
         """A new account and its first API key (shown once; only its hash is stored)."""
-        if not _ACCOUNT_ID.match(account_id):
+        if not _ACCOUNT_ID.fullmatch(account_id):
             raise AdminError("an account id is 1-63 lowercase letters, digits or '-'")
         if not is_tts_language(language):
             raise AdminError(f"unsupported language {language!r}")
@@ -115,6 +128,8 @@ class Administration:
 
     def account(self, account_id: str) -> Account:
         """An account, or ``AdminNotFoundError``."""
+        if not _ACCOUNT_ID.fullmatch(account_id):
+            raise AdminNotFoundError(f"no account {account_id!r}")
         try:
             account: Account = self._accounts.get(account_id)
         except self._not_found:
@@ -154,6 +169,8 @@ class Administration:
 
     def owned_flow(self, account_id: str, flow_id: str) -> FlowHead:
         """A flow of this account, or ``AdminNotFoundError``."""
+        if not _FLOW_ID.fullmatch(flow_id):
+            raise AdminNotFoundError(f"no flow {flow_id!r}")
         try:
             head: FlowHead = self._flows.get_head(flow_id)
         except self._not_found:
@@ -178,9 +195,7 @@ class Administration:
         enabled: bool = True,
     ) -> PhoneNumber:
         """Bind a number (E.164 digits) to one of the account's flows."""
-        number = number.lstrip("+")
-        if not _NUMBER.match(number):
-            raise AdminError("a number is 7 to 15 digits, country code first")
+        number = normal_number(number)
         if language is not None and not is_tts_language(language):
             raise AdminError(f"unsupported language {language!r}")
         self.account(account_id)

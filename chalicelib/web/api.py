@@ -1,23 +1,31 @@
 """The REST API (``/v1``) and its OpenAPI 3 document (``/openapi.json``).
 
-Requests are validated by pydantic models; the same models build the OpenAPI document, so the
-two never disagree. Callers authenticate with ``Authorization: Bearer <api key>``. Every error is
-problem+json: domain errors carry no status, ``_STATUSES`` maps their classes. Routes are thin:
-parse, call a repository or service, shape the answer. Must not import pynamodb (the store's
-errors module is standard library only).
+Requests are validated by pydantic models; the same models build the OpenAPI document
+(``web.openapi``), so the two never disagree. Callers authenticate with ``Authorization: Bearer
+<api key>``. Every error is problem+json: domain errors carry no status, ``_STATUSES`` maps
+their classes. Routes are thin: parse, call a repository or service, shape the answer. Must not
+import pynamodb (the store's errors module is standard library only).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Callable, Literal
+from typing import Annotated, Any, Callable, Literal
+from urllib.parse import unquote
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from chalicelib.accounts.admin import (
+    FLOW_ID_PATTERN,
     AdminConflictError,
     AdminError,
     AdminNotFoundError,
@@ -27,16 +35,26 @@ from chalicelib.accounts.admin import (
 from chalicelib.accounts.keys import ApiKeyError, account_of, matches
 from chalicelib.accounts.model import Account, PhoneNumber
 from chalicelib.calls.model import CallRecord
-from chalicelib.calls.outbound import OutboundCallError
+from chalicelib.calls.outbound import MAX_VARIABLE_LENGTH, OutboundCallError
+from chalicelib.flows.languages import TEXT_TO_SPEECH
 from chalicelib.ops.observability import logger
 from chalicelib.store.errors import StoreRequestError
 from chalicelib.telephony.actions import MachineDetection
 from chalicelib.telephony.errors import CarrierOutcomeUnknownError
+from chalicelib.web.openapi import (
+    OPERATIONS,
+    Operation,
+    flow_document_schema,
+    openapi_document,
+)
 from chalicelib.web.problems import SERVER_ERROR_DETAIL, problem, status_for
 from chalicelib.wiring import container
 
 api = Blueprint(__name__)
 
+E164 = r"^\+?[1-9][0-9]{6,14}$"
+VARIABLE_NAME = r"^[A-Za-z0-9_-]{1,64}$"
+"""A ``$flow.key`` name given to an outbound call (the rule ``calls.outbound`` enforces)."""
 RETRY_AFTER_SECONDS = 2
 CALLS_LIMIT_MAX = 100
 _STATUSES: dict[type[BaseException], int] = {
@@ -48,36 +66,50 @@ _STATUSES: dict[type[BaseException], int] = {
 }
 """The status of each error class a route lets through (its nearest mapped class wins)."""
 
+Language = Annotated[str, Field(json_schema_extra={"enum": sorted(TEXT_TO_SPEECH)})]
+
+
+def _whole(value: Any) -> Any:
+    """JSON Schema's integer includes 97.0; pydantic's strict int does not."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Integer = Annotated[int, BeforeValidator(_whole)]
+"""An integer as JSON Schema means it (request models are strict: no "60", no true)."""
+
 
 class NumberRequest(BaseModel):
     """Attach a number to a flow."""
 
-    model_config = ConfigDict(extra="forbid")
-    flow_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
-    language: str | None = None
+    model_config = ConfigDict(extra="forbid", strict=True)
+    flow_id: str = Field(pattern=FLOW_ID_PATTERN)
+    language: Language | None = None
     enabled: bool = True
 
 
 class ListenerRequest(BaseModel):
     """Turn a flow's listener on or off."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     enabled: bool
 
 
 class StartCallRequest(BaseModel):
     """Start an outbound call of an outbound flow."""
 
-    model_config = ConfigDict(extra="forbid")
-    flow_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
-    to: str = Field(pattern=r"^\+?[1-9]\d{6,14}$", description="E.164, country code first")
+    model_config = ConfigDict(extra="forbid", strict=True)
+    flow_id: str = Field(pattern=FLOW_ID_PATTERN)
+    to: str = Field(pattern=E164, description="E.164, country code first")
     from_: str = Field(
         alias="from",
-        pattern=r"^\+?[1-9]\d{6,14}$",
+        pattern=E164,
         description="a number of the account attached to the flow",
     )
-    variables: dict[str, str] = Field(default_factory=dict, description="$flow.key values")
-    ringing_timeout: int = Field(default=60, ge=1, le=120)
+    variables: dict[
+        Annotated[str, StringConstraints(pattern=VARIABLE_NAME)],
+        Annotated[str, StringConstraints(max_length=MAX_VARIABLE_LENGTH)],
+    ] = Field(default_factory=dict, description="$flow.key values")
+    ringing_timeout: Integer = Field(default=60, ge=1, le=120)
     machine_detection: Literal["continue", "hangup"] | None = None
 
 
@@ -142,33 +174,6 @@ class CallView(BaseModel):
     recording_uri: str | None
 
 
-class FlowDocumentBody(BaseModel):
-    """A flow document (see flows/*.json); validated in full by the flow model."""
-
-    model_config = ConfigDict(extra="allow")
-    id: str
-    name: str
-    start: str
-    nodes: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One documented operation."""
-
-    path: str
-    method: Literal["get", "post", "put"]
-    summary: str
-    request: type[BaseModel] | None
-    response: type[BaseModel] | None
-    many: bool = False
-    status: int = 200
-    public: bool = False
-
-
-OPERATIONS: list[Operation] = []
-
-
 def operation(op: Operation) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a route and document it."""
     OPERATIONS.append(op)
@@ -194,11 +199,15 @@ class _Refused(Exception):
         self.response = response
 
 
-def _account() -> Account:
+def _bearer(what: str) -> str:
     header = api.current_request.headers.get("authorization") or ""
     if not header.lower().startswith("bearer "):
-        raise _Refused(problem(401, "send your API key as 'Authorization: Bearer <key>'"))
-    key = header[7:].strip()
+        raise _Refused(problem(401, f"send {what} as 'Authorization: Bearer <key>'"))
+    return header[7:].strip()
+
+
+def _account() -> Account:
+    key = _bearer("your API key")
     c = container()
     refused: tuple[type[Exception], ...] = (ApiKeyError, *c.not_found)
     try:
@@ -246,9 +255,12 @@ def guarded(fn: Callable[..., Response]) -> Callable[..., Response]:
     """Turn ``_Refused`` and the errors of ``_STATUSES`` into their problems; anything else is
     logged and answered 500."""
 
-    def run(*args: Any, **kwargs: Any) -> Response:
+    def run(**path: str) -> Response:
+        # API Gateway decodes path parameters, chalice local does not: decode them here so both
+        # agree (no valid flow id, number or account id holds a '%', so a value decoded twice
+        # is either unchanged or refused anyway)
         try:
-            return fn(*args, **kwargs)
+            return fn(**{name: unquote(value) for name, value in path.items()})
         except _Refused as refused:
             return refused.response
         except Exception as error:
@@ -290,13 +302,13 @@ def _call_view(record: CallRecord) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
-@operation(Operation("/health", "get", "Liveness", None, None, public=True))
+@operation(Operation("/health", "get", "Liveness", auth="none"))
 def health() -> Response:
     """The app is up."""
     return _json({"status": "ok"})
 
 
-@operation(Operation("/v1/account", "get", "The calling account", None, AccountView))
+@operation(Operation("/v1/account", "get", "The calling account", response=AccountView))
 @guarded
 def get_account() -> Response:
     """The account the API key belongs to."""
@@ -311,7 +323,7 @@ def get_account() -> Response:
     return _json(view.model_dump())
 
 
-@operation(Operation("/v1/flows", "get", "List flows", None, FlowView, many=True))
+@operation(Operation("/v1/flows", "get", "List flows", response=FlowView, many=True))
 @guarded
 def list_flows() -> Response:
     """The account's flows."""
@@ -322,7 +334,12 @@ def list_flows() -> Response:
 
 @operation(
     Operation(
-        "/v1/flows", "post", "Load a flow (a new version)", FlowDocumentBody, FlowLoaded, status=201
+        "/v1/flows",
+        "post",
+        "Load a flow (a new version)",
+        request_schema=flow_document_schema,
+        response=FlowLoaded,
+        status=201,
     )
 )
 @guarded
@@ -344,8 +361,8 @@ def load_flow() -> Response:
         "/v1/flows/{flow_id}/listener",
         "put",
         "Activate or stop a flow's listener",
-        ListenerRequest,
-        FlowView,
+        request=ListenerRequest,
+        response=FlowView,
     )
 )
 @guarded
@@ -357,7 +374,7 @@ def set_listener(flow_id: str) -> Response:
     return _json(FlowView(**head.__dict__).model_dump())
 
 
-@operation(Operation("/v1/numbers", "get", "List numbers", None, NumberView, many=True))
+@operation(Operation("/v1/numbers", "get", "List numbers", response=NumberView, many=True))
 @guarded
 def list_numbers() -> Response:
     """The account's numbers."""
@@ -367,7 +384,13 @@ def list_numbers() -> Response:
 
 
 @operation(
-    Operation("/v1/numbers/{number}", "put", "Attach a number to a flow", NumberRequest, NumberView)
+    Operation(
+        "/v1/numbers/{number}",
+        "put",
+        "Attach a number to a flow",
+        request=NumberRequest,
+        response=NumberView,
+    )
 )
 @guarded
 def put_number(number: str) -> Response:
@@ -382,7 +405,12 @@ def put_number(number: str) -> Response:
 
 @operation(
     Operation(
-        "/v1/calls", "post", "Start an outbound call", StartCallRequest, CallStarted, status=202
+        "/v1/calls",
+        "post",
+        "Start an outbound call",
+        request=StartCallRequest,
+        response=CallStarted,
+        status=202,
     )
 )
 @guarded
@@ -425,7 +453,20 @@ def _instant(name: str, text: str) -> datetime | Literal["before", "after"]:
         return "before" if moment.year == datetime.min.year else "after"
 
 
-@operation(Operation("/v1/calls", "get", "Finished calls, newest first", None, CallView, many=True))
+@operation(
+    Operation(
+        "/v1/calls",
+        "get",
+        "Finished calls, newest first",
+        response=CallView,
+        many=True,
+        query={
+            "since": {"type": "string", "format": "date-time", "description": "from (included)"},
+            "until": {"type": "string", "format": "date-time", "description": "to (excluded)"},
+            "limit": {"type": "integer", "minimum": 1, "maximum": CALLS_LIMIT_MAX, "default": 50},
+        },
+    )
+)
 @guarded
 def list_calls() -> Response:
     """Call records of the account that started in ``[since, until)``, ``limit`` 1-100."""
@@ -448,65 +489,6 @@ def list_calls() -> Response:
         limit,
     )
     return _json([_call_view(r) for r in records])
-
-
-def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 document of this API, from the models above."""
-    schemas: dict[str, Any] = {}
-    paths: dict[str, Any] = {}
-
-    def ref(model: type[BaseModel]) -> dict[str, str]:
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, sub in schema.pop("$defs", {}).items():
-            schemas[name] = sub
-        schemas[model.__name__] = schema
-        return {"$ref": f"#/components/schemas/{model.__name__}"}
-
-    problem_ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    for op in OPERATIONS:
-        entry: dict[str, Any] = {"summary": op.summary, "responses": {}}
-        params = [part[1:-1] for part in op.path.split("/") if part.startswith("{")]
-        if params:
-            entry["parameters"] = [
-                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-                for p in params
-            ]
-        if op.request is not None:
-            entry["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": ref(op.request)}},
-            }
-        body: dict[str, Any] = {"type": "object"}
-        if op.response is not None:
-            body = {"type": "array", "items": ref(op.response)} if op.many else ref(op.response)
-        entry["responses"][str(op.status)] = {
-            "description": "OK",
-            "content": {"application/json": {"schema": body}},
-        }
-        entry["responses"]["default"] = {"description": "A problem", "content": problem_ref}
-        if not op.public:
-            entry["security"] = [{"apiKey": []}]
-        paths.setdefault(op.path, {})[op.method] = entry
-    schemas["Problem"] = {
-        "type": "object",
-        "required": ["type", "title", "status", "detail"],
-        "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "errors": {"type": "array"},
-        },
-    }
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Ringflow API", "version": "1"},
-        "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
-        },
-    }
 
 
 @api.route("/openapi.json", methods=["GET"])
