@@ -43,6 +43,9 @@ class Settings:
     call_ttl_seconds: int = 2 * 24 * 3600
     fallback_number: str | None = None
     webhook_widget_max_timeout: float = 4.0
+    operator_key_hash: str | None = None
+    """sha256 hex digest of the operator key (``ringflow operator key`` makes one); None turns
+    the operator routes of the REST API off."""
 
     @property
     def checks_signatures(self) -> bool:
@@ -83,6 +86,7 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Se
         signature_window_seconds=int(e.get("RINGFLOW_SIGNATURE_WINDOW_SECONDS", "300")),
         call_ttl_seconds=int(e.get("RINGFLOW_CALL_TTL_SECONDS", str(defaults.call_ttl_seconds))),
         fallback_number=e.get("RINGFLOW_FALLBACK_NUMBER") or None,
+        operator_key_hash=e.get("RINGFLOW_OPERATOR_KEY_HASH", "").strip().lower() or None,
     )
 
 

@@ -1,7 +1,7 @@
 """A whole platform in one process for integration tests: moto in-process (mock_aws), the
 resources provisioned as in the local run, a Container bound to them with a controllable clock,
 the demo message service on loopback, the pull-app flow loaded for an account and attached to a
-number, and signed-webhook helpers."""
+number (provisioned to the account first, as an operator does), and signed-webhook helpers."""
 
 from __future__ import annotations
 
@@ -144,6 +144,7 @@ def running_platform(monkeypatch: Any) -> Iterator[Platform]:
         flow["variables"]["service_url"] = messages.url
         container.admin.load_flow(ACCOUNT, flow)
         container.admin.set_listener(ACCOUNT, "pull-message", True)
+        container.admin.provision_number(ACCOUNT, PULL_NUMBER)
         container.admin.attach_number(ACCOUNT, PULL_NUMBER, "pull-message")
         from app import app
 

@@ -1,8 +1,9 @@
-"""Operator actions shared by the CLI and the REST API: accounts and their API keys, loading
-flows (validated, size-checked before they are parsed, versioned), the flow listener, attaching
-numbers. Each checks ownership and input before it writes, so bad input changes nothing.
-Repositories are passed in; errors are classes (``AdminError`` and its subclasses) with no HTTP
-status: the web layer maps them. Must not import the store (pynamodb) or the web layer.
+"""Operator and tenant actions shared by the CLI and the REST API: accounts and their API keys,
+loading flows (validated, size-checked before they are parsed, versioned), the flow listener,
+provisioning numbers to accounts, binding an account's numbers to its flows, releasing numbers.
+Each checks ownership and input before it writes, so bad input changes nothing. Repositories
+are passed in; errors are classes (``AdminError`` and its subclasses) with no HTTP status: the
+web layer maps them. Must not import the store (pynamodb) or the web layer.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ class AdminError(ValueError):
 
 class AdminNotFoundError(AdminError):
     """What the request names does not exist, or is not the caller's (never told apart)."""
+
+
+class NumberNotHeldError(AdminNotFoundError):
+    """The account does not hold the number: never provisioned, released, or another's."""
 
 
 class AdminConflictError(AdminError):
@@ -194,18 +199,46 @@ class Administration:
         language: str | None = None,
         enabled: bool = True,
     ) -> PhoneNumber:
-        """Bind a number (E.164 digits) to one of the account's flows."""
+        """Bind a number the account holds (provisioned to it) to one of its flows. A number
+        never provisioned and one another account holds are refused alike, as not found."""
         number = normal_number(number)
         if language is not None and not is_tts_language(language):
             raise AdminError(f"unsupported language {language!r}")
         self.account(account_id)
         self.owned_flow(account_id, flow_id)
         try:
-            existing: PhoneNumber | None = self._numbers.get(number)
+            phone: PhoneNumber = self._numbers.bind(number, account_id, flow_id, language, enabled)
         except self._not_found:
-            existing = None
-        if existing is not None and existing.account_id != account_id:
-            raise AdminConflictError(f"number {number} belongs to another account")
-        phone = PhoneNumber(number, account_id, flow_id, language, enabled)
-        self._numbers.put(phone)
+            raise NumberNotHeldError(f"no number {number} in account {account_id!r}") from None
         return phone
+
+    def provision_number(self, account_id: str, number: str) -> tuple[PhoneNumber, bool]:
+        """Operator: give a number to an account (enabled, bound to no flow). Returns the number
+        and whether this call gave it; giving it again to its holder changes nothing."""
+        number = normal_number(number)
+        self.account(account_id)
+        try:
+            return self._numbers.provision(number, account_id), True
+        except self._already_exists:
+            pass
+        try:
+            held: PhoneNumber = self._numbers.get(number, consistent=True)
+        except self._not_found:  # released in between: give it now
+            try:
+                return self._numbers.provision(number, account_id), True
+            except self._already_exists:
+                raise AdminConflictError(f"number {number} is being provisioned; retry") from None
+        if held.account_id != account_id:
+            raise AdminConflictError(
+                f"number {number} is held by account {held.account_id!r}; release it first"
+            )
+        return held, False
+
+    def release_number(self, account_id: str, number: str) -> None:
+        """Operator: take a number back from the account that holds it (its calls stop being
+        answered by the account's flows)."""
+        number = normal_number(number)
+        try:
+            self._numbers.release(number, account_id)
+        except self._not_found:
+            raise NumberNotHeldError(f"no number {number} in account {account_id!r}") from None

@@ -1,10 +1,12 @@
 """The REST API (``/v1``) and its OpenAPI 3 document (``/openapi.json``).
 
 Requests are validated by pydantic models; the same models build the OpenAPI document
-(``web.openapi``), so the two never disagree. Callers authenticate with ``Authorization: Bearer
-<api key>``. Every error is problem+json: domain errors carry no status, ``_STATUSES`` maps
-their classes. Routes are thin: parse, call a repository or service, shape the answer. Must not
-import pynamodb (the store's errors module is standard library only).
+(``web.openapi``), so the two never disagree. Tenants authenticate with ``Authorization: Bearer
+<api key>``; the operator routes (``/v1/operator/...``) with the operator key, whose hash is in
+``RINGFLOW_OPERATOR_KEY_HASH`` (no hash: those routes answer 404). Every error is problem+json:
+domain errors carry no status, ``_STATUSES`` maps their classes. Routes are thin: parse, call a
+repository or service, shape the answer. Must not import pynamodb (the store's errors module is
+standard library only).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from chalicelib.accounts.admin import (
     DocumentTooLargeError,
     check_document_size,
 )
-from chalicelib.accounts.keys import ApiKeyError, account_of, matches
+from chalicelib.accounts.keys import ApiKeyError, account_of, is_operator_key, matches
 from chalicelib.accounts.model import Account, PhoneNumber
 from chalicelib.calls.model import CallRecord
 from chalicelib.calls.outbound import MAX_VARIABLE_LENGTH, OutboundCallError
@@ -79,7 +81,7 @@ Integer = Annotated[int, BeforeValidator(_whole)]
 
 
 class NumberRequest(BaseModel):
-    """Attach a number to a flow."""
+    """Attach a number the account holds to one of its flows."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
     flow_id: str = Field(pattern=FLOW_ID_PATTERN)
@@ -145,6 +147,12 @@ class NumberView(BaseModel):
     flow_id: str | None
     language: str | None
     enabled: bool
+
+
+class HeldNumberView(NumberView):
+    """A number and the account holding it (operator routes)."""
+
+    account_id: str
 
 
 class FlowView(BaseModel):
@@ -217,6 +225,15 @@ def _account() -> Account:
     if not matches(key, account.api_key_hashes) or not account.enabled:
         raise _Refused(problem(401, "unknown API key"))
     return account
+
+
+def _operator() -> None:
+    """The caller holds the operator key; with none configured, operator routes do not exist."""
+    configured = container().settings.operator_key_hash
+    if not configured:
+        raise _Refused(problem(404, "no such resource (operator routes are off)"))
+    if not is_operator_key(_bearer("the operator key"), configured):
+        raise _Refused(problem(401, "unknown operator key"))
 
 
 def _raw_body() -> Any:
@@ -387,14 +404,15 @@ def list_numbers() -> Response:
     Operation(
         "/v1/numbers/{number}",
         "put",
-        "Attach a number to a flow",
+        "Attach a number the account holds to a flow",
         request=NumberRequest,
         response=NumberView,
     )
 )
 @guarded
 def put_number(number: str) -> Response:
-    """Bind a number (E.164 digits) to one of the account's flows."""
+    """Bind a number (E.164 digits) the account holds to one of its flows; a number never
+    provisioned to the account is not found, whoever holds it."""
     account = _account()
     request = _body(NumberRequest)
     phone = container().admin.attach_number(
@@ -489,6 +507,43 @@ def list_calls() -> Response:
         limit,
     )
     return _json([_call_view(r) for r in records])
+
+
+@operation(
+    Operation(
+        "/v1/operator/accounts/{account_id}/numbers/{number}",
+        "put",
+        "Operator: provision a number to an account (bound to no flow)",
+        response=HeldNumberView,
+        status=201,
+        auth="operator",
+        also={200: "The account already holds the number (nothing changed)"},
+    )
+)
+@guarded
+def provision_number(account_id: str, number: str) -> Response:
+    """Give a number no account holds to ``account_id``; 409 if another account holds it."""
+    _operator()
+    phone, new = container().admin.provision_number(account_id, number)
+    view = HeldNumberView(account_id=phone.account_id, **_number_view(phone))
+    return _json(view.model_dump(), 201 if new else 200)
+
+
+@operation(
+    Operation(
+        "/v1/operator/accounts/{account_id}/numbers/{number}",
+        "delete",
+        "Operator: release a number the account holds",
+        status=204,
+        auth="operator",
+    )
+)
+@guarded
+def release_number(account_id: str, number: str) -> Response:
+    """Take a number back from the account that holds it."""
+    _operator()
+    container().admin.release_number(account_id, number)
+    return Response(body="", status_code=204)
 
 
 @api.route("/openapi.json", methods=["GET"])

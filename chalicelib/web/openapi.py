@@ -18,12 +18,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from chalicelib.accounts.admin import FLOW_ID_PATTERN, NUMBER_PATTERN
+from chalicelib.accounts.admin import ACCOUNT_ID_PATTERN, FLOW_ID_PATTERN, NUMBER_PATTERN
 from chalicelib.flows.languages import TEXT_TO_SPEECH
 from chalicelib.flows.model import FlowDocument
 from chalicelib.flows.widgets import WIDGETS
 
-Auth = Literal["tenant", "none"]
+Auth = Literal["tenant", "operator", "none"]
 VARIABLE_NAME_IN_FLOW = r"^[^.$]*$"
 """A ``variables`` key of a flow document: a bare ``$flow.key`` name (no '.' nor '$')."""
 MAX_NODE_ID = 64
@@ -38,8 +38,9 @@ PATH_PARAMETERS: Mapping[str, dict[str, Any]] = {
         "pattern": NUMBER_PATTERN,
         "description": "E.164 digits, country code first",
     },
+    "account_id": {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
 }
-PATH_EXAMPLES = {"flow_id": "pull-message", "number": "447700900100"}
+PATH_EXAMPLES = {"flow_id": "pull-message", "number": "447700900100", "account_id": "acme"}
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def openapi_document(operations: list[Operation] | None = None) -> dict[str, Any
                 "headers": {"Retry-After": RETRY_HEADER},
                 "content": problem,
             }
-            entry["security"] = [{"apiKey": []}]
+            entry["security"] = [{"operatorKey" if op.auth == "operator" else "apiKey": []}]
         entry["responses"]["default"] = {"description": "A problem", "content": problem}
         paths.setdefault(op.path, {})[op.method] = entry
     return {
@@ -211,6 +212,11 @@ def openapi_document(operations: list[Operation] | None = None) -> dict[str, Any
             "schemas": schemas,
             "securitySchemes": {
                 "apiKey": {"type": "http", "scheme": "bearer", "description": "an account's key"},
+                "operatorKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "the operator key (RINGFLOW_OPERATOR_KEY_HASH holds its hash)",
+                },
             },
         },
     }

@@ -87,6 +87,9 @@ def test_openapi_states_the_constraints_the_models_enforce(platform: Platform) -
     variables = schemas["StartCallRequest"]["properties"]["variables"]
     assert variables["propertyNames"] == {"pattern": "^[A-Za-z0-9_-]{1,64}$"}
     assert "patternProperties" not in variables
+    # the operator routes have their own key
+    operator = doc["paths"]["/v1/operator/accounts/{account_id}/numbers/{number}"]
+    assert operator["put"]["security"] == [{"operatorKey": []}]
     from openapi_spec_validator import validate
 
     validate(doc)
@@ -163,6 +166,7 @@ def test_load_a_flow_attach_a_number_and_switch_the_listener(platform: Platform)
     loaded = platform.api("POST", "/v1/flows", document)
     assert loaded.status_code == 201 and body(loaded) == {"flow_id": "pull-copy", "version": 1}
     assert body(platform.api("POST", "/v1/flows", document))["version"] == 2
+    platform.container.admin.provision_number("acme", "447700900200")
     attached = platform.api(
         "PUT", "/v1/numbers/447700900200", {"flow_id": "pull-copy", "language": "en-GB"}
     )
@@ -228,6 +232,7 @@ def test_a_call_the_carrier_refuses_is_closed_with_a_failed_record(platform: Pla
     admin = platform.container.admin
     admin.load_flow("acme", (ROOT / "flows" / "appointment-reminder.json").read_text())
     admin.set_listener("acme", "appointment-reminder", True)
+    admin.provision_number("acme", "447700900150")
     admin.attach_number("acme", "447700900150", "appointment-reminder")
     platform.container.__dict__["carrier"] = Busy()
     response = platform.api(
