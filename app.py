@@ -14,6 +14,7 @@ from chalice.app import Chalice, SQSEvent
 
 from chalicelib.ops.observability import logger, metrics, warm_tracing
 from chalicelib.web.api import api
+from chalicelib.web.problems import as_problem
 from chalicelib.web.sms import sms
 from chalicelib.web.voice import voice
 from chalicelib.wiring import container
@@ -39,6 +40,13 @@ def flush_metrics(event: Any, get_response: Any) -> Any:
     finally:
         if metrics.metric_set:
             metrics.flush_metrics()
+
+
+@app.middleware("http")
+def rest_errors_are_problems(request: Any, get_response: Any) -> Any:
+    """Errors Chalice answers itself (405, 415, bad JSON, 500) become problem+json on REST
+    paths; the carrier's webhooks keep their own contract."""
+    return as_problem(request.path, get_response(request))
 
 
 @app.on_sqs_message(queue=TASK_QUEUE, batch_size=5)

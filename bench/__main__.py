@@ -139,11 +139,13 @@ def local_stack() -> Iterator[tuple[Any, str, Any]]:
         admin.create_account("bench", "Bench", "en-GB")
         admin.load_flow("bench", MENU_FLOW)
         admin.set_listener("bench", "bench-menu", True)
+        admin.provision_number("bench", MENU_NUMBER)
         admin.attach_number("bench", MENU_NUMBER, "bench-menu")
         pull = json.loads((ROOT / "flows" / "pull-message.json").read_text())
         pull["variables"]["service_url"] = messages.url
         admin.load_flow("bench", pull)
         admin.set_listener("bench", "pull-message", True)
+        admin.provision_number("bench", PULL_NUMBER)
         admin.attach_number("bench", PULL_NUMBER, "pull-message")
         try:
             yield container, moto_url, messages

@@ -421,6 +421,7 @@ class _Platform:
         admin.create_account(scenario.account, scenario.name, flow.get("language", "en-GB"))
         admin.load_flow(scenario.account, flow)
         admin.set_listener(scenario.account, flow["id"], True)
+        admin.provision_number(scenario.account, scenario.number)
         admin.attach_number(scenario.account, scenario.number, flow["id"])
 
         from chalice.test import Client

@@ -74,6 +74,7 @@ def run() -> None:
             working.admin.create_account("faults", "Faults", "en-GB")
             working.admin.load_flow("faults", FLOW)
             working.admin.set_listener("faults", "bench-fault", True)
+            working.admin.provision_number("faults", NUMBER)
             working.admin.attach_number("faults", NUMBER, "bench-fault")
             with Client(app) as client:
                 _answer(client)  # warm: the flow revision is cached, the number's language known

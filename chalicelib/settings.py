@@ -55,6 +55,9 @@ class Settings:
     webhook_widget_max_timeout: float = 4.0
     webhook_deadline_seconds: float = 2.5
     rest_deadline_seconds: float = 5.0
+    operator_key_hash: str | None = None
+    """sha256 hex digest of the operator key (``ringflow operator key`` makes one); None turns
+    the operator routes of the REST API off."""
 
     @property
     def checks_signatures(self) -> bool:
@@ -101,6 +104,7 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Se
         rest_deadline_seconds=_seconds(
             e.get("RINGFLOW_REST_DEADLINE_SECONDS"), defaults.rest_deadline_seconds, 25.0
         ),
+        operator_key_hash=e.get("RINGFLOW_OPERATOR_KEY_HASH", "").strip().lower() or None,
     )
 
 

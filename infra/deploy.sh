@@ -8,6 +8,8 @@
 #   STACK_NAME       default ringflow-STAGE
 #   PUBLIC_BASE_URL  public base URL of the API (a custom domain); default: the stack's ApiUrl
 #   ALARM_EMAIL      an address subscribed to the alarm topic
+#   OPERATOR_KEY_HASH  sha256 hex of the operator key (`ringflow operator key` makes one); turns
+#                    the REST API's operator routes on. Unset: the stack keeps its current value
 #   BUILD_DIR        where the package is built, default ./build (then BUILD_DIR/STAGE)
 #
 # The Vonage credentials are never passed on the command line: they live in the Secrets Manager
@@ -44,6 +46,11 @@ stack_output() {
         --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text 2>/dev/null || true
 }
 
+OPTIONAL_PARAMETERS=()
+if [ -n "${OPERATOR_KEY_HASH:-}" ]; then
+    OPTIONAL_PARAMETERS+=("OperatorKeyHash=$OPERATOR_KEY_HASH")
+fi
+
 deploy() {
     aws cloudformation deploy \
         --template-file "$OUT/packaged.yaml" \
@@ -53,7 +60,8 @@ deploy() {
         --parameter-overrides \
             "PublicBaseUrl=$1" \
             "VonageSecretVersion=$SECRET_VERSION" \
-            "AlarmEmail=${ALARM_EMAIL:-}"
+            "AlarmEmail=${ALARM_EMAIL:-}" \
+            ${OPTIONAL_PARAMETERS[@]+"${OPTIONAL_PARAMETERS[@]}"}
 }
 
 "$PYTHON" -m infra.package --stage "$STAGE" --out "$OUT" --region "$REGION"

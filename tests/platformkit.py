@@ -1,7 +1,7 @@
 """A whole platform in one process for integration tests: moto in-process (mock_aws), the
 resources provisioned as in the local run, a Container bound to them with a controllable clock,
 the demo message service on loopback, the pull-app flow loaded for an account and attached to a
-number, and signed-webhook helpers."""
+number (provisioned to the account first, as an operator does), and signed-webhook helpers."""
 
 from __future__ import annotations
 
@@ -152,6 +152,7 @@ def running_platform(
         flow["variables"]["service_url"] = messages_url or messages.url
         container.admin.load_flow(ACCOUNT, flow)
         container.admin.set_listener(ACCOUNT, "pull-message", True)
+        container.admin.provision_number(ACCOUNT, PULL_NUMBER)
         container.admin.attach_number(ACCOUNT, PULL_NUMBER, "pull-message")
         from app import app
 
@@ -161,3 +162,68 @@ def running_platform(
             finally:
                 override(None)
                 messages.stop()
+
+
+def gateway_wsgi(app: Any) -> Any:
+    """A WSGI application that serves ``app`` as API Gateway does: Chalice's ``LocalGateway``
+    for routing and events, and for what API Gateway answers itself (a route that does not
+    exist) the deployed stack's gateway responses (``infra.resources``), so that in-process
+    tests (schemathesis) see the answers the deployed API gives."""
+    from http import HTTPStatus
+    from urllib.parse import quote
+
+    from chalice.config import Config
+    from chalice.local import LocalGateway, LocalGatewayException
+
+    from infra.resources import gateway_responses
+
+    gateway = LocalGateway(app, Config())
+    responses = gateway_responses()
+
+    def gateway_answer(error: LocalGatewayException) -> tuple[int, dict[str, str], bytes]:
+        kind = {403: "MISSING_AUTHENTICATION_TOKEN", 401: "UNAUTHORIZED"}.get(error.CODE)
+        response = responses[kind or "DEFAULT_5XX"]
+        message = json.loads(error.body or b'{"message": ""}').get("message", "")
+        body = (
+            response["responseTemplates"]["application/json"]
+            .replace("$context.error.messageString", json.dumps(message))
+            .replace("$context.requestId", "local")
+        )
+        headers = {
+            name.removeprefix("gatewayresponse.header."): value.strip("'")
+            for name, value in response["responseParameters"].items()
+        }
+        return int(response.get("statusCode", error.CODE)), headers, body.encode()
+
+    def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        raw_path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+        path = quote(raw_path, safe="/")
+        if environ.get("QUERY_STRING"):
+            path += "?" + environ["QUERY_STRING"]
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            if environ.get(key):
+                headers[key.replace("_", "-").lower()] = environ[key]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        try:
+            answer = gateway.handle_request(environ["REQUEST_METHOD"], path, headers, body)
+            status = answer["statusCode"]
+            out = {k: str(v) for k, v in answer["headers"].items()}
+            data = answer.get("body") or b""
+            if answer.get("isBase64Encoded"):
+                import base64
+
+                data = base64.b64decode(data)
+            data = data if isinstance(data, bytes) else data.encode()
+        except LocalGatewayException as error:
+            status, out, data = gateway_answer(error)
+        out.setdefault("Content-Type", "application/json")
+        start_response(f"{status} {HTTPStatus(status).phrase}", list(out.items()))
+        return [data]
+
+    return application

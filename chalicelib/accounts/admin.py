@@ -1,6 +1,9 @@
-"""Operator actions shared by the CLI and the REST API: accounts and their API keys, loading
-flows (validated, versioned), the flow listener, attaching numbers. Each checks ownership and
-input before it writes, so bad input changes nothing. Repositories are passed in.
+"""Operator and tenant actions shared by the CLI and the REST API: accounts and their API keys,
+loading flows (validated, size-checked before they are parsed, versioned), the flow listener,
+provisioning numbers to accounts, binding an account's numbers to its flows, releasing numbers.
+Each checks ownership and input before it writes, so bad input changes nothing. Repositories
+are passed in; errors are classes (``AdminError`` and its subclasses) with no HTTP status: the
+web layer maps them. Must not import the store (pynamodb) or the web layer.
 """
 
 from __future__ import annotations
@@ -18,17 +21,61 @@ from chalicelib.flows.languages import is_tts_language
 from chalicelib.flows.model import Flow, parse_flow
 from chalicelib.flows.records import FlowHead, FlowRevision
 
-_ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_NUMBER = re.compile(r"^[1-9]\d{6,14}$")
+ACCOUNT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+FLOW_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+"""The flow model's own pattern for a flow id (``FlowDocument.id``)."""
+NUMBER_PATTERN = r"^\+?[1-9][0-9]{6,14}$"
+"""A number as callers may write it: E.164 digits (ASCII), country code first, optional '+'."""
+MAX_FLOW_DOCUMENT_BYTES = 350_000
+"""The largest flow document stored (UTF-8 bytes); the store's item limit is the same."""
+_ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
+_FLOW_ID = re.compile(FLOW_ID_PATTERN)
+_NUMBER = re.compile(NUMBER_PATTERN)
 
 
 class AdminError(ValueError):
-    """An operator request is invalid; ``status`` is the HTTP status it maps to."""
+    """A request is refused because its input is invalid; ``problems`` lists every reason."""
 
-    def __init__(self, message: str, status: int = 422, problems: list[str] | None = None) -> None:
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
         super().__init__(message)
-        self.status = status
         self.problems = problems or []
+
+
+class AdminNotFoundError(AdminError):
+    """What the request names does not exist, or is not the caller's (never told apart)."""
+
+
+class NumberNotHeldError(AdminNotFoundError):
+    """The account does not hold the number: never provisioned, released, or another's."""
+
+
+class AdminConflictError(AdminError):
+    """The request clashes with what is stored: an id taken, a number held by another account."""
+
+
+class DocumentTooLargeError(AdminError):
+    """A flow document is larger than ``MAX_FLOW_DOCUMENT_BYTES``."""
+
+
+def document_size_problem(size: int) -> str | None:
+    """Why a flow document of ``size`` bytes is refused, or None if its size is fine."""
+    if size > MAX_FLOW_DOCUMENT_BYTES:
+        return f"the flow document is {size} bytes; at most {MAX_FLOW_DOCUMENT_BYTES} are stored"
+    return None
+
+
+def check_document_size(size: int) -> None:
+    """``DocumentTooLargeError`` if a flow document of ``size`` bytes is too large."""
+    problem = document_size_problem(size)
+    if problem is not None:
+        raise DocumentTooLargeError(problem)
+
+
+def normal_number(number: str) -> str:
+    """A number as stored (E.164 digits, no '+'), or ``AdminError``."""
+    if not _NUMBER.fullmatch(number):
+        raise AdminError("a number is 7 to 15 digits, country code first")
+    return number.removeprefix("+")
 
 
 @dataclass(frozen=True)
@@ -63,7 +110,7 @@ class Administration:
         self, account_id: str, name: str, language: str = "en-US", currency: str = "EUR"
     ) -> tuple[Account, str]:
         """A new account and its first API key (shown once; only its hash is stored)."""
-        if not _ACCOUNT_ID.match(account_id):
+        if not _ACCOUNT_ID.fullmatch(account_id):
             raise AdminError("an account id is 1-63 lowercase letters, digits or '-'")
         if not is_tts_language(language):
             raise AdminError(f"unsupported language {language!r}")
@@ -74,7 +121,7 @@ class Administration:
         try:
             self._accounts.create(account)
         except self._already_exists:
-            raise AdminError(f"account {account_id!r} already exists", status=409) from None
+            raise AdminConflictError(f"account {account_id!r} already exists") from None
         return account, key
 
     def issue_key(self, account_id: str) -> str:
@@ -85,40 +132,58 @@ class Administration:
         return key
 
     def account(self, account_id: str) -> Account:
-        """An account, or a 404 error."""
+        """An account, or ``AdminNotFoundError``."""
+        if not _ACCOUNT_ID.fullmatch(account_id):
+            raise AdminNotFoundError(f"no account {account_id!r}")
         try:
             account: Account = self._accounts.get(account_id)
         except self._not_found:
-            raise AdminError(f"no account {account_id!r}", status=404) from None
+            raise AdminNotFoundError(f"no account {account_id!r}") from None
         return account
 
-    def load_flow(self, account_id: str, document: str | Mapping[str, Any]) -> LoadedFlow:
-        """Validate a flow document and store it as the flow's next version."""
+    def load_flow(self, account_id: str, document: str | bytes | Mapping[str, Any]) -> LoadedFlow:
+        """Validate a flow document and store it as the flow's next version. A document given as
+        text is measured before it is parsed; a mapping is stored as compact JSON."""
+        if isinstance(document, bytes):
+            check_document_size(len(document))
+            try:
+                document = document.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise AdminError(f"the flow document is not UTF-8 text: {error}") from None
+        if isinstance(document, str):
+            check_document_size(len(document.encode()))
         self.account(account_id)
         try:
             flow = parse_flow(document)
         except FlowValidationError as error:
             raise AdminError("the flow is not valid", problems=error.problems) from None
         text = document if isinstance(document, str) else json.dumps(document)
+        check_document_size(len(text.encode()))
         try:
             head: FlowHead | None = self._flows.get_head(flow.flow_id)
         except self._not_found:
             head = None
+        taken = AdminConflictError(f"flow id {flow.flow_id!r} belongs to another account")
         if head is not None and head.account_id != account_id:
-            raise AdminError(f"flow id {flow.flow_id!r} belongs to another account", status=409)
-        revision = self._flows.add_revision(flow.flow_id, account_id, flow.name, text)
+            raise taken
+        try:
+            revision = self._flows.add_revision(flow.flow_id, account_id, flow.name, text)
+        except self._already_exists:
+            raise taken from None
         head = self._flows.get_head(flow.flow_id, consistent=True)
         self._numbers.follow_flow(head)  # the numbers serving it answer with the new version
         return LoadedFlow(flow, revision, head)
 
     def owned_flow(self, account_id: str, flow_id: str) -> FlowHead:
-        """A flow of this account, or a 404 error."""
+        """A flow of this account, or ``AdminNotFoundError``."""
+        if not _FLOW_ID.fullmatch(flow_id):
+            raise AdminNotFoundError(f"no flow {flow_id!r}")
         try:
             head: FlowHead = self._flows.get_head(flow_id, consistent=True)
         except self._not_found:
-            raise AdminError(f"no flow {flow_id!r}", status=404) from None
+            raise AdminNotFoundError(f"no flow {flow_id!r}") from None
         if head.account_id != account_id:
-            raise AdminError(f"no flow {flow_id!r}", status=404)
+            raise AdminNotFoundError(f"no flow {flow_id!r}")
         return head
 
     def set_listener(self, account_id: str, flow_id: str, enabled: bool) -> FlowHead:
@@ -136,32 +201,52 @@ class Administration:
         language: str | None = None,
         enabled: bool = True,
     ) -> PhoneNumber:
-        """Bind a number (E.164 digits) to one of the account's flows."""
-        number = number.lstrip("+")
-        if not _NUMBER.match(number):
-            raise AdminError("a number is 7 to 15 digits, country code first")
+        """Bind a number the account holds (provisioned to it) to one of its flows. A number
+        never provisioned and one another account holds are refused alike, as not found."""
+        number = normal_number(number)
         if language is not None and not is_tts_language(language):
             raise AdminError(f"unsupported language {language!r}")
         self.account(account_id)
         head = self.owned_flow(account_id, flow_id)
         try:
-            existing: PhoneNumber | None = self._numbers.get(number)
+            phone: PhoneNumber = self._numbers.bind(
+                number, account_id, flow_id, language, enabled, head
+            )
         except self._not_found:
-            existing = None
-        if existing is not None and existing.account_id != account_id:
-            raise AdminError(f"number {number} belongs to another account", status=409)
-        phone = PhoneNumber(
-            number,
-            account_id,
-            flow_id,
-            language,
-            enabled,
-            flow_version=head.latest_version,
-            flow_enabled=head.enabled,
-            flow_generation=head.generation,
-        )
-        self._numbers.put(phone)
+            raise NumberNotHeldError(f"no number {number} in account {account_id!r}") from None
         latest: FlowHead = self._flows.get_head(flow_id, consistent=True)
         if latest.generation != head.generation:  # changed meanwhile: its followers missed us
             self._numbers.follow_flow(latest, number)
+            phone = self._numbers.get(number, consistent=True)
         return phone
+
+    def provision_number(self, account_id: str, number: str) -> tuple[PhoneNumber, bool]:
+        """Operator: give a number to an account (enabled, bound to no flow). Returns the number
+        and whether this call gave it; giving it again to its holder changes nothing."""
+        number = normal_number(number)
+        self.account(account_id)
+        try:
+            return self._numbers.provision(number, account_id), True
+        except self._already_exists:
+            pass
+        try:
+            held: PhoneNumber = self._numbers.get(number, consistent=True)
+        except self._not_found:  # released in between: give it now
+            try:
+                return self._numbers.provision(number, account_id), True
+            except self._already_exists:
+                raise AdminConflictError(f"number {number} is being provisioned; retry") from None
+        if held.account_id != account_id:
+            raise AdminConflictError(
+                f"number {number} is held by account {held.account_id!r}; release it first"
+            )
+        return held, False
+
+    def release_number(self, account_id: str, number: str) -> None:
+        """Operator: take a number back from the account that holds it (its calls stop being
+        answered by the account's flows)."""
+        number = normal_number(number)
+        try:
+            self._numbers.release(number, account_id)
+        except self._not_found:
+            raise NumberNotHeldError(f"no number {number} in account {account_id!r}") from None

@@ -1,4 +1,6 @@
-"""API keys: ``rf_<account id>_<secret>``; only the sha256 of a key is stored. Pure."""
+"""API keys: ``rf_<account id>_<secret>`` for tenants, ``rfop_<secret>`` for the operator; only
+the sha256 of a key is stored (the operator's in the environment). Pure: imports the standard
+library only."""
 
 from __future__ import annotations
 
@@ -37,3 +39,16 @@ def matches(key: str, hashes: tuple[str, ...]) -> bool:
     """True when ``key`` is one of the stored ``hashes`` (constant-time compare)."""
     digest = key_hash(key)
     return any(hmac.compare_digest(digest, stored) for stored in hashes)
+
+
+def new_operator_key() -> tuple[str, str]:
+    """A fresh operator key and its hash (the value of ``RINGFLOW_OPERATOR_KEY_HASH``)."""
+    key = f"rfop_{secrets.token_urlsafe(32)}"
+    return key, key_hash(key)
+
+
+def is_operator_key(key: str, configured_hash: str | None) -> bool:
+    """True when an operator key hash is configured and ``key`` is its key (constant-time)."""
+    if not configured_hash:
+        return False
+    return hmac.compare_digest(key_hash(key), configured_hash)

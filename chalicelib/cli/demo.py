@@ -1,6 +1,7 @@
 """Demo data for the local run: the demo account, every flow in ``flows/`` (listener on) and the
-demo numbers. Idempotent: running it twice adds flow versions only when a flow (or the variables
-given) changed."""
+demo numbers, provisioned to the demo account and attached. Idempotent: running it twice adds
+flow versions only when a flow (or the variables given) changed. Imports the operator actions
+only (never the store)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from chalicelib.accounts.admin import AdminError
+from chalicelib.accounts.admin import AdminConflictError
 
 DEMO_ACCOUNT = "demo"
 PULL_APP_NUMBER = "447700900100"
@@ -27,9 +28,8 @@ def load_demo(
     try:
         _, key = admin.create_account(DEMO_ACCOUNT, "Demo company", "en-GB", "EUR")
         made["api_key"] = key
-    except AdminError as error:
-        if error.status != 409:
-            raise
+    except AdminConflictError:
+        pass
     for path in sorted(flows_dir.glob("*.json")):
         document = json.loads(path.read_text())
         flow_id = document["id"]
@@ -41,6 +41,7 @@ def load_demo(
         admin.set_listener(DEMO_ACCOUNT, flow_id, True)
         made["flows"][flow_id] = version
     for number, flow_id in DEMO_NUMBERS.items():
+        admin.provision_number(DEMO_ACCOUNT, number)
         admin.attach_number(DEMO_ACCOUNT, number, flow_id)
         made["numbers"][number] = flow_id
     return made

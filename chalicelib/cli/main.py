@@ -1,8 +1,9 @@
 """``ringflow``: the operator command line.
 
 What an operator does before any web page exists: create tables, create an account and its API
-key, load a flow file, switch a flow's listener, attach a number, list calls, load the demo, and
-drive the network simulator (``ringflow sim ...``). It talks to the stage the environment names
+key, make the operator key of the REST API, load a flow file, switch a flow's listener, provision
+a number to an account, attach it to a flow and release it, list calls, load the demo, and drive
+the network simulator (``ringflow sim ...``). It talks to the stage the environment names
 (``RINGFLOW_AWS_ENDPOINT_URL`` points it at the local stack). Exit codes: 0 ok, 1 refused input,
 2 usage error.
 """
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from chalicelib.accounts.admin import AdminError
+from chalicelib.accounts.admin import AdminError, NumberNotHeldError
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -55,10 +56,25 @@ def account_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def operator_key(args: argparse.Namespace) -> int:
+    """Make an operator key; print it once with the hash to configure."""
+    from chalicelib.accounts.keys import new_operator_key
+
+    key, digest = new_operator_key()
+    _print({"operator_key": key, "RINGFLOW_OPERATOR_KEY_HASH": digest})
+    return 0
+
+
 def flow_load(args: argparse.Namespace) -> int:
-    """Validate a flow file and store it as the next version."""
+    """Validate a flow file and store it as the next version (its size is checked before it is
+    parsed, as the REST API does)."""
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as error:
+        print(f"refused: cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
+        return 1
     admin = _container().admin
-    loaded = admin.load_flow(args.account, Path(args.file).read_text())
+    loaded = admin.load_flow(args.account, data)
     head = loaded.head
     if args.enable:
         head = admin.set_listener(args.account, loaded.flow.flow_id, True)
@@ -91,9 +107,33 @@ def flow_listener(args: argparse.Namespace) -> int:
     return 0
 
 
+def number_provision(args: argparse.Namespace) -> int:
+    """Give a number to an account (bound to no flow until attached)."""
+    phone, new = _container().admin.provision_number(args.account, args.number)
+    _print({"number": phone.number, "account_id": phone.account_id, "provisioned": new})
+    return 0
+
+
+def number_release(args: argparse.Namespace) -> int:
+    """Take a number back from the account that holds it."""
+    _container().admin.release_number(args.account, args.number)
+    _print({"number": args.number, "account_id": args.account, "released": True})
+    return 0
+
+
 def number_attach(args: argparse.Namespace) -> int:
-    """Attach a number to a flow."""
-    phone = _container().admin.attach_number(args.account, args.number, args.flow, args.language)
+    """Attach a number the account holds to one of its flows."""
+    try:
+        phone = _container().admin.attach_number(
+            args.account, args.number, args.flow, args.language
+        )
+    except NumberNotHeldError as error:
+        print(
+            f"refused: {error} (provision it first: ringflow number provision {args.number}"
+            f" --account {args.account})",
+            file=sys.stderr,
+        )
+        return 1
     _print({"number": phone.number, "flow_id": phone.flow_id, "language": phone.language})
     return 0
 
@@ -170,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--id", required=True)
     key.set_defaults(run=account_key)
 
+    operator = sub.add_parser("operator", help="the operator key of the REST API")
+    operator.add_subparsers(dest="action", required=True).add_parser(
+        "key", help="make an operator key; print it and the RINGFLOW_OPERATOR_KEY_HASH to set"
+    ).set_defaults(run=operator_key)
+
     flow = sub.add_parser("flow", help="flows").add_subparsers(dest="action", required=True)
     load = flow.add_parser("load", help="validate and store a flow file as a new version")
     load.add_argument("file")
@@ -186,7 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
     listener.set_defaults(run=flow_listener)
 
     number = sub.add_parser("number", help="numbers").add_subparsers(dest="action", required=True)
-    attach = number.add_parser("attach", help="attach a number to a flow")
+    provision = number.add_parser("provision", help="give a number to an account")
+    provision.add_argument("number")
+    provision.add_argument("--account", required=True)
+    provision.set_defaults(run=number_provision)
+    release = number.add_parser("release", help="take a number back from its account")
+    release.add_argument("number")
+    release.add_argument("--account", required=True)
+    release.set_defaults(run=number_release)
+    attach = number.add_parser("attach", help="attach a number the account holds to a flow")
     attach.add_argument("number")
     attach.add_argument("--flow", required=True)
     attach.add_argument("--account", required=True)

@@ -279,7 +279,7 @@ def loop_warnings(
     return tuple(sorted(warnings))
 
 
-def parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
+def _parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
     """Validate a flow document; raise ``FlowValidationError`` with every problem found."""
     if isinstance(source, (str, bytes)):
         try:
@@ -328,6 +328,15 @@ def parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
         warnings=loop_warnings(nodes),
         user_keys=_user_keys(nodes),
     )
+
+
+def parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
+    """Validate a flow document; raise ``FlowValidationError`` with every problem found (a
+    document nested deeper than Python can walk is one such problem, never a RecursionError)."""
+    try:
+        return _parse_flow(source)
+    except RecursionError:
+        raise FlowValidationError(["flow: values are nested too deeply"]) from None
 
 
 __all__ = [

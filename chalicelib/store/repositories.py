@@ -296,6 +296,67 @@ class NumberRepository:
         return [number_from(item) for item in NumberItem.by_account.query(account_id)]
 
     @_translated
+    def provision(self, number: str, account_id: str) -> PhoneNumber:
+        """Give a number no account holds to ``account_id``: enabled, bound to no flow.
+        ``AlreadyExistsError`` if any account holds it (the stored number is unchanged).
+        1 conditional PutItem."""
+        phone = PhoneNumber(number, account_id)
+        try:
+            number_item(phone).save(condition=NumberItem.number.does_not_exist())
+        except PynamoDBException as error:
+            if _condition_failed(error):
+                raise AlreadyExistsError("number", number, "is already provisioned") from error
+            raise
+        return phone
+
+    @_translated
+    def release(self, number: str, account_id: str) -> None:
+        """Take a number back from ``account_id``, whatever it is bound to. ``NotFoundError``
+        if the number is absent or another account's. 1 conditional DeleteItem."""
+        try:
+            NumberItem(number).delete(condition=NumberItem.account_id == account_id)
+        except PynamoDBException as error:
+            if _condition_failed(error):
+                raise NotFoundError("number", number) from error
+            raise
+
+    @_translated
+    def bind(
+        self,
+        number: str,
+        account_id: str,
+        flow_id: str | None,
+        language: str | None = None,
+        enabled: bool = True,
+        head: FlowHead | None = None,
+    ) -> PhoneNumber:
+        """Bind a number ``account_id`` holds to a flow (``None``: to none), with its language
+        and switch, and a copy of the flow's ``head`` (what answering needs; without one the
+        copy is dropped and the head is read per call until ``follow_flow``). ``NotFoundError``
+        if the number is absent or another account's: the two are not told apart.
+        1 conditional UpdateItem."""
+        actions: list[Action] = [
+            NumberItem.flow_id.remove() if flow_id is None else NumberItem.flow_id.set(flow_id),
+            NumberItem.language.remove() if language is None else NumberItem.language.set(language),
+            NumberItem.enabled.set(enabled),
+        ]
+        if head is not None and head.flow_id == flow_id:
+            actions += [
+                NumberItem.flow_version.set(head.latest_version),
+                NumberItem.flow_enabled.set(head.enabled),
+                NumberItem.flow_generation.set(head.generation),
+            ]
+        else:
+            actions += [
+                NumberItem.flow_version.remove(),
+                NumberItem.flow_enabled.remove(),
+                NumberItem.flow_generation.remove(),
+            ]
+        item = NumberItem(number)
+        _update(item, NumberItem.account_id == account_id, "number", number, actions)
+        return number_from(item)
+
+    @_translated
     def attach(self, number: str, flow_id: str | None) -> PhoneNumber:
         """Bind a number to a flow (``None`` detaches it), forgetting the copy of the previous
         flow's head (``follow_flow`` brings the new one). 1 UpdateItem."""

@@ -1,63 +1,119 @@
 """The REST API (``/v1``) and its OpenAPI 3 document (``/openapi.json``).
 
-Requests are validated by pydantic models; the same models build the OpenAPI document, so the
-two never disagree. Callers authenticate with ``Authorization: Bearer <api key>``. Every error is
-problem+json. Routes are thin: parse, call a repository or service, shape the answer.
+Requests are validated by pydantic models; the same models build the OpenAPI document
+(``web.openapi``), so the two never disagree. Tenants authenticate with ``Authorization: Bearer
+<api key>``; the operator routes (``/v1/operator/...``) with the operator key, whose hash is in
+``RINGFLOW_OPERATOR_KEY_HASH`` (no hash: those routes answer 404). Every error is problem+json:
+domain errors carry no status, ``_STATUSES`` maps their classes. Routes are thin: parse, call a
+repository or service, shape the answer. Must not import pynamodb (the store's errors module is
+standard library only).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Callable, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Callable, Literal
+from urllib.parse import unquote
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
-from chalicelib.accounts.admin import AdminError
-from chalicelib.accounts.keys import ApiKeyError, account_of, matches
+from chalicelib.accounts.admin import (
+    FLOW_ID_PATTERN,
+    AdminConflictError,
+    AdminError,
+    AdminNotFoundError,
+    DocumentTooLargeError,
+    check_document_size,
+)
+from chalicelib.accounts.keys import ApiKeyError, account_of, is_operator_key, matches
 from chalicelib.accounts.model import Account, PhoneNumber
 from chalicelib.calls.model import CallRecord
-from chalicelib.calls.outbound import OutboundCallError
+from chalicelib.calls.outbound import MAX_VARIABLE_LENGTH, OutboundCallError
+from chalicelib.flows.languages import TEXT_TO_SPEECH
+from chalicelib.ops.deadline import DeadlineExceededError, deadline
 from chalicelib.ops.observability import logger
+from chalicelib.store.errors import StoreRequestError
 from chalicelib.telephony.actions import MachineDetection
 from chalicelib.telephony.errors import CarrierOutcomeUnknownError
-from chalicelib.web.problems import problem
+from chalicelib.web.openapi import (
+    OPERATIONS,
+    Operation,
+    flow_document_schema,
+    openapi_document,
+)
+from chalicelib.web.problems import SERVER_ERROR_DETAIL, problem, status_for
 from chalicelib.wiring import container
 
 api = Blueprint(__name__)
 
+E164 = r"^\+?[1-9][0-9]{6,14}$"
+VARIABLE_NAME = r"^[A-Za-z0-9_-]{1,64}$"
+"""A ``$flow.key`` name given to an outbound call (the rule ``calls.outbound`` enforces)."""
+RETRY_AFTER_SECONDS = 2
+CALLS_LIMIT_MAX = 100
+_STATUSES: dict[type[BaseException], int] = {
+    AdminNotFoundError: 404,
+    AdminConflictError: 409,
+    DocumentTooLargeError: 413,
+    AdminError: 422,
+    StoreRequestError: 503,
+    DeadlineExceededError: 503,
+}
+"""The status of each error class a route lets through (its nearest mapped class wins)."""
+
+Language = Annotated[str, Field(json_schema_extra={"enum": sorted(TEXT_TO_SPEECH)})]
+
+
+def _whole(value: Any) -> Any:
+    """JSON Schema's integer includes 97.0; pydantic's strict int does not."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Integer = Annotated[int, BeforeValidator(_whole)]
+"""An integer as JSON Schema means it (request models are strict: no "60", no true)."""
+
 
 class NumberRequest(BaseModel):
-    """Attach a number to a flow."""
+    """Attach a number the account holds to one of its flows."""
 
-    model_config = ConfigDict(extra="forbid")
-    flow_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
-    language: str | None = None
+    model_config = ConfigDict(extra="forbid", strict=True)
+    flow_id: str = Field(pattern=FLOW_ID_PATTERN)
+    language: Language | None = None
     enabled: bool = True
 
 
 class ListenerRequest(BaseModel):
     """Turn a flow's listener on or off."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     enabled: bool
 
 
 class StartCallRequest(BaseModel):
     """Start an outbound call of an outbound flow."""
 
-    model_config = ConfigDict(extra="forbid")
-    flow_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
-    to: str = Field(pattern=r"^\+?[1-9]\d{6,14}$", description="E.164, country code first")
+    model_config = ConfigDict(extra="forbid", strict=True)
+    flow_id: str = Field(pattern=FLOW_ID_PATTERN)
+    to: str = Field(pattern=E164, description="E.164, country code first")
     from_: str = Field(
         alias="from",
-        pattern=r"^\+?[1-9]\d{6,14}$",
+        pattern=E164,
         description="a number of the account attached to the flow",
     )
-    variables: dict[str, str] = Field(default_factory=dict, description="$flow.key values")
-    ringing_timeout: int = Field(default=60, ge=1, le=120)
+    variables: dict[
+        Annotated[str, StringConstraints(pattern=VARIABLE_NAME)],
+        Annotated[str, StringConstraints(max_length=MAX_VARIABLE_LENGTH)],
+    ] = Field(default_factory=dict, description="$flow.key values")
+    ringing_timeout: Integer = Field(default=60, ge=1, le=120)
     machine_detection: Literal["continue", "hangup"] | None = None
 
 
@@ -95,6 +151,12 @@ class NumberView(BaseModel):
     enabled: bool
 
 
+class HeldNumberView(NumberView):
+    """A number and the account holding it (operator routes)."""
+
+    account_id: str
+
+
 class FlowView(BaseModel):
     """A flow head."""
 
@@ -122,33 +184,6 @@ class CallView(BaseModel):
     recording_uri: str | None
 
 
-class FlowDocumentBody(BaseModel):
-    """A flow document (see flows/*.json); validated in full by the flow model."""
-
-    model_config = ConfigDict(extra="allow")
-    id: str
-    name: str
-    start: str
-    nodes: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One documented operation."""
-
-    path: str
-    method: Literal["get", "post", "put"]
-    summary: str
-    request: type[BaseModel] | None
-    response: type[BaseModel] | None
-    many: bool = False
-    status: int = 200
-    public: bool = False
-
-
-OPERATIONS: list[Operation] = []
-
-
 def operation(op: Operation) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a route and document it."""
     OPERATIONS.append(op)
@@ -174,11 +209,15 @@ class _Refused(Exception):
         self.response = response
 
 
-def _account() -> Account:
+def _bearer(what: str) -> str:
     header = api.current_request.headers.get("authorization") or ""
     if not header.lower().startswith("bearer "):
-        raise _Refused(problem(401, "send your API key as 'Authorization: Bearer <key>'"))
-    key = header[7:].strip()
+        raise _Refused(problem(401, f"send {what} as 'Authorization: Bearer <key>'"))
+    return header[7:].strip()
+
+
+def _account() -> Account:
+    key = _bearer("your API key")
     c = container()
     refused: tuple[type[Exception], ...] = (ApiKeyError, *c.not_found)
     try:
@@ -188,6 +227,15 @@ def _account() -> Account:
     if not matches(key, account.api_key_hashes) or not account.enabled:
         raise _Refused(problem(401, "unknown API key"))
     return account
+
+
+def _operator() -> None:
+    """The caller holds the operator key; with none configured, operator routes do not exist."""
+    configured = container().settings.operator_key_hash
+    if not configured:
+        raise _Refused(problem(404, "no such resource (operator routes are off)"))
+    if not is_operator_key(_bearer("the operator key"), configured):
+        raise _Refused(problem(401, "unknown operator key"))
 
 
 def _raw_body() -> Any:
@@ -211,27 +259,40 @@ def _body(model: type[BaseModel]) -> Any:
         raise _Refused(problem(422, "the request is not valid", errors=errors)) from None
 
 
-def guarded(fn: Callable[..., Response]) -> Callable[..., Response]:
-    """Turn ``_Refused`` into its problem response."""
+def _mapped(error: Exception, status: int) -> Response:
+    if status >= 500:
+        logger.warning("REST request failed", extra={"error": repr(error)})
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return problem(status, "the store is unavailable; retry later", headers=retry)
+    problems = getattr(error, "problems", None)
+    if problems:
+        return problem(status, str(error), errors=problems)
+    return problem(status, str(error))
 
-    def run(*args: Any, **kwargs: Any) -> Response:
+
+def guarded(fn: Callable[..., Response]) -> Callable[..., Response]:
+    """Turn ``_Refused`` and the errors of ``_STATUSES`` into their problems; anything else is
+    logged and answered 500."""
+
+    def run(**path: str) -> Response:
+        # API Gateway decodes path parameters, chalice local does not: decode them here so both
+        # agree (no valid flow id, number or account id holds a '%', so a value decoded twice
+        # is either unchanged or refused anyway)
         try:
-            return fn(*args, **kwargs)
+            with deadline(container().settings.rest_deadline_seconds):
+                return fn(**{name: unquote(value) for name, value in path.items()})
         except _Refused as refused:
             return refused.response
-        except Exception:
+        except Exception as error:
+            status = status_for(error, _STATUSES)
+            if status is not None:
+                return _mapped(error, status)
             logger.exception("REST request failed")
-            return problem(500, "the request failed; it has been logged")
+            return problem(500, SERVER_ERROR_DETAIL)
 
     run.__name__ = fn.__name__
     run.__doc__ = fn.__doc__
     return run
-
-
-def _admin_problem(error: AdminError) -> Response:
-    if error.problems:
-        return problem(error.status, str(error), errors=error.problems)
-    return problem(error.status, str(error))
 
 
 def _number_view(number: PhoneNumber) -> dict[str, Any]:
@@ -261,13 +322,13 @@ def _call_view(record: CallRecord) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
-@operation(Operation("/health", "get", "Liveness", None, None, public=True))
+@operation(Operation("/health", "get", "Liveness", auth="none"))
 def health() -> Response:
     """The app is up."""
     return _json({"status": "ok"})
 
 
-@operation(Operation("/v1/account", "get", "The calling account", None, AccountView))
+@operation(Operation("/v1/account", "get", "The calling account", response=AccountView))
 @guarded
 def get_account() -> Response:
     """The account the API key belongs to."""
@@ -282,7 +343,7 @@ def get_account() -> Response:
     return _json(view.model_dump())
 
 
-@operation(Operation("/v1/flows", "get", "List flows", None, FlowView, many=True))
+@operation(Operation("/v1/flows", "get", "List flows", response=FlowView, many=True))
 @guarded
 def list_flows() -> Response:
     """The account's flows."""
@@ -293,20 +354,24 @@ def list_flows() -> Response:
 
 @operation(
     Operation(
-        "/v1/flows", "post", "Load a flow (a new version)", FlowDocumentBody, FlowLoaded, status=201
+        "/v1/flows",
+        "post",
+        "Load a flow (a new version)",
+        request_schema=flow_document_schema,
+        response=FlowLoaded,
+        status=201,
     )
 )
 @guarded
 def load_flow() -> Response:
-    """Validate and store a flow document as the flow's next version."""
+    """Validate and store a flow document as the flow's next version. Its size is checked
+    first, on the body as received: a document too large to store is never parsed."""
     account = _account()
+    check_document_size(len(api.current_request.raw_body or b""))
     raw = _raw_body()
     if not isinstance(raw, dict):
         return problem(422, "a flow document is a JSON object")
-    try:
-        loaded = container().admin.load_flow(account.account_id, raw)
-    except AdminError as error:
-        return _admin_problem(error)
+    loaded = container().admin.load_flow(account.account_id, raw)
     view = FlowLoaded(flow_id=loaded.revision.flow_id, version=loaded.revision.version)
     return _json(view.model_dump(), 201)
 
@@ -316,8 +381,8 @@ def load_flow() -> Response:
         "/v1/flows/{flow_id}/listener",
         "put",
         "Activate or stop a flow's listener",
-        ListenerRequest,
-        FlowView,
+        request=ListenerRequest,
+        response=FlowView,
     )
 )
 @guarded
@@ -325,14 +390,11 @@ def set_listener(flow_id: str) -> Response:
     """Enable or disable the flow (a disabled flow serves no number)."""
     account = _account()
     request = _body(ListenerRequest)
-    try:
-        head = container().admin.set_listener(account.account_id, flow_id, request.enabled)
-    except AdminError as error:
-        return _admin_problem(error)
+    head = container().admin.set_listener(account.account_id, flow_id, request.enabled)
     return _json(FlowView(**head.__dict__).model_dump())
 
 
-@operation(Operation("/v1/numbers", "get", "List numbers", None, NumberView, many=True))
+@operation(Operation("/v1/numbers", "get", "List numbers", response=NumberView, many=True))
 @guarded
 def list_numbers() -> Response:
     """The account's numbers."""
@@ -342,25 +404,34 @@ def list_numbers() -> Response:
 
 
 @operation(
-    Operation("/v1/numbers/{number}", "put", "Attach a number to a flow", NumberRequest, NumberView)
+    Operation(
+        "/v1/numbers/{number}",
+        "put",
+        "Attach a number the account holds to a flow",
+        request=NumberRequest,
+        response=NumberView,
+    )
 )
 @guarded
 def put_number(number: str) -> Response:
-    """Bind a number (E.164 digits) to one of the account's flows."""
+    """Bind a number (E.164 digits) the account holds to one of its flows; a number never
+    provisioned to the account is not found, whoever holds it."""
     account = _account()
     request = _body(NumberRequest)
-    try:
-        phone = container().admin.attach_number(
-            account.account_id, number, request.flow_id, request.language, request.enabled
-        )
-    except AdminError as error:
-        return _admin_problem(error)
+    phone = container().admin.attach_number(
+        account.account_id, number, request.flow_id, request.language, request.enabled
+    )
     return _json(_number_view(phone))
 
 
 @operation(
     Operation(
-        "/v1/calls", "post", "Start an outbound call", StartCallRequest, CallStarted, status=202
+        "/v1/calls",
+        "post",
+        "Start an outbound call",
+        request=StartCallRequest,
+        response=CallStarted,
+        status=202,
     )
 )
 @guarded
@@ -387,81 +458,95 @@ def start_call() -> Response:
     return _json(view.model_dump(), 202)
 
 
-@operation(Operation("/v1/calls", "get", "Finished calls, newest first", None, CallView, many=True))
+def _instant(name: str, text: str) -> datetime | Literal["before", "after"]:
+    """A query bound in UTC: ISO 8601 (RFC 3339 included; no offset means UTC). An instant
+    that UTC cannot hold (year 1 with a positive offset, year 9999 with a negative one) is
+    ``"before"`` or ``"after"`` every instant that it can."""
+    try:
+        moment = datetime.fromisoformat(text.strip().upper())
+    except ValueError:
+        raise _Refused(problem(400, f"{name} is not an ISO 8601 date or date-time")) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return "before" if moment.year == datetime.min.year else "after"
+
+
+@operation(
+    Operation(
+        "/v1/calls",
+        "get",
+        "Finished calls, newest first",
+        response=CallView,
+        many=True,
+        query={
+            "since": {"type": "string", "format": "date-time", "description": "from (included)"},
+            "until": {"type": "string", "format": "date-time", "description": "to (excluded)"},
+            "limit": {"type": "integer", "minimum": 1, "maximum": CALLS_LIMIT_MAX, "default": 50},
+        },
+    )
+)
 @guarded
 def list_calls() -> Response:
-    """Call records of the account (``since``, ``until`` ISO 8601, ``limit`` 1-100)."""
+    """Call records of the account that started in ``[since, until)``, ``limit`` 1-100."""
     account = _account()
     query: dict[str, str] = dict(api.current_request.query_params or {})
+    since = _instant("since", query["since"]) if "since" in query else None
+    until = _instant("until", query["until"]) if "until" in query else None
     try:
-        since = datetime.fromisoformat(query["since"]) if "since" in query else None
-        until = datetime.fromisoformat(query["until"]) if "until" in query else None
         limit = int(query.get("limit", "50"))
-    except ValueError as error:
-        return problem(400, f"bad query: {error}")
-    if not 1 <= limit <= 100:
-        return problem(400, "limit must be between 1 and 100")
-    records = container().call_records.list_by_account(account.account_id, since, until, limit)
+    except ValueError:
+        return problem(400, "limit is a whole number")
+    if not 1 <= limit <= CALLS_LIMIT_MAX:
+        return problem(400, f"limit must be between 1 and {CALLS_LIMIT_MAX}")
+    if since == "after" or until == "before":
+        return _json([])
+    records = container().call_records.list_by_account(
+        account.account_id,
+        None if since == "before" else since,
+        None if until == "after" else until,
+        limit,
+    )
     return _json([_call_view(r) for r in records])
 
 
-def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 document of this API, from the models above."""
-    schemas: dict[str, Any] = {}
-    paths: dict[str, Any] = {}
+@operation(
+    Operation(
+        "/v1/operator/accounts/{account_id}/numbers/{number}",
+        "put",
+        "Operator: provision a number to an account (bound to no flow)",
+        response=HeldNumberView,
+        status=201,
+        auth="operator",
+        also={200: "The account already holds the number (nothing changed)"},
+    )
+)
+@guarded
+def provision_number(account_id: str, number: str) -> Response:
+    """Give a number no account holds to ``account_id``; 409 if another account holds it."""
+    _operator()
+    phone, new = container().admin.provision_number(account_id, number)
+    view = HeldNumberView(account_id=phone.account_id, **_number_view(phone))
+    return _json(view.model_dump(), 201 if new else 200)
 
-    def ref(model: type[BaseModel]) -> dict[str, str]:
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, sub in schema.pop("$defs", {}).items():
-            schemas[name] = sub
-        schemas[model.__name__] = schema
-        return {"$ref": f"#/components/schemas/{model.__name__}"}
 
-    problem_ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    for op in OPERATIONS:
-        entry: dict[str, Any] = {"summary": op.summary, "responses": {}}
-        params = [part[1:-1] for part in op.path.split("/") if part.startswith("{")]
-        if params:
-            entry["parameters"] = [
-                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-                for p in params
-            ]
-        if op.request is not None:
-            entry["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": ref(op.request)}},
-            }
-        body: dict[str, Any] = {"type": "object"}
-        if op.response is not None:
-            body = {"type": "array", "items": ref(op.response)} if op.many else ref(op.response)
-        entry["responses"][str(op.status)] = {
-            "description": "OK",
-            "content": {"application/json": {"schema": body}},
-        }
-        entry["responses"]["default"] = {"description": "A problem", "content": problem_ref}
-        if not op.public:
-            entry["security"] = [{"apiKey": []}]
-        paths.setdefault(op.path, {})[op.method] = entry
-    schemas["Problem"] = {
-        "type": "object",
-        "required": ["type", "title", "status", "detail"],
-        "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "errors": {"type": "array"},
-        },
-    }
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Ringflow API", "version": "1"},
-        "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
-        },
-    }
+@operation(
+    Operation(
+        "/v1/operator/accounts/{account_id}/numbers/{number}",
+        "delete",
+        "Operator: release a number the account holds",
+        status=204,
+        auth="operator",
+    )
+)
+@guarded
+def release_number(account_id: str, number: str) -> Response:
+    """Take a number back from the account that holds it."""
+    _operator()
+    container().admin.release_number(account_id, number)
+    return Response(body="", status_code=204)
 
 
 @api.route("/openapi.json", methods=["GET"])

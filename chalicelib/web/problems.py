@@ -1,13 +1,25 @@
-"""RFC 9457 problem details: the one place REST errors are spelled (problem+json)."""
+"""RFC 9457 problem details: the one place REST errors are spelled (problem+json).
+
+Owns the problem body, the mapping of error classes to statuses (by walking an error's MRO, so a
+subclass maps like its nearest mapped base) and the rewriting of error answers that Chalice
+builds itself (405, 415, 400 on bad JSON, 500) into problems. Imports Chalice's ``Response`` and
+the standard library only; it knows no domain error: callers pass their table.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from chalice.app import Response
 
 PROBLEM_TYPE = "application/problem+json"
+VOICE_PREFIX = "/vonage/"
+"""Paths of the carrier's webhooks: they keep their own contract (NCCO, 401 on a bad signature)."""
+SERVER_ERROR_DETAIL = "the request failed; it has been logged"
+_KEPT_HEADERS = ("allow", "retry-after", "access-control-")
 
 _TITLES = {
     400: "Bad Request",
@@ -16,22 +28,92 @@ _TITLES = {
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
+    413: "Content Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 
-def problem(status: int, detail: str, **extensions: Any) -> Response:
+def title(status: int) -> str:
+    """The problem title of a status."""
+    if status in _TITLES:
+        return _TITLES[status]
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def problem(
+    status: int, detail: str, *, headers: Mapping[str, str] | None = None, **extensions: Any
+) -> Response:
     """A problem+json response; ``extensions`` add members such as ``errors``."""
     body = {
         "type": f"https://ringflow.dev/problems/{status}",
-        "title": _TITLES.get(status, "Error"),
+        "title": title(status),
         "status": status,
         "detail": detail,
         **extensions,
     }
     return Response(
-        body=json.dumps(body), status_code=status, headers={"Content-Type": PROBLEM_TYPE}
+        body=json.dumps(body),
+        status_code=status,
+        headers={**(headers or {}), "Content-Type": PROBLEM_TYPE},
     )
+
+
+def status_for(error: BaseException, table: Mapping[type[BaseException], int]) -> int | None:
+    """The status of ``error``'s nearest class (itself, then its bases) in ``table``."""
+    for cls in type(error).__mro__:
+        if cls in table:
+            return table[cls]
+    return None
+
+
+def _header(response: Response, name: str) -> str:
+    for key, value in response.headers.items():
+        if key.lower() == name:
+            return str(value)
+    return ""
+
+
+def _detail(response: Response) -> str:
+    """What Chalice said about the error (``{"Code": ..., "Message": ...}``), if anything."""
+    body: Any = response.body
+    if isinstance(body, (str, bytes)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return ""
+    if isinstance(body, dict):
+        for key in ("Message", "message", "detail"):
+            if isinstance(body.get(key), str):
+                return str(body[key])
+    return ""
+
+
+def as_problem(path: str, response: Response) -> Response:
+    """``response`` as a problem if it is an error of a REST path that is not one already.
+
+    Chalice answers some requests itself (405 unknown method, 415 unsupported media type, 400
+    bad JSON, 500 unhandled error) with plain JSON; this keeps their status and their ``Allow``,
+    ``Retry-After`` and CORS headers and tells what Chalice said, except for a 5xx, whose detail
+    stays generic. Voice and SMS webhooks (``/vonage/...``) are left as they are.
+    """
+    status = response.status_code
+    if status < 400 or path.startswith(VOICE_PREFIX):
+        return response
+    if _header(response, "content-type").split(";")[0].strip().lower() == PROBLEM_TYPE:
+        return response
+    kept = {
+        key: str(value)
+        for key, value in response.headers.items()
+        if key.lower().startswith(_KEPT_HEADERS)
+    }
+    detail = SERVER_ERROR_DETAIL if status >= 500 else (_detail(response) or title(status))
+    return problem(status, detail, headers=kept)

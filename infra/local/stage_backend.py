@@ -158,6 +158,7 @@ def stage_backend(stage: str = "dev", *, in_process: bool = True) -> Iterator[Ba
         _, key = admin.create_account(ACCOUNT, "Smoke", "en-GB")
         admin.load_flow(ACCOUNT, FLOW)
         admin.set_listener(ACCOUNT, FLOW["id"], True)
+        admin.provision_number(ACCOUNT, NUMBER)
         admin.attach_number(ACCOUNT, NUMBER, FLOW["id"])
         yield Backend(stage, moto_url, key, variables)
 

@@ -92,6 +92,7 @@ class World:
                 admin.load_flow("acme", path.read_text())
         for number, flow_id in json.loads((CALLS / "numbers.json").read_text()).items():
             admin.set_listener("acme", flow_id, True)
+            admin.provision_number("acme", number)
             admin.attach_number("acme", number, flow_id)
 
     def _handle(
@@ -222,6 +223,7 @@ def reminders(world: World) -> World:
     admin = world.platform.container.admin
     admin.load_flow("acme", (ROOT / "flows" / "appointment-reminder.json").read_text())
     admin.set_listener("acme", "appointment-reminder", True)
+    admin.provision_number("acme", "447700900150")
     admin.attach_number("acme", "447700900150", "appointment-reminder")
     return world
 

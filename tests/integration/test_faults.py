@@ -214,3 +214,24 @@ def test_a_hung_store_request_fails_as_a_store_error_by_its_deadline(
     finally:
         proxy.set("pass")
     assert proxy.count("hang", "GetItem") == 1  # no retry: none fits in what was left
+
+
+def test_rest_with_the_store_hung_answers_503_with_retry_after_by_its_deadline(
+    proxied: tuple[Platform, FaultyProxy],
+) -> None:
+    from dataclasses import replace
+
+    platform, proxy = proxied
+    settings = platform.container.settings
+    platform.container.settings = replace(settings, rest_deadline_seconds=1.0)
+    proxy.set("hang")
+    try:
+        response, took = timed(lambda: platform.api("GET", "/v1/account"))
+    finally:
+        proxy.set("pass")
+        platform.container.settings = settings
+    # THEN a 503 problem that says when to come back, not a 500 after the clients' timeouts
+    assert response.status_code == 503
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert int(response.headers["Retry-After"]) > 0
+    assert took < 1.0 + 1.0  # the deadline, plus at most one connect

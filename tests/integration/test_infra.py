@@ -179,6 +179,58 @@ def test_functions_get_the_vonage_secrets_by_reference_only(resources):
         assert variables["RINGFLOW_TASK_QUEUE"] == "ringflow-dev-tasks"
 
 
+def test_functions_get_the_operator_key_hash_from_a_secret_parameter(packaged):
+    # GIVEN the template's parameters and the environment of every function
+    template = packaged[1]
+    parameter = template["Parameters"]["OperatorKeyHash"]
+    # THEN the hash is a hidden, checked parameter, empty by default (operator routes off)
+    assert parameter["NoEcho"] is True and parameter["Default"] == ""
+    assert re.fullmatch(parameter["AllowedPattern"], "a" * 64)
+    assert not re.fullmatch(parameter["AllowedPattern"], "rfop_key-itself")
+    for function in _of_type(template["Resources"], "AWS::Serverless::Function").values():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["RINGFLOW_OPERATOR_KEY_HASH"] == {"Ref": "OperatorKeyHash"}
+
+
+def render_gateway_response(template: str, message: str) -> Any:
+    """What API Gateway sends for a gateway response template (simple substitution)."""
+    return json.loads(
+        template.replace("$context.error.messageString", json.dumps(message)).replace(
+            "$context.requestId", "req-1"
+        )
+    )
+
+
+def test_api_gateways_own_answers_are_problems(resources):
+    # GIVEN the gateway responses in the deployed API's definition
+    definition = resources["RestAPI"]["Properties"]["DefinitionBody"]
+    responses = definition["x-amazon-apigateway-gateway-responses"]
+    # THEN every response type API Gateway has is there, answered as problem+json
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "MISSING_AUTHENTICATION_TOKEN"} <= set(responses)
+    for kind, response in responses.items():
+        header = response["responseParameters"]["gatewayresponse.header.Content-Type"]
+        assert header == "'application/problem+json'", kind
+        problem = render_gateway_response(
+            response["responseTemplates"]["application/json"], 'say "hi"'
+        )
+        assert {"type", "title", "detail"} <= set(problem), kind
+        assert problem["request_id"] == "req-1"
+        if "statusCode" in response:
+            assert problem["status"] == int(response["statusCode"]), kind
+    # an unknown route (API Gateway's 403 "Missing Authentication Token") is a 404
+    unknown = responses["MISSING_AUTHENTICATION_TOKEN"]
+    assert unknown["statusCode"] == "404"
+    assert render_gateway_response(unknown["responseTemplates"]["application/json"], "x")[
+        "detail"
+    ] == ("no such resource")
+    # the defaults keep the status of what they catch, and tell API Gateway's message
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        assert "statusCode" not in responses[kind]
+        template = responses[kind]["responseTemplates"]["application/json"]
+        assert render_gateway_response(template, 'say "hi"')["detail"] == 'say "hi"'
+    assert responses["REQUEST_TOO_LARGE"]["statusCode"] == "413"
+
+
 def test_prod_keeps_its_data_when_the_stack_goes():
     # GIVEN the prod merge template
     resources = merge_template("prod")["Resources"]
@@ -249,6 +301,7 @@ def fake_aws(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
         "AWS_REGION": "eu-west-1",
         "BUILD_DIR": str(tmp_path / "build"),
         "PYTHON": sys.executable,
+        "OPERATOR_KEY_HASH": "a" * 64,
     }
     env.pop("PUBLIC_BASE_URL", None)
     yield env, tmp_path
@@ -276,5 +329,6 @@ def test_deploy_sh_packages_then_deploys_twice_on_the_first_deployment(fake_aws)
     assert "PublicBaseUrl=" in deploys[0]
     assert "PublicBaseUrl=https://abc123.execute-api.eu-west-1.amazonaws.com/api" in deploys[1]
     assert all("VonageSecretVersion=v-42" in call for call in deploys)
+    assert all(f"OperatorKeyHash={'a' * 64}" in call for call in deploys)
     assert all("CAPABILITY_NAMED_IAM" in call for call in deploys)
     assert (state / "build" / STAGE / "sam.json").exists()

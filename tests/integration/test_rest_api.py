@@ -44,6 +44,96 @@ def test_openapi_documents_every_route_with_the_request_models(platform: Platfor
     validate(doc)  # a valid OpenAPI 3.1 document
 
 
+def test_openapi_states_the_constraints_the_models_enforce(platform: Platform) -> None:
+    # GIVEN the document the app serves
+    doc = body(platform.client.http.get("/openapi.json"))
+    schemas = doc["components"]["schemas"]
+
+    def parameter(path: str, method: str, name: str) -> dict[str, object]:
+        [found] = [p for p in doc["paths"][path][method]["parameters"] if p["name"] == name]
+        return found["schema"]  # type: ignore[no-any-return]
+
+    # THEN path parameters carry the patterns the routes check
+    assert parameter("/v1/flows/{flow_id}/listener", "put", "flow_id")["pattern"] == (
+        "^[a-z0-9][a-z0-9_-]{0,62}$"
+    )
+    assert parameter("/v1/numbers/{number}", "put", "number")["pattern"] == (
+        "^\\+?[1-9][0-9]{6,14}$"
+    )
+    # the query of GET /v1/calls is described with its range
+    assert parameter("/v1/calls", "get", "limit") == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+        "default": 50,
+    }
+    assert parameter("/v1/calls", "get", "since")["format"] == "date-time"
+    # the flow document: id pattern, name length, languages, variable names, nodes
+    flow = schemas["FlowDocument"]
+    assert flow["properties"]["id"]["pattern"] == "^[a-z0-9][a-z0-9_-]{0,62}$"
+    assert (flow["properties"]["name"]["minLength"], flow["properties"]["name"]["maxLength"]) == (
+        1,
+        200,
+    )
+    assert "en-GB" in flow["properties"]["language"]["enum"]
+    assert flow["properties"]["variables"]["propertyNames"] == {"pattern": "^[^.$]*$"}
+    assert flow["properties"]["nodes"]["minProperties"] == 1
+    widgets = {
+        option["properties"]["widget"]["const"]
+        for option in flow["properties"]["nodes"]["additionalProperties"]["oneOf"]
+    }
+    assert {"say", "menu", "webhook", "hangup"} <= widgets
+    # $flow.key names of an outbound call: other names are refused, not let through
+    variables = schemas["StartCallRequest"]["properties"]["variables"]
+    assert variables["propertyNames"] == {"pattern": "^[A-Za-z0-9_-]{1,64}$"}
+    assert "patternProperties" not in variables
+    # the operator routes have their own key
+    operator = doc["paths"]["/v1/operator/accounts/{account_id}/numbers/{number}"]
+    assert operator["put"]["security"] == [{"operatorKey": []}]
+    from openapi_spec_validator import validate
+
+    validate(doc)
+
+
+def test_requests_are_read_as_the_document_states(platform: Platform) -> None:
+    # WHEN a boolean is sent as 0 THEN it is refused, as the document's "boolean" says
+    zero = platform.api("PUT", "/v1/flows/pull-message/listener", {"enabled": 0})
+    assert zero.status_code == 422 and body(zero)["errors"][0]["field"] == "enabled"
+    # WHEN an integer is sent as 97.0 (an integer for JSON Schema) THEN it is read as 97
+    whole = platform.api(
+        "POST",
+        "/v1/calls",
+        {"flow_id": "nope", "to": "447700900444", "from": PULL_NUMBER, "ringing_timeout": 97.0},
+    )
+    assert whole.status_code == 404, whole.body  # past validation: the flow does not exist
+    # WHEN a number is given in digits other than ASCII ones THEN it is refused
+    arabic = platform.api(
+        "POST",
+        "/v1/calls",
+        {"flow_id": "nope", "to": "4477009\u0664\u0664\u0664", "from": PULL_NUMBER},
+    )
+    assert arabic.status_code == 422
+    # WHEN a path parameter is percent-encoded (API Gateway decodes it; chalice local does not)
+    encoded = platform.api("PUT", "/v1/numbers/%2B447700900300", {"flow_id": "nope"})
+    # THEN it is read decoded: "+447700900300" is a number, and the unknown flow is what is refused
+    assert encoded.status_code == 404, encoded.body
+
+
+def test_the_documents_rules_are_the_models_rules() -> None:
+    from chalicelib.accounts import admin
+    from chalicelib.calls import outbound
+    from chalicelib.flows.model import FlowDocument
+    from chalicelib.store import repositories
+    from chalicelib.web import api
+
+    # GIVEN the patterns and limits the web layer states WHEN compared with their owners'
+    # THEN they are the same
+    assert FlowDocument.model_json_schema()["properties"]["id"]["pattern"] == admin.FLOW_ID_PATTERN
+    assert outbound._VARIABLE.pattern == api.VARIABLE_NAME
+    assert admin.MAX_FLOW_DOCUMENT_BYTES == repositories.MAX_DOCUMENT_BYTES
+    assert api.CALLS_LIMIT_MAX <= repositories.RECORDS_LIMIT_MAX
+
+
 def test_account_needs_a_valid_key(platform: Platform) -> None:
     assert body(platform.api("GET", "/v1/account"))["account_id"] == "acme"
     refused = platform.api("GET", "/v1/account", key="rf_acme_" + "x" * 43)
@@ -76,6 +166,7 @@ def test_load_a_flow_attach_a_number_and_switch_the_listener(platform: Platform)
     loaded = platform.api("POST", "/v1/flows", document)
     assert loaded.status_code == 201 and body(loaded) == {"flow_id": "pull-copy", "version": 1}
     assert body(platform.api("POST", "/v1/flows", document))["version"] == 2
+    platform.container.admin.provision_number("acme", "447700900200")
     attached = platform.api(
         "PUT", "/v1/numbers/447700900200", {"flow_id": "pull-copy", "language": "en-GB"}
     )
@@ -141,6 +232,7 @@ def test_a_call_the_carrier_refuses_is_closed_with_a_failed_record(platform: Pla
     admin = platform.container.admin
     admin.load_flow("acme", (ROOT / "flows" / "appointment-reminder.json").read_text())
     admin.set_listener("acme", "appointment-reminder", True)
+    admin.provision_number("acme", "447700900150")
     admin.attach_number("acme", "447700900150", "appointment-reminder")
     platform.container.__dict__["carrier"] = Busy()
     response = platform.api(

@@ -38,3 +38,18 @@ def test_private_keys_from_the_environment_get_their_newlines_back() -> None:
         "abc",
         "-----END PRIVATE KEY-----",
     ]
+
+
+def test_the_operator_key_hash_is_optional_and_compared_in_constant_time() -> None:
+    from chalicelib.accounts.keys import is_operator_key, new_operator_key
+
+    # GIVEN no operator key hash THEN the operator routes are off and no key is the operator's
+    assert from_environment({}).operator_key_hash is None
+    assert not is_operator_key("rfop_anything", None)
+    # GIVEN a new operator key whose hash is configured (as an operator pastes it, upper case)
+    key, digest = new_operator_key()
+    configured = from_environment({"RINGFLOW_OPERATOR_KEY_HASH": f" {digest.upper()} "})
+    # THEN that key, and only it, is the operator's
+    assert configured.operator_key_hash == digest
+    assert is_operator_key(key, configured.operator_key_hash)
+    assert not is_operator_key(key + "x", configured.operator_key_hash)

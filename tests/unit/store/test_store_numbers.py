@@ -4,10 +4,11 @@ round-trip and each account sees only its own."""
 from __future__ import annotations
 
 import pytest
+from storekit import RequestLog
 
 from chalicelib.accounts.model import PhoneNumber
 from chalicelib.settings import Settings
-from chalicelib.store.errors import NotFoundError
+from chalicelib.store.errors import AlreadyExistsError, NotFoundError
 from chalicelib.store.repositories import NumberRepository
 
 
@@ -88,3 +89,66 @@ def test_numbers_follow_newer_heads_of_their_flow_only(numbers: NumberRepository
     assert numbers.get("447700900003").flow_version is None
     # AND attaching a number to another flow forgets the old flow's head
     assert numbers.attach("447700900001", "f2").flow_version is None
+
+
+def test_provision_gives_a_free_number_once(numbers: NumberRepository, sent: RequestLog) -> None:
+    # GIVEN a number no account holds
+    # WHEN acc-1 is given it, then acc-2 and acc-1 ask for it again
+    given = numbers.provision("447700900001", "acc-1")
+    with pytest.raises(AlreadyExistsError):
+        numbers.provision("447700900001", "acc-2")
+    with pytest.raises(AlreadyExistsError):
+        numbers.provision("447700900001", "acc-1")
+    # THEN acc-1 holds it, enabled and bound to no flow, each ask one PutItem
+    assert given == numbers.get("447700900001") == PhoneNumber("447700900001", "acc-1")
+    assert sent.operations[:3] == ["PutItem"] * 3
+
+
+def test_provision_keeps_an_existing_binding(numbers: NumberRepository) -> None:
+    # GIVEN a number bound to a flow / WHEN provisioned again / THEN the binding is untouched
+    numbers.put(PhoneNumber("447700900001", "acc-1", flow_id="flow-1", language="en-GB"))
+    with pytest.raises(AlreadyExistsError):
+        numbers.provision("447700900001", "acc-1")
+    assert numbers.get("447700900001").flow_id == "flow-1"
+
+
+def test_bind_only_the_holders_number(numbers: NumberRepository, sent: RequestLog) -> None:
+    # GIVEN a number acc-1 holds
+    numbers.provision("447700900001", "acc-1")
+    sent.clear()
+    # WHEN acc-1 binds it with a language, then rebinds it without one and disabled
+    bound = numbers.bind("447700900001", "acc-1", "flow-1", "en-GB")
+    rebound = numbers.bind("447700900001", "acc-1", "flow-2", None, enabled=False)
+    # THEN each bind is one UpdateItem and the last one is stored
+    assert bound == PhoneNumber("447700900001", "acc-1", "flow-1", "en-GB")
+    assert rebound == PhoneNumber("447700900001", "acc-1", "flow-2", None, enabled=False)
+    assert sent.operations == ["UpdateItem", "UpdateItem"]
+    assert numbers.get("447700900001") == rebound
+
+
+def test_bind_refuses_a_free_or_foreign_number_alike(numbers: NumberRepository) -> None:
+    # GIVEN a number acc-1 holds and one nobody holds
+    numbers.provision("447700900001", "acc-1")
+    # WHEN acc-2 binds either / THEN both are "not found" and nothing is created or changed
+    with pytest.raises(NotFoundError):
+        numbers.bind("447700900001", "acc-2", "flow-9")
+    with pytest.raises(NotFoundError):
+        numbers.bind("447700900002", "acc-2", "flow-9")
+    assert numbers.get("447700900001") == PhoneNumber("447700900001", "acc-1")
+    with pytest.raises(NotFoundError):
+        numbers.get("447700900002")
+
+
+def test_release_only_by_the_holder(numbers: NumberRepository) -> None:
+    # GIVEN a number acc-1 holds, bound to a flow
+    numbers.provision("447700900001", "acc-1")
+    numbers.bind("447700900001", "acc-1", "flow-1")
+    # WHEN acc-2 releases it THEN it is "not found" and stays
+    with pytest.raises(NotFoundError):
+        numbers.release("447700900001", "acc-2")
+    assert numbers.get("447700900001").account_id == "acc-1"
+    # WHEN acc-1 releases it THEN it is gone, and may be provisioned to another account
+    numbers.release("447700900001", "acc-1")
+    with pytest.raises(NotFoundError):
+        numbers.release("447700900001", "acc-1")
+    assert numbers.provision("447700900001", "acc-2").account_id == "acc-2"

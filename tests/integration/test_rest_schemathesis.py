@@ -1,0 +1,209 @@
+"""The REST API against its own OpenAPI document (schemathesis, bounded and derandomized): GIVEN
+the app in process as API Gateway serves it (``platformkit.gateway_wsgi``: Chalice's local
+gateway and the stack's gateway responses) on moto, an account with a flow and a number, an
+operator key and a carrier that never leaves the process, WHEN schemathesis runs its examples,
+coverage (boundary values) and fuzzing phases over every operation, with requests the document
+allows and requests it forbids, THEN no answer is a 5xx, every error is problem+json, every
+answer matches the document (status, media type, body), forbidden data is refused, an
+undocumented method is a 405, and no request the document allows is refused as malformed.
+
+"As malformed" means 400, or a 422 whose reason the document could have stated. A request the
+document allows may still be refused for what the store holds, and those answers are allowed:
+
+- 404: the flow, number or account it names does not exist or is not the caller's;
+- 409: a conflict with stored state (a flow id of another account, a number another holds, a
+  listener that is off);
+- 422 for the rules JSON Schema cannot state: a flow document's graph (``start`` names a node,
+  edges land on nodes, nodes reachable) and its nodes' options and variable references (every
+  such problem is located under ``nodes.`` or at ``start``), and an outbound call from a flow
+  that is inbound or from a number not attached to the flow.
+
+Bounded: the coverage phase's cases (fixed by the document) and ``MAX_EXAMPLES`` generated cases
+per operation in the fuzzing phase, no shrinking, one worker, derandomized: the same cases every
+run. No ``max-time``: with one, schemathesis repeats its fuzzing phase until the time is up.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pytest
+import schemathesis
+from platformkit import Platform, gateway_wsgi, running_platform
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import Status, events
+from schemathesis.generation.modes import GenerationMode
+
+from chalicelib.accounts.keys import new_operator_key
+from chalicelib.telephony.ports import PlacedCall
+
+MAX_EXAMPLES = 100
+PROBLEM = "application/problem+json"
+STATE_REFUSALS_OF_CALLS = ("is an inbound flow", "is not a number attached to flow")
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "unsupported_method",
+    "errors_are_problems",
+    "allowed_requests_are_not_refused_as_malformed",
+)
+
+
+def _content_type(response: Any) -> str:
+    values = response.headers.get("content-type") or [""]
+    return str(values[0]).split(";")[0].strip()
+
+
+@schemathesis.check
+def errors_are_problems(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Every 4xx and 5xx is problem+json whose ``status`` is the answer's."""
+    if response.status_code < 400:
+        return None
+    assert _content_type(response) == PROBLEM, f"{response.status_code} is not problem+json"
+    problem = json.loads(response.text)
+    assert problem.get("status", response.status_code) == response.status_code, problem
+    return True
+
+
+def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str, Any]) -> bool:
+    """Whether refusing a request the document allows says the document is wrong."""
+    if status == 400:
+        return True
+    if status != 422:
+        return False
+    if (method, path) == ("POST", "/v1/flows"):
+        problems = problem.get("errors") or [problem.get("detail", "")]
+        return not all(str(p).startswith(("nodes.", "start:")) for p in problems)
+    if (method, path) == ("POST", "/v1/calls"):
+        return not any(reason in problem.get("detail", "") for reason in STATE_REFUSALS_OF_CALLS)
+    return True
+
+
+@schemathesis.check
+def allowed_requests_are_not_refused_as_malformed(
+    ctx: Any, response: Any, case: Any
+) -> bool | None:
+    """A request the document allows is never a 400, nor a 422 the document could have
+    prevented (see the module docstring for what stays allowed)."""
+    meta = case.meta
+    if meta is None or meta.generation.mode is not GenerationMode.POSITIVE:
+        return None
+    if response.status_code < 400 or _content_type(response) != PROBLEM:
+        return None
+    problem = json.loads(response.text)
+    assert not refused_for_its_shape(case.method, case.path, response.status_code, problem), (
+        f"a request the document allows was refused: {response.status_code} {problem}"
+    )
+    return True
+
+
+class Carrier:
+    """A carrier that accepts every call without leaving the process."""
+
+    def place_call(self, call: Any) -> PlacedCall:
+        return PlacedCall(leg_id="leg-" + call.call_id, conversation_id=None, status="started")
+
+
+@dataclass
+class Run:
+    """What the engine reported."""
+
+    cases: int = 0
+    seconds: float = 0.0
+    stop: str = ""
+    failures: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    by_status: dict[int, int] = field(default_factory=dict)
+    phases: dict[str, int] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def run() -> Iterator[Run]:
+    with pytest.MonkeyPatch.context() as patch, running_platform(patch) as platform:
+        yield _run(platform)
+
+
+def _run(platform: Platform) -> Run:
+    from app import app
+
+    operator_key, digest = new_operator_key()
+    container = platform.container
+    container.settings = replace(container.settings, operator_key_hash=digest)
+    container.__dict__["carrier"] = Carrier()
+    config = SchemathesisConfig.from_dict(
+        {
+            "workers": 1,
+            "headers": {"Authorization": f"Bearer {platform.api_key}"},
+            "generation": {
+                "mode": "all",
+                "max-examples": MAX_EXAMPLES,
+                "deterministic": True,
+                "no-shrink": True,
+                "database": "none",
+            },
+            "phases": {"stateful": {"enabled": False}},
+            "checks": {
+                "enabled": False,
+                **{name: {"enabled": True} for name in CHECKS},
+            },
+            "operations": [
+                {
+                    "include-path-regex": "^/v1/operator/",
+                    "headers": {"Authorization": f"Bearer {operator_key}"},
+                }
+            ],
+        }
+    )
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", gateway_wsgi(app), config=config)
+    result = Run()
+    for event in schemathesis.engine.from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            recorder = event.recorder
+            result.cases += len(recorder.cases)
+            result.phases[str(event.phase)] = result.phases.get(str(event.phase), 0) + len(
+                recorder.cases
+            )
+            for interaction in recorder.interactions.values():
+                if interaction.response is not None:
+                    status = interaction.response.status_code
+                    result.by_status[status] = result.by_status.get(status, 0) + 1
+            for case_id, checks in recorder.checks.items():
+                for check in checks:
+                    if check.status is Status.FAILURE and check.failure_info is not None:
+                        case = recorder.cases[case_id].value
+                        failure = check.failure_info.failure
+                        result.failures.append(
+                            f"{check.name}: {case.method} {case.formatted_path} "
+                            f"query={case.query} body={case.body!r:.200}: {failure.title}: "
+                            f"{failure.message[:400]}"
+                        )
+        elif isinstance(event, events.NonFatalError):
+            result.errors.append(f"{event.label}: {event.value!r}"[:500])
+        elif isinstance(event, events.FatalError):
+            result.errors.append(f"fatal: {event.exception!r}"[:500])
+        elif isinstance(event, events.EngineFinished):
+            result.seconds = event.running_time
+            result.stop = str(event.stop_reason)
+    print(
+        f"schemathesis: {result.cases} cases in {result.seconds:.1f} s ({result.stop}); "
+        f"statuses {dict(sorted(result.by_status.items()))}; phases {result.phases}"
+    )
+    return result
+
+
+def test_the_api_keeps_its_documents_promises(run: Run) -> None:
+    assert not run.errors, "\n".join(run.errors)
+    assert not run.failures, "\n".join(sorted(set(run.failures))[:40])
+
+
+def test_the_pass_is_bounded_and_reaches_the_app(run: Run) -> None:
+    # THEN it ran every phase to the end, and authenticated requests got through
+    assert run.stop == "completed", run.stop
+    assert run.cases > 100
+    assert any(200 <= status < 300 for status in run.by_status), run.by_status
