@@ -79,6 +79,8 @@ def flow_load(args: argparse.Namespace) -> int:
     if args.enable:
         head = admin.set_listener(args.account, loaded.flow.flow_id, True)
     _print({"flow_id": head.flow_id, "version": loaded.revision.version, "enabled": head.enabled})
+    for warning in loaded.flow.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -92,6 +94,8 @@ def flow_validate(args: argparse.Namespace) -> int:
         try:
             flow = parse_flow(Path(name).read_text())
             print(f"{name}: ok ({flow.flow_id}, {len(flow.nodes)} nodes)")
+            for warning in flow.warnings:
+                print(f"{name}: warning: {warning}")
         except FlowValidationError as error:
             failed += 1
             print(f"{name}: invalid")

@@ -126,10 +126,12 @@ class CallStarted(BaseModel):
 
 
 class FlowLoaded(BaseModel):
-    """A flow revision stored."""
+    """A flow revision stored, with what the flow's author should look at (e.g. a loop in
+    which no node waits for the caller)."""
 
     flow_id: str
     version: int
+    warnings: list[str] = Field(default_factory=list)
 
 
 class AccountView(BaseModel):
@@ -372,7 +374,11 @@ def load_flow() -> Response:
     if not isinstance(raw, dict):
         return problem(422, "a flow document is a JSON object")
     loaded = container().admin.load_flow(account.account_id, raw)
-    view = FlowLoaded(flow_id=loaded.revision.flow_id, version=loaded.revision.version)
+    view = FlowLoaded(
+        flow_id=loaded.revision.flow_id,
+        version=loaded.revision.version,
+        warnings=list(loaded.flow.warnings),
+    )
     return _json(view.model_dump(), 201)
 
 

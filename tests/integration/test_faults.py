@@ -235,3 +235,75 @@ def test_rest_with_the_store_hung_answers_503_with_retry_after_by_its_deadline(
     assert response.headers["Content-Type"] == "application/problem+json"
     assert int(response.headers["Retry-After"]) > 0
     assert took < 1.0 + 1.0  # the deadline, plus at most one connect
+
+
+@pytest.mark.parametrize("fault", [503, 429, 500])
+def test_an_sms_task_the_carrier_fails_is_retried_when_safe_and_never_sent_twice(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, fault: int
+) -> None:
+    import trustme
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from unit.vonage.vonage_fakes import FakeClock, FakeVonage, Reply
+
+    from chalicelib.calls.tasks import encode_task
+    from chalicelib.flows.outcomes import SendSms
+    from chalicelib.telephony.vonage.client import VonageClient, VonageConfig
+
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    authority = trustme.CA()
+    ca_path = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_path))
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    vonage = FakeVonage(authority, ca_path)
+    vonage.start()
+    clock = FakeClock()
+    sent_ok = {"message-count": "1", "messages": [{"message-id": "M1", "status": "0"}]}
+    try:
+        with running_platform(monkeypatch) as platform:
+            # GIVEN the real Vonage client, and Vonage failing (5xx, or 429 past every back-off)
+            config = VonageConfig(
+                application_id="11111111-2222-4333-8444-555555555555",
+                private_key=private,
+                api_key="abcd1234",
+                api_secret="s3cr3t-api",
+                api_host=vonage.host,
+                rest_host=vonage.host,
+                timeout=5.0,
+                ca_bundle=str(ca_path),
+                base_url="https://hooks.example.com",
+            )
+            platform.container.__dict__["carrier"] = VonageClient(
+                config, sleep=clock.sleep, monotonic=clock.monotonic, jitter=lambda: 0.5
+            )
+            vonage.reply(*[Reply(fault, {"error": "busy"})] * 8)
+            task = encode_task(SendSms("call-9:3:text", PULL_NUMBER, ALICE, "Hello"), "acme")
+            batch = [{"messageId": "q1", "body": task}]
+            # WHEN the task's first delivery meets the failure
+            first = platform.container.tasks.run_batch(batch)
+            if fault == 500:
+                # THEN a 500 may have sent it: it is never sent again (no double SMS)
+                assert first == {"batchItemFailures": []}
+                attempts = len(vonage.requests)
+                vonage._replies.clear()
+                vonage.reply(Reply(200, sent_ok))
+                assert platform.container.tasks.run_batch(batch) == {"batchItemFailures": []}
+                assert len(vonage.requests) == attempts
+                return
+            # THEN it is left for redelivery, and the redelivery sends it exactly once
+            assert first == {"batchItemFailures": [{"itemIdentifier": "q1"}]}
+            failed_attempts = len(vonage.requests)
+            vonage._replies.clear()
+            vonage.reply(Reply(200, sent_ok))
+            assert platform.container.tasks.run_batch(batch) == {"batchItemFailures": []}
+            assert platform.container.tasks.run_batch(batch) == {"batchItemFailures": []}
+            assert failed_attempts >= 1
+            assert len(vonage.requests) == failed_attempts + 1  # one send went through, once
+    finally:
+        vonage.stop()

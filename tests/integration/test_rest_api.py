@@ -164,7 +164,11 @@ def test_load_a_flow_attach_a_number_and_switch_the_listener(platform: Platform)
     document = json.loads((ROOT / "flows" / "pull-message.json").read_text())
     document["id"] = "pull-copy"
     loaded = platform.api("POST", "/v1/flows", document)
-    assert loaded.status_code == 201 and body(loaded) == {"flow_id": "pull-copy", "version": 1}
+    assert loaded.status_code == 201 and body(loaded) == {
+        "flow_id": "pull-copy",
+        "version": 1,
+        "warnings": [],
+    }
     assert body(platform.api("POST", "/v1/flows", document))["version"] == 2
     platform.container.admin.provision_number("acme", "447700900200")
     attached = platform.api(
@@ -297,3 +301,25 @@ def test_random_bodies_get_problems_never_server_errors(platform: Platform) -> N
             assert response.headers["Content-Type"] == "application/problem+json"
 
     check()
+
+
+def test_loading_a_flow_that_loops_without_waiting_warns_but_stores_it(
+    platform: Platform,
+) -> None:
+    # GIVEN a flow whose two nodes send the call round and round without asking the caller
+    looping = {
+        "id": "spinner",
+        "name": "Spinner",
+        "start": "a",
+        "nodes": {
+            "a": {"widget": "set", "assign": {"$flow.key.x": "1"}, "next": "b"},
+            "b": {"widget": "say", "text": "Again.", "next": "a"},
+        },
+    }
+    # WHEN it is loaded
+    response = platform.api("POST", "/v1/flows", looping)
+    # THEN it is stored, and the answer names the loop
+    assert response.status_code == 201
+    loaded = json.loads(response.body)
+    assert loaded["version"] == 1
+    assert len(loaded["warnings"]) == 1 and "a -> b -> a" in loaded["warnings"][0]
