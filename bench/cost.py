@@ -340,8 +340,6 @@ class _Platform:
         return self
 
     def _start(self) -> None:
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
         from moto import mock_aws
 
         from chalicelib.settings import Settings
@@ -350,6 +348,7 @@ class _Platform:
         from chalicelib.simulator.server import SimulatorServer
         from chalicelib.simulator.transport import InProcessTransport
         from chalicelib.wiring import Container, override
+        from infra.local.keys import application_key_pair
         from infra.local.message_service import MessageService, load_messages
         from infra.local.stack import provision
 
@@ -363,19 +362,7 @@ class _Platform:
         self._closing.append(self.meter.__exit__)
         messages = MessageService(load_messages()).start()
         self._closing.append(messages.stop)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        private = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
-        public = (
-            key.public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            .decode()
-        )
+        private, public = application_key_pair()
         self.network = Network(
             VonageApplication(
                 answer_url=f"{BASE_URL}/vonage/voice/answer",

@@ -80,24 +80,13 @@ class RunningStack:
 
 
 def _keypair(state: Path) -> tuple[Path, Path]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from infra.local.keys import application_key_pair
 
     private_path, public_path = state / "application.key", state / "application.pub"
     if not private_path.exists():
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        private_path.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        public_path.write_bytes(
-            key.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        )
+        private, public = application_key_pair()
+        private_path.write_text(private)
+        public_path.write_text(public)
     return private_path, public_path
 
 

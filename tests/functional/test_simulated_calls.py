@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from nccokit import sdk_round_trip
 from platformkit import ROOT, SECRET, Platform, running_platform
 
@@ -23,6 +21,7 @@ from chalicelib.simulator.scenario import CallOutcome, check, load_scenario
 from chalicelib.simulator.server import SimulatorServer
 from chalicelib.simulator.transport import InProcessTransport, WebhookResponse
 from chalicelib.telephony.vonage.client import VonageClient, VonageConfig
+from infra.local.keys import application_key_pair
 from infra.local.moto import free_port
 
 CALLS = Path(__file__).resolve().parent / "calls"
@@ -37,19 +36,7 @@ class World:
     def __init__(self, platform: Platform, tmp: Path) -> None:
         self.platform = platform
         self.actions_seen: set[str] = set()
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        private = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
-        public = (
-            key.public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            .decode()
-        )
+        private, public = application_key_pair()
         port = free_port()
         application = VonageApplication(
             answer_url=f"{BASE}/vonage/voice/answer",

@@ -242,25 +242,19 @@ def test_an_sms_task_the_carrier_fails_is_retried_when_safe_and_never_sent_twice
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any, fault: int
 ) -> None:
     import trustme
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
     from unit.vonage.vonage_fakes import FakeClock, FakeVonage, Reply
 
     from chalicelib.calls.tasks import encode_task
     from chalicelib.flows.outcomes import SendSms
     from chalicelib.telephony.vonage.client import VonageClient, VonageConfig
+    from infra.local.keys import application_key_pair
 
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTPS_PROXY", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
     authority = trustme.CA()
     ca_path = tmp_path / "ca.pem"
     authority.cert_pem.write_to_path(str(ca_path))
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    private, _ = application_key_pair()
     vonage = FakeVonage(authority, ca_path)
     vonage.start()
     clock = FakeClock()

@@ -17,8 +17,6 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from simkit import APP_BASE, APP_ID, SCENARIOS, FakeApp, network_for, pull_app
 from vonage_http_client import Auth, HttpClient, HttpClientOptions
 from vonage_http_client.errors import AuthenticationError, HttpRequestError, RateLimitedError
@@ -36,6 +34,7 @@ from chalicelib.simulator.__main__ import main as simulator_main
 from chalicelib.simulator.network import Network
 from chalicelib.simulator.server import SimulatorServer
 from chalicelib.telephony.vonage.signatures import SmsSignatureMethod, sign_sms_params
+from infra.local.keys import application_key_pair
 
 pytestmark = pytest.mark.http
 
@@ -44,18 +43,7 @@ LVN = "447700900100"
 
 
 def _key_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return application_key_pair()
 
 
 PRIVATE_KEY, PUBLIC_KEY = _key_pair()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import trustme
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from vonage_fakes import FakeClock, FakeVonage
+
+from infra.local.keys import application_key_pair
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SHARED = REPO_ROOT.parent / "shared"
@@ -55,13 +55,5 @@ def fake_vonage(
 @pytest.fixture(scope="session")
 def application_key() -> tuple[str, bytes]:
     """A fresh RSA application key: (private PEM text, public PEM bytes)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private, public
+    private, public = application_key_pair()
+    return private, public.encode()
