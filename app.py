@@ -3,9 +3,16 @@
 No logic lives here: routes are in ``chalicelib.web``, services in ``chalicelib.wiring``. On Lambda
 (``AWS_LAMBDA_FUNCTION_NAME`` is set) the import also builds what the first request needs
 (the DynamoDB client, the voice service, the Tracer), in the init phase; never network I/O.
+The cyclic garbage collector is off while the app is imported (its passes over the ~100,000
+objects the imports create cost a cold start 40-80 ms) and the objects it made are then frozen,
+so later collections do not walk them either (``docs/decisions/0008-gc-frozen-after-import.md``).
 """
 
 from __future__ import annotations
+
+import gc
+
+gc.disable()
 
 import os
 from typing import Any
@@ -29,6 +36,9 @@ TASK_QUEUE = os.environ.get("RINGFLOW_TASK_QUEUE", "ringflow-local-tasks")
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
     container().warm()
     warm_tracing()
+
+gc.freeze()
+gc.enable()
 
 
 @app.middleware("all")
