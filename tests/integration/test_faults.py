@@ -234,7 +234,7 @@ def test_rest_with_the_store_hung_answers_503_with_retry_after_by_its_deadline(
     assert response.status_code == 503
     assert response.headers["Content-Type"] == "application/problem+json"
     assert int(response.headers["Retry-After"]) > 0
-    assert took < 1.0 + 1.0  # the deadline, plus at most one connect
+    assert took < 1.0 + 2.0  # the deadline, one connect at most, and a busy machine's slack
 
 
 @pytest.mark.parametrize("fault", [503, 429, 500])
