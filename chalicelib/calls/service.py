@@ -186,6 +186,7 @@ class VoiceService:
     # -- the loop -----------------------------------------------------------------------
     def _advance(self, state: CallState, event: EngineEvent, key: str, created: bool) -> Answer:
         self.languages.remember(state.call_id, state.language)
+        answered: dict[RequestKey, HttpResult] = {}  # a lost race decides again, asks once
         for _ in range(self.max_attempts):
             if state.last_event_key == key:
                 count(MetricName.WEBHOOK_RETRIES)
@@ -193,7 +194,7 @@ class VoiceService:
                     self._run_effects(decode_effects(state.last_effects), state)
                 return Answer(state.last_answer, replayed=True, call_id=state.call_id)
             flow = self.flows.get(state.flow_id, state.flow_version)
-            result, actions, effects = self._decide(flow, state, event)
+            result, actions, effects = self._decide(flow, state, event, answered)
             if result.ignored:
                 return Answer(None, call_id=state.call_id)
             body = self.render(actions, state.call_id) if actions else None
@@ -230,14 +231,20 @@ class VoiceService:
             logger.exception("effects of a step failed", extra={"effects": len(effects)})
 
     def _decide(
-        self, flow: Flow, state: CallState, event: EngineEvent
+        self,
+        flow: Flow,
+        state: CallState,
+        event: EngineEvent,
+        answered: dict[RequestKey, HttpResult],
     ) -> tuple[Step, list[Action], list[Effect]]:
-        """Step, making any HTTP request the flow asks for, until the call waits."""
+        """Step, making any HTTP request the flow asks for, until the call waits. A request
+        already made for this event (``answered``: the save of an earlier decision lost the
+        version race) is not made again; its response is used."""
         result = step(flow, state, event, self.clock(), self.env)
         _report(result.notices)
         actions, effects = list(result.actions), list(result.effects)
         while result.request is not None and result.state.awaiting is not None:
-            response = self._fetch(result.request)
+            response = self._fetch(result.request, answered)
             result = step(
                 flow,
                 result.state,
@@ -250,14 +257,28 @@ class VoiceService:
             effects.extend(result.effects)
         return result, actions, effects
 
-    def _fetch(self, request: HttpRequest) -> HttpResult:
-        """Make a flow's HTTP request within what the webhook's deadline leaves it; with too
-        little left it times out at once (the flow takes its failure branch)."""
+    def _fetch(self, request: HttpRequest, answered: dict[RequestKey, HttpResult]) -> HttpResult:
+        """Make a flow's HTTP request (once per event) within what the webhook's deadline leaves
+        it; with too little left it times out at once (the flow takes its failure branch)."""
+        key = _request_key(request)
+        if key in answered:
+            return answered[key]
         try:
             timeout = budget(request.timeout, reserve=SAVE_RESERVE_SECONDS)
         except DeadlineExceededError:
-            return HttpResult(None, "", 0.0, "TIMEOUT")
-        return self.fetch(replace(request, timeout=timeout))
+            response = HttpResult(None, "", 0.0, "TIMEOUT")
+        else:
+            response = self.fetch(replace(request, timeout=timeout))
+        answered[key] = response
+        return response
+
+
+RequestKey = tuple[str, str, tuple[tuple[str, str], ...], str | None]
+
+
+def _request_key(request: HttpRequest) -> RequestKey:
+    """What makes two of a flow's HTTP requests the same request (the timeout does not)."""
+    return (request.method, request.url, tuple(sorted(request.headers.items())), request.body)
 
 
 def _report(notices: Sequence[Notice]) -> None:
