@@ -257,7 +257,7 @@ def storage_floor(container: Any, rounds: int = 60) -> list[float]:
     (conditional on its version), with the repository the app uses."""
     from datetime import UTC, datetime
 
-    from chalicelib.calls.model import CallState
+    from chalicelib.flows.state import CallState
     from chalicelib.telephony.events import Direction
 
     state = CallState(

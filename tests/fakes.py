@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.accounts.model import PhoneNumber
-from chalicelib.calls.model import CallRecord, CallState
+from chalicelib.calls.model import CallRecord
 from chalicelib.flows.outcomes import Effect
 from chalicelib.flows.records import FlowHead, FlowRevision
+from chalicelib.flows.state import CallState
 from chalicelib.store.errors import AlreadyExistsError, NotFoundError, StaleStateError
 
 

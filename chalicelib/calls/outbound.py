@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable, Mapping
 
-from chalicelib.calls.model import CallState
 from chalicelib.calls.records import record_of
 from chalicelib.calls.service import CallRecords, CallStore, NumberDirectory, UserVariables
 from chalicelib.flows.catalogue import FlowCatalogue
 from chalicelib.flows.model import FlowKind
+from chalicelib.flows.state import CallState
 from chalicelib.telephony.actions import MachineDetection
 from chalicelib.telephony.errors import CarrierError, CarrierOutcomeUnknownError
 from chalicelib.telephony.events import Direction

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from chalicelib.calls.model import CallOutcome, CallRecord, CallState, LegRole
+from chalicelib.calls.model import CallOutcome, CallRecord
+from chalicelib.flows.state import CallState, LegRole
 from chalicelib.telephony.events import CallStatus
 
 _OUTCOMES = {

@@ -15,13 +15,14 @@ from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 from chalicelib.accounts.model import PhoneNumber
 from chalicelib.calls.apologies import LanguageMemory, texts_for
-from chalicelib.calls.model import CallRecord, CallState
+from chalicelib.calls.model import CallRecord
 from chalicelib.calls.records import record_of
 from chalicelib.calls.tasks import decode_effects, encode_effects
 from chalicelib.flows.catalogue import FlowCatalogue
 from chalicelib.flows.engine import EngineEvent, Step, is_settled, step
 from chalicelib.flows.model import Flow
 from chalicelib.flows.outcomes import Effect, HttpRequest, HttpResponded, HttpResult, Notice
+from chalicelib.flows.state import CallState
 from chalicelib.flows.widgets.base import EngineEnv
 from chalicelib.ops.deadline import DeadlineExceededError, budget
 from chalicelib.ops.observability import MetricName, count, logger

@@ -13,8 +13,8 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
-from chalicelib.calls.model import CallState
 from chalicelib.flows.outcomes import Effect, FetchRecording, SaveUserVariables, SendSms
+from chalicelib.flows.state import CallState
 from chalicelib.ops.observability import MetricName, count, logger
 from chalicelib.telephony.errors import CarrierOutcomeUnknownError
 from chalicelib.telephony.ports import SmsSender

@@ -9,7 +9,7 @@ in as parameters; what the shell should log or count comes back in ``Step.notice
 log line from here. Every variable a step stores is held to ``flows.limits`` (each value, and the
 call's variables in all): past them the step raises ``VariableLimitError``, a
 ``FlowRuntimeError``, and the voice shell answers with the fallback as for any flow that cannot go
-on. Imports flows, calls and telephony types only.
+on. Imports flows and telephony types only (never `calls`, the shell around it).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Union
 
-from chalicelib.calls.model import Awaiting, CallState, Leg, LegRole
 from chalicelib.flows.errors import FlowRuntimeError, VariableLimitError
 from chalicelib.flows.limits import check_total, check_value
 from chalicelib.flows.model import Flow
@@ -36,6 +35,7 @@ from chalicelib.flows.outcomes import (
     Outcome,
     Updates,
 )
+from chalicelib.flows.state import Awaiting, CallState, Leg, LegRole
 from chalicelib.flows.variables import Scope
 from chalicelib.flows.widgets import WIDGETS
 from chalicelib.flows.widgets.base import Ctx, EngineEnv, Resumption

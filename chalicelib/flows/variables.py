@@ -19,9 +19,9 @@ from typing import Mapping
 
 import phonenumbers
 
-from chalicelib.calls.model import CallState
 from chalicelib.flows.errors import VariableLimitError
 from chalicelib.flows.limits import MAX_VALUE_BYTES
+from chalicelib.flows.state import CallState
 from chalicelib.telephony.events import Direction
 
 NAMESPACES = ("flow.key", "flow.syskey", "user.key", "sys", "call")

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from chalicelib.accounts.model import Account, PhoneNumber
-from chalicelib.calls.model import Awaiting, CallRecord, CallState, Leg
+from chalicelib.calls.model import CallRecord
 from chalicelib.flows.records import FlowHead, FlowRevision
+from chalicelib.flows.state import Awaiting, CallState, Leg
 from chalicelib.store.attributes import require_aware
 from chalicelib.store.models import (
     HEAD_VERSION,

@@ -22,7 +22,8 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.calls.model import CallOutcome, LegRole
+from chalicelib.calls.model import CallOutcome
+from chalicelib.flows.state import LegRole
 from chalicelib.store.attributes import (
     DecimalAttribute,
     EnumAttribute,

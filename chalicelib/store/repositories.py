@@ -26,8 +26,9 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.accounts.model import Account, PhoneNumber
-from chalicelib.calls.model import CallRecord, CallState
+from chalicelib.calls.model import CallRecord
 from chalicelib.flows.records import FlowHead, FlowRevision
+from chalicelib.flows.state import CallState
 from chalicelib.settings import Settings
 from chalicelib.store.attributes import decimal_text, require_aware
 from chalicelib.store.binding import bound_settings, shared_connection

@@ -14,10 +14,10 @@ from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from chalicelib.calls.model import CallState
 from chalicelib.flows.errors import VariableLimitError
 from chalicelib.flows.languages import is_tts_language
 from chalicelib.flows.outcomes import HttpResponded, Outcome
+from chalicelib.flows.state import CallState
 from chalicelib.flows.variables import Scope
 from chalicelib.telephony.events import CallStatusChanged, InputReceived, NotifyReceived
 

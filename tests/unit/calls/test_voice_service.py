@@ -20,10 +20,10 @@ from fakes import (
     RecordingEffects,
 )
 
-from chalicelib.calls.model import CallState
 from chalicelib.calls.service import VoiceService
 from chalicelib.flows.catalogue import FlowCatalogue
 from chalicelib.flows.outcomes import HttpRequest, HttpResult
+from chalicelib.flows.state import CallState
 from chalicelib.flows.widgets.base import EngineEnv
 from chalicelib.store.errors import AlreadyExistsError, NotFoundError, StaleStateError
 from chalicelib.telephony.actions import Action

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.calls.model import CallState
 from chalicelib.flows.engine import EngineEvent, Step, step
 from chalicelib.flows.model import Flow, parse_flow
+from chalicelib.flows.state import CallState
 from chalicelib.telephony.events import CallAnswered, Direction
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)

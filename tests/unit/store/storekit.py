@@ -8,14 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.accounts.model import Account
-from chalicelib.calls.model import (
-    Awaiting,
-    CallOutcome,
-    CallRecord,
-    CallState,
-    Leg,
-    LegRole,
-)
+from chalicelib.calls.model import CallOutcome, CallRecord
+from chalicelib.flows.state import Awaiting, CallState, Leg, LegRole
 from chalicelib.telephony.events import CallStatus, Direction
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)

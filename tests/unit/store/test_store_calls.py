@@ -12,7 +12,7 @@ import boto3
 import pytest
 from storekit import NOW, RequestLog, full_state, minimal_state
 
-from chalicelib.calls.model import CallState, LegRole
+from chalicelib.flows.state import CallState, LegRole
 from chalicelib.settings import Settings
 from chalicelib.store.errors import AlreadyExistsError, NotFoundError, StaleStateError
 from chalicelib.store.repositories import CallRepository

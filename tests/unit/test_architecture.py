@@ -1,0 +1,96 @@
+"""The architecture's import rules, read from the source with ``ast`` (every import, also the
+lazy ones inside functions): GIVEN the code that ships, THEN only ``store/`` imports pynamodb,
+only ``telephony/vonage/`` imports the vonage SDK, ``flows/`` (the pure engine) imports no shell,
+store, web, carrier or simulator module, and the simulator imports none of the app's modules."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHALICELIB = ROOT / "chalicelib"
+VONAGE_SDK = ("vonage", "vonage_voice", "vonage_sms", "vonage_http_client", "vonage_jwt")
+
+
+def imported(path: Path) -> set[str]:
+    """Every absolute module name ``path`` imports, at any depth of its code."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def modules(under: str = "") -> list[Path]:
+    return sorted((CHALICELIB / under).rglob("*.py"))
+
+
+def within(path: Path, folder: str) -> bool:
+    return path.is_relative_to(CHALICELIB / folder)
+
+
+def breaches(paths: list[Path], forbidden: tuple[str, ...]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        bad = sorted(
+            name
+            for name in imported(path)
+            if any(name == prefix or name.startswith(prefix + ".") for prefix in forbidden)
+        )
+        if bad:
+            found[str(path.relative_to(ROOT))] = bad
+    return found
+
+
+def test_the_rules_see_lazy_imports_too(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    from pynamodb.models import Model\n    import vonage\n")
+    assert {"pynamodb.models", "vonage"} <= imported(sample)
+
+
+def test_only_the_store_imports_pynamodb() -> None:
+    outside = [path for path in modules() if not within(path, "store")]
+    assert breaches(outside, ("pynamodb",)) == {}
+
+
+def test_only_the_vonage_adapter_imports_the_vonage_sdk() -> None:
+    outside = [path for path in modules() if not within(path, "telephony/vonage")]
+    assert breaches(outside, VONAGE_SDK) == {}
+
+
+@pytest.mark.parametrize(
+    "forbidden",
+    [
+        "chalicelib.calls",
+        "chalicelib.store",
+        "chalicelib.web",
+        "chalicelib.wiring",
+        "chalicelib.telephony.vonage",
+        "chalicelib.simulator",
+        "chalicelib.accounts",
+        "pynamodb",
+        "boto3",
+        "botocore",
+    ],
+)
+def test_the_flow_engine_imports_no_shell_store_web_carrier_or_simulator(forbidden: str) -> None:
+    assert breaches(modules("flows"), (forbidden,)) == {}
+
+
+def test_the_simulator_imports_none_of_the_apps_modules() -> None:
+    app_side = (
+        "app",
+        "chalicelib.web",
+        "chalicelib.wiring",
+        "chalicelib.calls",
+        "chalicelib.store",
+        "chalicelib.accounts",
+        "chalicelib.flows",
+    )
+    assert breaches(modules("simulator"), app_side) == {}
