@@ -231,7 +231,7 @@ class Container:
     @cached_property
     def voice(self) -> VoiceService:
         """The voice service."""
-        from chalicelib.flows.http import fetch
+        from chalicelib.calls.http import fetch
         from chalicelib.store import errors
 
         return VoiceService(

@@ -1,7 +1,8 @@
 """The architecture's import rules, read from the source with ``ast`` (every import, also the
 lazy ones inside functions): GIVEN the code that ships, THEN only ``store/`` imports pynamodb,
 only ``telephony/vonage/`` imports the vonage SDK, ``flows/`` (the pure engine) imports no shell,
-store, web, carrier or simulator module, and the simulator imports none of the app's modules."""
+store, web, carrier, simulator or network module, and the simulator imports none of the app's
+modules."""
 
 from __future__ import annotations
 
@@ -77,6 +78,10 @@ def test_only_the_vonage_adapter_imports_the_vonage_sdk() -> None:
         "pynamodb",
         "boto3",
         "botocore",
+        "urllib3",
+        "requests",
+        "socket",
+        "http.client",
     ],
 )
 def test_the_flow_engine_imports_no_shell_store_web_carrier_or_simulator(forbidden: str) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.flows.http import fetch
+from chalicelib.calls.http import fetch
 from chalicelib.flows.outcomes import HttpRequest
 
 

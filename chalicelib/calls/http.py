@@ -1,5 +1,6 @@
-"""The HTTP client of the webhook widget (shell side): makes a ``HttpRequest`` and reports a
-``HttpResult`` — a status and body, or an error kind — never raising. Bodies are capped.
+"""The HTTP client of the webhook widget, on the shell's side of the engine (``flows/`` stays
+pure): makes a ``HttpRequest`` and reports a ``HttpResult`` — a status and body, or an error
+kind — never raising. Bodies are capped.
 
 Flows are written by tenants, so outside the local stage a request may not reach loopback,
 private, link-local or other reserved addresses (the Lambda runtime API and metadata endpoints
