@@ -197,20 +197,7 @@ class Container:
         """The Vonage client (SDK imported on first request)."""
         from chalicelib.telephony.vonage.client import VonageClient, VonageConfig
 
-        s = self.settings
-        return VonageClient(
-            VonageConfig(
-                application_id=s.vonage_application_id,
-                private_key=s.vonage_private_key,
-                api_key=s.vonage_api_key,
-                api_secret=s.vonage_api_secret,
-                api_host=s.vonage_api_host,
-                rest_host=s.vonage_rest_host,
-                timeout=s.vonage_timeout_seconds,
-                ca_bundle=s.vonage_ca_bundle,
-                base_url=s.public_base_url,
-            )
-        )
+        return VonageClient(VonageConfig.from_settings(self.settings))
 
     def render(self, actions: Sequence[Action], call_id: str) -> str:
         """Render actions as the carrier's call-control JSON."""
