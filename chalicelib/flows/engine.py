@@ -4,7 +4,9 @@ It starts a flow when a call is answered, walks nodes until one has to wait for 
 (an input, a bridge, a notify, an HTTP request the shell must make) or the call ends, resumes the
 waiting node when its event comes, and keeps the legs and ``$call`` values of the state up to date
 from status events. An event that does not belong to what the call waits for (a stale ref, a
-retry after the state moved on) is ignored and changes nothing. No I/O, no clock, no ids: all come
+retry after the state moved on) is ignored and changes nothing. Events are taken by a table of
+handlers keyed by their type (``register_event`` adds a product's kind); a type nobody registered
+raises ``UnknownEventError``. No I/O, no clock, no ids: all come
 in as parameters; what the shell should log or count comes back in ``Step.notices``, never as a
 log line from here. Every variable a step stores is held to ``flows.limits`` (each value, and the
 call's variables in all): past them the step raises ``VariableLimitError``, a
@@ -17,9 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Union
+from typing import Any, Callable, Union
 
-from chalicelib.flows.errors import FlowRuntimeError, VariableLimitError
+from chalicelib.flows.errors import FlowRuntimeError, UnknownEventError, VariableLimitError
 from chalicelib.flows.limits import check_total, check_value
 from chalicelib.flows.model import Flow
 from chalicelib.flows.outcomes import (
@@ -45,9 +47,11 @@ from chalicelib.telephony.events import (
     CallEvent,
     CallStatus,
     CallStatusChanged,
+    CallTransferred,
     Direction,
     InputReceived,
     NotifyReceived,
+    ProviderErrorReported,
     RecordingReady,
 )
 
@@ -278,19 +282,52 @@ def _recording(state: CallState, event: RecordingReady) -> Step:
     return Step((), (fetch,), state)
 
 
+EventHandler = Callable[[Flow, CallState, Any, datetime, EngineEnv], Step]
+"""How the engine takes one kind of event: (flow, state, event, now, env) -> Step."""
+
+
+def _unchanged(flow: Flow, state: CallState, event: Any, now: datetime, env: EngineEnv) -> Step:
+    """An event the engine knows and deliberately leaves alone (the call's state does not
+    depend on it)."""
+    return Step((), (), state, ignored=True)
+
+
+def _recording_ready(
+    flow: Flow, state: CallState, event: RecordingReady, now: datetime, env: EngineEnv
+) -> Step:
+    return _recording(state, event)
+
+
+_HANDLERS: dict[type, EventHandler] = {
+    CallAnswered: _begin,
+    InputReceived: _resume,
+    NotifyReceived: _resume,
+    HttpResponded: _resume,
+    CallStatusChanged: _status,
+    RecordingReady: _recording_ready,
+    CallTransferred: _unchanged,
+    ProviderErrorReported: _unchanged,
+}
+
+
+def register_event(kind: type, handler: EventHandler) -> None:
+    """Teach the engine a new kind of event (a product's, at composition). A kind already
+    known cannot be taken over: ``ValueError``."""
+    known = _HANDLERS.get(kind)
+    if known is not None and known is not handler:
+        raise ValueError(f"the engine already takes {kind.__name__} events")
+    _HANDLERS[kind] = handler
+
+
 def step(
     flow: Flow, state: CallState, event: EngineEvent, now: datetime, env: EngineEnv = DEFAULT_ENV
 ) -> Step:
-    """Decide what the call does after ``event``."""
-    if isinstance(event, CallAnswered):
-        return _begin(flow, state, event, now, env)
-    if isinstance(event, (InputReceived, NotifyReceived, HttpResponded)):
-        return _resume(flow, state, event, now, env)
-    if isinstance(event, CallStatusChanged):
-        return _status(flow, state, event, now, env)
-    if isinstance(event, RecordingReady):
-        return _recording(state, event)
-    return Step((), (), state, ignored=True)
+    """Decide what the call does after ``event``, by the handler registered for its type;
+    ``UnknownEventError`` for a type none is registered for."""
+    handler = _HANDLERS.get(type(event))
+    if handler is None:
+        raise UnknownEventError(f"no handler for {type(event).__name__} events")
+    return handler(flow, state, event, now, env)
 
 
 def is_settled(state: CallState) -> bool:

@@ -20,6 +20,10 @@ class FlowRuntimeError(FlowError):
     """A flow cannot go on (a loop without a wait, a missing node at run time)."""
 
 
+class UnknownEventError(FlowRuntimeError):
+    """The engine was handed an event no handler is registered for (never silently ignored)."""
+
+
 class VariableLimitError(FlowRuntimeError):
     """A variable, a template's text or the call's variables in all would pass their size
     limit (``flows.limits``). Raised before the value is built or stored; the voice shell
