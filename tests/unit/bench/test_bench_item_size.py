@@ -1,6 +1,6 @@
-"""DynamoDB's size and unit rules as ``bench.metering`` implements them (pure, no AWS): GIVEN an
-item in DynamoDB JSON, WHEN it is sized or turned into request units, THEN the figures are the
-Developer Guide's."""
+"""DynamoDB's size and unit rules as ``bench.dynamodb_units`` implements them (pure, no AWS):
+GIVEN an item in DynamoDB JSON, WHEN it is sized or turned into request units, THEN the figures
+are the Developer Guide's."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bench.metering import _Index, index_write_units, item_size, read_units, write_units
+from bench.dynamodb_units import _Index, index_write_units, item_size, read_units, write_units
 
 
 @pytest.mark.parametrize(
