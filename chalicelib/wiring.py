@@ -125,25 +125,9 @@ class Container:
         return repository
 
     @cached_property
-    def not_found(self) -> tuple[type[Exception], ...]:
-        """The store's not-found error, for callers that must not import the store."""
-        from chalicelib.store.errors import NotFoundError
-
-        return (NotFoundError,)
-
-    @cached_property
     def admin(self) -> Administration:
         """Operator actions (CLI and REST)."""
-        from chalicelib.store import errors
-
-        return Administration(
-            self.accounts,
-            self.numbers,
-            self.flow_repository,
-            (errors.NotFoundError,),
-            (errors.AlreadyExistsError,),
-            self.clock,
-        )
+        return Administration(self.accounts, self.numbers, self.flow_repository, self.clock)
 
     @cached_property
     def catalogue(self) -> FlowCatalogue:
@@ -219,7 +203,6 @@ class Container:
     def voice(self) -> VoiceService:
         """The voice service."""
         from chalicelib.calls.http import fetch
-        from chalicelib.store import errors
 
         return VoiceService(
             calls=self.calls,
@@ -232,9 +215,6 @@ class Container:
             render=self.render,
             clock=self.clock,
             env=self.engine_env,
-            not_found=(errors.NotFoundError,),
-            already_exists=(errors.AlreadyExistsError,),
-            stale=(errors.StaleStateError,),
         )
 
     @cached_property
@@ -269,7 +249,6 @@ class Container:
             urls=self.callback_urls,
             clock=self.clock,
             new_id=lambda: uuid.uuid4().hex,
-            not_found=self.not_found,
         )
 
     @cached_property

@@ -1,7 +1,7 @@
 """In-memory fakes of the store ports the voice service uses, for unit tests without moto: calls
 (a save raises ``StaleStateError`` on a version mismatch, and a hook lets a test play a concurrent
 writer), numbers, flows, user variables, call records and an effect runner that records what it
-ran. They raise the store's own error classes, as the repositories do."""
+ran. They raise the neutral errors of ``chalicelib.errors``, which services catch by class."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from typing import Any
 
 from chalicelib.accounts.model import PhoneNumber
 from chalicelib.calls.model import CallRecord
+from chalicelib.errors import AlreadyExistsError, NotFoundError, StaleStateError
 from chalicelib.flows.outcomes import Effect
 from chalicelib.flows.records import FlowHead, FlowRevision
 from chalicelib.flows.state import CallState
-from chalicelib.store.errors import AlreadyExistsError, NotFoundError, StaleStateError
 
 
 @dataclass
@@ -30,12 +30,12 @@ class MemoryCalls:
 
     def get(self, call_id: str) -> CallState:
         if call_id not in self.items:
-            raise NotFoundError("call", call_id)
+            raise NotFoundError(f"call {call_id!r} not found")
         return self.items[call_id]
 
     def create(self, state: CallState) -> CallState:
         if state.call_id in self.items:
-            raise AlreadyExistsError("call", state.call_id)
+            raise AlreadyExistsError(f"call {state.call_id!r} already exists")
         stored = replace(state, version=1)
         self.items[state.call_id] = stored
         self.saves += 1
@@ -47,7 +47,7 @@ class MemoryCalls:
             hook(state)
         stored = self.items.get(state.call_id)
         if (stored.version if stored else 0) != state.version:
-            raise StaleStateError("call", state.call_id, f"is no longer at {state.version}")
+            raise StaleStateError(f"call {state.call_id!r} is no longer at {state.version}")
         saved = replace(state, version=state.version + 1)
         self.items[state.call_id] = saved
         self.saves += 1
@@ -62,7 +62,7 @@ class MemoryNumbers:
 
     def get(self, number: str) -> PhoneNumber:
         if number not in self.items:
-            raise NotFoundError("number", number)
+            raise NotFoundError(f"number {number!r} not found")
         return self.items[number]
 
 
@@ -85,12 +85,12 @@ class MemoryFlows:
 
     def get_head(self, flow_id: str) -> FlowHead:
         if flow_id not in self.heads:
-            raise NotFoundError("flow", flow_id)
+            raise NotFoundError(f"flow {flow_id!r} not found")
         return self.heads[flow_id]
 
     def get_revision(self, flow_id: str, version: int) -> FlowRevision:
         if (flow_id, version) not in self.revisions:
-            raise NotFoundError("flow revision", f"{flow_id}/{version}")
+            raise NotFoundError(f"flow revision {flow_id}/{version} not found")
         return self.revisions[(flow_id, version)]
 
 

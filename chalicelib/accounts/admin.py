@@ -2,8 +2,9 @@
 loading flows (validated, size-checked before they are parsed, versioned), the flow listener,
 provisioning numbers to accounts, binding an account's numbers to its flows, releasing numbers.
 Each checks ownership and input before it writes, so bad input changes nothing. Repositories
-are passed in; errors are classes (``AdminError`` and its subclasses) with no HTTP status: the
-web layer maps them. Must not import the store (pynamodb) or the web layer.
+are passed in and caught by the neutral classes of ``chalicelib.errors``; the errors raised here
+(``AdminError`` and its subclasses, each a neutral class too) carry no HTTP status: the web layer
+maps them. Must not import the store (pynamodb) or the web layer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
+from chalicelib import errors
 from chalicelib.accounts.keys import new_api_key
 from chalicelib.accounts.model import Account, PhoneNumber
 from chalicelib.flows.errors import FlowValidationError
@@ -33,15 +35,11 @@ _FLOW_ID = re.compile(FLOW_ID_PATTERN)
 _NUMBER = re.compile(NUMBER_PATTERN)
 
 
-class AdminError(ValueError):
+class AdminError(errors.ValidationError):
     """A request is refused because its input is invalid; ``problems`` lists every reason."""
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or []
 
-
-class AdminNotFoundError(AdminError):
+class AdminNotFoundError(errors.NotFoundError, AdminError):
     """What the request names does not exist, or is not the caller's (never told apart)."""
 
 
@@ -49,11 +47,11 @@ class NumberNotHeldError(AdminNotFoundError):
     """The account does not hold the number: never provisioned, released, or another's."""
 
 
-class AdminConflictError(AdminError):
+class AdminConflictError(errors.ConflictError, AdminError):
     """The request clashes with what is stored: an id taken, a number held by another account."""
 
 
-class DocumentTooLargeError(AdminError):
+class DocumentTooLargeError(errors.TooLargeError, AdminError):
     """A flow document is larger than ``MAX_FLOW_DOCUMENT_BYTES``."""
 
 
@@ -95,15 +93,11 @@ class Administration:
         accounts: Any,
         numbers: Any,
         flows: Any,
-        not_found: tuple[type[Exception], ...],
-        already_exists: tuple[type[Exception], ...],
         clock: Callable[[], datetime],
     ) -> None:
         self._accounts = accounts
         self._numbers = numbers
         self._flows = flows
-        self._not_found = not_found
-        self._already_exists = already_exists
         self._clock = clock
 
     def create_account(
@@ -120,7 +114,7 @@ class Administration:
         )
         try:
             self._accounts.create(account)
-        except self._already_exists:
+        except errors.AlreadyExistsError:
             raise AdminConflictError(f"account {account_id!r} already exists") from None
         return account, key
 
@@ -137,7 +131,7 @@ class Administration:
             raise AdminNotFoundError(f"no account {account_id!r}")
         try:
             account: Account = self._accounts.get(account_id)
-        except self._not_found:
+        except errors.NotFoundError:
             raise AdminNotFoundError(f"no account {account_id!r}") from None
         return account
 
@@ -161,14 +155,14 @@ class Administration:
         check_document_size(len(text.encode()))
         try:
             head: FlowHead | None = self._flows.get_head(flow.flow_id)
-        except self._not_found:
+        except errors.NotFoundError:
             head = None
         taken = AdminConflictError(f"flow id {flow.flow_id!r} belongs to another account")
         if head is not None and head.account_id != account_id:
             raise taken
         try:
             revision = self._flows.add_revision(flow.flow_id, account_id, flow.name, text)
-        except self._already_exists:
+        except errors.AlreadyExistsError:
             raise taken from None
         head = self._flows.get_head(flow.flow_id, consistent=True)
         self._numbers.follow_flow(head)  # the numbers serving it answer with the new version
@@ -180,7 +174,7 @@ class Administration:
             raise AdminNotFoundError(f"no flow {flow_id!r}")
         try:
             head: FlowHead = self._flows.get_head(flow_id, consistent=True)
-        except self._not_found:
+        except errors.NotFoundError:
             raise AdminNotFoundError(f"no flow {flow_id!r}") from None
         if head.account_id != account_id:
             raise AdminNotFoundError(f"no flow {flow_id!r}")
@@ -212,7 +206,7 @@ class Administration:
             phone: PhoneNumber = self._numbers.bind(
                 number, account_id, flow_id, language, enabled, head
             )
-        except self._not_found:
+        except errors.NotFoundError:
             raise NumberNotHeldError(f"no number {number} in account {account_id!r}") from None
         latest: FlowHead = self._flows.get_head(flow_id, consistent=True)
         if latest.generation != head.generation:  # changed meanwhile: its followers missed us
@@ -227,14 +221,14 @@ class Administration:
         self.account(account_id)
         try:
             return self._numbers.provision(number, account_id), True
-        except self._already_exists:
+        except errors.AlreadyExistsError:
             pass
         try:
             held: PhoneNumber = self._numbers.get(number, consistent=True)
-        except self._not_found:  # released in between: give it now
+        except errors.NotFoundError:  # released in between: give it now
             try:
                 return self._numbers.provision(number, account_id), True
-            except self._already_exists:
+            except errors.AlreadyExistsError:
                 raise AdminConflictError(f"number {number} is being provisioned; retry") from None
         if held.account_id != account_id:
             raise AdminConflictError(
@@ -248,5 +242,5 @@ class Administration:
         number = normal_number(number)
         try:
             self._numbers.release(number, account_id)
-        except self._not_found:
+        except errors.NotFoundError:
             raise NumberNotHeldError(f"no number {number} in account {account_id!r}") from None

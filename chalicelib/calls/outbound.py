@@ -3,8 +3,10 @@ place it. The state is written first, so the provider's answer and event webhook
 carry the call id) find it; a call the carrier refused is closed with a failed record.
 
 An outbound flow calls only from a number of the account attached to that flow, and only while
-the flow's listener is on (the Phonon seed's "activate listener"). Must not import pynamodb or
-provider packages: the carrier comes in through the ``CallControl`` port.
+the flow's listener is on (the Phonon seed's "activate listener"). A refusal is a neutral error
+of ``chalicelib.errors`` (``OutboundCallError`` for a request that breaks a rule, ``NotFoundError``,
+``ConflictError``, or the carrier's own error when it did not place the call). Must not import
+pynamodb or provider packages: the carrier comes in through the ``CallControl`` port.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Callable, Mapping
 
 from chalicelib.calls.records import record_of
 from chalicelib.calls.service import CallRecords, CallStore, NumberDirectory, UserVariables
+from chalicelib.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.flows.catalogue import FlowCatalogue
 from chalicelib.flows.model import FlowKind
 from chalicelib.flows.state import CallState
@@ -29,12 +32,8 @@ _VARIABLE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_VARIABLE_LENGTH = 1000
 
 
-class OutboundCallError(ValueError):
-    """A call cannot be started; ``status`` is the HTTP status it maps to."""
-
-    def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.status = status
+class OutboundCallError(ValidationError):
+    """A call cannot be started: the request breaks a rule of outbound calls."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,6 @@ class OutboundCalls:
     urls: Callable[[str], tuple[str, str]]  # call id -> (answer URL, event URL)
     clock: Callable[[], datetime]
     new_id: Callable[[], str]
-    not_found: tuple[type[Exception], ...]
 
     def start(
         self,
@@ -94,10 +92,8 @@ class OutboundCalls:
             raise
         except CarrierError as error:
             self._close_refused(state, str(error))
-            status = 503 if error.retryable else 502
-            raise OutboundCallError(
-                f"the carrier did not place the call: {error}", status
-            ) from error
+            error.args = (f"the carrier did not place the call: {error}",)
+            raise
         return StartedCall(state.call_id, placed.leg_id, state)
 
     def _new_state(
@@ -118,23 +114,23 @@ class OutboundCalls:
                 )
         try:
             head = self.flows.head(flow_id)
-        except self.not_found:
-            raise OutboundCallError(f"no flow {flow_id!r}", 404) from None
+        except NotFoundError:
+            raise NotFoundError(f"no flow {flow_id!r}") from None
         if head.account_id != account_id:
-            raise OutboundCallError(f"no flow {flow_id!r}", 404)
+            raise NotFoundError(f"no flow {flow_id!r}")
         if not head.enabled:
-            raise OutboundCallError(f"flow {flow_id!r} has its listener off", 409)
+            raise ConflictError(f"flow {flow_id!r} has its listener off")
         flow = self.flows.get(head.flow_id, head.latest_version)
         if flow.kind is not FlowKind.OUTBOUND:
-            raise OutboundCallError(f"flow {flow_id!r} is an inbound flow", 422)
+            raise OutboundCallError(f"flow {flow_id!r} is an inbound flow")
         try:
             number = self.numbers.get(from_number)
-        except self.not_found:
+        except NotFoundError:
             number = None
         if number is None or number.account_id != account_id or number.flow_id != flow_id:
             raise OutboundCallError(f"{from_number} is not a number attached to flow {flow_id!r}")
         if not number.enabled:
-            raise OutboundCallError(f"{from_number} is disabled", 409)
+            raise ConflictError(f"{from_number} is disabled")
         return CallState(
             call_id=self.new_id(),
             account_id=account_id,

@@ -18,6 +18,7 @@ from chalicelib.calls.apologies import LanguageMemory, texts_for
 from chalicelib.calls.model import CallRecord
 from chalicelib.calls.records import record_of
 from chalicelib.calls.tasks import decode_effects, encode_effects
+from chalicelib.errors import AlreadyExistsError, NotFoundError, StaleStateError
 from chalicelib.flows.catalogue import FlowCatalogue
 from chalicelib.flows.engine import EngineEvent, Step, is_settled, step
 from chalicelib.flows.model import Flow
@@ -107,9 +108,6 @@ class VoiceService:
     render: Renderer
     clock: Callable[[], datetime]
     env: EngineEnv
-    not_found: tuple[type[Exception], ...]
-    already_exists: tuple[type[Exception], ...]
-    stale: tuple[type[Exception], ...]
     max_attempts: int = 3
     languages: LanguageMemory = field(default_factory=LanguageMemory)
 
@@ -120,7 +118,7 @@ class VoiceService:
         if call_id is not None:  # a call we placed: its state was stored before we dialled
             try:
                 placed: CallState | None = self.calls.get(call_id)
-            except self.not_found:
+            except NotFoundError:
                 placed = None
             if placed is not None:
                 return self._advance(placed, event, key, created=True)
@@ -142,7 +140,7 @@ class VoiceService:
     def _new_inbound(self, call_id: str, event: CallAnswered) -> CallState | None:
         try:
             number = self.numbers.get(event.to_number)
-        except self.not_found:
+        except NotFoundError:
             return None
         if not number.enabled or not number.flow_id:
             return None
@@ -153,7 +151,7 @@ class VoiceService:
         else:  # a number stored before numbers carried it: read the flow's head
             try:
                 head = self.flows.head(number.flow_id)
-            except self.not_found:
+            except NotFoundError:
                 return None
             if not head.enabled or head.account_id != number.account_id:
                 return None
@@ -180,7 +178,7 @@ class VoiceService:
         """An event for a known call; unknown calls are ignored."""
         try:
             state = self.calls.get(call_id)
-        except self.not_found:
+        except NotFoundError:
             return Answer(None, call_id=call_id)
         return self._advance(state, event, key, created=True)
 
@@ -207,7 +205,7 @@ class VoiceService:
             )
             try:
                 saved = self.calls.save(new_state) if created else self.calls.create(new_state)
-            except self.stale + self.already_exists:
+            except (StaleStateError, AlreadyExistsError):
                 state = self.calls.get(state.call_id)
                 created = True
                 continue

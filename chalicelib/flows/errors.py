@@ -1,19 +1,20 @@
 """Errors of the flow package: invalid flow documents and failures while running a flow.
-Imports nothing."""
+Each subclasses the neutral hierarchy of ``chalicelib.errors``. Imports nothing else."""
 
 from __future__ import annotations
 
+from chalicelib.errors import RingflowError, ValidationError
 
-class FlowError(Exception):
+
+class FlowError(RingflowError):
     """Base of every flow error."""
 
 
-class FlowValidationError(FlowError):
+class FlowValidationError(FlowError, ValidationError):
     """A flow document is invalid; ``problems`` lists every reason, each with its location."""
 
     def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("invalid flow: " + "; ".join(problems))
+        super().__init__("invalid flow: " + "; ".join(problems), problems)
 
 
 class FlowRuntimeError(FlowError):

@@ -6,8 +6,9 @@ every outgoing request takes its timeout from ``budget``: none starts once the t
 retry runs past it. ``bound_to_deadline`` fits a botocore client (DynamoDB, SQS, S3) to this:
 each attempt's read timeout is the time left, and a retry whose back-off could outlive the
 deadline is not made. The deadline lives in a context variable, so threads serving other
-requests (``chalice local``) each have their own. Imports only the standard library; botocore
-clients are handled through their event hooks, without importing botocore.
+requests (``chalice local``) each have their own. Imports only the standard library and
+``chalicelib.errors``; botocore clients are handled through their event hooks, without importing
+botocore.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+
+from chalicelib.errors import UnavailableError
 
 MIN_ATTEMPT_SECONDS = 0.1
 """No request is started with less time than this left: it could not finish."""
@@ -28,7 +31,7 @@ a throttled request (``retries/standard.py``, ``throttling_base_scale`` 1)."""
 _ends_at: ContextVar[float | None] = ContextVar("ringflow_deadline", default=None)
 
 
-class DeadlineExceededError(TimeoutError):
+class DeadlineExceededError(UnavailableError, TimeoutError):
     """The request's deadline passed (or would pass) before the work could be done."""
 
 

@@ -1,19 +1,23 @@
 """Errors of the store: what a repository raises instead of a pynamodb or botocore exception.
 
-Callers catch these, never a pynamodb exception: nothing outside ``store`` may import pynamodb.
-This module imports only the standard library, so it is cheap to import from anywhere.
+Callers catch these, or the neutral classes of ``chalicelib.errors`` they subclass (a service
+catches ``chalicelib.errors.NotFoundError`` whether the store or a fake raised it), never a
+pynamodb exception: nothing outside ``store`` may import pynamodb. This module imports only the
+standard library and ``chalicelib.errors``, so it is cheap to import from anywhere.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from chalicelib import errors
 
-class StoreError(Exception):
+
+class StoreError(errors.RingflowError):
     """Base class of every error a repository raises."""
 
 
-class NotFoundError(StoreError):
+class NotFoundError(errors.NotFoundError, StoreError):
     """The item asked for does not exist."""
 
     def __init__(self, kind: str, key: str) -> None:
@@ -22,7 +26,7 @@ class NotFoundError(StoreError):
         self.key = key
 
 
-class AlreadyExistsError(StoreError):
+class AlreadyExistsError(errors.AlreadyExistsError, StoreError):
     """A create found the item already there (for a call: a retried answer webhook)."""
 
     def __init__(self, kind: str, key: str, detail: str = "already exists") -> None:
@@ -31,7 +35,7 @@ class AlreadyExistsError(StoreError):
         self.key = key
 
 
-class StaleStateError(StoreError):
+class StaleStateError(errors.StaleStateError, StoreError):
     """A conditional write lost a race: someone else wrote the item first. Reload and redo."""
 
     def __init__(self, kind: str, key: str, detail: str = "was changed by another writer") -> None:
@@ -40,7 +44,7 @@ class StaleStateError(StoreError):
         self.key = key
 
 
-class InsufficientBalanceError(StoreError):
+class InsufficientBalanceError(errors.ConflictError, StoreError):
     """A balance change was refused because the balance would go below the allowed minimum."""
 
     def __init__(self, account_id: str, balance: Decimal, delta: Decimal, minimum: Decimal) -> None:
@@ -53,10 +57,13 @@ class InsufficientBalanceError(StoreError):
         self.minimum = minimum
 
 
-class StoreRequestError(StoreError):
+class StoreRequestError(errors.UnavailableError, StoreError):
     """DynamoDB failed a request for another reason than a lost condition.
 
     Throttling after the client's retries, a timeout, a missing table, a rejected request. The
     original exception is chained as ``__cause__``; nothing was changed by the failed request
     unless it timed out after DynamoDB applied it (conditional writes make a retry safe).
+    Its message names tables and requests: ``internal``, never shown to a client.
     """
+
+    internal = True

@@ -4,7 +4,7 @@ Requests are validated by pydantic models; the same models build the OpenAPI doc
 (``web.openapi``), so the two never disagree. Tenants authenticate with ``Authorization: Bearer
 <api key>``; the operator routes (``/v1/operator/...``) with the operator key, whose hash is in
 ``RINGFLOW_OPERATOR_KEY_HASH`` (no hash: those routes answer 404). Every error is problem+json:
-domain errors carry no status, ``_STATUSES`` maps their classes. Routes are thin: parse, call a
+domain errors carry no status, ``web.problems`` maps their classes. Routes are thin: parse, call a
 repository or service, shape the answer. Must not import pynamodb (the store's errors module is
 standard library only).
 """
@@ -26,22 +26,15 @@ from pydantic import (
     ValidationError,
 )
 
-from chalicelib.accounts.admin import (
-    FLOW_ID_PATTERN,
-    AdminConflictError,
-    AdminError,
-    AdminNotFoundError,
-    DocumentTooLargeError,
-    check_document_size,
-)
+from chalicelib.accounts.admin import FLOW_ID_PATTERN, check_document_size
 from chalicelib.accounts.keys import ApiKeyError, account_of, is_operator_key, matches
 from chalicelib.accounts.model import Account, PhoneNumber
 from chalicelib.calls.model import CallRecord
-from chalicelib.calls.outbound import MAX_VARIABLE_LENGTH, OutboundCallError
+from chalicelib.calls.outbound import MAX_VARIABLE_LENGTH
+from chalicelib.errors import NotFoundError
 from chalicelib.flows.languages import TEXT_TO_SPEECH
-from chalicelib.ops.deadline import DeadlineExceededError, deadline
+from chalicelib.ops.deadline import deadline
 from chalicelib.ops.observability import logger
-from chalicelib.store.errors import StoreRequestError
 from chalicelib.telephony.actions import MachineDetection
 from chalicelib.telephony.errors import CarrierOutcomeUnknownError
 from chalicelib.web.openapi import (
@@ -50,7 +43,7 @@ from chalicelib.web.openapi import (
     flow_document_schema,
     openapi_document,
 )
-from chalicelib.web.problems import SERVER_ERROR_DETAIL, problem, status_for
+from chalicelib.web.problems import SERVER_ERROR_DETAIL, error_problem, problem
 from chalicelib.wiring import container
 
 api = Blueprint(__name__)
@@ -58,17 +51,7 @@ api = Blueprint(__name__)
 E164 = r"^\+?[1-9][0-9]{6,14}$"
 VARIABLE_NAME = r"^[A-Za-z0-9_-]{1,64}$"
 """A ``$flow.key`` name given to an outbound call (the rule ``calls.outbound`` enforces)."""
-RETRY_AFTER_SECONDS = 2
 CALLS_LIMIT_MAX = 100
-_STATUSES: dict[type[BaseException], int] = {
-    AdminNotFoundError: 404,
-    AdminConflictError: 409,
-    DocumentTooLargeError: 413,
-    AdminError: 422,
-    StoreRequestError: 503,
-    DeadlineExceededError: 503,
-}
-"""The status of each error class a route lets through (its nearest mapped class wins)."""
 
 Language = Annotated[str, Field(json_schema_extra={"enum": sorted(TEXT_TO_SPEECH)})]
 
@@ -220,11 +203,9 @@ def _bearer(what: str) -> str:
 
 def _account() -> Account:
     key = _bearer("your API key")
-    c = container()
-    refused: tuple[type[Exception], ...] = (ApiKeyError, *c.not_found)
     try:
-        account: Account = c.accounts.get(account_of(key))
-    except refused:
+        account: Account = container().accounts.get(account_of(key))
+    except (ApiKeyError, NotFoundError):
         raise _Refused(problem(401, "unknown API key")) from None
     if not matches(key, account.api_key_hashes) or not account.enabled:
         raise _Refused(problem(401, "unknown API key"))
@@ -261,20 +242,9 @@ def _body(model: type[BaseModel]) -> Any:
         raise _Refused(problem(422, "the request is not valid", errors=errors)) from None
 
 
-def _mapped(error: Exception, status: int) -> Response:
-    if status >= 500:
-        logger.warning("REST request failed", extra={"error": repr(error)})
-        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-        return problem(status, "the store is unavailable; retry later", headers=retry)
-    problems = getattr(error, "problems", None)
-    if problems:
-        return problem(status, str(error), errors=problems)
-    return problem(status, str(error))
-
-
 def guarded(fn: Callable[..., Response]) -> Callable[..., Response]:
-    """Turn ``_Refused`` and the errors of ``_STATUSES`` into their problems; anything else is
-    logged and answered 500."""
+    """Turn ``_Refused`` and the errors ``web.problems`` maps into their problems; anything
+    else is logged and answered 500."""
 
     def run(**path: str) -> Response:
         # API Gateway decodes path parameters, chalice local does not: decode them here so both
@@ -286,9 +256,11 @@ def guarded(fn: Callable[..., Response]) -> Callable[..., Response]:
         except _Refused as refused:
             return refused.response
         except Exception as error:
-            status = status_for(error, _STATUSES)
-            if status is not None:
-                return _mapped(error, status)
+            mapped = error_problem(error)
+            if mapped is not None:
+                if mapped.status_code >= 500:
+                    logger.warning("REST request failed", extra={"error": repr(error)})
+                return mapped
             logger.exception("REST request failed")
             return problem(500, SERVER_ERROR_DETAIL)
 
@@ -456,8 +428,6 @@ def start_call() -> Response:
             request.ringing_timeout,
             detection,
         )
-    except OutboundCallError as error:
-        return problem(error.status, str(error))
     except CarrierOutcomeUnknownError as error:
         return problem(504, f"the carrier's answer was lost; the call may ring: {error}")
     view = CallStarted(call_id=started.call_id, leg_id=started.leg_id, status="started")

@@ -1,9 +1,11 @@
 """RFC 9457 problem details: the one place REST errors are spelled (problem+json).
 
 Owns the problem body, the mapping of error classes to statuses (by walking an error's MRO, so a
-subclass maps like its nearest mapped base) and the rewriting of error answers that Chalice
-builds itself (405, 415, 400 on bad JSON, 500) into problems. Imports Chalice's ``Response`` and
-the standard library only; it knows no domain error: callers pass their table.
+subclass maps like its nearest mapped base: the powertools event handler's way) and the
+rewriting of error answers that Chalice builds itself (405, 415, 400 on bad JSON, 500) into
+problems. The neutral errors of ``chalicelib.errors`` are mapped here; a product whose error
+needs another status registers its class with ``register_error``. Imports Chalice's
+``Response``, ``chalicelib.errors`` and the standard library only.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from http import HTTPStatus
 from typing import Any
 
 from chalice.app import Response
+
+from chalicelib import errors
 
 PROBLEM_TYPE = "application/problem+json"
 VOICE_PREFIX = "/vonage/"
@@ -67,12 +71,58 @@ def problem(
     )
 
 
-def status_for(error: BaseException, table: Mapping[type[BaseException], int]) -> int | None:
+ERROR_STATUSES: dict[type[BaseException], int] = {
+    errors.NotFoundError: 404,
+    errors.AlreadyExistsError: 409,
+    errors.ConflictError: 409,
+    errors.TooLargeError: 413,
+    errors.ValidationError: 422,
+    errors.UpstreamError: 502,
+    errors.UnavailableError: 503,
+    errors.OutcomeUnknownError: 504,
+}
+"""The status of each error class a route may let through (its nearest mapped class wins)."""
+
+RETRY_AFTER_SECONDS = 2
+UNAVAILABLE_DETAIL = "a service the platform depends on is unavailable; retry later"
+
+
+def register_error(cls: type[BaseException], status: int) -> None:
+    """Map a product's error class to a status (at composition). A class already mapped to
+    another status cannot be remapped: ``ValueError``."""
+    known = ERROR_STATUSES.get(cls)
+    if known is not None and known != status:
+        raise ValueError(f"{cls.__name__} already maps to {known}")
+    ERROR_STATUSES[cls] = status
+
+
+def status_for(
+    error: BaseException, table: Mapping[type[BaseException], int] = ERROR_STATUSES
+) -> int | None:
     """The status of ``error``'s nearest class (itself, then its bases) in ``table``."""
     for cls in type(error).__mro__:
         if cls in table:
             return table[cls]
     return None
+
+
+def error_problem(error: BaseException) -> Response | None:
+    """The problem for an error whose class is mapped, or None (the caller logs it and answers
+    500). ``problems`` of the error become the ``errors`` member. A 503 asks to retry
+    (``Retry-After``); an ``internal`` error's message is never shown, only its kind."""
+    status = status_for(error)
+    if status is None:
+        return None
+    shown = UNAVAILABLE_DETAIL if getattr(error, "internal", False) else str(error)
+    if status == 503:
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return problem(status, shown, headers=retry)
+    if status >= 500:
+        return problem(status, shown)
+    listed = getattr(error, "problems", None)
+    if listed:
+        return problem(status, str(error), errors=listed)
+    return problem(status, str(error))
 
 
 def _header(response: Response, name: str) -> str:

@@ -25,7 +25,6 @@ from chalicelib.flows.catalogue import FlowCatalogue
 from chalicelib.flows.outcomes import HttpRequest, HttpResult
 from chalicelib.flows.state import CallState
 from chalicelib.flows.widgets.base import EngineEnv
-from chalicelib.store.errors import AlreadyExistsError, NotFoundError, StaleStateError
 from chalicelib.telephony.actions import Action
 from chalicelib.telephony.events import CallAnswered, Direction
 
@@ -115,9 +114,6 @@ def service(calls: MemoryCalls, tenant: Tenant, effects: RecordingEffects) -> Vo
         render=render,
         clock=lambda: NOW,
         env=EngineEnv(),
-        not_found=(NotFoundError,),
-        already_exists=(AlreadyExistsError,),
-        stale=(StaleStateError,),
     )
 
 
