@@ -2,9 +2,12 @@
 
 Everything that talks to the outside (DynamoDB, SQS, S3, the carrier, HTTP for the webhook
 widget) is built here and nowhere else; tests replace parts with ``override`` or build their own
-``Container``. Heavy clients (boto3, the vonage SDK) are imported on first use, not at import;
-``Container.warm`` builds what the first voice webhook needs ahead of it (on Lambda, during the
-init phase), without network I/O.
+``Container``. Products are composed by their own small modules (``chalicelib.products``): the
+container installs each (its registrations), builds its services on first use
+(``services(name)``) and takes the runners of its effects and its SMS consumers, so a product
+never adds to this class. Heavy clients (boto3, the vonage SDK) are imported on first use, not
+at import; ``Container.warm`` builds what the first voice webhook needs ahead of it (on Lambda,
+during the init phase), without network I/O.
 """
 
 from __future__ import annotations
@@ -19,10 +22,21 @@ from typing import TYPE_CHECKING, Any, Callable
 from chalicelib.accounts.admin import Administration
 from chalicelib.calls.outbound import OutboundCalls
 from chalicelib.calls.service import VoiceService
-from chalicelib.calls.tasks import EffectQueue, TaskWorker
+from chalicelib.calls.tasks import (
+    EffectQueue,
+    Runner,
+    Runners,
+    TaskWorker,
+    recording_runner,
+    sms_runner,
+    timer_runner,
+    user_variables_runner,
+)
 from chalicelib.flows.catalogue import FlowCatalogue
+from chalicelib.flows.outcomes import FetchRecording, SaveUserVariables, ScheduleTimer, SendSms
 from chalicelib.flows.widgets.base import EngineEnv
 from chalicelib.messaging.inbox import Consumer, SmsInbox
+from chalicelib.products import Product, installed
 from chalicelib.settings import Settings, current
 from chalicelib.telephony.actions import Action
 
@@ -47,9 +61,27 @@ def utc_now() -> datetime:
 class Container:
     """Lazily built services for one settings object."""
 
-    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], datetime] = utc_now,
+        products: Sequence[Product] | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self.products: tuple[Product, ...] = installed() if products is None else tuple(products)
+        for product in self.products:
+            product.register()
+        self._services: dict[str, Any] = {}
+
+    def services(self, name: str) -> Any:
+        """The services of the product ``name``, built on first use."""
+        if name not in self._services:
+            product = next((p for p in self.products if p.name == name), None)
+            if product is None:
+                raise KeyError(f"no product {name!r} is installed")
+            self._services[name] = product.services(self)
+        return self._services[name]
 
     def warm(self) -> None:
         """Build what the first request needs, before it comes: the store bound to these
@@ -167,9 +199,10 @@ class Container:
         """URL of the tasks queue."""
         return str(self.sqs.get_queue_url(QueueName=self.settings.task_queue)["QueueUrl"])
 
-    def enqueue_task(self, body: str) -> None:
-        """Queue one task message."""
-        self.sqs.send_message(QueueUrl=self.task_queue_url, MessageBody=body)
+    def enqueue_task(self, body: str, delay_seconds: int = 0) -> None:
+        """Queue one task message, held back ``delay_seconds`` (at most 900: SQS's limit)."""
+        extra = {"DelaySeconds": delay_seconds} if delay_seconds else {}
+        self.sqs.send_message(QueueUrl=self.task_queue_url, MessageBody=body, **extra)
 
     def store_recording(self, key: str, data: bytes) -> None:
         """Put a recording into the recordings bucket."""
@@ -210,11 +243,12 @@ class Container:
             flows=self.catalogue,
             user_vars=self.user_variables,
             records=self.call_records,
-            effects=EffectQueue(self.user_variables, self.enqueue_task, self.clock),
+            effects=EffectQueue(self.effect_runners, self.enqueue_task),
             fetch=partial(fetch, allow_private=self.settings.stage == "local"),
             render=self.render,
             clock=self.clock,
             env=self.engine_env,
+            control=lambda: self.carrier,
         )
 
     @cached_property
@@ -226,8 +260,26 @@ class Container:
 
     @cached_property
     def sms_consumers(self) -> list[Consumer]:
-        """Who gets each whole inbound SMS."""
-        return []
+        """Who gets each whole inbound SMS: the products' consumers."""
+        return [consumer for p in self.products for consumer in p.sms_consumers(self)]
+
+    @cached_property
+    def effect_runners(self) -> Runners:
+        """The runner of each kind of effect: the platform's, then the products'."""
+        runners: dict[type, Runner] = {
+            SendSms: sms_runner(lambda: self.carrier),
+            FetchRecording: recording_runner(
+                lambda url: bytes(self.carrier.download_recording(url)), self.store_recording
+            ),
+            SaveUserVariables: user_variables_runner(self.user_variables, self.clock),
+            ScheduleTimer: timer_runner(lambda call_id, event: self.voice.wake(call_id, event)),  # noqa: PLW0108 - the voice service is built after its runners
+        }
+        for product in self.products:
+            for kind, runner in product.runners(self).items():
+                if kind in runners:
+                    raise ValueError(f"{product.name}: {kind.__name__} already has a runner")
+                runners[kind] = runner
+        return runners
 
     def callback_urls(self, call_id: str) -> tuple[str, str]:
         """The answer and event URLs of an outbound call."""
@@ -254,13 +306,7 @@ class Container:
     @cached_property
     def tasks(self) -> TaskWorker:
         """The task worker."""
-        return TaskWorker(
-            markers=self.markers,
-            sms=lambda: self.carrier,
-            download=lambda url: bytes(self.carrier.download_recording(url)),
-            store_object=self.store_recording,
-            clock=self.clock,
-        )
+        return TaskWorker(markers=self.markers, runners=self.effect_runners, clock=self.clock)
 
 
 _container: Container | None = None

@@ -22,13 +22,21 @@ from chalicelib.errors import AlreadyExistsError, NotFoundError, StaleStateError
 from chalicelib.flows.catalogue import FlowCatalogue
 from chalicelib.flows.engine import EngineEvent, Step, is_settled, step
 from chalicelib.flows.model import Flow
-from chalicelib.flows.outcomes import Effect, HttpRequest, HttpResponded, HttpResult, Notice
-from chalicelib.flows.state import CallState
+from chalicelib.flows.outcomes import (
+    Effect,
+    HttpRequest,
+    HttpResponded,
+    HttpResult,
+    Notice,
+    TimerFired,
+)
+from chalicelib.flows.state import CallState, LegRole
 from chalicelib.flows.widgets.base import EngineEnv
 from chalicelib.ops.deadline import DeadlineExceededError, budget
 from chalicelib.ops.observability import MetricName, count, logger
 from chalicelib.telephony.actions import Action, Bridge, Hangup, Say
 from chalicelib.telephony.events import CallAnswered, Direction
+from chalicelib.telephony.ports import CallControl
 
 
 class CallStore(Protocol):
@@ -81,11 +89,14 @@ the effects, the render): the request gets the rest."""
 @dataclass(frozen=True)
 class Answer:
     """What to send back to the provider: a rendered body (None: nothing to say) and whether it
-    was replayed from a previous delivery."""
+    was replayed from a previous delivery; ``actions`` and ``state`` are what the step decided
+    and saved (for pushing them to a live call when no webhook waits for them)."""
 
     body: str | None
     replayed: bool = False
     call_id: str | None = None
+    actions: tuple[Action, ...] = ()
+    state: CallState | None = None
 
 
 def event_key(route: str, payload: Mapping[str, object]) -> str:
@@ -108,6 +119,7 @@ class VoiceService:
     render: Renderer
     clock: Callable[[], datetime]
     env: EngineEnv
+    control: Callable[[], CallControl] | None = None
     max_attempts: int = 3
     languages: LanguageMemory = field(default_factory=LanguageMemory)
 
@@ -182,6 +194,32 @@ class VoiceService:
             return Answer(None, call_id=call_id)
         return self._advance(state, event, key, created=True)
 
+    def wake(self, call_id: str, event: TimerFired) -> Answer:
+        """A timer of the call is due: step the call, then push what the flow decided to the
+        live call over the carrier's REST API (hang up, or transfer it to the new actions),
+        since no webhook waits for the answer. A replayed wake-up pushes nothing again."""
+        answer = self.handle(call_id, event, f"timer:{event.key or event.ref}")
+        if answer.replayed or not answer.actions or answer.state is None:
+            return answer
+        leg = next(
+            (
+                leg
+                for leg in answer.state.legs.values()
+                if leg.role is LegRole.CALLER and not leg.status.is_final
+            ),
+            None,
+        )
+        if leg is None or self.control is None:
+            logger.warning(
+                "timer decided actions for a call with no live leg", extra={"call_id": call_id}
+            )
+            return answer
+        if all(isinstance(action, Hangup) for action in answer.actions):
+            self.control().hangup(leg.leg_id)
+        else:
+            self.control().transfer(leg.leg_id, answer.actions, call_id)
+        return answer
+
     # -- the loop -----------------------------------------------------------------------
     def _advance(self, state: CallState, event: EngineEvent, key: str, created: bool) -> Answer:
         self.languages.remember(state.call_id, state.language)
@@ -215,7 +253,7 @@ class VoiceService:
                 record = record_of(saved)
                 if self.records.put(record):
                     count(MetricName.CALLS_BY_OUTCOME, outcome=record.outcome.value)
-            return Answer(body, call_id=saved.call_id)
+            return Answer(body, call_id=saved.call_id, actions=tuple(actions), state=saved)
         raise RuntimeError(
             f"call {state.call_id}: state kept changing under {self.max_attempts} attempts"
         )

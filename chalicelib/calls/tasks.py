@@ -1,67 +1,115 @@
-"""Background tasks of calls: the one spelling of a task message, and the worker that runs them.
+"""Effects of calls and the tasks that run them: the one spelling of a task message, the table of
+runners (one per kind of effect), and the worker that runs queued tasks.
 
-Effects the engine asks for (send an SMS, copy a recording) are queued as task messages (SQS) and
-run by the task handler, each at most once per key (a marker is claimed first; a failed task
-releases it so the queue's redelivery retries). Saving ``$user.key`` values is cheap and
-idempotent, so it runs inline. Must not import pynamodb or Vonage modules.
+Effects the engine asks for (send an SMS, copy a recording, wake the call up) are queued as task
+messages (SQS, with a delay for a timer) and run by the task handler, each at most once per key
+(a marker is claimed first; a failed task releases it so the queue's redelivery retries).
+Saving ``$user.key`` values is cheap and idempotent, so its runner is inline. A product adds a
+kind of effect with ``register_effect_type`` (its name in messages) and gives the composition
+root a ``Runner`` for it: no ``isinstance`` here knows the kinds. Must not import pynamodb or
+Vonage modules.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, is_dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
-from chalicelib.flows.outcomes import Effect, FetchRecording, SaveUserVariables, SendSms
+from chalicelib.flows.outcomes import (
+    Effect,
+    FetchRecording,
+    SaveUserVariables,
+    ScheduleTimer,
+    SendSms,
+    TimerFired,
+)
 from chalicelib.flows.state import CallState
 from chalicelib.ops.observability import MetricName, count, logger
 from chalicelib.telephony.errors import CarrierOutcomeUnknownError
 from chalicelib.telephony.ports import SmsSender
 
-TASK_KINDS: dict[str, type[SendSms] | type[FetchRecording]] = {
+EFFECT_TYPES: dict[str, type[Any]] = {
     "send_sms": SendSms,
     "fetch_recording": FetchRecording,
-}
-EFFECT_KINDS: dict[str, type[SendSms] | type[FetchRecording] | type[SaveUserVariables]] = {
-    **TASK_KINDS,
     "save_user_variables": SaveUserVariables,
+    "schedule_timer": ScheduleTimer,
 }
-_KIND_OF = {kind: name for name, kind in EFFECT_KINDS.items()}
+"""Every kind of effect by its name in task messages and saved steps."""
+_NAME_OF: dict[type[Any], str] = {kind: name for name, kind in EFFECT_TYPES.items()}
 
 
 class TaskError(ValueError):
-    """A task message is malformed."""
+    """A task message is malformed, or names a kind of effect nobody registered."""
 
 
-def encode_task(effect: SendSms | FetchRecording, account_id: str) -> str:
+def register_effect_type(name: str, kind: type[Any]) -> None:
+    """Name a product's kind of effect (a frozen dataclass of JSON values with a ``key``) in
+    task messages. A name or a kind already registered otherwise: ``ValueError``."""
+    if not is_dataclass(kind) or "key" not in {f for f in kind.__dataclass_fields__}:
+        raise ValueError(f"{kind.__name__} is not a dataclass with a key")
+    if EFFECT_TYPES.get(name, kind) is not kind or _NAME_OF.get(kind, name) != name:
+        raise ValueError(f"effect {name!r} or {kind.__name__} is already registered otherwise")
+    EFFECT_TYPES[name] = kind
+    _NAME_OF[kind] = name
+
+
+def effect_name(effect: Effect) -> str:
+    """The registered name of an effect's kind; ``TaskError`` for an unregistered kind."""
+    try:
+        return _NAME_OF[type(effect)]
+    except KeyError:
+        raise TaskError(f"no effect kind {type(effect).__name__} is registered") from None
+
+
+def _fields(effect: Effect) -> dict[str, Any]:
+    return asdict(effect)  # type: ignore[call-overload, no-any-return]
+
+
+def encode_task(effect: Effect, account_id: str) -> str:
     """The queue message for an effect."""
     return json.dumps(
-        {"kind": _KIND_OF[type(effect)], "account_id": account_id, "effect": asdict(effect)}
+        {"kind": effect_name(effect), "account_id": account_id, "effect": _fields(effect)}
     )
 
 
 def encode_effects(effects: Sequence[Effect]) -> str:
     """A step's effects as JSON (kept with the call state so a retry can run them again)."""
-    return json.dumps([{"kind": _KIND_OF[type(e)], "effect": asdict(e)} for e in effects])
+    return json.dumps([{"kind": effect_name(e), "effect": _fields(e)} for e in effects])
 
 
 def decode_effects(text: str) -> list[Effect]:
     """The effects ``encode_effects`` wrote; raise ``TaskError`` when malformed."""
     try:
-        return [EFFECT_KINDS[item["kind"]](**item["effect"]) for item in json.loads(text)]
+        return [EFFECT_TYPES[item["kind"]](**item["effect"]) for item in json.loads(text)]
     except (ValueError, KeyError, TypeError) as error:
         raise TaskError(f"malformed effects: {error}") from error
 
 
-def decode_task(body: str) -> tuple[str, SendSms | FetchRecording]:
+def decode_task(body: str) -> tuple[str, Effect]:
     """Account id and effect of a queue message; raise ``TaskError`` when malformed."""
     try:
         message = json.loads(body)
-        kind = TASK_KINDS[message["kind"]]
+        kind = EFFECT_TYPES[message["kind"]]
         return str(message["account_id"]), kind(**message["effect"])
     except (ValueError, KeyError, TypeError) as error:
         raise TaskError(f"malformed task message: {error}") from error
+
+
+@dataclass(frozen=True)
+class Runner:
+    """How the shell runs one kind of effect: ``run(effect, account_id)`` does it and says what
+    was done (for the logs); ``inline`` runners run right after the step (cheap, idempotent
+    work), the others are queued as tasks, held back ``delay(effect)`` seconds."""
+
+    run: Callable[[Any, str], Mapping[str, Any]]
+    inline: bool = False
+    delay: Callable[[Any], int] | None = None
+
+
+Runners = Mapping[type[Any], Runner]
+"""The runner of each kind of effect, built by the composition root."""
 
 
 class Markers(Protocol):
@@ -81,25 +129,28 @@ class UserVariableWriter(Protocol):
 
 
 class EffectQueue:
-    """Runs effects after a step: user variables inline, the rest queued as tasks."""
+    """Runs effects after a step: inline ones now, the rest queued as tasks."""
 
-    def __init__(
-        self,
-        user_vars: UserVariableWriter,
-        enqueue: Callable[[str], None],
-        clock: Callable[[], datetime],
-    ) -> None:
-        self._user_vars = user_vars
+    def __init__(self, runners: Runners, enqueue: Callable[[str, int], None]) -> None:
+        self._runners = runners
         self._enqueue = enqueue
-        self._clock = clock
 
     def run(self, effects: Sequence[Effect], state: CallState) -> None:
-        """Run or queue every effect."""
+        """Run or queue every effect; ``TaskError`` for a kind with no runner."""
         for effect in effects:
-            if isinstance(effect, SaveUserVariables):
-                self._user_vars.set_many(effect.account_id, dict(effect.values), self._clock())
+            runner = _runner(self._runners, effect)
+            if runner.inline:
+                runner.run(effect, state.account_id)
             else:
-                self._enqueue(encode_task(effect, state.account_id))
+                delay = runner.delay(effect) if runner.delay else 0
+                self._enqueue(encode_task(effect, state.account_id), delay)
+
+
+def _runner(runners: Runners, effect: Effect) -> Runner:
+    try:
+        return runners[type(effect)]
+    except KeyError:
+        raise TaskError(f"no runner for {type(effect).__name__} effects") from None
 
 
 class TaskBusyError(RuntimeError):
@@ -114,17 +165,13 @@ class TaskWorker:
     def __init__(
         self,
         markers: Markers,
-        sms: Callable[[], SmsSender],
-        download: Callable[[str], bytes],
-        store_object: Callable[[str, bytes], None],
+        runners: Runners,
         clock: Callable[[], datetime],
         ttl_seconds: int = 7 * 24 * 3600,
         in_flight_seconds: int = 120,
     ) -> None:
         self._markers = markers
-        self._sms = sms
-        self._download = download
-        self._store_object = store_object
+        self._runners = runners
         self._clock = clock
         self._ttl = ttl_seconds
         self._in_flight = in_flight_seconds
@@ -163,11 +210,51 @@ class TaskWorker:
         self._markers.release(running)
         return outcome
 
-    def _perform(self, account_id: str, effect: SendSms | FetchRecording) -> dict[str, Any]:
-        if isinstance(effect, SendSms):
-            sms = self._sms()
-            sent = sms.send_sms(effect.from_number, effect.to_number, effect.text, effect.key[:40])
-            return {"task": effect.key, "account_id": account_id, "sms": sent.message_id}
-        data = self._download(effect.url)
-        self._store_object(effect.object_key, data)
-        return {"task": effect.key, "account_id": account_id, "stored": effect.object_key}
+    def _perform(self, account_id: str, effect: Effect) -> dict[str, Any]:
+        done = _runner(self._runners, effect).run(effect, account_id)
+        return {"task": effect.key, "account_id": account_id, **done}
+
+
+# the platform's own runners --------------------------------------------------------------------
+
+
+def sms_runner(sender: Callable[[], SmsSender]) -> Runner:
+    """Send an SMS through the carrier (queued)."""
+
+    def send(effect: SendSms, account_id: str) -> Mapping[str, Any]:
+        sent = sender().send_sms(effect.from_number, effect.to_number, effect.text, effect.key[:40])
+        return {"sms": sent.message_id}
+
+    return Runner(send)
+
+
+def recording_runner(
+    download: Callable[[str], bytes], store_object: Callable[[str, bytes], None]
+) -> Runner:
+    """Copy a finished recording from the carrier into the recordings bucket (queued)."""
+
+    def fetch(effect: FetchRecording, account_id: str) -> Mapping[str, Any]:
+        store_object(effect.object_key, download(effect.url))
+        return {"stored": effect.object_key}
+
+    return Runner(fetch)
+
+
+def user_variables_runner(writer: UserVariableWriter, clock: Callable[[], datetime]) -> Runner:
+    """Save ``$user.key`` values, latest wins (inline: cheap and idempotent)."""
+
+    def save(effect: SaveUserVariables, account_id: str) -> Mapping[str, Any]:
+        writer.set_many(effect.account_id, dict(effect.values), clock())
+        return {"saved": len(effect.values)}
+
+    return Runner(save, inline=True)
+
+
+def timer_runner(wake: Callable[[str, TimerFired], object]) -> Runner:
+    """Wake a call up when its timer is due (queued, held back by the queue until then)."""
+
+    def fire(effect: ScheduleTimer, account_id: str) -> Mapping[str, Any]:
+        wake(effect.call_id, TimerFired(effect.name, effect.ref, effect.key))
+        return {"timer": effect.name, "call_id": effect.call_id}
+
+    return Runner(fire, delay=lambda effect: int(effect.delay_seconds))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from chalicelib.accounts.admin import AdminConflictError
+from chalicelib.errors import NotFoundError
 
 DEMO_ACCOUNT = "demo"
 PULL_APP_NUMBER = "447700900100"
@@ -50,7 +51,7 @@ def load_demo(
 def _unchanged_version(container: Any, flow_id: str, text: str) -> int | None:
     try:
         head = container.flow_repository.get_head(flow_id)
-    except container.not_found:
+    except NotFoundError:
         return None
     latest = container.flow_repository.get_revision(flow_id, head.latest_version)
     return int(head.latest_version) if latest.document == text else None

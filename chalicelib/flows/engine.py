@@ -6,7 +6,9 @@ waiting node when its event comes, and keeps the legs and ``$call`` values of th
 from status events. An event that does not belong to what the call waits for (a stale ref, a
 retry after the state moved on) is ignored and changes nothing. Events are taken by a table of
 handlers keyed by their type (``register_event`` adds a product's kind); a type nobody registered
-raises ``UnknownEventError``. No I/O, no clock, no ids: all come
+raises ``UnknownEventError``. ``TimerFired`` wakes a call up: the node waiting on the timer's ref
+resumes, else the timer registered under its name (``register_timer``; ``hangup`` ends the call)
+decides. No I/O, no clock, no ids: all come
 in as parameters; what the shell should log or count comes back in ``Step.notices``, never as a
 log line from here. Every variable a step stores is held to ``flows.limits`` (each value, and the
 call's variables in all): past them the step raises ``VariableLimitError``, a
@@ -35,6 +37,7 @@ from chalicelib.flows.outcomes import (
     HttpResponded,
     Notice,
     Outcome,
+    TimerFired,
     Updates,
 )
 from chalicelib.flows.state import Awaiting, CallState, Leg, LegRole
@@ -55,7 +58,7 @@ from chalicelib.telephony.events import (
     RecordingReady,
 )
 
-EngineEvent = Union[CallEvent, HttpResponded]
+EngineEvent = Union[CallEvent, HttpResponded, TimerFired]
 
 DEFAULT_ENV = EngineEnv()
 
@@ -141,6 +144,7 @@ def _drive(
         waiting = replace(state, node=node_id, awaiting=Awaiting(node_id, ref), seq=state.seq + 1)
         if isinstance(outcome, Await):
             actions.extend(outcome.actions)
+            effects.extend(outcome.effects)
             return Step(tuple(actions), tuple(effects), waiting, notices=tuple(notices))
         if isinstance(outcome, Fetch):
             return Step(
@@ -298,11 +302,47 @@ def _recording_ready(
     return _recording(state, event)
 
 
+HANGUP_TIMER = "hangup"
+"""The platform's own timer: end the call (a flow's or a product's longest call)."""
+
+
+def _hangup(flow: Flow, state: CallState, event: TimerFired, now: datetime, env: EngineEnv) -> Step:
+    return _ended(state, [], [], [])
+
+
+_TIMERS: dict[str, EventHandler] = {HANGUP_TIMER: _hangup}
+
+
+def register_timer(name: str, handler: EventHandler) -> None:
+    """Teach the engine what a product's timer ``name`` does when it fires on a call that is
+    not waiting on it (a pacing wake-up, a maximum duration). A name already taken:
+    ``ValueError``."""
+    known = _TIMERS.get(name)
+    if known is not None and known is not handler:
+        raise ValueError(f"the engine already has a timer named {name!r}")
+    _TIMERS[name] = handler
+
+
+def _timer(flow: Flow, state: CallState, event: TimerFired, now: datetime, env: EngineEnv) -> Step:
+    """A timer the call asked for is due: the node waiting on its ref resumes with it; else the
+    timer registered under its name decides; a call that ended, or moved on from a node's timer,
+    ignores it."""
+    if state.finished:
+        return Step((), (), state, ignored=True)
+    if state.awaiting is not None and state.awaiting.ref == event.ref:
+        return _resume(flow, state, event, now, env)
+    handler = _TIMERS.get(event.name)
+    if handler is None:
+        return Step((), (), state, ignored=True)
+    return handler(flow, state, event, now, env)
+
+
 _HANDLERS: dict[type, EventHandler] = {
     CallAnswered: _begin,
     InputReceived: _resume,
     NotifyReceived: _resume,
     HttpResponded: _resume,
+    TimerFired: _timer,
     CallStatusChanged: _status,
     RecordingReady: _recording_ready,
     CallTransferred: _unchanged,

@@ -3,15 +3,18 @@
 Widgets return one ``Outcome``: ``Go`` (follow an output now), ``Await`` (speak to the network and
 wait for an event), ``Fetch`` (the shell must make an HTTP request and feed the result back as
 ``HttpResponded``) or ``End`` (hang up). Effects are fire-and-forget work the shell runs after the
-state is saved, each with an idempotency ``key``. A ``Go`` may carry notices: something went
-wrong that the flow got past (a refused pattern took its ``false`` branch), for the shell to log
-and count; the widget stays pure. Imports only telephony types.
+state is saved, each with an idempotency ``key``: any frozen dataclass of JSON values with a
+``key`` is one (``Effect`` is a protocol), so a product adds its own kinds (a debit, a call to
+place) and registers a runner for each in the shell (``calls.tasks``). ``ScheduleTimer`` asks for
+a wake-up of the call (``TimerFired``) a few seconds or minutes later. A ``Go`` may carry
+notices: something went wrong that the flow got past (a refused pattern took its ``false``
+branch), for the shell to log and count; the widget stays pure. Imports only telephony types.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Union
+from typing import Mapping, Protocol, Union
 
 from chalicelib.telephony.actions import Action
 
@@ -87,7 +90,44 @@ class FetchRecording:
     object_key: str
 
 
-Effect = Union[SendSms, SaveUserVariables, FetchRecording]
+MAX_TIMER_SECONDS = 900
+"""The longest wake-up a timer gives: the task queue's longest delivery delay (SQS
+``DelaySeconds``). Longer waits (a campaign's reschedule) belong to the scheduler."""
+
+
+@dataclass(frozen=True)
+class ScheduleTimer:
+    """Wake the call up ``delay_seconds`` from now with ``TimerFired(name, ref)`` (once per
+    ``key``): the node waiting on ``ref`` resumes, or the timer registered as ``name`` runs."""
+
+    key: str
+    call_id: str
+    name: str
+    ref: str
+    delay_seconds: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.delay_seconds <= MAX_TIMER_SECONDS:
+            raise ValueError(
+                f"a timer fires 0 to {MAX_TIMER_SECONDS} seconds later, not {self.delay_seconds}"
+            )
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    """Engine event: a timer the call asked for (``ScheduleTimer``) is due."""
+
+    name: str
+    ref: str
+    key: str = ""
+
+
+class Effect(Protocol):
+    """Work the shell runs after a step is saved: a frozen dataclass of JSON values with an
+    idempotency ``key`` (the shell runs each key at most once)."""
+
+    @property
+    def key(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -113,10 +153,12 @@ class Go:
 
 @dataclass(frozen=True)
 class Await:
-    """Queue ``actions`` (the last one waits for the network) and stop until an event comes."""
+    """Queue ``actions`` (the last one waits for the network) and stop until an event comes;
+    ``effects`` run once the state is saved (a timer that ends the wait, ...)."""
 
     actions: tuple[Action, ...]
     updates: Updates = NO_UPDATES
+    effects: tuple[Effect, ...] = ()
 
 
 @dataclass(frozen=True)

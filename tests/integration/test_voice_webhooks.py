@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from platformkit import ALICE, PULL_NUMBER, ROOT, STRANGER, Platform, running_platform
 
+from chalicelib.errors import NotFoundError
+
 LEG = "aaaaaaaa-0000-4000-8000-000000000001"
 CONV = "CON-11111111-2222-4333-8444-555555555555"
 
@@ -404,7 +406,7 @@ def test_a_get_webhooks_token_cannot_be_replayed_with_another_query(platform: Pl
     replayed = send(forged)
     # THEN it is refused and no call is created
     assert replayed.status_code == 401
-    with pytest.raises(platform.container.not_found):
+    with pytest.raises(NotFoundError):
         platform.container.calls.get(forged["uuid"])
 
 

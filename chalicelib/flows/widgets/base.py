@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from chalicelib.flows.errors import VariableLimitError
 from chalicelib.flows.languages import is_tts_language
-from chalicelib.flows.outcomes import HttpResponded, Outcome
+from chalicelib.flows.outcomes import HttpResponded, Outcome, TimerFired
 from chalicelib.flows.state import CallState
 from chalicelib.flows.variables import Scope
 from chalicelib.telephony.events import CallStatusChanged, InputReceived, NotifyReceived
@@ -111,7 +111,7 @@ class Ctx:
         return f"_{self.node_id}.{name}"
 
 
-Resumption = Union[InputReceived, NotifyReceived, CallStatusChanged, HttpResponded]
+Resumption = Union[InputReceived, NotifyReceived, CallStatusChanged, HttpResponded, TimerFired]
 
 C = TypeVar("C", bound=WidgetConfig)
 

@@ -1,0 +1,64 @@
+"""What a product gives the composition root, and the list of products this deployment runs.
+
+A product (callback, campaigns, speech ...) lives in its own package and is composed by one
+small module exposing a ``Product``: its name, ``register`` (process-wide, pure registrations:
+widgets, engine events and timers, kinds of effect, error statuses, and the import of its store
+module so its tables are known), and functions the container calls lazily to build its
+services, the runners of its effects, its SMS consumers and its REST routes (a Chalice
+blueprint). Adding a product is a new package plus one line in ``PRODUCT_MODULES``; no core
+module changes. Imports nothing from the rest of the platform at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chalicelib.calls.tasks import Runner
+    from chalicelib.messaging.inbox import Consumer
+    from chalicelib.wiring import Container
+
+PRODUCT_MODULES: tuple[str, ...] = ()
+"""Dotted names of the modules whose ``PRODUCT`` this deployment runs, in install order."""
+
+
+def _nothing(container: Container) -> Any:
+    return None
+
+
+def _no_runners(container: Container) -> Mapping[type, Runner]:
+    return {}
+
+
+def _no_consumers(container: Container) -> Sequence[Consumer]:
+    return ()
+
+
+def _no_registrations() -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Product:
+    """One product's composition: everything the core needs from it, nothing more."""
+
+    name: str
+    register: Callable[[], None] = _no_registrations
+    services: Callable[[Container], Any] = _nothing
+    runners: Callable[[Container], Mapping[type, Runner]] = _no_runners
+    sms_consumers: Callable[[Container], Sequence[Consumer]] = _no_consumers
+    blueprints: Sequence[Any] = field(default_factory=tuple)
+
+
+def installed(modules: Sequence[str] = PRODUCT_MODULES) -> tuple[Product, ...]:
+    """The products of ``modules`` (each module's ``PRODUCT``), in order."""
+    products: list[Product] = []
+    for name in modules:
+        product = getattr(importlib.import_module(name), "PRODUCT", None)
+        if not isinstance(product, Product):
+            raise TypeError(f"{name} has no PRODUCT (a chalicelib.products.Product)")
+        products.append(product)
+    return tuple(products)
