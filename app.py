@@ -20,6 +20,7 @@ from typing import Any
 from chalice.app import Chalice, SQSEvent
 
 from chalicelib.ops.observability import logger, metrics, warm_tracing
+from chalicelib.settings import current
 from chalicelib.web.api import api
 from chalicelib.web.problems import as_problem
 from chalicelib.web.sms import sms
@@ -30,8 +31,11 @@ app = Chalice(app_name="ringflow")
 app.register_blueprint(voice)
 app.register_blueprint(sms)
 app.register_blueprint(api)
+for product in container().products:
+    for blueprint in product.blueprints:
+        app.register_blueprint(blueprint)
 
-TASK_QUEUE = os.environ.get("RINGFLOW_TASK_QUEUE", "ringflow-local-tasks")
+TASK_QUEUE = current().task_queue
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
     container().warm()

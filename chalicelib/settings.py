@@ -48,6 +48,8 @@ class Settings:
     vonage_rest_host: str = "rest.nexmo.com"
     vonage_ca_bundle: str | None = None
     vonage_timeout_seconds: float = 5.0
+    carrier_currency: str = "EUR"
+    """The currency the carrier prices calls in (a Vonage account's billing currency)."""
     verify_signatures: bool = True
     signature_window_seconds: int = 300
     call_ttl_seconds: int = 2 * 24 * 3600
@@ -94,6 +96,8 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Se
         vonage_rest_host=e.get("VONAGE_REST_HOST", defaults.vonage_rest_host),
         vonage_ca_bundle=e.get("VONAGE_CA_BUNDLE") or None,
         vonage_timeout_seconds=float(e.get("VONAGE_TIMEOUT_SECONDS", "5")),
+        carrier_currency=e.get("VONAGE_CURRENCY", defaults.carrier_currency).strip().upper()
+        or defaults.carrier_currency,
         verify_signatures=_flag(e.get("RINGFLOW_VERIFY_SIGNATURES"), True),
         signature_window_seconds=int(e.get("RINGFLOW_SIGNATURE_WINDOW_SECONDS", "300")),
         call_ttl_seconds=int(e.get("RINGFLOW_CALL_TTL_SECONDS", str(defaults.call_ttl_seconds))),

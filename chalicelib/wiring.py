@@ -249,6 +249,7 @@ class Container:
             clock=self.clock,
             env=self.engine_env,
             control=lambda: self.carrier,
+            currency=self.settings.carrier_currency,
         )
 
     @cached_property
@@ -301,6 +302,7 @@ class Container:
             urls=self.callback_urls,
             clock=self.clock,
             new_id=lambda: uuid.uuid4().hex,
+            currency=self.settings.carrier_currency,
         )
 
     @cached_property

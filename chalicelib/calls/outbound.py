@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable, Mapping
 
+from chalicelib.calls.opening import UserVariables, open_call
 from chalicelib.calls.records import record_of
-from chalicelib.calls.service import CallRecords, CallStore, NumberDirectory, UserVariables
+from chalicelib.calls.service import CallRecords, CallStore, NumberDirectory
 from chalicelib.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.flows.catalogue import FlowCatalogue
 from chalicelib.flows.model import FlowKind
@@ -58,6 +59,7 @@ class OutboundCalls:
     urls: Callable[[str], tuple[str, str]]  # call id -> (answer URL, event URL)
     clock: Callable[[], datetime]
     new_id: Callable[[], str]
+    currency: str = "EUR"
 
     def start(
         self,
@@ -131,18 +133,17 @@ class OutboundCalls:
             raise OutboundCallError(f"{from_number} is not a number attached to flow {flow_id!r}")
         if not number.enabled:
             raise ConflictError(f"{from_number} is disabled")
-        return CallState(
+        return open_call(
             call_id=self.new_id(),
-            account_id=account_id,
-            flow_id=flow_id,
-            flow_version=head.latest_version,
+            number=number,
+            flow=flow,
+            version=head.latest_version,
             direction=Direction.OUTBOUND,
             from_number=from_number,
             to_number=to_number,
             started_at=self.clock(),
-            language=number.language or flow.language,
-            flow_vars=dict(variables),
-            user_vars=self.user_vars.get_many(account_id, flow.user_keys),
+            user_vars=self.user_vars,
+            flow_vars=variables,
         )
 
     def _close_refused(self, state: CallState, reason: str) -> None:
@@ -154,4 +155,4 @@ class OutboundCalls:
             call_vars={**state.call_vars, "state": "Failed", "carrier_error": reason[:200]},
         )
         saved = self.calls.save(closed)
-        self.records.put(record_of(saved))
+        self.records.put(record_of(saved, self.currency))

@@ -1,7 +1,12 @@
-"""Turning a finished call's state into its call record (outcome, duration, cost). Pure."""
+"""Where the carrier's prices become money: a call's cost (``$call.cost``, in the carrier's
+currency) and its record when it is over (outcome, duration, cost). Pure; the engine keeps each
+leg's price as the carrier reported it and knows no currency. Imports ``calls.model``,
+``flows.state`` and telephony types only.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from chalicelib.calls.model import CallOutcome, CallRecord
@@ -30,13 +35,31 @@ def outcome_of(state: CallState) -> CallOutcome:
     return _OUTCOMES.get(caller.status, CallOutcome.FAILED)
 
 
-def record_of(state: CallState) -> CallRecord:
-    """The record a finished call leaves."""
+def cost_of(state: CallState) -> Decimal | None:
+    """What the carrier charged for the call's legs so far (None: no leg has a price yet)."""
+    prices = [leg.price for leg in state.legs.values() if leg.price is not None]
+    return sum(prices, Decimal(0)) if prices else None
+
+
+def with_cost(state: CallState, currency: str) -> CallState:
+    """``state`` with ``$call.cost`` and ``$call.cost.currency`` set from its legs' prices
+    (unchanged while no leg has one)."""
+    cost = cost_of(state)
+    if cost is None:
+        return state
+    shown = {"cost": str(cost), "cost.currency": currency}
+    if all(state.call_vars.get(name) == value for name, value in shown.items()):
+        return state
+    return replace(state, call_vars={**state.call_vars, **shown})
+
+
+def record_of(state: CallState, currency: str = "EUR") -> CallRecord:
+    """The record a finished call leaves, its cost in ``currency`` (the carrier's)."""
     caller = next((leg for leg in state.legs.values() if leg.role is LegRole.CALLER), None)
     duration = caller.duration if caller and caller.duration is not None else 0
     if not duration and state.answered_at and state.ended_at:
         duration = max(0, int((state.ended_at - state.answered_at).total_seconds()))
-    cost = sum((leg.price or Decimal("0") for leg in state.legs.values()), Decimal("0"))
+    cost = cost_of(state) or Decimal(0)
     return CallRecord(
         account_id=state.account_id,
         call_id=state.call_id,
@@ -51,5 +74,6 @@ def record_of(state: CallState) -> CallRecord:
         duration=duration,
         legs=tuple(sorted(state.legs.values(), key=lambda leg: leg.role.value)),
         cost=cost,
+        currency=currency,
         recording_uri=state.call_vars.get("recordingUri") or None,
     )

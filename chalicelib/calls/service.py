@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Callable, Iterable, Mapping, Protocol, Sequence
+from typing import Callable, Mapping, Protocol, Sequence
 
 from chalicelib.accounts.model import PhoneNumber
 from chalicelib.calls.apologies import LanguageMemory, texts_for
 from chalicelib.calls.model import CallRecord
-from chalicelib.calls.records import record_of
+from chalicelib.calls.opening import UserVariables, open_call
+from chalicelib.calls.records import record_of, with_cost
 from chalicelib.calls.tasks import decode_effects, encode_effects
 from chalicelib.errors import AlreadyExistsError, NotFoundError, StaleStateError
 from chalicelib.flows.catalogue import FlowCatalogue
@@ -53,12 +54,6 @@ class NumberDirectory(Protocol):
     """Numbers and the flows they serve."""
 
     def get(self, number: str) -> PhoneNumber: ...
-
-
-class UserVariables(Protocol):
-    """``$user.key.*`` values per account."""
-
-    def get_many(self, account_id: str, names: Iterable[str]) -> dict[str, str]: ...
 
 
 class CallRecords(Protocol):
@@ -120,6 +115,7 @@ class VoiceService:
     clock: Callable[[], datetime]
     env: EngineEnv
     control: Callable[[], CallControl] | None = None
+    currency: str = "EUR"
     max_attempts: int = 3
     languages: LanguageMemory = field(default_factory=LanguageMemory)
 
@@ -168,22 +164,20 @@ class VoiceService:
             if not head.enabled or head.account_id != number.account_id:
                 return None
             version = head.latest_version
-        flow = self.flows.get(number.flow_id, version)
-        language = number.language or flow.language
-        self.languages.remember(event.to_number, language)
-        return CallState(
+        state = open_call(
             call_id=call_id,
-            account_id=number.account_id,
-            flow_id=number.flow_id,
-            flow_version=version,
+            number=number,
+            flow=self.flows.get(number.flow_id, version),
+            version=version,
             direction=Direction.INBOUND,
             from_number=event.from_number or event.from_user or "",
             to_number=event.to_number,
             started_at=self.clock(),
-            language=language,
+            user_vars=self.user_vars,
             conversation_id=event.conversation_id,
-            user_vars=self.user_vars.get_many(number.account_id, flow.user_keys),
         )
+        self.languages.remember(event.to_number, state.language)
+        return state
 
     # -- every other event ----------------------------------------------------------------
     def handle(self, call_id: str, event: EngineEvent, key: str) -> Answer:
@@ -236,7 +230,7 @@ class VoiceService:
                 return Answer(None, call_id=state.call_id)
             body = self.render(actions, state.call_id) if actions else None
             new_state = replace(
-                result.state,
+                with_cost(result.state, self.currency),
                 last_event_key=key,
                 last_answer=body,
                 last_effects=encode_effects(effects) if effects else None,
@@ -250,7 +244,7 @@ class VoiceService:
             if effects:
                 self._run_effects(effects, saved)
             if is_settled(saved):
-                record = record_of(saved)
+                record = record_of(saved, self.currency)
                 if self.records.put(record):
                     count(MetricName.CALLS_BY_OUTCOME, outcome=record.outcome.value)
             return Answer(body, call_id=saved.call_id, actions=tuple(actions), state=saved)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Callable, Union
 
 from chalicelib.flows.errors import FlowRuntimeError, UnknownEventError, VariableLimitError
@@ -240,13 +239,6 @@ def _status(
         known = Leg(event.leg_id, role, number=event.to_number, direction=direction)
     leg = _leg_update(known, event, now)
     state = replace(state, legs={**state.legs, event.leg_id: leg})
-    if event.price is not None:
-        total = sum(
-            (item.price for item in state.legs.values() if item.price is not None), Decimal(0)
-        )
-        state = replace(
-            state, call_vars={**state.call_vars, "cost": str(total), "cost.currency": "EUR"}
-        )
     at = event.at or now
     if leg.role is LegRole.BRIDGED:
         if event.status is CallStatus.ANSWERED:

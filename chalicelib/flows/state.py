@@ -1,18 +1,23 @@
 """A call's state as the flow engine reads and writes it: the live call, its legs and what it
 waits for. The engine's input and output, so it lives beside the engine; the shell (``calls/``)
 and the store read it from here. Frozen dataclasses only; the engine produces new states with
-``dataclasses.replace``. Imports nothing but the standard library and ``telephony.events``.
+``dataclasses.replace``. A product's data on the call is typed and namespaced (``data``, see
+``flows.calldata``). Imports nothing but the standard library, ``flows.calldata`` and
+``telephony.events``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Mapping
+from typing import Mapping, TypeVar
 
+from chalicelib.flows.calldata import CallData
 from chalicelib.telephony.events import CallStatus, Direction
+
+D = TypeVar("D", bound=CallData)
 
 
 class LegRole(StrEnum):
@@ -56,7 +61,8 @@ class CallState:
     webhook get the same answer without a second step; ``last_effects`` (JSON) lets the retry run
     that step's effects again (each is idempotent by key) in case the first delivery died before
     it ran them. ``flow_vars`` are ``$flow.key.*``, ``user_vars`` a snapshot of ``$user.key.*``;
-    ``call_vars`` hold ``$call.*`` values the engine sets (dtmf, recordingUri, ...).
+    ``call_vars`` hold ``$call.*`` values the engine sets (dtmf, recordingUri, ...); ``data``
+    holds each product's own typed data, by namespace.
     """
 
     call_id: str
@@ -83,4 +89,14 @@ class CallState:
     last_event_key: str | None = None
     last_answer: str | None = None
     last_effects: str | None = None
+    data: Mapping[str, CallData] = field(default_factory=dict)
     version: int = 0
+
+    def data_of(self, kind: type[D]) -> D | None:
+        """The call's data of a product's kind, or None."""
+        item = self.data.get(kind.NAMESPACE)
+        return item if isinstance(item, kind) else None
+
+    def with_data(self, item: CallData) -> CallState:
+        """This state with ``item`` as its data of ``item``'s namespace."""
+        return replace(self, data={**self.data, item.NAMESPACE: item})

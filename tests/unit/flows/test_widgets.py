@@ -404,7 +404,7 @@ def test_completed_caller_leg_finishes_the_call() -> None:
     assert d.state.legs["leg-a"].duration == 12
 
 
-def test_completed_legs_add_their_price_to_call_cost() -> None:
+def test_completed_legs_keep_their_price_and_the_engine_names_no_currency() -> None:
     from decimal import Decimal
 
     d = Driver(flow_of(CONNECT))
@@ -415,4 +415,7 @@ def test_completed_legs_add_their_price_to_call_cost() -> None:
         )
     )
     d.send(CallStatusChanged("leg-a", "CON-1", CallStatus.COMPLETED, price=Decimal("0.0030")))
-    assert d.state.call_vars["cost"] == "0.0150" and d.state.call_vars["cost.currency"] == "EUR"
+    # money is the shell's (calls.records): the engine keeps the carrier's prices per leg
+    assert d.state.legs["leg-b"].price == Decimal("0.0120")
+    assert d.state.legs["leg-a"].price == Decimal("0.0030")
+    assert "cost" not in d.state.call_vars and "cost.currency" not in d.state.call_vars
