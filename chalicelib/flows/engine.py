@@ -82,6 +82,8 @@ def _iso(moment: datetime) -> str:
 
 def _apply(state: CallState, updates: Updates, node_id: str) -> CallState:
     """``state`` with ``updates`` made, each value and the total held to ``flows.limits``."""
+    for item in updates.data:
+        state = state.with_data(item)
     if not (updates.flow or updates.user or updates.call or updates.language):
         return state
     for prefix, values in (("$flow.key.", updates.flow), ("$user.key.", updates.user)):

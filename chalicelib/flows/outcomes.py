@@ -8,7 +8,8 @@ state is saved, each with an idempotency ``key``: any frozen dataclass of JSON v
 place) and registers a runner for each in the shell (``calls.tasks``). ``ScheduleTimer`` asks for
 a wake-up of the call (``TimerFired``) a few seconds or minutes later. A ``Go`` may carry
 notices: something went wrong that the flow got past (a refused pattern took its ``false``
-branch), for the shell to log and count; the widget stays pure. Imports only telephony types.
+branch), for the shell to log and count; the widget stays pure. Imports only telephony types
+and ``flows.calldata``.
 """
 
 from __future__ import annotations
@@ -16,17 +17,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Protocol, Union
 
+from chalicelib.flows.calldata import CallData
 from chalicelib.telephony.actions import Action
 
 
 @dataclass(frozen=True)
 class Updates:
-    """Variable changes an outcome makes (flow, user, call) and an optional new language."""
+    """Variable changes an outcome makes (flow, user, call), an optional new language, and a
+    product's typed data on the call (``data``, replacing each item's namespace)."""
 
     flow: Mapping[str, str] = field(default_factory=dict)
     user: Mapping[str, str] = field(default_factory=dict)
     call: Mapping[str, str] = field(default_factory=dict)
     language: str | None = None
+    data: tuple[CallData, ...] = ()
 
 
 NO_UPDATES = Updates()
