@@ -1,8 +1,9 @@
 """The architecture's import rules, read from the source with ``ast`` (every import, also the
 lazy ones inside functions): GIVEN the code that ships, THEN only ``store/`` imports pynamodb,
 only ``telephony/vonage/`` imports the vonage SDK, ``flows/`` (the pure engine) imports no shell,
-store, web, carrier, simulator or network module, and the simulator imports none of the app's
-modules."""
+store, web, carrier, simulator or network module, the simulator imports none of the app's
+modules, the product-neutral core imports no product package, and the error hierarchy imports
+nothing of the platform."""
 
 from __future__ import annotations
 
@@ -99,3 +100,30 @@ def test_the_simulator_imports_none_of_the_apps_modules() -> None:
         "chalicelib.flows",
     )
     assert breaches(modules("simulator"), app_side) == {}
+
+
+CORE = ("flows", "calls", "telephony", "accounts", "messaging", "ops", "store", "web")
+"""The product-neutral core: products ride on it and it names none of them."""
+CORE_PACKAGES = {f"chalicelib.{name}" for name in (*CORE, "simulator", "cli")} | {
+    "chalicelib.errors",
+    "chalicelib.settings",
+    "chalicelib.wiring",
+    "chalicelib.products",
+}
+
+
+def test_the_core_imports_no_product_package() -> None:
+    # a product's package is any chalicelib package that is not the core: the core never
+    # imports one (products are found through chalicelib.products at composition)
+    for path in [p for name in CORE for p in modules(name)]:
+        outside = sorted(
+            name
+            for name in imported(path)
+            if name.startswith("chalicelib.")
+            and not any(name == core or name.startswith(core + ".") for core in CORE_PACKAGES)
+        )
+        assert outside == [], f"{path.relative_to(ROOT)} imports {outside}"
+
+
+def test_the_error_hierarchy_imports_nothing_of_the_platform() -> None:
+    assert not {n for n in imported(CHALICELIB / "errors.py") if n.startswith("chalicelib")}
