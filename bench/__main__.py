@@ -315,7 +315,7 @@ def user_variables_cost(container: Any, send: Send) -> None:
     the account)."""
     from datetime import UTC, datetime
 
-    from chalicelib.store.models import CallItem
+    from chalicelib.store.calls import CallItem
 
     print("answer webhook vs the account's size ($user.key variables on the account)")
     for size in (0, 1000):

@@ -6,8 +6,10 @@ instances). Every model then talks through the same pynamodb ``Connection``, so 
 one botocore client instead of one per table (about 50 ms each on a cold start); ``connect()``
 builds it ahead of the first request (Lambda's init phase). That client is bound to the
 request's deadline (``ops.deadline``): under a voice webhook each attempt reads for at most the
-time left and no retry runs past it. Part of ``store``, the only package that may import
-pynamodb.
+time left and no retry runs past it. ``bind`` binds every model of ``tables.table_models()``
+(the core tables and every product table registered by then); a model registered after ``bind``
+(a product module imported later) is bound as it is registered. Imports no aggregate module.
+Part of ``store``, the only package that may import pynamodb.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from pynamodb.connection import Connection
 from chalicelib.ops.deadline import bound_to_deadline
 from chalicelib.settings import Settings
 from chalicelib.store.errors import StoreError
-from chalicelib.store.models import TABLE_MODELS
+from chalicelib.store.registry import StoreItem, when_registered
+from chalicelib.store.tables import table_models
 
 CONNECT_TIMEOUT_SECONDS = 0.5
 """DynamoDB connects in milliseconds; a voice webhook has about 3 s in all (FACTS-operations),
@@ -69,20 +72,34 @@ def bind(settings: Settings) -> None:
         max_retry_attempts=MAX_RETRY_ATTEMPTS,
         max_pool_connections=MAX_POOL_CONNECTIONS,
     )
-    for model in TABLE_MODELS:
-        meta = model.Meta
-        meta.table_name = settings.table(model.LOGICAL_NAME)
-        meta.region = settings.region
-        meta.host = settings.aws_endpoint_url
-        meta.connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS  # type: ignore[assignment]  # float works
-        meta.read_timeout_seconds = READ_TIMEOUT_SECONDS
-        meta.max_retry_attempts = MAX_RETRY_ATTEMPTS
-        model._connection = None
-        table_connection = model._get_connection()
-        connection.add_meta_table(table_connection.get_meta_table())
-        table_connection.connection = connection
+    for model in table_models():
+        bind_model(model, settings, connection)
     _connection = connection
     _bound = settings
+
+
+def bind_model(model: type[StoreItem], settings: Settings, connection: Connection) -> None:
+    """Point one model at its table of ``settings`` and route it through ``connection``."""
+    meta = model.Meta
+    meta.table_name = settings.table(model.LOGICAL_NAME)
+    meta.region = settings.region
+    meta.host = settings.aws_endpoint_url
+    meta.connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS  # type: ignore[assignment]  # float works
+    meta.read_timeout_seconds = READ_TIMEOUT_SECONDS
+    meta.max_retry_attempts = MAX_RETRY_ATTEMPTS
+    model._connection = None
+    table_connection = model._get_connection()
+    connection.add_meta_table(table_connection.get_meta_table())
+    table_connection.connection = connection
+
+
+def _bind_if_bound(model: type[StoreItem]) -> None:
+    """Bind a model registered after ``bind`` to the current binding (if there is one)."""
+    if _bound is not None and _connection is not None:
+        bind_model(model, _bound, _connection)
+
+
+when_registered(_bind_if_bound)
 
 
 def bound_settings() -> Settings:

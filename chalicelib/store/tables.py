@@ -1,10 +1,14 @@
-"""The one source of table definitions: creation for the local stack and tests, deletion, and
-the CloudFormation resources of infra, all derived from the pynamodb models.
+"""The one source of table definitions: which tables there are (``table_models()``), their
+creation for the local stack and tests, deletion, and the CloudFormation resources of infra, all
+derived from the pynamodb models.
 
-Key schemas, attribute definitions, secondary indexes and TTL attributes are read from the
-``*Item`` classes, so the app, the local stack and the deployed tables cannot disagree. boto3 is
-imported lazily (it is present in Lambda, and only table management needs it). Part of
-``store``, the only package that may import pynamodb.
+The tables are the core ones (``store.core``, in their fixed order) and then every other model
+registered with ``store.registry`` (products' tables, by logical name). Key schemas, attribute
+definitions, secondary indexes and TTL attributes are read from the ``*Item`` classes, so the
+app, the local stack and the deployed tables cannot disagree. Must not import an aggregate
+module at import time (they import ``binding``, which imports this); boto3 is imported lazily
+(it is present in Lambda, and only table management needs it). Part of ``store``, the only
+package that may import pynamodb.
 """
 
 from __future__ import annotations
@@ -13,23 +17,36 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import Settings
-from chalicelib.store.models import TABLE_MODELS, StoreItem
+from chalicelib.store.registry import StoreItem, registered
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 __all__ = [
-    "TABLE_MODELS",
     "cloudformation_resources",
     "create_tables",
     "delete_tables",
     "logical_id",
     "table_definition",
+    "table_models",
     "ttl_attribute",
 ]
 
 BILLING_MODE = "PAY_PER_REQUEST"
 _KEY_ORDER = {"HASH": 0, "RANGE": 1}
+
+
+def table_models() -> tuple[type[StoreItem], ...]:
+    """Every table of the platform, one model each: the core tables in their fixed order, then
+    every other registered model (products' tables) by logical name. Imports the core
+    aggregate modules on first use."""
+    from chalicelib.store.core import CORE_MODELS  # lazily: core -> aggregates -> binding -> here
+
+    products = sorted(
+        (model for model in registered() if model not in CORE_MODELS),
+        key=lambda model: model.LOGICAL_NAME,
+    )
+    return (*CORE_MODELS, *products)
 
 
 def _key_schema(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
@@ -98,8 +115,9 @@ def create_tables(settings: Settings, wait: bool = True) -> list[str]:
     """
     client = _client(settings)
     existing = _existing_tables(client)
+    models = table_models()
     created: list[str] = []
-    for model in TABLE_MODELS:
+    for model in models:
         name = settings.table(model.LOGICAL_NAME)
         if name in existing:
             continue
@@ -112,7 +130,7 @@ def create_tables(settings: Settings, wait: bool = True) -> list[str]:
         waiter = client.get_waiter("table_exists")
         for name in created:
             waiter.wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
-    for model in TABLE_MODELS:
+    for model in models:
         attribute = ttl_attribute(model)
         if attribute is not None:
             _enable_ttl(client, settings.table(model.LOGICAL_NAME), attribute)
@@ -138,7 +156,7 @@ def delete_tables(settings: Settings, wait: bool = True) -> list[str]:
     client = _client(settings)
     existing = _existing_tables(client)
     deleted: list[str] = []
-    for model in TABLE_MODELS:
+    for model in table_models():
         name = settings.table(model.LOGICAL_NAME)
         if name not in existing:
             continue
@@ -163,7 +181,7 @@ def cloudformation_resources(stage: str) -> dict[str, Any]:
     """
     production = stage == "prod"
     resources: dict[str, Any] = {}
-    for model in TABLE_MODELS:
+    for model in table_models():
         properties = table_definition(model, f"ringflow-{stage}-{model.LOGICAL_NAME}")
         properties["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
         attribute = ttl_attribute(model)

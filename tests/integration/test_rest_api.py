@@ -123,15 +123,16 @@ def test_the_documents_rules_are_the_models_rules() -> None:
     from chalicelib.accounts import admin
     from chalicelib.calls import outbound
     from chalicelib.flows.model import FlowDocument
-    from chalicelib.store import repositories
+    from chalicelib.store import flows as flow_store
+    from chalicelib.store import records as record_store
     from chalicelib.web import api
 
     # GIVEN the patterns and limits the web layer states WHEN compared with their owners'
     # THEN they are the same
     assert FlowDocument.model_json_schema()["properties"]["id"]["pattern"] == admin.FLOW_ID_PATTERN
     assert outbound._VARIABLE.pattern == api.VARIABLE_NAME
-    assert admin.MAX_FLOW_DOCUMENT_BYTES == repositories.MAX_DOCUMENT_BYTES
-    assert api.CALLS_LIMIT_MAX <= repositories.RECORDS_LIMIT_MAX
+    assert admin.MAX_FLOW_DOCUMENT_BYTES == flow_store.MAX_DOCUMENT_BYTES
+    assert api.CALLS_LIMIT_MAX <= record_store.RECORDS_LIMIT_MAX
 
 
 def test_account_needs_a_valid_key(platform: Platform) -> None:

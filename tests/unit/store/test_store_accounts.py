@@ -10,8 +10,8 @@ import pytest
 from storekit import RequestLog, account
 
 from chalicelib.settings import Settings
+from chalicelib.store.accounts import AccountRepository
 from chalicelib.store.errors import AlreadyExistsError, InsufficientBalanceError, NotFoundError
-from chalicelib.store.repositories import AccountRepository
 
 
 @pytest.fixture

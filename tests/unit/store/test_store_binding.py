@@ -11,16 +11,15 @@ from storekit import account
 
 from chalicelib.settings import Settings
 from chalicelib.store import binding
+from chalicelib.store.accounts import AccountRepository
 from chalicelib.store.errors import NotFoundError, StoreError, StoreRequestError
-from chalicelib.store.models import TABLE_MODELS
-from chalicelib.store.repositories import AccountRepository
-from chalicelib.store.tables import create_tables, delete_tables
+from chalicelib.store.tables import create_tables, delete_tables, table_models
 
 
 def test_bind_names_every_table_and_shares_one_connection(store: Settings) -> None:
     # GIVEN the store bound to the test stage
     # WHEN the models are inspected / THEN each points at the stage's table, via one connection
-    for model in TABLE_MODELS:
+    for model in table_models():
         assert model.Meta.table_name == f"ringflow-test-{model.LOGICAL_NAME}"
         assert model.Meta.region == "eu-west-1"
         assert model.Meta.host is None

@@ -10,7 +10,7 @@ from storekit import NOW, RequestLog, record
 
 from chalicelib.settings import Settings
 from chalicelib.store.errors import NotFoundError
-from chalicelib.store.repositories import CallRecordRepository
+from chalicelib.store.records import CallRecordRepository
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from storekit import NOW, RequestLog, full_state, minimal_state
 
 from chalicelib.flows.state import CallState, LegRole
 from chalicelib.settings import Settings
+from chalicelib.store.calls import CallRepository
 from chalicelib.store.errors import AlreadyExistsError, NotFoundError, StaleStateError
-from chalicelib.store.repositories import CallRepository
 from chalicelib.telephony.events import CallStatus, Direction
 
 

@@ -12,8 +12,7 @@ from storekit import NOW, RequestLog
 from chalicelib.flows.records import FlowHead, FlowRevision
 from chalicelib.settings import Settings
 from chalicelib.store.errors import AlreadyExistsError, NotFoundError, StaleStateError
-from chalicelib.store.models import FlowItem
-from chalicelib.store.repositories import FlowRepository
+from chalicelib.store.flows import FlowItem, FlowRepository
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from storekit import NOW
 
 from chalicelib.settings import Settings
-from chalicelib.store.repositories import MarkerRepository, SmsPart
+from chalicelib.store.markers import MarkerRepository, SmsPart
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from storekit import RequestLog
 from chalicelib.accounts.model import PhoneNumber
 from chalicelib.settings import Settings
 from chalicelib.store.errors import AlreadyExistsError, NotFoundError
-from chalicelib.store.repositories import NumberRepository
+from chalicelib.store.numbers import NumberRepository
 
 
 @pytest.fixture

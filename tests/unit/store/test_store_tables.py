@@ -12,12 +12,12 @@ import pytest
 from cfnlint.api import lint
 
 from chalicelib.settings import Settings
-from chalicelib.store.models import TABLE_MODELS
 from chalicelib.store.tables import (
     cloudformation_resources,
     create_tables,
     delete_tables,
     logical_id,
+    table_models,
 )
 
 EXPECTED_KEYS = {
@@ -61,7 +61,7 @@ def test_cloudformation_has_every_table_with_keys_indexes_and_ttl() -> None:
     # GIVEN the models / WHEN described for the dev stage
     resources = cloudformation_resources("dev")
     # THEN one table per model, each named for the stage
-    assert len(resources) == len(TABLE_MODELS) == len(EXPECTED_KEYS)
+    assert len(resources) == len(table_models()) == len(EXPECTED_KEYS)
     for name, keys in EXPECTED_KEYS.items():
         properties = _resource(resources, name)
         assert properties["TableName"] == f"ringflow-dev-{name}"
@@ -101,7 +101,7 @@ def test_created_tables_match_cloudformation(store: Settings) -> None:
     # GIVEN tables created by create_tables (the store fixture) and the CloudFormation resources
     client = boto3.client("dynamodb", region_name=store.region)
     resources = cloudformation_resources("test")
-    for model in TABLE_MODELS:
+    for model in table_models():
         properties = resources[logical_id(model)]["Properties"]
         # WHEN the created table is described
         table = client.describe_table(TableName=store.table(model.LOGICAL_NAME))["Table"]
@@ -132,12 +132,12 @@ def test_create_tables_is_idempotent_and_delete_tables_removes_all(store: Settin
     assert create_tables(store) == []
     # WHEN deleted / THEN all are gone, and a second delete finds nothing
     deleted = delete_tables(store)
-    assert sorted(deleted) == sorted(store.table(m.LOGICAL_NAME) for m in TABLE_MODELS)
+    assert sorted(deleted) == sorted(store.table(m.LOGICAL_NAME) for m in table_models())
     assert delete_tables(store) == []
     # AND they can be created again from scratch
-    assert len(create_tables(store)) == len(TABLE_MODELS)
+    assert len(create_tables(store)) == len(table_models())
 
 
-@pytest.mark.parametrize("model", TABLE_MODELS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", table_models(), ids=lambda m: m.__name__)
 def test_models_are_named_items(model: type) -> None:
     assert model.__name__.endswith("Item")

@@ -9,7 +9,7 @@ import pytest
 from storekit import NOW, RequestLog
 
 from chalicelib.settings import Settings
-from chalicelib.store.repositories import UserVariableRepository
+from chalicelib.store.variables import UserVariableRepository
 
 
 @pytest.fixture
