@@ -6,7 +6,7 @@ number (provisioned to the account first, as an operator does), and signed-webho
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from chalicelib.products import Product
 from chalicelib.settings import Settings
 from chalicelib.telephony.vonage.signatures import (
     SmsSignatureMethod,
@@ -118,11 +119,14 @@ def settings_for_tests() -> Settings:
 
 @contextmanager
 def running_platform(
-    monkeypatch: Any, aws_endpoint_url: str | None = None, messages_url: str | None = None
+    monkeypatch: Any,
+    aws_endpoint_url: str | None = None,
+    messages_url: str | None = None,
+    products: Sequence[Product] = (),
 ) -> Iterator[Platform]:
     """Start everything; tear it down afterwards. AWS is moto in-process, or the server at
     ``aws_endpoint_url``; the pull app's message service is the demo one unless
-    ``messages_url`` names another."""
+    ``messages_url`` names another; ``products`` are installed in the container."""
     for name, value in {
         "AWS_DEFAULT_REGION": "eu-west-1",
         "AWS_ACCESS_KEY_ID": "testing",
@@ -144,7 +148,7 @@ def running_platform(
     aws = mock_aws() if aws_endpoint_url is None else nullcontext()
     settings = replace(settings_for_tests(), aws_endpoint_url=aws_endpoint_url)
     with aws:
-        container = Container(settings, clock)
+        container = Container(settings, clock, products)
         override(container)
         provision(container.settings)
         _, key = container.admin.create_account(ACCOUNT, "Acme", "en-GB")

@@ -25,6 +25,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import PynamoDBException
 
+from chalicelib.flows.calldata import decode_call_data, encode_call_data
 from chalicelib.flows.state import Awaiting, CallState, Leg, LegRole
 from chalicelib.settings import Settings
 from chalicelib.store.attributes import (
@@ -109,6 +110,7 @@ class CallItem(StoreItem):
     last_event_key = UnicodeAttribute(null=True)
     last_answer = UnicodeAttribute(null=True)
     last_effects = UnicodeAttribute(null=True)
+    data = UnicodeAttribute(null=True)  # each product's typed data, JSON (flows.calldata)
     version = VersionAttribute()
     expires_at = TTLAttribute()
 
@@ -185,6 +187,7 @@ def call_item(state: CallState, expires_at: datetime) -> CallItem:
         last_event_key=state.last_event_key,
         last_answer=state.last_answer,
         last_effects=state.last_effects,
+        data=encode_call_data(state.data),
         expires_at=require_aware(expires_at, "expires_at"),
     )
     if state.version:
@@ -220,6 +223,7 @@ def call_state_from(item: CallItem) -> CallState:
         last_event_key=item.last_event_key,
         last_answer=item.last_answer,
         last_effects=item.last_effects,
+        data=decode_call_data(item.data),
         version=item.version or 0,
     )
 

@@ -19,6 +19,7 @@ from chalicelib.products import Product
 from chalicelib.web.problems import register_error
 from chalicelib.wiring import Container
 from exampleproduct.model import JarFullError, RecordTip, Thank, TipJar
+from exampleproduct.store import tip_item
 from exampleproduct.widgets import PAUSE, TIP
 
 
@@ -35,6 +36,7 @@ def register() -> None:
     register_effect_type("example_record_tip", RecordTip)
     register_call_data(TipJar)
     register_error(JarFullError, 402)
+    tip_item()  # the tips table is known before the store's tables are created
 
 
 @dataclass
