@@ -1,5 +1,5 @@
 """Snapshots of the process-wide registries, so a test that installs the example product leaves
-the platform as it found it."""
+the platform as it found it (its table unregistered too)."""
 
 from __future__ import annotations
 
@@ -25,11 +25,14 @@ _REGISTRIES: tuple[dict[Any, Any], ...] = (
 
 @contextmanager
 def restored() -> Iterator[None]:
-    """Run the block, then put every registry back as it was."""
+    """Run the block, then put every registry back as it was (the tips table included)."""
+    from exampleproduct.store import forget
+
     saved = [dict(registry) for registry in _REGISTRIES]
     try:
         yield
     finally:
+        forget()
         for registry, before in zip(_REGISTRIES, saved, strict=True):
             registry.clear()
             registry.update(before)

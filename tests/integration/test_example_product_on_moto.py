@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from exampleproduct import store as tip_store
 from exampleproduct.model import TipJar
 from exampleproduct.product import PRODUCT
 from exampleproduct.registries import restored
@@ -55,15 +54,12 @@ class Carrier:
 @pytest.fixture
 def platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
     with restored(), running_platform(monkeypatch, products=[PRODUCT]) as platform:
-        try:
-            admin = platform.container.admin
-            admin.load_flow(ACCOUNT, TIPS)
-            admin.set_listener(ACCOUNT, "tips", True)
-            admin.provision_number(ACCOUNT, TIP_NUMBER)
-            admin.attach_number(ACCOUNT, TIP_NUMBER, "tips")
-            yield platform
-        finally:
-            tip_store.forget()
+        admin = platform.container.admin
+        admin.load_flow(ACCOUNT, TIPS)
+        admin.set_listener(ACCOUNT, "tips", True)
+        admin.provision_number(ACCOUNT, TIP_NUMBER)
+        admin.attach_number(ACCOUNT, TIP_NUMBER, "tips")
+        yield platform
 
 
 def _tasks(platform: Platform, wait_seconds: float) -> list[dict[str, Any]]:
