@@ -89,7 +89,10 @@ def bind_model(model: type[StoreItem], settings: Settings, connection: Connectio
     meta.max_retry_attempts = MAX_RETRY_ATTEMPTS
     model._connection = None
     table_connection = model._get_connection()
-    connection.add_meta_table(table_connection.get_meta_table())
+    schema = table_connection.get_meta_table()
+    # a table defined again under its name (a test's product model) replaces the old schema
+    connection._tables.pop(schema.table_name, None)
+    connection.add_meta_table(schema)
     table_connection.connection = connection
 
 

@@ -83,8 +83,8 @@ def registered() -> tuple[type[StoreItem], ...]:
 def unregister(model: type[StoreItem]) -> None:
     """Forget ``model`` (tests that define a table of their own); unknown models are ignored.
 
-    The shared connection keeps the table's schema until the next ``binding.bind``: a model
-    registered again under the same name while bound needs a fresh ``bind`` first.
+    The shared connection keeps the table's schema until a model is registered again under the
+    same name (its schema then replaces it) or the next ``binding.bind``.
     """
     _forget(model)
 
