@@ -22,6 +22,7 @@ from chalicelib.calls.tasks import decode_effects, encode_effects
 from chalicelib.errors import AlreadyExistsError, NotFoundError, StaleStateError
 from chalicelib.flows.catalogue import FlowCatalogue
 from chalicelib.flows.engine import EngineEvent, Step, is_settled, step
+from chalicelib.flows.errors import UnknownEventError
 from chalicelib.flows.model import Flow
 from chalicelib.flows.outcomes import (
     Effect,
@@ -271,7 +272,12 @@ class VoiceService:
         """Step, making any HTTP request the flow asks for, until the call waits. A request
         already made for this event (``answered``: the save of an earlier decision lost the
         version race) is not made again; its response is used."""
-        result = step(flow, state, event, self.clock(), self.env)
+        try:
+            result = step(flow, state, event, self.clock(), self.env)
+        except UnknownEventError:
+            count(MetricName.UNKNOWN_EVENTS, kind=type(event).__name__)
+            logger.error("an event nobody takes", extra={"kind": type(event).__name__})
+            raise
         _report(result.notices)
         actions, effects = list(result.actions), list(result.effects)
         while result.request is not None and result.state.awaiting is not None:

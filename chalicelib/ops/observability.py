@@ -33,6 +33,7 @@ class MetricName(StrEnum):
     FLOW_FAILURES = "FlowFailures"
     FALLBACK_ANSWERS = "FallbackAnswers"
     FLOW_NOTICES = "FlowNotices"
+    UNKNOWN_EVENTS = "UnknownEvents"
     SIGNATURE_REJECTIONS = "SignatureRejections"
     NOT_SERVED = "NotServedCalls"
     WEBHOOK_RETRIES = "WebhookRetries"
