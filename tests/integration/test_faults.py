@@ -242,7 +242,7 @@ def test_an_sms_task_the_carrier_fails_is_retried_when_safe_and_never_sent_twice
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any, fault: int
 ) -> None:
     import trustme
-    from unit.vonage.vonage_fakes import FakeClock, FakeVonage, Reply
+    from vonage_fakes import FakeClock, FakeVonage, Reply
 
     from chalicelib.calls.tasks import encode_task
     from chalicelib.flows.outcomes import SendSms

@@ -21,7 +21,7 @@ APP_BASE = "https://app.test"
 START = datetime(2025, 3, 1, 9, 0, 0, tzinfo=UTC)
 SECRET = "test-signature-secret-0123456789abcdef"
 APP_ID = "11111111-2222-4333-8444-555555555555"
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
 
 @dataclass
