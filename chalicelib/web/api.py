@@ -13,26 +13,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any, Callable, Literal
+from typing import Any, Callable, Literal
 from urllib.parse import unquote
 
 from chalice.app import Blueprint, Response
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-)
+from pydantic import BaseModel, ValidationError
 
-from chalicelib.accounts.admin import FLOW_ID_PATTERN, check_document_size
+from chalicelib.accounts.admin import check_document_size
 from chalicelib.accounts.keys import ApiKeyError, account_of, is_operator_key, matches
-from chalicelib.accounts.model import Account, PhoneNumber
-from chalicelib.calls.model import CallRecord
-from chalicelib.calls.outbound import MAX_VARIABLE_LENGTH
+from chalicelib.accounts.model import Account
 from chalicelib.errors import NotFoundError
-from chalicelib.flows.languages import TEXT_TO_SPEECH
 from chalicelib.ops.deadline import deadline
 from chalicelib.ops.observability import logger
 from chalicelib.telephony.actions import MachineDetection
@@ -44,129 +34,25 @@ from chalicelib.web.openapi import (
     openapi_document,
 )
 from chalicelib.web.problems import SERVER_ERROR_DETAIL, error_problem, problem
+from chalicelib.web.schemas import (
+    AccountView,
+    CallStarted,
+    CallView,
+    FlowLoaded,
+    FlowView,
+    HeldNumberView,
+    ListenerRequest,
+    NumberRequest,
+    NumberView,
+    StartCallRequest,
+    call_view,
+    number_view,
+)
 from chalicelib.wiring import container
 
 api = Blueprint(__name__)
 
-E164 = r"^\+?[1-9][0-9]{6,14}$"
-VARIABLE_NAME = r"^[A-Za-z0-9_-]{1,64}$"
-"""A ``$flow.key`` name given to an outbound call (the rule ``calls.outbound`` enforces)."""
 CALLS_LIMIT_MAX = 100
-
-Language = Annotated[str, Field(json_schema_extra={"enum": sorted(TEXT_TO_SPEECH)})]
-
-
-def _whole(value: Any) -> Any:
-    """JSON Schema's integer includes 97.0; pydantic's strict int does not."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-Integer = Annotated[int, BeforeValidator(_whole)]
-"""An integer as JSON Schema means it (request models are strict: no "60", no true)."""
-
-
-class NumberRequest(BaseModel):
-    """Attach a number the account holds to one of its flows."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    flow_id: str = Field(pattern=FLOW_ID_PATTERN)
-    language: Language | None = None
-    enabled: bool = True
-
-
-class ListenerRequest(BaseModel):
-    """Turn a flow's listener on or off."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    enabled: bool
-
-
-class StartCallRequest(BaseModel):
-    """Start an outbound call of an outbound flow."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    flow_id: str = Field(pattern=FLOW_ID_PATTERN)
-    to: str = Field(pattern=E164, description="E.164, country code first")
-    from_: str = Field(
-        alias="from",
-        pattern=E164,
-        description="a number of the account attached to the flow",
-    )
-    variables: dict[
-        Annotated[str, StringConstraints(pattern=VARIABLE_NAME)],
-        Annotated[str, StringConstraints(max_length=MAX_VARIABLE_LENGTH)],
-    ] = Field(default_factory=dict, description="$flow.key values")
-    ringing_timeout: Integer = Field(default=60, ge=1, le=120)
-    machine_detection: Literal["continue", "hangup"] | None = None
-
-
-class CallStarted(BaseModel):
-    """A call the carrier accepted."""
-
-    call_id: str
-    leg_id: str
-    status: str
-
-
-class FlowLoaded(BaseModel):
-    """A flow revision stored, with what the flow's author should look at (e.g. a loop in
-    which no node waits for the caller)."""
-
-    flow_id: str
-    version: int
-    warnings: list[str] = Field(default_factory=list)
-
-
-class AccountView(BaseModel):
-    """An account as the API shows it."""
-
-    account_id: str
-    name: str
-    language: str
-    currency: str
-    balance: str
-
-
-class NumberView(BaseModel):
-    """A number as the API shows it."""
-
-    number: str
-    flow_id: str | None
-    language: str | None
-    enabled: bool
-
-
-class HeldNumberView(NumberView):
-    """A number and the account holding it (operator routes)."""
-
-    account_id: str
-
-
-class FlowView(BaseModel):
-    """A flow head."""
-
-    flow_id: str
-    name: str
-    latest_version: int
-    enabled: bool
-
-
-class CallView(BaseModel):
-    """A finished call."""
-
-    call_id: str
-    flow_id: str
-    direction: str
-    from_number: str
-    to_number: str
-    outcome: str
-    started_at: datetime
-    answered_at: datetime | None
-    ended_at: datetime | None
-    duration: int
-    cost: str
-    currency: str
-    recording_uri: str | None
 
 
 def operation(op: Operation) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
@@ -269,33 +155,6 @@ def guarded(fn: Callable[..., Response]) -> Callable[..., Response]:
     return run
 
 
-def _number_view(number: PhoneNumber) -> dict[str, Any]:
-    return NumberView(
-        number=number.number,
-        flow_id=number.flow_id,
-        language=number.language,
-        enabled=number.enabled,
-    ).model_dump()
-
-
-def _call_view(record: CallRecord) -> dict[str, Any]:
-    return CallView(
-        call_id=record.call_id,
-        flow_id=record.flow_id,
-        direction=record.direction.value,
-        from_number=record.from_number,
-        to_number=record.to_number,
-        outcome=record.outcome.value,
-        started_at=record.started_at,
-        answered_at=record.answered_at,
-        ended_at=record.ended_at,
-        duration=record.duration,
-        cost=str(record.cost),
-        currency=record.currency,
-        recording_uri=record.recording_uri,
-    ).model_dump(mode="json")
-
-
 @operation(Operation("/health", "get", "Liveness", auth="none"))
 def health() -> Response:
     """The app is up."""
@@ -378,7 +237,7 @@ def list_numbers() -> Response:
     """The account's numbers."""
     account = _account()
     numbers = container().numbers.list_by_account(account.account_id)
-    return _json([_number_view(n) for n in numbers])
+    return _json([number_view(n) for n in numbers])
 
 
 @operation(
@@ -399,7 +258,7 @@ def put_number(number: str) -> Response:
     phone = container().admin.attach_number(
         account.account_id, number, request.flow_id, request.language, request.enabled
     )
-    return _json(_number_view(phone))
+    return _json(number_view(phone))
 
 
 @operation(
@@ -485,7 +344,7 @@ def list_calls() -> Response:
         None if until == "after" else until,
         limit,
     )
-    return _json([_call_view(r) for r in records])
+    return _json([call_view(r) for r in records])
 
 
 @operation(
@@ -504,7 +363,7 @@ def provision_number(account_id: str, number: str) -> Response:
     """Give a number no account holds to ``account_id``; 409 if another account holds it."""
     _operator()
     phone, new = container().admin.provision_number(account_id, number)
-    view = HeldNumberView(account_id=phone.account_id, **_number_view(phone))
+    view = HeldNumberView(account_id=phone.account_id, **number_view(phone))
     return _json(view.model_dump(), 201 if new else 200)
 
 

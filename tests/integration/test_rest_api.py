@@ -124,12 +124,12 @@ def test_the_documents_rules_are_the_models_rules() -> None:
     from chalicelib.calls import outbound
     from chalicelib.flows.model import FlowDocument
     from chalicelib.store import repositories
-    from chalicelib.web import api
+    from chalicelib.web import api, schemas
 
     # GIVEN the patterns and limits the web layer states WHEN compared with their owners'
     # THEN they are the same
     assert FlowDocument.model_json_schema()["properties"]["id"]["pattern"] == admin.FLOW_ID_PATTERN
-    assert outbound._VARIABLE.pattern == api.VARIABLE_NAME
+    assert outbound._VARIABLE.pattern == schemas.VARIABLE_NAME
     assert admin.MAX_FLOW_DOCUMENT_BYTES == repositories.MAX_DOCUMENT_BYTES
     assert api.CALLS_LIMIT_MAX <= repositories.RECORDS_LIMIT_MAX
 
