@@ -1,12 +1,16 @@
-"""The REST API (``/v1``) and its OpenAPI 3 document (``/openapi.json``).
+"""The tenants' REST API (``/health``, ``/v1/account``, ``/v1/flows``, ``/v1/numbers``,
+``/v1/calls``) and the OpenAPI 3 document of the whole API (``/openapi.json``).
 
-Requests are validated by pydantic models; the same models build the OpenAPI document
-(``web.openapi``), so the two never disagree. Tenants authenticate with ``Authorization: Bearer
-<api key>``; the operator routes (``/v1/operator/...``) with the operator key, whose hash is in
-``RINGFLOW_OPERATOR_KEY_HASH`` (no hash: those routes answer 404). Every error is problem+json:
-domain errors carry no status, ``web.problems`` maps their classes. Routes are thin: parse, call a
-repository or service, shape the answer. Must not import pynamodb (the store's errors module is
-standard library only).
+Tenants authenticate with ``Authorization: Bearer <api key>``. Requests are validated by the
+models of ``web.schemas``, which also build the OpenAPI document (``web.openapi``), so the two
+never disagree. Every error is problem+json (``web.rest.guarded``: domain errors carry no status,
+``web.problems`` maps their classes). Routes are thin: parse, call a repository or service, shape
+the answer. The document lists every operation a route module registered, whichever blueprint it
+belongs to (the operator's, a product's): ``app`` imports them all before serving.
+
+Owns the ``api`` blueprint and ``CALLS_LIMIT_MAX``. Imports ``web.rest``, ``web.schemas``,
+``web.openapi``, the wiring and the domain's rules; must not import pynamodb or the store (the
+errors it answers are the neutral classes of ``chalicelib.errors``), nor another route module.
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ from chalicelib.web.rest import (
     guarded,
     json_response,
     operation,
-    operator_only,
     raw_body,
 )
 from chalicelib.web.schemas import (
@@ -38,7 +41,6 @@ from chalicelib.web.schemas import (
     CallView,
     FlowLoaded,
     FlowView,
-    HeldNumberView,
     ListenerRequest,
     NumberRequest,
     NumberView,
@@ -248,45 +250,6 @@ def list_calls() -> Response:
         limit,
     )
     return json_response([call_view(r) for r in records])
-
-
-@operation(
-    api,
-    Operation(
-        "/v1/operator/accounts/{account_id}/numbers/{number}",
-        "put",
-        "Operator: provision a number to an account (bound to no flow)",
-        response=HeldNumberView,
-        status=201,
-        auth="operator",
-        also={200: "The account already holds the number (nothing changed)"},
-    ),
-)
-@guarded
-def provision_number(account_id: str, number: str) -> Response:
-    """Give a number no account holds to ``account_id``; 409 if another account holds it."""
-    operator_only()
-    phone, new = container().admin.provision_number(account_id, number)
-    view = HeldNumberView(account_id=phone.account_id, **number_view(phone))
-    return json_response(view.model_dump(), 201 if new else 200)
-
-
-@operation(
-    api,
-    Operation(
-        "/v1/operator/accounts/{account_id}/numbers/{number}",
-        "delete",
-        "Operator: release a number the account holds",
-        status=204,
-        auth="operator",
-    ),
-)
-@guarded
-def release_number(account_id: str, number: str) -> Response:
-    """Take a number back from the account that holds it."""
-    operator_only()
-    container().admin.release_number(account_id, number)
-    return Response(body="", status_code=204)
 
 
 @api.route("/openapi.json", methods=["GET"])
