@@ -1,8 +1,8 @@
 """The architecture's import rules, read from the source with ``ast`` (every import, also the
 lazy ones inside functions): GIVEN the code that ships, THEN only ``store/`` imports pynamodb,
 only ``telephony/vonage/`` imports the vonage SDK, ``flows/`` (the pure engine) imports no shell,
-store, web, carrier, simulator or network module, and the simulator imports none of the app's
-modules."""
+store, web, carrier, simulator or network module, the simulator imports none of the app's
+modules, and in ``web/`` no route module imports another (nor a shared module any)."""
 
 from __future__ import annotations
 
@@ -99,3 +99,17 @@ def test_the_simulator_imports_none_of_the_apps_modules() -> None:
         "chalicelib.flows",
     )
     assert breaches(modules("simulator"), app_side) == {}
+
+
+WEB_ROUTES = ("api", "operator", "voice", "sms")
+"""The web modules owning a blueprint; the others (rest, schemas, openapi, problems) are shared."""
+
+
+def test_the_web_layer_imports_neither_pynamodb_nor_the_store() -> None:
+    assert breaches(modules("web"), ("pynamodb", "chalicelib.store")) == {}
+
+
+def test_no_web_route_module_imports_another_and_the_shared_ones_import_none() -> None:
+    for path in modules("web"):
+        others = tuple(f"chalicelib.web.{name}" for name in WEB_ROUTES if name != path.stem)
+        assert breaches([path], others) == {}
