@@ -22,6 +22,7 @@ from chalice.app import Chalice, SQSEvent
 from chalicelib.ops.observability import logger, metrics, warm_tracing
 from chalicelib.settings import current
 from chalicelib.web.api import api
+from chalicelib.web.operator import operator
 from chalicelib.web.problems import as_problem
 from chalicelib.web.sms import sms
 from chalicelib.web.voice import voice
@@ -31,6 +32,7 @@ app = Chalice(app_name="ringflow")
 app.register_blueprint(voice)
 app.register_blueprint(sms)
 app.register_blueprint(api)
+app.register_blueprint(operator)
 for product in container().products:
     for blueprint in product.blueprints:
         app.register_blueprint(blueprint)

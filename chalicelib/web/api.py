@@ -1,312 +1,71 @@
-"""The REST API (``/v1``) and its OpenAPI 3 document (``/openapi.json``).
+"""The tenants' REST API (``/health``, ``/v1/account``, ``/v1/flows``, ``/v1/numbers``,
+``/v1/calls``) and the OpenAPI 3 document of the whole API (``/openapi.json``).
 
-Requests are validated by pydantic models; the same models build the OpenAPI document
-(``web.openapi``), so the two never disagree. Tenants authenticate with ``Authorization: Bearer
-<api key>``; the operator routes (``/v1/operator/...``) with the operator key, whose hash is in
-``RINGFLOW_OPERATOR_KEY_HASH`` (no hash: those routes answer 404). Every error is problem+json:
-domain errors carry no status, ``web.problems`` maps their classes. Routes are thin: parse, call a
-repository or service, shape the answer. Must not import pynamodb (the store's errors module is
-standard library only).
+Tenants authenticate with ``Authorization: Bearer <api key>``. Requests are validated by the
+models of ``web.schemas``, which also build the OpenAPI document (``web.openapi``), so the two
+never disagree. Every error is problem+json (``web.rest.guarded``: domain errors carry no status,
+``web.problems`` maps their classes). Routes are thin: parse, call a repository or service, shape
+the answer. The document lists every operation a route module registered, whichever blueprint it
+belongs to (the operator's, a product's): ``app`` imports them all before serving.
+
+Owns the ``api`` blueprint and ``CALLS_LIMIT_MAX``. Imports ``web.rest``, ``web.schemas``,
+``web.openapi``, the wiring and the domain's rules; must not import pynamodb or the store (the
+errors it answers are the neutral classes of ``chalicelib.errors``), nor another route module.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from typing import Annotated, Any, Callable, Literal
-from urllib.parse import unquote
+from typing import Literal
 
 from chalice.app import Blueprint, Response
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-)
 
-from chalicelib.accounts.admin import FLOW_ID_PATTERN, check_document_size
-from chalicelib.accounts.keys import ApiKeyError, account_of, is_operator_key, matches
-from chalicelib.accounts.model import Account, PhoneNumber
-from chalicelib.calls.model import CallRecord
-from chalicelib.calls.outbound import MAX_VARIABLE_LENGTH
-from chalicelib.errors import NotFoundError
-from chalicelib.flows.languages import TEXT_TO_SPEECH
-from chalicelib.ops.deadline import deadline
-from chalicelib.ops.observability import logger
+from chalicelib.accounts.admin import check_document_size
 from chalicelib.telephony.actions import MachineDetection
 from chalicelib.telephony.errors import CarrierOutcomeUnknownError
-from chalicelib.web.openapi import (
-    OPERATIONS,
-    Operation,
-    flow_document_schema,
-    openapi_document,
+from chalicelib.web.openapi import Operation, flow_document_schema, openapi_document
+from chalicelib.web.problems import problem
+from chalicelib.web.rest import (
+    Refused,
+    body,
+    calling_account,
+    current_request,
+    guarded,
+    json_response,
+    operation,
+    raw_body,
 )
-from chalicelib.web.problems import SERVER_ERROR_DETAIL, error_problem, problem
+from chalicelib.web.schemas import (
+    AccountView,
+    CallStarted,
+    CallView,
+    FlowLoaded,
+    FlowView,
+    ListenerRequest,
+    NumberRequest,
+    NumberView,
+    StartCallRequest,
+    call_view,
+    number_view,
+)
 from chalicelib.wiring import container
 
 api = Blueprint(__name__)
 
-E164 = r"^\+?[1-9][0-9]{6,14}$"
-VARIABLE_NAME = r"^[A-Za-z0-9_-]{1,64}$"
-"""A ``$flow.key`` name given to an outbound call (the rule ``calls.outbound`` enforces)."""
 CALLS_LIMIT_MAX = 100
 
-Language = Annotated[str, Field(json_schema_extra={"enum": sorted(TEXT_TO_SPEECH)})]
 
-
-def _whole(value: Any) -> Any:
-    """JSON Schema's integer includes 97.0; pydantic's strict int does not."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-Integer = Annotated[int, BeforeValidator(_whole)]
-"""An integer as JSON Schema means it (request models are strict: no "60", no true)."""
-
-
-class NumberRequest(BaseModel):
-    """Attach a number the account holds to one of its flows."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    flow_id: str = Field(pattern=FLOW_ID_PATTERN)
-    language: Language | None = None
-    enabled: bool = True
-
-
-class ListenerRequest(BaseModel):
-    """Turn a flow's listener on or off."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    enabled: bool
-
-
-class StartCallRequest(BaseModel):
-    """Start an outbound call of an outbound flow."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    flow_id: str = Field(pattern=FLOW_ID_PATTERN)
-    to: str = Field(pattern=E164, description="E.164, country code first")
-    from_: str = Field(
-        alias="from",
-        pattern=E164,
-        description="a number of the account attached to the flow",
-    )
-    variables: dict[
-        Annotated[str, StringConstraints(pattern=VARIABLE_NAME)],
-        Annotated[str, StringConstraints(max_length=MAX_VARIABLE_LENGTH)],
-    ] = Field(default_factory=dict, description="$flow.key values")
-    ringing_timeout: Integer = Field(default=60, ge=1, le=120)
-    machine_detection: Literal["continue", "hangup"] | None = None
-
-
-class CallStarted(BaseModel):
-    """A call the carrier accepted."""
-
-    call_id: str
-    leg_id: str
-    status: str
-
-
-class FlowLoaded(BaseModel):
-    """A flow revision stored, with what the flow's author should look at (e.g. a loop in
-    which no node waits for the caller)."""
-
-    flow_id: str
-    version: int
-    warnings: list[str] = Field(default_factory=list)
-
-
-class AccountView(BaseModel):
-    """An account as the API shows it."""
-
-    account_id: str
-    name: str
-    language: str
-    currency: str
-    balance: str
-
-
-class NumberView(BaseModel):
-    """A number as the API shows it."""
-
-    number: str
-    flow_id: str | None
-    language: str | None
-    enabled: bool
-
-
-class HeldNumberView(NumberView):
-    """A number and the account holding it (operator routes)."""
-
-    account_id: str
-
-
-class FlowView(BaseModel):
-    """A flow head."""
-
-    flow_id: str
-    name: str
-    latest_version: int
-    enabled: bool
-
-
-class CallView(BaseModel):
-    """A finished call."""
-
-    call_id: str
-    flow_id: str
-    direction: str
-    from_number: str
-    to_number: str
-    outcome: str
-    started_at: datetime
-    answered_at: datetime | None
-    ended_at: datetime | None
-    duration: int
-    cost: str
-    currency: str
-    recording_uri: str | None
-
-
-def operation(op: Operation) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Register a route and document it."""
-    OPERATIONS.append(op)
-
-    def register(fn: Callable[..., Response]) -> Callable[..., Response]:
-        route = api.route(op.path, methods=[op.method.upper()], content_types=["application/json"])
-        registered: Callable[..., Response] = route(fn)
-        return registered
-
-    return register
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(
-        body=json.dumps(data, default=str),
-        status_code=status,
-        headers={"Content-Type": "application/json"},
-    )
-
-
-class _Refused(Exception):
-    def __init__(self, response: Response) -> None:
-        self.response = response
-
-
-def _bearer(what: str) -> str:
-    header = api.current_request.headers.get("authorization") or ""
-    if not header.lower().startswith("bearer "):
-        raise _Refused(problem(401, f"send {what} as 'Authorization: Bearer <key>'"))
-    return header[7:].strip()
-
-
-def _account() -> Account:
-    key = _bearer("your API key")
-    try:
-        account: Account = container().accounts.get(account_of(key))
-    except (ApiKeyError, NotFoundError):
-        raise _Refused(problem(401, "unknown API key")) from None
-    if not matches(key, account.api_key_hashes) or not account.enabled:
-        raise _Refused(problem(401, "unknown API key"))
-    return account
-
-
-def _operator() -> None:
-    """The caller holds the operator key; with none configured, operator routes do not exist."""
-    configured = container().settings.operator_key_hash
-    if not configured:
-        raise _Refused(problem(404, "no such resource (operator routes are off)"))
-    if not is_operator_key(_bearer("the operator key"), configured):
-        raise _Refused(problem(401, "unknown operator key"))
-
-
-def _raw_body() -> Any:
-    try:
-        raw = api.current_request.json_body
-    except Exception:
-        raise _Refused(problem(400, "the body is not JSON")) from None
-    if raw is None:
-        raise _Refused(problem(400, "a JSON body is required"))
-    return raw
-
-
-def _body(model: type[BaseModel]) -> Any:
-    raw = _raw_body()
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        errors = [
-            {"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in error.errors()
-        ]
-        raise _Refused(problem(422, "the request is not valid", errors=errors)) from None
-
-
-def guarded(fn: Callable[..., Response]) -> Callable[..., Response]:
-    """Turn ``_Refused`` and the errors ``web.problems`` maps into their problems; anything
-    else is logged and answered 500."""
-
-    def run(**path: str) -> Response:
-        # API Gateway decodes path parameters, chalice local does not: decode them here so both
-        # agree (no valid flow id, number or account id holds a '%', so a value decoded twice
-        # is either unchanged or refused anyway)
-        try:
-            with deadline(container().settings.rest_deadline_seconds):
-                return fn(**{name: unquote(value) for name, value in path.items()})
-        except _Refused as refused:
-            return refused.response
-        except Exception as error:
-            mapped = error_problem(error)
-            if mapped is not None:
-                if mapped.status_code >= 500:
-                    logger.warning("REST request failed", extra={"error": repr(error)})
-                return mapped
-            logger.exception("REST request failed")
-            return problem(500, SERVER_ERROR_DETAIL)
-
-    run.__name__ = fn.__name__
-    run.__doc__ = fn.__doc__
-    return run
-
-
-def _number_view(number: PhoneNumber) -> dict[str, Any]:
-    return NumberView(
-        number=number.number,
-        flow_id=number.flow_id,
-        language=number.language,
-        enabled=number.enabled,
-    ).model_dump()
-
-
-def _call_view(record: CallRecord) -> dict[str, Any]:
-    return CallView(
-        call_id=record.call_id,
-        flow_id=record.flow_id,
-        direction=record.direction.value,
-        from_number=record.from_number,
-        to_number=record.to_number,
-        outcome=record.outcome.value,
-        started_at=record.started_at,
-        answered_at=record.answered_at,
-        ended_at=record.ended_at,
-        duration=record.duration,
-        cost=str(record.cost),
-        currency=record.currency,
-        recording_uri=record.recording_uri,
-    ).model_dump(mode="json")
-
-
-@operation(Operation("/health", "get", "Liveness", auth="none"))
+@operation(api, Operation("/health", "get", "Liveness", auth="none"))
 def health() -> Response:
     """The app is up."""
-    return _json({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
-@operation(Operation("/v1/account", "get", "The calling account", response=AccountView))
+@operation(api, Operation("/v1/account", "get", "The calling account", response=AccountView))
 @guarded
 def get_account() -> Response:
     """The account the API key belongs to."""
-    account = _account()
+    account = calling_account()
     view = AccountView(
         account_id=account.account_id,
         name=account.name,
@@ -314,19 +73,20 @@ def get_account() -> Response:
         currency=account.currency,
         balance=str(account.balance),
     )
-    return _json(view.model_dump())
+    return json_response(view.model_dump())
 
 
-@operation(Operation("/v1/flows", "get", "List flows", response=FlowView, many=True))
+@operation(api, Operation("/v1/flows", "get", "List flows", response=FlowView, many=True))
 @guarded
 def list_flows() -> Response:
     """The account's flows."""
-    account = _account()
+    account = calling_account()
     heads = container().flow_repository.list_heads(account.account_id)
-    return _json([FlowView(**h.__dict__).model_dump() for h in heads])
+    return json_response([FlowView(**h.__dict__).model_dump() for h in heads])
 
 
 @operation(
+    api,
     Operation(
         "/v1/flows",
         "post",
@@ -334,15 +94,15 @@ def list_flows() -> Response:
         request_schema=flow_document_schema,
         response=FlowLoaded,
         status=201,
-    )
+    ),
 )
 @guarded
 def load_flow() -> Response:
     """Validate and store a flow document as the flow's next version. Its size is checked
     first, on the body as received: a document too large to store is never parsed."""
-    account = _account()
-    check_document_size(len(api.current_request.raw_body or b""))
-    raw = _raw_body()
+    account = calling_account()
+    check_document_size(len(current_request().raw_body or b""))
+    raw = raw_body()
     if not isinstance(raw, dict):
         return problem(422, "a flow document is a JSON object")
     loaded = container().admin.load_flow(account.account_id, raw)
@@ -351,58 +111,61 @@ def load_flow() -> Response:
         version=loaded.revision.version,
         warnings=list(loaded.flow.warnings),
     )
-    return _json(view.model_dump(), 201)
+    return json_response(view.model_dump(), 201)
 
 
 @operation(
+    api,
     Operation(
         "/v1/flows/{flow_id}/listener",
         "put",
         "Activate or stop a flow's listener",
         request=ListenerRequest,
         response=FlowView,
-    )
+    ),
 )
 @guarded
 def set_listener(flow_id: str) -> Response:
     """Enable or disable the flow (a disabled flow serves no number)."""
-    account = _account()
-    request = _body(ListenerRequest)
+    account = calling_account()
+    request = body(ListenerRequest)
     head = container().admin.set_listener(account.account_id, flow_id, request.enabled)
-    return _json(FlowView(**head.__dict__).model_dump())
+    return json_response(FlowView(**head.__dict__).model_dump())
 
 
-@operation(Operation("/v1/numbers", "get", "List numbers", response=NumberView, many=True))
+@operation(api, Operation("/v1/numbers", "get", "List numbers", response=NumberView, many=True))
 @guarded
 def list_numbers() -> Response:
     """The account's numbers."""
-    account = _account()
+    account = calling_account()
     numbers = container().numbers.list_by_account(account.account_id)
-    return _json([_number_view(n) for n in numbers])
+    return json_response([number_view(n) for n in numbers])
 
 
 @operation(
+    api,
     Operation(
         "/v1/numbers/{number}",
         "put",
         "Attach a number the account holds to a flow",
         request=NumberRequest,
         response=NumberView,
-    )
+    ),
 )
 @guarded
 def put_number(number: str) -> Response:
     """Bind a number (E.164 digits) the account holds to one of its flows; a number never
     provisioned to the account is not found, whoever holds it."""
-    account = _account()
-    request = _body(NumberRequest)
+    account = calling_account()
+    request = body(NumberRequest)
     phone = container().admin.attach_number(
         account.account_id, number, request.flow_id, request.language, request.enabled
     )
-    return _json(_number_view(phone))
+    return json_response(number_view(phone))
 
 
 @operation(
+    api,
     Operation(
         "/v1/calls",
         "post",
@@ -410,13 +173,13 @@ def put_number(number: str) -> Response:
         request=StartCallRequest,
         response=CallStarted,
         status=202,
-    )
+    ),
 )
 @guarded
 def start_call() -> Response:
     """Place a call of an outbound flow (its listener on, the caller id attached to it)."""
-    account = _account()
-    request: StartCallRequest = _body(StartCallRequest)
+    account = calling_account()
+    request: StartCallRequest = body(StartCallRequest)
     detection = MachineDetection(request.machine_detection) if request.machine_detection else None
     try:
         started = container().outbound.start(
@@ -431,7 +194,7 @@ def start_call() -> Response:
     except CarrierOutcomeUnknownError as error:
         return problem(504, f"the carrier's answer was lost; the call may ring: {error}")
     view = CallStarted(call_id=started.call_id, leg_id=started.leg_id, status="started")
-    return _json(view.model_dump(), 202)
+    return json_response(view.model_dump(), 202)
 
 
 def _instant(name: str, text: str) -> datetime | Literal["before", "after"]:
@@ -441,7 +204,7 @@ def _instant(name: str, text: str) -> datetime | Literal["before", "after"]:
     try:
         moment = datetime.fromisoformat(text.strip().upper())
     except ValueError:
-        raise _Refused(problem(400, f"{name} is not an ISO 8601 date or date-time")) from None
+        raise Refused(problem(400, f"{name} is not an ISO 8601 date or date-time")) from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         return moment.replace(tzinfo=UTC)
     try:
@@ -451,6 +214,7 @@ def _instant(name: str, text: str) -> datetime | Literal["before", "after"]:
 
 
 @operation(
+    api,
     Operation(
         "/v1/calls",
         "get",
@@ -462,13 +226,13 @@ def _instant(name: str, text: str) -> datetime | Literal["before", "after"]:
             "until": {"type": "string", "format": "date-time", "description": "to (excluded)"},
             "limit": {"type": "integer", "minimum": 1, "maximum": CALLS_LIMIT_MAX, "default": 50},
         },
-    )
+    ),
 )
 @guarded
 def list_calls() -> Response:
     """Call records of the account that started in ``[since, until)``, ``limit`` 1-100."""
-    account = _account()
-    query: dict[str, str] = dict(api.current_request.query_params or {})
+    account = calling_account()
+    query: dict[str, str] = dict(current_request().query_params or {})
     since = _instant("since", query["since"]) if "since" in query else None
     until = _instant("until", query["until"]) if "until" in query else None
     try:
@@ -478,54 +242,17 @@ def list_calls() -> Response:
     if not 1 <= limit <= CALLS_LIMIT_MAX:
         return problem(400, f"limit must be between 1 and {CALLS_LIMIT_MAX}")
     if since == "after" or until == "before":
-        return _json([])
+        return json_response([])
     records = container().call_records.list_by_account(
         account.account_id,
         None if since == "before" else since,
         None if until == "after" else until,
         limit,
     )
-    return _json([_call_view(r) for r in records])
-
-
-@operation(
-    Operation(
-        "/v1/operator/accounts/{account_id}/numbers/{number}",
-        "put",
-        "Operator: provision a number to an account (bound to no flow)",
-        response=HeldNumberView,
-        status=201,
-        auth="operator",
-        also={200: "The account already holds the number (nothing changed)"},
-    )
-)
-@guarded
-def provision_number(account_id: str, number: str) -> Response:
-    """Give a number no account holds to ``account_id``; 409 if another account holds it."""
-    _operator()
-    phone, new = container().admin.provision_number(account_id, number)
-    view = HeldNumberView(account_id=phone.account_id, **_number_view(phone))
-    return _json(view.model_dump(), 201 if new else 200)
-
-
-@operation(
-    Operation(
-        "/v1/operator/accounts/{account_id}/numbers/{number}",
-        "delete",
-        "Operator: release a number the account holds",
-        status=204,
-        auth="operator",
-    )
-)
-@guarded
-def release_number(account_id: str, number: str) -> Response:
-    """Take a number back from the account that holds it."""
-    _operator()
-    container().admin.release_number(account_id, number)
-    return Response(body="", status_code=204)
+    return json_response([call_view(r) for r in records])
 
 
 @api.route("/openapi.json", methods=["GET"])
 def openapi() -> Response:
     """This API's OpenAPI document."""
-    return _json(openapi_document())
+    return json_response(openapi_document())

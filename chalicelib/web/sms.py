@@ -3,6 +3,9 @@
 Verifies ``sig`` (401 and no change when missing or wrong, unless the local stage turned
 checking off), parses, and hands the message to the SMS inbox. Answers 204 so the provider
 stops retrying; a malformed delivery gets a problem+json 400 and changes nothing.
+
+Owns the ``sms`` blueprint. Imports the Vonage adapter, the wiring and ``web.problems``; must not
+import pynamodb, the store, the vonage SDK or another route module.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ by default) so the fallback is answered well within the carrier's 5 s read timeo
 hangs: every store and HTTP request takes its timeout from the time left. A token only signs a
 request's body, so a bodiless (GET) webhook's token is bound to its request on first use: a
 replay with another query string is refused with 401.
+
+Owns the ``voice`` blueprint. Imports the voice service's helpers, the Vonage adapter, the wiring
+and ``web.problems``; must not import pynamodb, the store, the vonage SDK or another route module.
 """
 
 from __future__ import annotations

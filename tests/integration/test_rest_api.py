@@ -44,6 +44,31 @@ def test_openapi_documents_every_route_with_the_request_models(platform: Platfor
     validate(doc)  # a valid OpenAPI 3.1 document
 
 
+def test_openapi_documents_the_operator_routes_and_every_route_the_app_serves(
+    platform: Platform,
+) -> None:
+    # GIVEN the document the app serves, its REST routes coming from several blueprints
+    doc = body(platform.client.http.get("/openapi.json"))
+    # THEN the operator's routes (their own blueprint) are in it, with the operator key
+    held = doc["paths"]["/v1/operator/accounts/{account_id}/numbers/{number}"]
+    assert set(held) == {"put", "delete"}
+    assert held["put"]["security"] == [{"operatorKey": []}]
+    assert held["put"]["responses"]["201"]["content"]["application/json"]["schema"]["$ref"] == (
+        "#/components/schemas/HeldNumberView"
+    )
+    # AND every REST route the app serves is documented, and every documented one is served
+    from app import app
+
+    served = {
+        (path, method.lower())
+        for path, methods in app.routes.items()
+        if not path.startswith("/vonage/") and path != "/openapi.json"
+        for method in methods
+    }
+    documented = {(path, method) for path, entry in doc["paths"].items() for method in entry}
+    assert served == documented
+
+
 def test_openapi_states_the_constraints_the_models_enforce(platform: Platform) -> None:
     # GIVEN the document the app serves
     doc = body(platform.client.http.get("/openapi.json"))
@@ -125,12 +150,12 @@ def test_the_documents_rules_are_the_models_rules() -> None:
     from chalicelib.flows.model import FlowDocument
     from chalicelib.store import flows as flow_store
     from chalicelib.store import records as record_store
-    from chalicelib.web import api
+    from chalicelib.web import api, schemas
 
     # GIVEN the patterns and limits the web layer states WHEN compared with their owners'
     # THEN they are the same
     assert FlowDocument.model_json_schema()["properties"]["id"]["pattern"] == admin.FLOW_ID_PATTERN
-    assert outbound._VARIABLE.pattern == api.VARIABLE_NAME
+    assert outbound._VARIABLE.pattern == schemas.VARIABLE_NAME
     assert admin.MAX_FLOW_DOCUMENT_BYTES == flow_store.MAX_DOCUMENT_BYTES
     assert api.CALLS_LIMIT_MAX <= record_store.RECORDS_LIMIT_MAX
 

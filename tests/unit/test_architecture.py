@@ -2,8 +2,9 @@
 lazy ones inside functions): GIVEN the code that ships, THEN only ``store/`` imports pynamodb,
 only ``telephony/vonage/`` imports the vonage SDK, ``flows/`` (the pure engine) imports no shell,
 store, web, carrier, simulator or network module, the simulator imports none of the app's
-modules, the product-neutral core imports no product package, and the error hierarchy imports
-nothing of the platform."""
+modules, in ``web/`` no route module imports another (nor a shared module any), the
+product-neutral core imports no product package, and the error hierarchy imports nothing of the
+platform."""
 
 from __future__ import annotations
 
@@ -127,3 +128,17 @@ def test_the_core_imports_no_product_package() -> None:
 
 def test_the_error_hierarchy_imports_nothing_of_the_platform() -> None:
     assert not {n for n in imported(CHALICELIB / "errors.py") if n.startswith("chalicelib")}
+
+
+WEB_ROUTES = ("api", "operator", "voice", "sms")
+"""The web modules owning a blueprint; the others (rest, schemas, openapi, problems) are shared."""
+
+
+def test_the_web_layer_imports_neither_pynamodb_nor_the_store() -> None:
+    assert breaches(modules("web"), ("pynamodb", "chalicelib.store")) == {}
+
+
+def test_no_web_route_module_imports_another_and_the_shared_ones_import_none() -> None:
+    for path in modules("web"):
+        others = tuple(f"chalicelib.web.{name}" for name in WEB_ROUTES if name != path.stem)
+        assert breaches([path], others) == {}

@@ -1,0 +1,172 @@
+"""The REST API's request and response models and the constrained types they are built from.
+
+The same models validate what a request sends and describe it in the OpenAPI document
+(``web.openapi``), so the two never disagree. Request models are strict (``extra="forbid"``, no
+coercion but JSON Schema's own: 97.0 is an integer); response models shape what a route answers,
+and ``number_view`` / ``call_view`` turn the domain's objects into them.
+
+Owns the models, ``Language``, ``Integer``, ``E164`` and ``VARIABLE_NAME``. Imports pydantic and
+the rules the domain states (patterns, limits, languages); must not import Chalice, the store,
+pynamodb, the wiring or the routes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from chalicelib.accounts.admin import FLOW_ID_PATTERN
+from chalicelib.accounts.model import PhoneNumber
+from chalicelib.calls.model import CallRecord
+from chalicelib.calls.outbound import MAX_VARIABLE_LENGTH
+from chalicelib.flows.languages import TEXT_TO_SPEECH
+
+E164 = r"^\+?[1-9][0-9]{6,14}$"
+VARIABLE_NAME = r"^[A-Za-z0-9_-]{1,64}$"
+"""A ``$flow.key`` name given to an outbound call (the rule ``calls.outbound`` enforces)."""
+
+Language = Annotated[str, Field(json_schema_extra={"enum": sorted(TEXT_TO_SPEECH)})]
+
+
+def _whole(value: Any) -> Any:
+    """JSON Schema's integer includes 97.0; pydantic's strict int does not."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Integer = Annotated[int, BeforeValidator(_whole)]
+"""An integer as JSON Schema means it (request models are strict: no "60", no true)."""
+
+
+class NumberRequest(BaseModel):
+    """Attach a number the account holds to one of its flows."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    flow_id: str = Field(pattern=FLOW_ID_PATTERN)
+    language: Language | None = None
+    enabled: bool = True
+
+
+class ListenerRequest(BaseModel):
+    """Turn a flow's listener on or off."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    enabled: bool
+
+
+class StartCallRequest(BaseModel):
+    """Start an outbound call of an outbound flow."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    flow_id: str = Field(pattern=FLOW_ID_PATTERN)
+    to: str = Field(pattern=E164, description="E.164, country code first")
+    from_: str = Field(
+        alias="from",
+        pattern=E164,
+        description="a number of the account attached to the flow",
+    )
+    variables: dict[
+        Annotated[str, StringConstraints(pattern=VARIABLE_NAME)],
+        Annotated[str, StringConstraints(max_length=MAX_VARIABLE_LENGTH)],
+    ] = Field(default_factory=dict, description="$flow.key values")
+    ringing_timeout: Integer = Field(default=60, ge=1, le=120)
+    machine_detection: Literal["continue", "hangup"] | None = None
+
+
+class CallStarted(BaseModel):
+    """A call the carrier accepted."""
+
+    call_id: str
+    leg_id: str
+    status: str
+
+
+class FlowLoaded(BaseModel):
+    """A flow revision stored, with what the flow's author should look at (e.g. a loop in
+    which no node waits for the caller)."""
+
+    flow_id: str
+    version: int
+    warnings: list[str] = Field(default_factory=list)
+
+
+class AccountView(BaseModel):
+    """An account as the API shows it."""
+
+    account_id: str
+    name: str
+    language: str
+    currency: str
+    balance: str
+
+
+class NumberView(BaseModel):
+    """A number as the API shows it."""
+
+    number: str
+    flow_id: str | None
+    language: str | None
+    enabled: bool
+
+
+class HeldNumberView(NumberView):
+    """A number and the account holding it (operator routes)."""
+
+    account_id: str
+
+
+class FlowView(BaseModel):
+    """A flow head."""
+
+    flow_id: str
+    name: str
+    latest_version: int
+    enabled: bool
+
+
+class CallView(BaseModel):
+    """A finished call."""
+
+    call_id: str
+    flow_id: str
+    direction: str
+    from_number: str
+    to_number: str
+    outcome: str
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    duration: int
+    cost: str
+    currency: str
+    recording_uri: str | None
+
+
+def number_view(number: PhoneNumber) -> dict[str, Any]:
+    """``number`` as ``NumberView`` shows it, as JSON-ready data."""
+    return NumberView(
+        number=number.number,
+        flow_id=number.flow_id,
+        language=number.language,
+        enabled=number.enabled,
+    ).model_dump()
+
+
+def call_view(record: CallRecord) -> dict[str, Any]:
+    """``record`` as ``CallView`` shows it, as JSON-ready data."""
+    return CallView(
+        call_id=record.call_id,
+        flow_id=record.flow_id,
+        direction=record.direction.value,
+        from_number=record.from_number,
+        to_number=record.to_number,
+        outcome=record.outcome.value,
+        started_at=record.started_at,
+        answered_at=record.answered_at,
+        ended_at=record.ended_at,
+        duration=record.duration,
+        cost=str(record.cost),
+        currency=record.currency,
+        recording_uri=record.recording_uri,
+    ).model_dump(mode="json")
