@@ -1,6 +1,7 @@
 """Ringflow's Chalice app: composition only — blueprints, middleware and event handlers.
 
-No logic lives here: routes are in ``chalicelib.web``, services in ``chalicelib.wiring``. On Lambda
+No logic lives here: routes are in ``chalicelib.web`` and in the installed products' blueprints
+(``chalicelib.products``), services in ``chalicelib.wiring``. On Lambda
 (``AWS_LAMBDA_FUNCTION_NAME`` is set) the import also builds what the first request needs
 (the DynamoDB client, the voice service, the Tracer), in the init phase; never network I/O.
 The cyclic garbage collector is off while the app is imported (its passes over the ~100,000
@@ -20,6 +21,7 @@ from typing import Any
 from chalice.app import Chalice, SQSEvent
 
 from chalicelib.ops.observability import logger, metrics, warm_tracing
+from chalicelib.products import installed
 from chalicelib.settings import current
 from chalicelib.web.api import api
 from chalicelib.web.operator import operator
@@ -33,7 +35,7 @@ app.register_blueprint(voice)
 app.register_blueprint(sms)
 app.register_blueprint(api)
 app.register_blueprint(operator)
-for product in container().products:
+for product in installed():
     for blueprint in product.blueprints:
         app.register_blueprint(blueprint)
 
