@@ -42,7 +42,7 @@ from chalicelib.telephony.ports import CallControl
 
 
 class CallStore(Protocol):
-    """Live call state (see ``store.repositories.CallRepository``)."""
+    """Live call state (see ``store.calls.CallRepository``)."""
 
     def get(self, call_id: str) -> CallState: ...
 

@@ -83,7 +83,11 @@ def translated(method: Callable[P, R]) -> Callable[P, R]:
 
 
 def get_item(
-    model: type[Model], kind: str, key: str, range_key: int | None = None, consistent: bool = False
+    model: type[Model],
+    kind: str,
+    key: str,
+    range_key: int | str | None = None,
+    consistent: bool = False,
 ) -> Any:
     """One GetItem; ``NotFoundError`` if the item is absent."""
     try:
