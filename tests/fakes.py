@@ -1,7 +1,8 @@
 """In-memory fakes of the store ports the voice service uses, for unit tests without moto: calls
 (a save raises ``StaleStateError`` on a version mismatch, and a hook lets a test play a concurrent
-writer), numbers, flows, user variables, call records and an effect runner that records what it
-ran. They raise the neutral errors of ``chalicelib.errors``, which services catch by class."""
+writer), numbers, flows, user variables, call records, an effect runner that records what it
+ran and a carrier that records what is pushed to live legs. They raise the neutral errors of
+``chalicelib.errors``, which services catch by class."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from chalicelib.errors import AlreadyExistsError, NotFoundError, StaleStateError
 from chalicelib.flows.outcomes import Effect
 from chalicelib.flows.records import FlowHead, FlowRevision
 from chalicelib.flows.state import CallState
+from chalicelib.telephony.actions import Action
 
 
 @dataclass
@@ -126,3 +128,19 @@ class RecordingEffects:
 
     def run(self, effects: Sequence[Effect], state: CallState) -> None:
         self.runs.append(tuple(effects))
+
+
+@dataclass
+class RecordingCarrier:
+    """The live-call port (``CallControl``): records what was pushed to legs; places no call."""
+
+    pushed: list[tuple[str, str, tuple[Action, ...]]] = field(default_factory=list)
+
+    def place_call(self, call: Any) -> Any:
+        raise AssertionError("no call is placed here")
+
+    def transfer(self, leg_id: str, actions: Sequence[Action], call_id: str) -> None:
+        self.pushed.append(("transfer", leg_id, tuple(actions)))
+
+    def hangup(self, leg_id: str) -> None:
+        self.pushed.append(("hangup", leg_id, ()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -17,9 +17,10 @@ import pytest
 from exampleproduct.model import TipJar
 from exampleproduct.product import PRODUCT
 from exampleproduct.registries import restored
+from fakes import RecordingCarrier
 from platformkit import ACCOUNT, ALICE, Platform, running_platform
 
-from chalicelib.telephony.actions import Action, Hangup, Say
+from chalicelib.telephony.actions import Hangup, Say
 
 TIP_NUMBER = "447700900200"
 TIPS = {
@@ -36,19 +37,6 @@ TIPS = {
     },
 }
 LEG = "aaaaaaaa-0000-4000-8000-00000000a001"
-
-
-class Carrier:
-    """Records what is pushed to live legs (the carrier's REST API)."""
-
-    def __init__(self) -> None:
-        self.pushed: list[tuple[str, str, tuple[Action, ...]]] = []
-
-    def transfer(self, leg_id: str, actions: Sequence[Action], call_id: str) -> None:
-        self.pushed.append(("transfer", leg_id, tuple(actions)))
-
-    def hangup(self, leg_id: str) -> None:
-        self.pushed.append(("hangup", leg_id, ()))
 
 
 @pytest.fixture
@@ -79,7 +67,7 @@ def _tasks(platform: Platform, wait_seconds: float) -> list[dict[str, Any]]:
 def test_a_product_installed_from_its_own_package_runs_a_call_end_to_end(
     platform: Platform,
 ) -> None:
-    carrier = Carrier()
+    carrier = RecordingCarrier()
     platform.container.__dict__["carrier"] = carrier
     # WHEN a call to the tip number is answered
     payload = {"from": ALICE, "to": TIP_NUMBER, "uuid": LEG, "conversation_uuid": "CON-tip"}

@@ -6,16 +6,22 @@ pushes what the flow decided to the live leg. On in-memory fakes; no core module
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from exampleproduct.model import JarFullError, RecordTip, Thank, TipJar
 from exampleproduct.product import register
 from exampleproduct.registries import restored
-from fakes import MemoryCalls, MemoryFlows, MemoryNumbers, MemoryRecords, MemoryUserVariables
+from fakes import (
+    MemoryCalls,
+    MemoryFlows,
+    MemoryNumbers,
+    MemoryRecords,
+    MemoryUserVariables,
+    RecordingCarrier,
+)
 
 from chalicelib.calls.service import VoiceService
 from chalicelib.calls.tasks import (
@@ -32,7 +38,7 @@ from chalicelib.flows.errors import UnknownEventError
 from chalicelib.flows.outcomes import ScheduleTimer, TimerFired
 from chalicelib.flows.state import CallState
 from chalicelib.flows.widgets.base import EngineEnv
-from chalicelib.telephony.actions import Action, Hangup, Say
+from chalicelib.telephony.actions import Hangup, Say
 from chalicelib.telephony.events import CallAnswered, Direction
 from chalicelib.web.problems import status_for
 
@@ -51,22 +57,6 @@ TIPS = {
     },
 }
 ANSWERED = CallAnswered("leg-1", "CON-1", "447700900150", "447700900444")
-
-
-class Carrier:
-    """The live-call port: records what was pushed to legs."""
-
-    def __init__(self) -> None:
-        self.pushed: list[tuple[str, str, tuple[Action, ...]]] = []
-
-    def place_call(self, call: Any) -> Any:
-        raise AssertionError("no call is placed here")
-
-    def transfer(self, leg_id: str, actions: Sequence[Action], call_id: str) -> None:
-        self.pushed.append(("transfer", leg_id, tuple(actions)))
-
-    def hangup(self, leg_id: str) -> None:
-        self.pushed.append(("hangup", leg_id, ()))
 
 
 class Queue:
@@ -124,7 +114,7 @@ def calls() -> MemoryCalls:
 class World:
     def __init__(self, calls: MemoryCalls) -> None:
         self.calls = calls
-        self.carrier = Carrier()
+        self.carrier = RecordingCarrier()
         self.queue = Queue()
         self.tips: list[RecordTip] = []
         flows = MemoryFlows()
