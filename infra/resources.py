@@ -57,11 +57,11 @@ GATEWAY_RESPONSES: dict[str, int | None] = {
     "AUTHORIZER_FAILURE": 500,
     "BAD_REQUEST_PARAMETERS": 400,
     "BAD_REQUEST_BODY": 400,
-    "EXPIRED_TOKEN": 403,
+    "EXPIRED_TOKEN": 404,
     "INTEGRATION_FAILURE": 504,
     "INTEGRATION_TIMEOUT": 504,
     "INVALID_API_KEY": 403,
-    "INVALID_SIGNATURE": 403,
+    "INVALID_SIGNATURE": 404,
     "MISSING_AUTHENTICATION_TOKEN": 404,
     "QUOTA_EXCEEDED": 429,
     "REQUEST_TOO_LARGE": 413,
@@ -77,7 +77,15 @@ GATEWAY_RESPONSES: dict[str, int | None] = {
 Gateway's own, except MISSING_AUTHENTICATION_TOKEN (what API Gateway answers for a route that
 does not exist) which becomes 404. The two defaults keep the status of whatever they catch (a
 status set on them would replace every other type's), so their problem names no status."""
-GATEWAY_DETAILS = {"MISSING_AUTHENTICATION_TOKEN": "no such resource"}
+GATEWAY_DETAILS = {
+    "MISSING_AUTHENTICATION_TOKEN": "no such resource",
+    "INVALID_SIGNATURE": "no such resource",
+    "EXPIRED_TOKEN": "no such resource",
+}
+"""Fixed details where API Gateway's own message would echo the caller's ``Authorization``
+header. No route of the API uses AWS signatures, so API Gateway judges a Bearer header as a
+malformed signature only on a route that does not exist (its message then repeats the header):
+those answers are a plain 404, as for an unknown route without the header."""
 ERROR_MESSAGE = "$context.error.messageString"
 """API Gateway's message, substituted already quoted as a JSON string."""
 WEBHOOK_OUTPUTS = {

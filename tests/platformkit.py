@@ -179,25 +179,12 @@ def gateway_wsgi(app: Any) -> Any:
     from chalice.config import Config
     from chalice.local import LocalGateway, LocalGatewayException
 
-    from infra.resources import gateway_responses
+    from infra.local.gateway import gateway_answer
 
     gateway = LocalGateway(app, Config())
-    responses = gateway_responses()
 
-    def gateway_answer(error: LocalGatewayException) -> tuple[int, dict[str, str], bytes]:
-        kind = {403: "MISSING_AUTHENTICATION_TOKEN", 401: "UNAUTHORIZED"}.get(error.CODE)
-        response = responses[kind or "DEFAULT_5XX"]
-        message = json.loads(error.body or b'{"message": ""}').get("message", "")
-        body = (
-            response["responseTemplates"]["application/json"]
-            .replace("$context.error.messageString", json.dumps(message))
-            .replace("$context.requestId", "local")
-        )
-        headers = {
-            name.removeprefix("gatewayresponse.header."): value.strip("'")
-            for name, value in response["responseParameters"].items()
-        }
-        return int(response.get("statusCode", error.CODE)), headers, body.encode()
+    def answer(error: LocalGatewayException) -> tuple[int, dict[str, str], bytes]:
+        return gateway_answer(error.CODE, error.body)
 
     def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         raw_path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
@@ -225,7 +212,7 @@ def gateway_wsgi(app: Any) -> Any:
                 data = base64.b64decode(data)
             data = data if isinstance(data, bytes) else data.encode()
         except LocalGatewayException as error:
-            status, out, data = gateway_answer(error)
+            status, out, data = answer(error)
         out.setdefault("Content-Type", "application/json")
         start_response(f"{status} {HTTPStatus(status).phrase}", list(out.items()))
         return [data]

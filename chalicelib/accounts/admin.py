@@ -19,7 +19,7 @@ from chalicelib import errors
 from chalicelib.accounts.keys import new_api_key
 from chalicelib.accounts.model import Account, PhoneNumber
 from chalicelib.flows.errors import FlowValidationError
-from chalicelib.flows.languages import is_tts_language
+from chalicelib.flows.languages import is_tts_language, unsupported
 from chalicelib.flows.model import Flow, parse_flow
 from chalicelib.flows.records import FlowHead, FlowRevision
 
@@ -69,10 +69,30 @@ def check_document_size(size: int) -> None:
         raise DocumentTooLargeError(problem)
 
 
+def number_problem(number: str) -> str:
+    """What to tell someone whose number is not in international (E.164) form: a national
+    number (a leading 0, or 00) is told so, with the form to write instead."""
+    digits = number.strip().replace(" ", "")
+    if digits.startswith("00") and digits[2:].isdigit():
+        return (
+            f"{number!r} starts with the international prefix 00: write the number without it, "
+            f"country code first ({digits[2:]})"
+        )
+    if digits.startswith("0") and digits[1:].isdigit():
+        return (
+            f"{number!r} looks like a national number: write it in international form, country "
+            f"code first and without the leading 0 (the UK's 07700900123 is 447700900123)"
+        )
+    return (
+        f"{number!r} is not a phone number in international form: 7 to 15 digits, country code "
+        "first, an optional leading '+' (447700900123)"
+    )
+
+
 def normal_number(number: str) -> str:
-    """A number as stored (E.164 digits, no '+'), or ``AdminError``."""
+    """A number as stored (E.164 digits, no '+'), or ``AdminError`` saying how to write it."""
     if not _NUMBER.fullmatch(number):
-        raise AdminError("a number is 7 to 15 digits, country code first")
+        raise AdminError(number_problem(number))
     return number.removeprefix("+")
 
 
@@ -107,7 +127,7 @@ class Administration:
         if not _ACCOUNT_ID.fullmatch(account_id):
             raise AdminError("an account id is 1-63 lowercase letters, digits or '-'")
         if not is_tts_language(language):
-            raise AdminError(f"unsupported language {language!r}")
+            raise AdminError(unsupported(language))
         key, digest = new_api_key(account_id)
         account = Account(
             account_id, name, language, (digest,), currency=currency, created_at=self._clock()
@@ -199,7 +219,7 @@ class Administration:
         never provisioned and one another account holds are refused alike, as not found."""
         number = normal_number(number)
         if language is not None and not is_tts_language(language):
-            raise AdminError(f"unsupported language {language!r}")
+            raise AdminError(unsupported(language))
         self.account(account_id)
         head = self.owned_flow(account_id, flow_id)
         try:

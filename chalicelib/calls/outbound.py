@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable, Mapping
 
+from chalicelib.accounts.admin import number_problem
 from chalicelib.calls.opening import UserVariables, open_call
 from chalicelib.calls.records import record_of
 from chalicelib.calls.service import CallRecords, CallStore, NumberDirectory
@@ -29,7 +30,9 @@ from chalicelib.telephony.events import Direction
 from chalicelib.telephony.ports import CallControl, OutboundCall, PlacedCall
 
 _NUMBER = re.compile(r"^[1-9]\d{6,14}$")
-_VARIABLE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_VARIABLE = re.compile(r"^(\$flow\.key\.)?[A-Za-z0-9_-]{1,64}$")
+FLOW_KEY = "$flow.key."
+"""The seed's spelling of a variable's name (``$flow.key.<name>``); the bare name works too."""
 MAX_VARIABLE_LENGTH = 1000
 
 
@@ -107,13 +110,18 @@ class OutboundCalls:
         variables: Mapping[str, str],
     ) -> CallState:
         if not _NUMBER.match(to_number):
-            raise OutboundCallError("to is 7 to 15 digits, country code first")
+            raise OutboundCallError(f"to: {number_problem(to_number)}")
         for name, value in variables.items():
             if not _VARIABLE.match(name) or len(value) > MAX_VARIABLE_LENGTH:
                 raise OutboundCallError(
-                    f"variable {name!r}: names are letters, digits, '_' or '-', "
-                    f"values at most {MAX_VARIABLE_LENGTH} characters"
+                    f"variable {name!r}: names are letters, digits, '_' or '-' (bare or as "
+                    f"$flow.key.<name>), values at most {MAX_VARIABLE_LENGTH} characters"
                 )
+        bare = [name.removeprefix(FLOW_KEY) for name in variables]
+        twice = sorted({name for name in bare if bare.count(name) > 1})
+        if twice:
+            raise OutboundCallError(f"variable {twice[0]!r} is given twice (bare and as $flow.key)")
+        variables = {name.removeprefix(FLOW_KEY): value for name, value in variables.items()}
         try:
             head = self.flows.head(flow_id)
         except NotFoundError:

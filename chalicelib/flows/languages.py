@@ -99,3 +99,10 @@ def is_tts_language(code: str) -> bool:
 def is_stt_language(code: str) -> bool:
     """True when the carrier can recognise speech in ``code``."""
     return code in SPEECH_TO_TEXT
+
+
+def unsupported(code: object, purpose: str = "text-to-speech") -> str:
+    """What to tell someone who named a language the platform cannot use for ``purpose``
+    (``text-to-speech`` or ``speech recognition``): the code, and every supported one."""
+    table = SPEECH_TO_TEXT if purpose == "speech recognition" else TEXT_TO_SPEECH
+    return f"unsupported language {code!r} for {purpose}; supported: {', '.join(sorted(table))}"

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chalicelib.flows.errors import FlowValidationError, VariableLimitError
-from chalicelib.flows.languages import is_tts_language
+from chalicelib.flows.languages import is_tts_language, unsupported
 from chalicelib.flows.limits import check_total, check_value
 from chalicelib.flows.variables import parse_name, references, user_keys
 from chalicelib.flows.widgets import WIDGETS
@@ -63,7 +63,7 @@ class FlowDocument(BaseModel):
     @classmethod
     def _language(cls, code: str) -> str:
         if not is_tts_language(code):
-            raise ValueError(f"unsupported language {code!r} for text-to-speech")
+            raise ValueError(unsupported(code))
         return code
 
 

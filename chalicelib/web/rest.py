@@ -33,6 +33,7 @@ from chalicelib.ops.deadline import deadline
 from chalicelib.ops.observability import logger
 from chalicelib.web.openapi import OPERATIONS, Operation
 from chalicelib.web.problems import SERVER_ERROR_DETAIL, error_problem, problem
+from chalicelib.web.schemas import field_errors
 from chalicelib.wiring import container
 
 Route = Callable[..., Response]
@@ -140,9 +141,7 @@ def body(model: type[BaseModel]) -> Any:
     try:
         return model.model_validate(raw)
     except ValidationError as error:
-        errors = [
-            {"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in error.errors()
-        ]
+        errors = field_errors(error, model)
         raise Refused(problem(422, "the request is not valid", errors=errors)) from None
 
 

@@ -5,7 +5,8 @@ The same models validate what a request sends and describe it in the OpenAPI doc
 coercion but JSON Schema's own: 97.0 is an integer); response models shape what a route answers,
 and ``number_view`` / ``call_view`` turn the domain's objects into them.
 
-Owns the models, ``Language``, ``Integer``, ``E164`` and ``VARIABLE_NAME``. Imports pydantic and
+Owns the models, ``Language``, ``Integer``, ``E164`` and ``VARIABLE_NAME``, and how a field's
+error is told to a client (``field_errors``: in words, never a raw regex). Imports pydantic and
 the rules the domain states (patterns, limits, languages); must not import Chalice, the store,
 pynamodb, the wiring or the routes.
 """
@@ -13,19 +14,61 @@ pynamodb, the wiring or the routes.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Callable, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
-from chalicelib.accounts.admin import FLOW_ID_PATTERN
+from chalicelib.accounts.admin import FLOW_ID_PATTERN, number_problem
 from chalicelib.accounts.model import PhoneNumber
 from chalicelib.calls.model import CallRecord
 from chalicelib.calls.outbound import MAX_VARIABLE_LENGTH
-from chalicelib.flows.languages import TEXT_TO_SPEECH
+from chalicelib.flows.languages import TEXT_TO_SPEECH, unsupported
 
 E164 = r"^\+?[1-9][0-9]{6,14}$"
-VARIABLE_NAME = r"^[A-Za-z0-9_-]{1,64}$"
+VARIABLE_NAME = r"^(\$flow\.key\.)?[A-Za-z0-9_-]{1,64}$"
 """A ``$flow.key`` name given to an outbound call (the rule ``calls.outbound`` enforces)."""
+
+_PATTERN_MEANINGS: dict[str, Callable[[Any], str]] = {
+    E164: lambda given: number_problem(str(given)),
+    VARIABLE_NAME: lambda given: (
+        f"{given!r} is not a variable name: 1 to 64 letters, digits, '_' or '-', bare or as "
+        "$flow.key.<name>"
+    ),
+    FLOW_ID_PATTERN: lambda given: (
+        f"{given!r} is not a flow id: 1 to 63 lowercase letters, digits, '_' or '-', starting "
+        "with a letter or a digit"
+    ),
+}
+"""What each pattern of the API means, told in words (a client never sees a raw regex)."""
+
+
+def field_errors(error: ValidationError, model: type[BaseModel]) -> list[dict[str, str]]:
+    """Each field's error as a client can act on it: an unknown field names the allowed ones,
+    a malformed value says what form it takes, an unsupported language lists the supported."""
+    allowed = sorted(field.alias or name for name, field in model.model_fields.items())
+    errors: list[dict[str, str]] = []
+    for item in error.errors():
+        location = ".".join(map(str, item["loc"]))
+        kind, given = item["type"], item.get("input")
+        message = str(item["msg"])
+        if kind == "extra_forbidden" and len(item["loc"]) == 1:
+            message = f"unknown field {location!r}; the fields are: {', '.join(allowed)}"
+        elif kind == "string_pattern_mismatch":
+            pattern = str((item.get("ctx") or {}).get("pattern", ""))
+            meaning = _PATTERN_MEANINGS.get(pattern)
+            message = meaning(given) if meaning else f"{given!r} does not have the expected form"
+        elif location.endswith("language") and "unsupported language" in message:
+            message = unsupported(given)
+        errors.append({"field": location, "message": message})
+    return errors
+
 
 Language = Annotated[str, Field(json_schema_extra={"enum": sorted(TEXT_TO_SPEECH)})]
 

@@ -7,7 +7,9 @@ server keeps the standard library's backlog of 5, which resets bursts.
 ``python -m infra.local.app_server --host 127.0.0.1 --port 8000 --stage local`` loads the
 project's ``app.py`` the way the command does (``CLIFactory``, the stage's environment variables
 from ``.chalice/config.json``, the same route checks), serves until SIGTERM or Ctrl-C, and never
-autoreloads. Imports the standard library and chalice; the app only through chalice's loader.
+autoreloads. What API Gateway answers itself (an unknown route) is answered as the deployed API
+does (``infra.local.gateway``). Imports the standard library and chalice; the app only through
+chalice's loader.
 Never imported by ``chalicelib``.
 """
 
@@ -31,10 +33,27 @@ def build_server(host: str, port: int, stage: str = "local", project_dir: Path =
     yet serving), its HTTP server class raised to ``LISTEN_BACKLOG``."""
     from chalice.cli.factory import CLIFactory
     from chalice.deploy.validate import validate_routes
-    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
+    from chalice.local import (
+        ChaliceRequestHandler,
+        CustomLocalChalice,
+        LocalChalice,
+        LocalDevServer,
+        LocalGatewayException,
+        ThreadedHTTPServer,
+    )
+
+    from infra.local.gateway import gateway_answer
 
     class BackloggedServer(ThreadedHTTPServer):
         request_queue_size = LISTEN_BACKLOG
+
+    class GatewayHandler(ChaliceRequestHandler):
+        """Answers what API Gateway answers itself as the deployed API does (an unknown route
+        is a 404 problem that never repeats the caller's Authorization header)."""
+
+        def _send_error_response(self, error: LocalGatewayException) -> None:
+            status, headers, body = gateway_answer(error.CODE, error.body)
+            self._send_http_response(status, headers, body)
 
     factory = CLIFactory(str(project_dir), False, environ=os.environ)
     config = factory.create_config_obj(chalice_stage_name=stage)
@@ -44,7 +63,9 @@ def build_server(host: str, port: int, stage: str = "local", project_dir: Path =
     # gets a thread-local current_request, since requests are served on many threads.
     CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
     app.__class__ = CustomLocalChalice
-    return LocalDevServer(app, config, host, port, server_cls=BackloggedServer)
+    return LocalDevServer(
+        app, config, host, port, handler_cls=GatewayHandler, server_cls=BackloggedServer
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

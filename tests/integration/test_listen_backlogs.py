@@ -153,3 +153,21 @@ def test_the_app_server_takes_a_burst_and_stops_on_sigterm(
     assert outcomes == {"200": BURST}
     process.terminate()
     assert process.wait(10) == 0
+
+
+def test_the_local_app_answers_an_unknown_route_as_the_deployed_api_does(
+    app_server: tuple[int, subprocess.Popen[bytes]],
+) -> None:
+    # GIVEN the app as make run serves it / WHEN a route that does not exist is asked for with
+    # a Bearer key (Chalice's gateway, like API Gateway's, would repeat the header in a 403)
+    port, _ = app_server
+    response = requests.get(
+        f"http://127.0.0.1:{port}/v1/nope",
+        headers={"Authorization": "Bearer rf_acme_secret-key-value-0123456789abcdef"},
+        timeout=5,
+    )
+    # THEN it is a 404 problem that never repeats the key
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "no such resource"
+    assert "secret-key-value" not in response.text

@@ -108,9 +108,10 @@ def test_openapi_states_the_constraints_the_models_enforce(platform: Platform) -
         for option in flow["properties"]["nodes"]["additionalProperties"]["oneOf"]
     }
     assert {"say", "menu", "webhook", "hangup"} <= widgets
-    # $flow.key names of an outbound call: other names are refused, not let through
+    # $flow.key names of an outbound call, bare or in the seed's $flow.key.<name> form: other
+    # names are refused, not let through
     variables = schemas["StartCallRequest"]["properties"]["variables"]
-    assert variables["propertyNames"] == {"pattern": "^[A-Za-z0-9_-]{1,64}$"}
+    assert variables["propertyNames"] == {"pattern": r"^(\$flow\.key\.)?[A-Za-z0-9_-]{1,64}$"}
     assert "patternProperties" not in variables
     # the operator routes have their own key
     operator = doc["paths"]["/v1/operator/accounts/{account_id}/numbers/{number}"]

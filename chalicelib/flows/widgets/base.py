@@ -15,7 +15,7 @@ from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar, Union
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from chalicelib.flows.errors import VariableLimitError
-from chalicelib.flows.languages import is_tts_language
+from chalicelib.flows.languages import is_tts_language, unsupported
 from chalicelib.flows.outcomes import HttpResponded, Outcome, TimerFired
 from chalicelib.flows.state import CallState
 from chalicelib.flows.variables import Scope
@@ -57,7 +57,7 @@ class WidgetConfig(BaseModel):
 def check_language(value: str | None) -> str | None:
     """Validator helper: ``value`` must be a text-to-speech language or None."""
     if value is not None and not is_tts_language(value):
-        raise ValueError(f"unsupported language {value!r} for text-to-speech")
+        raise ValueError(unsupported(value))
     return value
 
 

@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from chalicelib.flows import limits
-from chalicelib.flows.languages import is_stt_language
+from chalicelib.flows.languages import is_stt_language, unsupported
 from chalicelib.flows.outcomes import Await, Go, Outcome, Updates
 from chalicelib.flows.patterns import PatternError, check, fullmatch
 from chalicelib.flows.variables import parse_name
@@ -53,7 +53,7 @@ class InputConfig(PromptedConfig):
     @classmethod
     def _stt(cls, code: str | None) -> str | None:
         if code is not None and not is_stt_language(code):
-            raise ValueError(f"unsupported language {code!r} for speech recognition")
+            raise ValueError(unsupported(code, "speech recognition"))
         return code
 
     @model_validator(mode="after")

@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from chalicelib.flows import limits
-from chalicelib.flows.languages import is_tts_language
+from chalicelib.flows.languages import is_tts_language, unsupported
 from chalicelib.flows.outcomes import Await, Go, Outcome, Updates
 from chalicelib.flows.widgets.base import Ctx, Resumption, Widget
 from chalicelib.flows.widgets.prompts import PromptedConfig, prompt_actions, tries
@@ -36,7 +36,7 @@ class LanguageConfig(PromptedConfig):
             if not re.fullmatch(r"[0-9*#]", key):
                 raise ValueError(f"language keys must be one of 0-9, * or #: {key!r}")
             if not is_tts_language(code):
-                raise ValueError(f"unsupported language {code!r} for text-to-speech")
+                raise ValueError(unsupported(code))
         return options
 
     def waits(self) -> bool:
