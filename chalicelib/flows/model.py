@@ -108,6 +108,25 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
+_PATTERN_WORDS = {
+    r"^[a-z0-9][a-z0-9_-]{0,62}$": "1 to 63 lowercase letters, digits, '_' or '-', starting with "
+    "a letter or a digit",
+}
+
+
+def _message(item: Any, model: type[BaseModel], what: str) -> str:
+    """A validation error told so that the author can fix it: an unknown field names the fields
+    ``what`` takes; a pattern is described in words, never shown as a regex."""
+    if item["type"] == "extra_forbidden" and len(item["loc"]) == 1:
+        fields = sorted(field.alias or name for name, field in model.model_fields.items())
+        return f"unknown field; {what} takes: {', '.join(fields)}"
+    if item["type"] == "string_pattern_mismatch":
+        pattern = str((item.get("ctx") or {}).get("pattern", ""))
+        words = _PATTERN_WORDS.get(pattern, "a value of another form")
+        return f"{item.get('input')!r} is not valid here: expected {words}"
+    return str(item["msg"])
+
+
 def _check_node(node_id: str, raw: Mapping[str, Any], problems: list[str]) -> WidgetConfig | None:
     name = raw.get("widget")
     widget = WIDGETS.get(name) if isinstance(name, str) else None
@@ -123,10 +142,9 @@ def _check_node(node_id: str, raw: Mapping[str, Any], problems: list[str]) -> Wi
     except ValidationError as error:
         for item in error.errors():
             where = _location(item["loc"])
+            message = _message(item, widget.config, f"a {widget.name} node")
             problems.append(
-                f"nodes.{node_id}.{where}: {item['msg']}"
-                if where
-                else f"nodes.{node_id}: {item['msg']}"
+                f"nodes.{node_id}.{where}: {message}" if where else f"nodes.{node_id}: {message}"
             )
         return None
 
@@ -292,7 +310,10 @@ def _parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
         document = FlowDocument.model_validate(source)
     except ValidationError as error:
         raise FlowValidationError(
-            [f"{_location(item['loc']) or 'flow'}: {item['msg']}" for item in error.errors()]
+            [
+                f"{_location(item['loc']) or 'flow'}: {_message(item, FlowDocument, 'a flow')}"
+                for item in error.errors()
+            ]
         ) from error
     problems: list[str] = []
     for name in document.variables:
