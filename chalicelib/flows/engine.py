@@ -44,6 +44,7 @@ from chalicelib.flows.variables import Scope
 from chalicelib.flows.widgets import WIDGETS
 from chalicelib.flows.widgets.base import Ctx, EngineEnv, Resumption
 from chalicelib.telephony.actions import Action, Hangup
+from chalicelib.telephony.causes import q850_cause
 from chalicelib.telephony.events import (
     CallAnswered,
     CallEvent,
@@ -242,6 +243,9 @@ def _status(
     leg = _leg_update(known, event, now)
     state = replace(state, legs={**state.legs, event.leg_id: leg})
     at = event.at or now
+    if event.status.is_final:  # the cause of the leg that ended last (the caller's, at the end)
+        cause = q850_cause(event.status, event.detail, event.sip_code)
+        state = replace(state, call_vars={**state.call_vars, "isdn": str(cause)})
     if leg.role is LegRole.BRIDGED:
         if event.status is CallStatus.ANSWERED:
             state = replace(

@@ -230,6 +230,7 @@ def call_variables(state: CallState, now: datetime) -> dict[str, str]:
         cdr=state.call_id,
         start=_iso(state.started_at),
         end=_iso(state.ended_at),
+        connect=_iso(state.answered_at),  # a bridge, once answered, sets it to its own time
         isIncoming="true" if state.direction is Direction.INBOUND else "false",
         cli=cli,
         dnis=dnis,
