@@ -90,7 +90,12 @@ _ERRORS = {
     "INVALID_URL": "Invalid URL",
     "BLOCKED_ADDRESS": "Blocked Address",
     "VALUE_TOO_LARGE": "Value Too Large",
+    "NOT_JSON": "Invalid Response",
 }
+"""Every ``error_reason`` that is not an HTTP status family (``REDIRECTION``, ``CLIENT_ERROR``,
+``SERVER_ERROR``, ``UNEXPECTED_STATUS``), with its ``response_status_type``: no answer in time,
+no connection, a URL that is not one, an address a flow may not reach, a value to save past its
+size limit, and a 2xx whose body is not the JSON the node saves from."""
 
 
 def extract(document: Any, path: str) -> str | None:
@@ -143,9 +148,16 @@ def resume(config: WebhookConfig, ctx: Ctx, event: Resumption) -> Outcome:
     ok, values = response_variables(event.result)
     if ok and config.save:
         try:
-            document = json.loads(event.result.body) if event.result.body else None
-        except ValueError:
-            document = None
+            document = json.loads(event.result.body)
+        except ValueError:  # an empty body too: the node saves from a JSON document
+            values.update({name: "" for name in config.save})
+            values.update(
+                response_status="FAILED",
+                response_error="true",
+                response_status_type=_ERRORS["NOT_JSON"],
+                error_reason="NOT_JSON",
+            )
+            return Go("failure", updates=Updates(flow=values, call={"lastWebhookStatus": "false"}))
         too_large = False
         for name, path in config.save.items():
             found = extract(document, path) or ""
