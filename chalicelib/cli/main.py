@@ -156,6 +156,25 @@ def calls_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def vars_list(args: argparse.Namespace) -> int:
+    """Print an account's ``$user.key`` values (or one of them)."""
+    variables = _container().user_variables
+    if args.name:
+        name = args.name.removeprefix("$user.key.")
+        found = variables.get_many(args.account, [name])
+        if name not in found:
+            print(f"no $user.key.{name} is set for account {args.account!r}", file=sys.stderr)
+            return 1
+        print(found[name])
+        return 0
+    values = variables.all_for(args.account)
+    for name in sorted(values):
+        print(f"{name}\t{values[name]}")
+    if not values:
+        print("no variables")
+    return 0
+
+
 def call_start(args: argparse.Namespace) -> int:
     """Start an outbound call of an outbound flow."""
     from chalicelib.calls.outbound import OutboundCallError
@@ -265,6 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--account", required=True)
     listing.add_argument("--limit", type=int, default=20)
     listing.set_defaults(run=calls_list)
+
+    user_vars = sub.add_parser("vars", help="an account's $user.key values").add_subparsers(
+        dest="action", required=True
+    )
+    shown = user_vars.add_parser("list", help="every value, or one with --name")
+    shown.add_argument("--account", required=True)
+    shown.add_argument("--name", help="one variable (bare, or $user.key.<name>)")
+    shown.set_defaults(run=vars_list)
 
     demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
     demo_cmd = demo.add_parser("load", help="demo account, flows and numbers")

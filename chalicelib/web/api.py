@@ -45,6 +45,7 @@ from chalicelib.web.schemas import (
     NumberRequest,
     NumberView,
     StartCallRequest,
+    UserVariableView,
     call_view,
     number_view,
 )
@@ -53,6 +54,8 @@ from chalicelib.wiring import container
 api = Blueprint(__name__)
 
 CALLS_LIMIT_MAX = 100
+MAX_VARIABLE_NAME_BYTES = 256
+"""No ``$user.key`` name is longer (a flow's own limit is far below DynamoDB's key limit)."""
 
 
 @operation(api, Operation("/health", "get", "Liveness", auth="none"))
@@ -162,6 +165,52 @@ def put_number(number: str) -> Response:
         account.account_id, number, request.flow_id, request.language, request.enabled
     )
     return json_response(number_view(phone))
+
+
+@operation(
+    api,
+    Operation(
+        "/v1/user-variables",
+        "get",
+        "The account's $user.key values, by name",
+        response=UserVariableView,
+        many=True,
+    ),
+)
+@guarded
+def list_user_variables() -> Response:
+    """Every ``$user.key`` value of the account (what its flows saved), sorted by name."""
+    account = calling_account()
+    values = container().user_variables.all_for(account.account_id)
+    return json_response(
+        [UserVariableView(name=n, value=values[n]).model_dump() for n in sorted(values)]
+    )
+
+
+@operation(
+    api,
+    Operation(
+        "/v1/user-variables/{name}",
+        "get",
+        "One $user.key value",
+        response=UserVariableView,
+    ),
+)
+@guarded
+def get_user_variable(name: str) -> Response:
+    """One ``$user.key`` value (the bare name, or ``$user.key.<name>``); 404 if none is set."""
+    account = calling_account()
+    name = name.removeprefix("$user.key.")
+    found: dict[str, str] = {}
+    try:
+        storable = 0 < len(name.encode()) <= MAX_VARIABLE_NAME_BYTES
+    except UnicodeEncodeError:  # a lone surrogate: no variable can have such a name
+        storable = False
+    if storable:
+        found = container().user_variables.get_many(account.account_id, [name])
+    if name not in found:
+        return problem(404, f"no $user.key.{name[:64]} is set for this account")
+    return json_response(UserVariableView(name=name, value=found[name]).model_dump())
 
 
 @operation(

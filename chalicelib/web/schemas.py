@@ -159,6 +159,13 @@ class HeldNumberView(NumberView):
     account_id: str
 
 
+class UserVariableView(BaseModel):
+    """One ``$user.key`` value of the account."""
+
+    name: str
+    value: str
+
+
 class FlowView(BaseModel):
     """A flow head."""
 
