@@ -51,6 +51,10 @@ STRIPPED: dict[str, tuple[str, ...]] = {
     # The Swagger UI assets of powertools' event handler (~1.7 MB), which chalicelib never
     # imports (a test checks); the modules stay, only the bundled JavaScript and CSS go.
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/": (".js", ".css"),
+    # holidays' translations of holiday names (~4.7 MB): the hours widget asks only whether a
+    # date is a holiday, never its name in another language; without them holidays falls back
+    # to its default names.
+    "holidays/locale/": (".mo", ".po"),
 }
 """Archive path prefixes dropped from the package; a non-empty tuple limits a prefix to those
 file suffixes."""

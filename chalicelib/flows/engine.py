@@ -107,13 +107,14 @@ def _apply(state: CallState, updates: Updates, node_id: str) -> CallState:
     return updated
 
 
-def _ctx(state: CallState, node_id: str, now: datetime, env: EngineEnv) -> Ctx:
-    return Ctx(state, now, node_id, str(state.seq + 1), env, Scope.of(state, now))
+def _ctx(flow: Flow, state: CallState, node_id: str, now: datetime, env: EngineEnv) -> Ctx:
+    scope = Scope.of(state, now, flow.timezone)
+    return Ctx(state, now, node_id, str(state.seq + 1), env, scope)
 
 
 def _enter(flow: Flow, state: CallState, node_id: str, now: datetime, env: EngineEnv) -> Outcome:
     node = flow.nodes[node_id]
-    return WIDGETS[node.widget].enter(node, _ctx(state, node_id, now, env))
+    return WIDGETS[node.widget].enter(node, _ctx(flow, state, node_id, now, env))
 
 
 def _drive(
@@ -209,7 +210,7 @@ def _resume(flow: Flow, state: CallState, event: Resumption, now: datetime, env:
     if resume is None:
         raise FlowRuntimeError(f"widget {node.widget} cannot resume")
     state = replace(state, awaiting=None)
-    outcome = resume(node, _ctx(state, awaiting.node, now, env), event)
+    outcome = resume(node, _ctx(flow, state, awaiting.node, now, env), event)
     return _drive(flow, state, awaiting.node, outcome, now, env)
 
 

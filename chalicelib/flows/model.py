@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chalicelib.flows.errors import FlowValidationError, VariableLimitError
 from chalicelib.flows.languages import is_tts_language, unsupported
 from chalicelib.flows.limits import check_total, check_value
+from chalicelib.flows.timezones import DEFAULT_ZONE, check_zone
 from chalicelib.flows.variables import parse_name, references, user_keys
 from chalicelib.flows.widgets import WIDGETS
 from chalicelib.flows.widgets.base import EngineEnv, WidgetConfig
@@ -44,9 +45,12 @@ class FlowDocument(BaseModel):
     description: str = ""
     kind: FlowKind = FlowKind.INBOUND
     language: str = "en-US"
+    timezone: str = DEFAULT_ZONE
     start: str
     variables: dict[str, str] = Field(default_factory=dict)
     nodes: dict[str, dict[str, Any]] = Field(min_length=1)
+
+    _zone = field_validator("timezone")(check_zone)
 
     @field_validator("variables")
     @classmethod
@@ -85,6 +89,7 @@ class Flow:
     description: str = ""
     warnings: tuple[str, ...] = ()
     user_keys: frozenset[str] = frozenset()
+    timezone: str = DEFAULT_ZONE
 
     def targets(self, node_id: str) -> dict[str, str]:
         """Every output of ``node_id`` (named outputs and option keys) -> target node."""
@@ -348,6 +353,7 @@ def _parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
         description=document.description,
         warnings=loop_warnings(nodes),
         user_keys=_user_keys(nodes),
+        timezone=document.timezone,
     )
 
 

@@ -1,9 +1,10 @@
 """Flow variables: names, values and interpolation into text.
 
 Namespaces, as the Phonon seed defines them: ``$flow.key.<name>`` (per call, set by widgets),
-``$user.key.<name>`` (per account, latest value wins), ``$sys.datetime|date|time`` and the
-``$call.*`` variables. A name may also be written braced, ``${flow.key.any name}``, when it holds
-characters a bare name cannot. Number parts (country code, national number, area code, type) come
+``$user.key.<name>`` (per account, latest value wins), ``$sys.datetime|date|time`` (the wall
+clock of the flow's IANA time zone, ``$sys.timezone``) and the ``$call.*`` variables. A name
+may also be written braced, ``${flow.key.any name}``, when it holds characters a bare name
+cannot. Number parts (country code, national number, area code, type) come
 from the ``phonenumbers`` library. Filling in a template stops with ``VariableLimitError`` as soon
 as its text would pass ``MAX_VALUE_BYTES`` characters, before building it. Pure: the clock is a
 parameter. Imports nothing from the shell.
@@ -22,11 +23,12 @@ import phonenumbers
 from chalicelib.flows.errors import VariableLimitError
 from chalicelib.flows.limits import MAX_VALUE_BYTES
 from chalicelib.flows.state import CallState
+from chalicelib.flows.timezones import DEFAULT_ZONE, local
 from chalicelib.telephony.events import Direction
 
 NAMESPACES = ("flow.key", "flow.syskey", "user.key", "sys", "call")
 
-SYS_VARIABLES = frozenset({"datetime", "date", "time"})
+SYS_VARIABLES = frozenset({"datetime", "date", "time", "timezone"})
 
 CALL_VARIABLES = frozenset(
     [
@@ -263,11 +265,13 @@ class Scope:
     user: Mapping[str, str]
     call: Mapping[str, str]
     now: datetime
+    zone: str = DEFAULT_ZONE
+    """The flow's IANA time zone: ``$sys.datetime|date|time`` are its wall clock."""
 
     @classmethod
-    def of(cls, state: CallState, now: datetime) -> Scope:
-        """The scope of ``state`` at ``now``."""
-        return cls(state.flow_vars, state.user_vars, call_variables(state, now), now)
+    def of(cls, state: CallState, now: datetime, zone: str = DEFAULT_ZONE) -> Scope:
+        """The scope of ``state`` at ``now``, in the flow's time zone ``zone``."""
+        return cls(state.flow_vars, state.user_vars, call_variables(state, now), now, zone)
 
     def lookup(self, ref: VariableRef) -> str:
         """The value of ``ref`` ('' when unset)."""
@@ -277,10 +281,12 @@ class Scope:
         if ref.namespace == "user.key":
             return self.user.get(ref.name, "")
         if ref.namespace == "sys":
+            wall = local(self.now, self.zone) if self.now.tzinfo else self.now
             return {
-                "datetime": self.now.strftime("%Y-%m-%d %H:%M:%S"),
-                "date": self.now.strftime("%Y-%m-%d"),
-                "time": self.now.strftime("%H:%M:%S"),
+                "datetime": wall.strftime("%Y-%m-%d %H:%M:%S"),
+                "date": wall.strftime("%Y-%m-%d"),
+                "time": wall.strftime("%H:%M:%S"),
+                "timezone": self.zone,
             }.get(ref.name, "")
         return self.call.get(ref.name, "")
 
