@@ -1,6 +1,6 @@
 """The widget registry: every widget the engine and the flow parser know, by name.
 
-The platform's twelve widgets live each in its own module here (configuration model + pure
+The platform's widgets live each in its own module here (configuration model + pure
 ``enter``/``resume``); a product keeps its widgets in its own package (``callback/widgets/``)
 and adds them with ``register_widget`` at composition, before any flow is parsed. A name is
 taken once: registering another widget under it raises, so a product cannot replace a
@@ -15,6 +15,7 @@ from chalicelib.flows.widgets import (
     condition,
     connect,
     hangup,
+    hours,
     input,
     language,
     menu,
@@ -42,6 +43,7 @@ WIDGETS: dict[str, Widget[Any]] = {
         record.WIDGET,
         send_sms.WIDGET,
         hangup.WIDGET,
+        hours.WIDGET,
     )
 }
 """Every widget by name: the platform's, then the ones products registered."""

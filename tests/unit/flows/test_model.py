@@ -117,6 +117,7 @@ def test_every_widget_is_registered_once() -> None:
         "record",
         "sms",
         "hangup",
+        "hours",
     }
 
 
