@@ -234,6 +234,16 @@ class Administration:
             phone = self._numbers.get(number, consistent=True)
         return phone
 
+    def detach_number(self, account_id: str, number: str) -> PhoneNumber:
+        """Unbind a number the account holds from its flow: it stays the account's, and callers
+        hear that it is not in service until it is attached again. Idempotent."""
+        number = normal_number(number)
+        try:
+            detached: PhoneNumber = self._numbers.bind(number, account_id, None)
+        except errors.NotFoundError:
+            raise NumberNotHeldError(f"no number {number} in account {account_id!r}") from None
+        return detached
+
     def provision_number(self, account_id: str, number: str) -> tuple[PhoneNumber, bool]:
         """Operator: give a number to an account (enabled, bound to no flow). Returns the number
         and whether this call gave it; giving it again to its holder changes nothing."""

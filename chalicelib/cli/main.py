@@ -125,6 +125,17 @@ def number_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def number_detach(args: argparse.Namespace) -> int:
+    """Unbind a number the account holds from its flow."""
+    try:
+        phone = _container().admin.detach_number(args.account, args.number)
+    except NumberNotHeldError as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return 1
+    _print({"number": phone.number, "account_id": phone.account_id, "flow_id": phone.flow_id})
+    return 0
+
+
 def number_attach(args: argparse.Namespace) -> int:
     """Attach a number the account holds to one of its flows."""
     try:
@@ -268,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
     attach.add_argument("--account", required=True)
     attach.add_argument("--language")
     attach.set_defaults(run=number_attach)
+    detach = number.add_parser("detach", help="unbind a number the account holds from its flow")
+    detach.add_argument("number")
+    detach.add_argument("--account", required=True)
+    detach.set_defaults(run=number_detach)
 
     calls = sub.add_parser("calls", help="finished calls").add_subparsers(
         dest="action", required=True

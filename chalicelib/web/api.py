@@ -170,6 +170,23 @@ def put_number(number: str) -> Response:
 @operation(
     api,
     Operation(
+        "/v1/numbers/{number}/flow",
+        "delete",
+        "Detach a number the account holds from its flow",
+        response=NumberView,
+    ),
+)
+@guarded
+def detach_number(number: str) -> Response:
+    """Unbind a number from its flow (it stays the account's; callers hear it is not in
+    service); a number the account does not hold is not found."""
+    account = calling_account()
+    return json_response(number_view(container().admin.detach_number(account.account_id, number)))
+
+
+@operation(
+    api,
+    Operation(
         "/v1/user-variables",
         "get",
         "The account's $user.key values, by name",
