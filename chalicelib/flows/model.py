@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chalicelib.flows.errors import FlowValidationError, VariableLimitError
 from chalicelib.flows.languages import is_tts_language, unsupported
 from chalicelib.flows.limits import check_total, check_value
-from chalicelib.flows.timezones import DEFAULT_ZONE, check_zone
+from chalicelib.flows.timezones import DEFAULT_ZONE, check_zone, zone_names
 from chalicelib.flows.variables import parse_name, references, user_keys
 from chalicelib.flows.widgets import WIDGETS
 from chalicelib.flows.widgets.base import EngineEnv, WidgetConfig
@@ -35,6 +35,12 @@ class FlowKind(StrEnum):
     OUTBOUND = "outbound"
 
 
+def _zones(schema: Any) -> None:
+    """The flow document's schema lists the zones a flow may name (what loads is what it
+    allows); computed when the schema is asked for, not at import."""
+    schema["enum"] = sorted(zone_names())
+
+
 class FlowDocument(BaseModel):
     """The outer shape of a flow file; nodes are checked against their widgets afterwards."""
 
@@ -45,7 +51,7 @@ class FlowDocument(BaseModel):
     description: str = ""
     kind: FlowKind = FlowKind.INBOUND
     language: str = "en-US"
-    timezone: str = DEFAULT_ZONE
+    timezone: str = Field(DEFAULT_ZONE, json_schema_extra=_zones)
     start: str
     variables: dict[str, str] = Field(default_factory=dict)
     nodes: dict[str, dict[str, Any]] = Field(min_length=1)
