@@ -200,6 +200,21 @@ class Administration:
             raise AdminNotFoundError(f"no flow {flow_id!r}")
         return head
 
+    def flow_history(
+        self, account_id: str, flow_id: str, version: int | None = None
+    ) -> tuple[FlowHead, FlowRevision, list[tuple[int, datetime]]]:
+        """A flow of this account: its head, one version's document (the latest unless
+        ``version``) and every version with when it was loaded, newest first."""
+        head = self.owned_flow(account_id, flow_id)
+        wanted = head.latest_version if version is None else version
+        if not 1 <= wanted <= head.latest_version:
+            raise AdminNotFoundError(
+                f"flow {flow_id!r} has versions 1 to {head.latest_version}, not {wanted}"
+            )
+        revision: FlowRevision = self._flows.get_revision(flow_id, wanted)
+        versions: list[tuple[int, datetime]] = self._flows.list_versions(flow_id)
+        return head, revision, versions
+
     def set_listener(self, account_id: str, flow_id: str, enabled: bool) -> FlowHead:
         """Activate (or stop) a flow's listener."""
         self.owned_flow(account_id, flow_id)

@@ -125,6 +125,21 @@ def number_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def flow_show(args: argparse.Namespace) -> int:
+    """Print a flow's document (the latest, or ``--version``'s) and its version history."""
+    head, revision, versions = _container().admin.flow_history(
+        args.account, args.flow, args.version
+    )
+    if args.document:
+        print(revision.document)
+        return 0
+    print(f"{head.flow_id}  {head.name!r}  listener {'on' if head.enabled else 'off'}")
+    for version, loaded_at in versions:
+        live = "  (live)" if version == head.latest_version else ""
+        print(f"  v{version}  loaded {loaded_at:%Y-%m-%d %H:%M:%S}{live}")
+    return 0
+
+
 def number_detach(args: argparse.Namespace) -> int:
     """Unbind a number the account holds from its flow."""
     try:
@@ -255,6 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--account", required=True)
     load.add_argument("--enable", action="store_true", help="also activate its listener")
     load.set_defaults(run=flow_load)
+    show = flow.add_parser("show", help="a flow's version history, or one version's document")
+    show.add_argument("flow")
+    show.add_argument("--account", required=True)
+    show.add_argument("--version", type=int, help="with --document: this version's")
+    show.add_argument("--document", action="store_true", help="print the document itself")
+    show.set_defaults(run=flow_show)
     check = flow.add_parser("validate", help="validate flow files")
     check.add_argument("files", nargs="+")
     check.set_defaults(run=flow_validate)

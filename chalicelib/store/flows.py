@@ -214,6 +214,19 @@ class FlowRepository:
         return flow_head_from(item)
 
     @translated
+    def list_versions(self, flow_id: str, limit: int = 100) -> list[tuple[int, datetime]]:
+        """The flow's versions and when each was loaded, newest first, at most ``limit``
+        (documents are not read). 1 Query per MB."""
+        items = FlowItem.query(
+            flow_id,
+            range_key_condition=FlowItem.version > HEAD_VERSION,
+            scan_index_forward=False,
+            limit=limit,
+            attributes_to_get=["flow_id", "version", "created_at"],
+        )
+        return [(item.version, item.created_at) for item in items if item.created_at is not None]
+
+    @translated
     def list_heads(self, account_id: str) -> list[FlowHead]:
         """An account's flows by name. 1 Query (index ``heads_by_account``) per MB of heads."""
         return [flow_head_from(item) for item in FlowItem.heads_by_account.query(account_id)]

@@ -15,6 +15,7 @@ errors it answers are the neutral classes of ``chalicelib.errors``), nor another
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -39,7 +40,9 @@ from chalicelib.web.schemas import (
     AccountView,
     CallStarted,
     CallView,
+    FlowDetailView,
     FlowLoaded,
+    FlowVersionView,
     FlowView,
     ListenerRequest,
     NumberRequest,
@@ -86,6 +89,47 @@ def list_flows() -> Response:
     account = calling_account()
     heads = container().flow_repository.list_heads(account.account_id)
     return json_response([FlowView(**h.__dict__).model_dump() for h in heads])
+
+
+@operation(
+    api,
+    Operation(
+        "/v1/flows/{flow_id}",
+        "get",
+        "A flow: one version's document and its version history",
+        response=FlowDetailView,
+        query={
+            "version": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 999_999_999,
+                "description": "default: the latest",
+            }
+        },
+    ),
+)
+@guarded
+def show_flow(flow_id: str) -> Response:
+    """The flow's latest document (or ``?version=N``'s) and every version, newest first."""
+    account = calling_account()
+    query: dict[str, str] = dict(current_request().query_params or {})
+    text = query.get("version")
+    version: int | None = None
+    if text is not None:
+        if not text.isdigit() or not 1 <= len(text) <= 9 or int(text) < 1:
+            return problem(400, "version is a whole number from 1")
+        version = int(text)
+    head, revision, versions = container().admin.flow_history(account.account_id, flow_id, version)
+    view = FlowDetailView(
+        flow_id=head.flow_id,
+        name=head.name,
+        latest_version=head.latest_version,
+        enabled=head.enabled,
+        version=revision.version,
+        document=json.loads(revision.document),
+        versions=[FlowVersionView(version=v, loaded_at=at) for v, at in versions],
+    )
+    return json_response(view.model_dump(mode="json"))
 
 
 @operation(

@@ -159,6 +159,25 @@ class HeldNumberView(NumberView):
     account_id: str
 
 
+class FlowVersionView(BaseModel):
+    """One version of a flow and when it was loaded."""
+
+    version: int
+    loaded_at: datetime
+
+
+class FlowDetailView(BaseModel):
+    """A flow: its head, the document of one version, and its version history."""
+
+    flow_id: str
+    name: str
+    latest_version: int
+    enabled: bool
+    version: int
+    document: dict[str, Any]
+    versions: list[FlowVersionView]
+
+
 class UserVariableView(BaseModel):
     """One ``$user.key`` value of the account."""
 
