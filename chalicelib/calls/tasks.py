@@ -47,7 +47,7 @@ class TaskError(ValueError):
 def register_effect_type(name: str, kind: type[Any]) -> None:
     """Name a product's kind of effect (a frozen dataclass of JSON values with a ``key``) in
     task messages. A name or a kind already registered otherwise: ``ValueError``."""
-    if not is_dataclass(kind) or "key" not in {f for f in kind.__dataclass_fields__}:
+    if not is_dataclass(kind) or "key" not in kind.__dataclass_fields__:
         raise ValueError(f"{kind.__name__} is not a dataclass with a key")
     if EFFECT_TYPES.get(name, kind) is not kind or _NAME_OF.get(kind, name) != name:
         raise ValueError(f"effect {name!r} or {kind.__name__} is already registered otherwise")

@@ -1,12 +1,14 @@
 """IANA time zones of flows: checking a zone's name when a flow is loaded, and the local time of
 a moment in a zone. Zone data comes from the ``tzdata`` package when the system has none (the
-Lambda runtime image may not). Imports only the standard library.
+Lambda runtime image may not). Imports only the standard library (and ``tzdata``'s list of
+zones).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DEFAULT_ZONE = "UTC"
@@ -15,8 +17,17 @@ DEFAULT_ZONE = "UTC"
 @lru_cache(maxsize=1)
 def zone_names() -> frozenset[str]:
     """Every zone a flow may name (the IANA names the zone data knows; flow documents publish
-    them as an enum, so what the document allows is what loads)."""
-    return frozenset(available_timezones())
+    them as an enum, so what the document allows is what loads). Read from the list the
+    ``tzdata`` package ships (one small file, well under a millisecond), not by walking every
+    zone file as ``available_timezones`` does (~30 ms, which the first parsed flow of a cold
+    Lambda would pay); without ``tzdata``, the walk."""
+    try:
+        import tzdata
+
+        listing = Path(tzdata.__file__).with_name("zones")
+        return frozenset(listing.read_text(encoding="utf-8").split())
+    except (ImportError, OSError):
+        return frozenset(available_timezones()) - {"localtime"}
 
 
 @lru_cache(maxsize=64)
