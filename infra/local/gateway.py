@@ -1,15 +1,16 @@
 """What API Gateway answers itself, for the local run and in-process tests: Chalice's local
 gateway raises its own errors (403 for a route that does not exist, echoing the caller's
 ``Authorization`` header; 401 for a refused authorizer); the deployed API answers those with
-the gateway responses of ``infra.resources``. ``gateway_answer`` turns one into the other, so the
-local run and the tests see what the deployed API sends. Never imported by ``chalicelib``.
+the gateway responses of ``infra.gateway_responses``. ``gateway_answer`` turns one into the
+other, so the local run and the tests see what the deployed API sends. Never imported by
+``chalicelib``.
 """
 
 from __future__ import annotations
 
 import json
 
-from infra.resources import gateway_responses
+from infra.gateway_responses import gateway_responses
 
 _KINDS = {403: "MISSING_AUTHENTICATION_TOKEN", 401: "UNAUTHORIZED"}
 
