@@ -36,8 +36,10 @@ def open_call(
     user_vars: UserVariables,
     flow_vars: Mapping[str, str] | None = None,
     conversation_id: str | None = None,
+    currency: str | None = None,
 ) -> CallState:
-    """The state of a new call of ``flow`` (at ``version``) on ``number``, the account's."""
+    """The state of a new call of ``flow`` (at ``version``) on ``number``, the account's;
+    ``$call.cost.currency`` is ``currency`` (the carrier's) from the start."""
     return CallState(
         call_id=call_id,
         account_id=number.account_id,
@@ -51,4 +53,5 @@ def open_call(
         conversation_id=conversation_id,
         flow_vars=dict(flow_vars or {}),
         user_vars=user_vars.get_many(number.account_id, flow.user_keys),
+        call_vars={"cost.currency": currency} if currency else {},
     )

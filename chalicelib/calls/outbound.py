@@ -30,7 +30,7 @@ from chalicelib.telephony.events import Direction
 from chalicelib.telephony.ports import CallControl, OutboundCall, PlacedCall
 
 _NUMBER = re.compile(r"^[1-9]\d{6,14}$")
-_VARIABLE = re.compile(r"^(\$flow\.key\.)?[A-Za-z0-9_-]{1,64}$")
+_VARIABLE = re.compile(r"^(\$flow\.key\.)?[^\x00-\x20\x7f${}]{1,64}$")
 FLOW_KEY = "$flow.key."
 """The seed's spelling of a variable's name (``$flow.key.<name>``); the bare name works too."""
 MAX_VARIABLE_LENGTH = 1000
@@ -114,8 +114,9 @@ class OutboundCalls:
         for name, value in variables.items():
             if not _VARIABLE.match(name) or len(value) > MAX_VARIABLE_LENGTH:
                 raise OutboundCallError(
-                    f"variable {name!r}: names are letters, digits, '_' or '-' (bare or as "
-                    f"$flow.key.<name>), values at most {MAX_VARIABLE_LENGTH} characters"
+                    f"variable {name!r}: names are 1 to 64 characters without spaces, '$', '{{' or"
+                    f" '}}' (bare or as $flow.key.<name>), values at most {MAX_VARIABLE_LENGTH}"
+                    " characters"
                 )
         bare = [name.removeprefix(FLOW_KEY) for name in variables]
         twice = sorted({name for name in bare if bare.count(name) > 1})
@@ -133,6 +134,13 @@ class OutboundCalls:
         flow = self.flows.get(head.flow_id, head.latest_version)
         if flow.kind is not FlowKind.OUTBOUND:
             raise OutboundCallError(f"flow {flow_id!r} is an inbound flow")
+        unknown = sorted(set(variables) - set(flow.names.flow))
+        if unknown:
+            declared = ", ".join(sorted(flow.variables)) or "none"
+            raise OutboundCallError(
+                f"variable {unknown[0]!r} is not one flow {flow_id!r} declares (it declares:"
+                f" {declared})"
+            )
         try:
             number = self.numbers.get(from_number)
         except NotFoundError:
@@ -151,6 +159,7 @@ class OutboundCalls:
             to_number=to_number,
             started_at=self.clock(),
             user_vars=self.user_vars,
+            currency=self.currency,
             flow_vars=variables,
         )
 

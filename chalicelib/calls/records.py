@@ -37,8 +37,7 @@ def outcome_of(state: CallState) -> CallOutcome:
 
 def cost_of(state: CallState) -> Decimal | None:
     """What the carrier charged for the call's legs so far (None: no leg has a price yet)."""
-    prices = [leg.price for leg in state.legs.values() if leg.price is not None]
-    return sum(prices, Decimal(0)) if prices else None
+    return state.cost()
 
 
 def with_cost(state: CallState, currency: str) -> CallState:

@@ -175,6 +175,7 @@ class VoiceService:
             to_number=event.to_number,
             started_at=self.clock(),
             user_vars=self.user_vars,
+            currency=self.currency,
             conversation_id=event.conversation_id,
         )
         self.languages.remember(event.to_number, state.language)

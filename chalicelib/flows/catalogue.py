@@ -37,7 +37,7 @@ class FlowCatalogue:
         key = (flow_id, version)
         flow = self._cache.get(key)
         if flow is None:
-            flow = parse_flow(self._source.get_revision(flow_id, version).document)
+            flow = parse_flow(self._source.get_revision(flow_id, version).document, stored=True)
             if len(self._cache) >= self._capacity:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[key] = flow

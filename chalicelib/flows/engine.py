@@ -8,7 +8,8 @@ retry after the state moved on) is ignored and changes nothing. Events are taken
 handlers keyed by their type (``register_event`` adds a product's kind); a type nobody registered
 raises ``UnknownEventError``. ``TimerFired`` wakes a call up: the node waiting on the timer's ref
 resumes, else the timer registered under its name (``register_timer``; ``hangup`` ends the call)
-decides. No I/O, no clock, no ids: all come
+decides. When the caller's leg ends, a flow's ``after_call`` chain runs once (marked in the
+state, so a retried ``completed`` event does not run it again). No I/O, no clock, no ids: all come
 in as parameters; what the shell should log or count comes back in ``Step.notices``, never as a
 log line from here. Every variable a step stores is held to ``flows.limits`` (each value, and the
 call's variables in all): past them the step raises ``VariableLimitError``, a
@@ -108,7 +109,7 @@ def _apply(state: CallState, updates: Updates, node_id: str) -> CallState:
 
 
 def _ctx(flow: Flow, state: CallState, node_id: str, now: datetime, env: EngineEnv) -> Ctx:
-    scope = Scope.of(state, now, flow.timezone)
+    scope = Scope.of(state, now, flow.timezone, flow.names)
     return Ctx(state, now, node_id, str(state.seq + 1), env, scope)
 
 
@@ -272,7 +273,25 @@ def _status(
     finished = replace(
         state, finished=True, ended_at=ended, awaiting=None, node=None, call_vars=call_vars
     )
+    if flow.after_call and AFTER_CALL_MARK not in finished.call_vars:
+        return _after_call(flow, finished, flow.after_call, now, env)
     return Step((), (), finished)
+
+
+AFTER_CALL_MARK = "_after_call"
+"""Set on a call whose after-call chain has started: it starts once, whatever is retried."""
+
+
+def _after_call(flow: Flow, state: CallState, node_id: str, now: datetime, env: EngineEnv) -> Step:
+    """The call has ended: run the flow's after-call chain from ``node_id``, once, with the
+    call's final variables (``$call.end``, ``duration``, ``cost``, ``remoteHangup``)."""
+    state = replace(
+        state,
+        flow_vars={**flow.variables, **state.flow_vars},
+        node=node_id,
+        call_vars={**state.call_vars, AFTER_CALL_MARK: node_id, "lastlabelreceived": node_id},
+    )
+    return _drive(flow, state, node_id, _enter(flow, state, node_id, now, env), now, env)
 
 
 def _recording(state: CallState, event: RecordingReady) -> Step:
@@ -366,7 +385,10 @@ def step(
     handler = _HANDLERS.get(type(event))
     if handler is None:
         raise UnknownEventError(f"no handler for {type(event).__name__} events")
-    return handler(flow, state, event, now, env)
+    result = handler(flow, state, event, now, env)
+    if result.state.finished and result.actions:  # nothing can be played to an ended call
+        result = replace(result, actions=())
+    return result
 
 
 def is_settled(state: CallState) -> bool:

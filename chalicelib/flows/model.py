@@ -12,6 +12,7 @@ Imports pydantic, the widget registry, the variable rules and the limits only.
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,7 +24,7 @@ from chalicelib.flows.errors import FlowValidationError, VariableLimitError
 from chalicelib.flows.languages import is_tts_language, unsupported
 from chalicelib.flows.limits import check_total, check_value
 from chalicelib.flows.timezones import DEFAULT_ZONE, check_zone, zone_names
-from chalicelib.flows.variables import parse_name, references, user_keys
+from chalicelib.flows.variables import NO_NAMES, Names, parse_name, references, user_keys
 from chalicelib.flows.widgets import WIDGETS
 from chalicelib.flows.widgets.base import EngineEnv, WidgetConfig
 
@@ -53,6 +54,12 @@ class FlowDocument(BaseModel):
     language: str = "en-US"
     timezone: str = Field(DEFAULT_ZONE, json_schema_extra=_zones)
     start: str
+    after_call: str | None = Field(
+        default=None,
+        description="a node that starts a chain run once when the call has ended (webhook, sms,"
+        " set, condition, hours), with $call.end, $call.duration, $call.cost and"
+        " $call.remoteHangup filled in",
+    )
     variables: dict[str, str] = Field(default_factory=dict)
     nodes: dict[str, dict[str, Any]] = Field(min_length=1)
 
@@ -96,6 +103,10 @@ class Flow:
     warnings: tuple[str, ...] = ()
     user_keys: frozenset[str] = frozenset()
     timezone: str = DEFAULT_ZONE
+    after_call: str | None = None
+    """The first node of the chain run once when the call has ended (None: no such chain)."""
+    names: Names = NO_NAMES
+    """The ``$flow.key`` / ``$user.key`` names the flow declares or assigns."""
 
     def targets(self, node_id: str) -> dict[str, str]:
         """Every output of ``node_id`` (named outputs and option keys) -> target node."""
@@ -145,8 +156,6 @@ def _check_node(node_id: str, raw: Mapping[str, Any], problems: list[str]) -> Wi
         known = ", ".join(sorted(WIDGETS))
         problems.append(f"nodes.{node_id}: unknown widget {name!r} (known: {known})")
         return None
-    for text in _strings(raw):
-        problems.extend(f"nodes.{node_id}: {problem}" for problem in references(text))
     try:
         config: WidgetConfig = widget.parse(raw)
         return config
@@ -178,9 +187,9 @@ def _check_edges(nodes: Mapping[str, WidgetConfig], problems: list[str]) -> None
                 )
 
 
-def _unreachable(start: str, nodes: Mapping[str, WidgetConfig]) -> list[str]:
-    seen = {start}
-    queue = deque([start])
+def _reachable(starts: list[str], nodes: Mapping[str, WidgetConfig]) -> set[str]:
+    seen = set(starts)
+    queue = deque(starts)
     while queue:
         node = nodes.get(queue.popleft())
         if node is None:
@@ -189,7 +198,20 @@ def _unreachable(start: str, nodes: Mapping[str, WidgetConfig]) -> list[str]:
             if target in nodes and target not in seen:
                 seen.add(target)
                 queue.append(target)
-    return sorted(set(nodes) - seen)
+    return seen
+
+
+def _check_after_call(after_call: str, nodes: Mapping[str, WidgetConfig]) -> list[str]:
+    """Every node the after-call chain can reach runs without a live call."""
+    able = sorted(
+        name for name, widget in WIDGETS.items() if widget.config.AFTER_CALL and name != "hangup"
+    )
+    return [
+        f"nodes.{node_id}: a {nodes[node_id].widget} node cannot run after the call (the"
+        f" after_call chain runs {', '.join(able)} nodes and ends at a hangup without text)"
+        for node_id in sorted(_reachable([after_call], nodes))
+        if node_id in nodes and not nodes[node_id].runs_after_call()
+    ]
 
 
 def _texts(value: Any) -> list[str]:
@@ -203,13 +225,48 @@ def _texts(value: Any) -> list[str]:
     return []
 
 
-def _user_keys(nodes: Mapping[str, WidgetConfig]) -> frozenset[str]:
+def _user_keys(nodes: Mapping[str, WidgetConfig], names: Names) -> frozenset[str]:
     return frozenset(
         name
         for node in nodes.values()
         for text in _texts(node.model_dump())
-        for name in user_keys(text)
+        for name in user_keys(text, names)
     )
+
+
+def _names(variables: Mapping[str, str], nodes: Mapping[str, WidgetConfig]) -> Names:
+    """The names the flow declares (``variables``) and its nodes assign."""
+    assigned = [ref for node in nodes.values() for ref in node.assigns()]
+    return Names.of(
+        [*variables, *(ref.name for ref in assigned if ref.namespace == "flow.key")],
+        [ref.name for ref in assigned if ref.namespace == "user.key"],
+    )
+
+
+def _check_references(
+    raw_nodes: Mapping[str, Mapping[str, Any]], names: Names | None, problems: list[str]
+) -> None:
+    """Every template of every node read against ``names`` (None: syntax only)."""
+    for node_id, raw in raw_nodes.items():
+        if not isinstance(raw.get("widget"), str) or raw["widget"] not in WIDGETS:
+            continue
+        for text in _strings(raw):
+            problems.extend(f"nodes.{node_id}: {problem}" for problem in references(text, names))
+
+
+DECLARED_NAME = r"^(?!flow\.key\.|user\.key\.)[^\x00-\x20\x7f${}]+$"
+"""A ``variables`` key: a bare ``$flow.key`` name, any characters but spaces, control
+characters, '$' and braces (written with explicit ranges, so JSON Schema reads it alike)."""
+_DECLARED_NAME = re.compile(DECLARED_NAME)
+
+
+def _name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a declared ``$flow.key`` name (None: it can)."""
+    if name.startswith("$") or name.startswith(("flow.key.", "user.key.")):
+        return "give the bare name, without $flow.key."
+    if not _DECLARED_NAME.match(name):
+        return "a name is 1 or more characters without spaces, control characters, '$', '{' or '}'"
+    return None
 
 
 def user_variable_names(flow: Flow) -> frozenset[str]:
@@ -308,7 +365,7 @@ def loop_warnings(
     return tuple(sorted(warnings))
 
 
-def _parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
+def _parse_flow(source: str | bytes | Mapping[str, Any], stored: bool) -> Flow:
     """Validate a flow document; raise ``FlowValidationError`` with every problem found."""
     if isinstance(source, (str, bytes)):
         try:
@@ -328,8 +385,8 @@ def _parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
         ) from error
     problems: list[str] = []
     for name in document.variables:
-        if "." in name or "$" in name:
-            problems.append(f"variables.{name}: give bare $flow.key names (without the prefix)")
+        if (problem := _name_problem(name)) is not None:
+            problems.append(f"variables.{name}: {problem}")
     nodes: dict[str, WidgetConfig] = {}
     for node_id, raw in document.nodes.items():
         if not node_id or len(node_id) > 64:
@@ -337,15 +394,24 @@ def _parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
         config = _check_node(node_id, raw, problems)
         if config is not None:
             nodes[node_id] = config
+    names = _names(document.variables, nodes)
+    complete = not problems and len(nodes) == len(document.nodes)
+    _check_references(document.nodes, names if complete and not stored else None, problems)
     if document.start not in document.nodes:
         problems.append(f"start: no node {document.start!r}")
+    after_call = document.after_call
+    if after_call is not None and after_call not in document.nodes:
+        problems.append(f"after_call: no node {after_call!r}")
     if not problems:
         _check_edges(nodes, problems)
     if not problems:
+        starts = [document.start, *([after_call] if after_call else [])]
         problems.extend(
-            f"nodes.{node_id}: unreachable from start"
-            for node_id in _unreachable(document.start, nodes)
+            f"nodes.{node_id}: unreachable from start" + (" or after_call" if after_call else "")
+            for node_id in sorted(set(nodes) - _reachable(starts, nodes))
         )
+    if not problems and after_call:
+        problems.extend(_check_after_call(after_call, nodes))
     if problems:
         raise FlowValidationError(problems)
     return Flow(
@@ -358,16 +424,21 @@ def _parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
         variables=dict(document.variables),
         description=document.description,
         warnings=loop_warnings(nodes),
-        user_keys=_user_keys(nodes),
+        user_keys=_user_keys(nodes, names),
         timezone=document.timezone,
+        after_call=after_call,
+        names=names,
     )
 
 
-def parse_flow(source: str | bytes | Mapping[str, Any]) -> Flow:
+def parse_flow(source: str | bytes | Mapping[str, Any], stored: bool = False) -> Flow:
     """Validate a flow document; raise ``FlowValidationError`` with every problem found (a
-    document nested deeper than Python can walk is one such problem, never a RecursionError)."""
+    document nested deeper than Python can walk is one such problem, never a RecursionError).
+    A ``stored`` document was checked when it was loaded: the name rules added since (a
+    ``$flow.key`` nothing declares, a name that reads ambiguously) do not refuse it, so a flow
+    that ran yesterday runs today."""
     try:
-        return _parse_flow(source)
+        return _parse_flow(source, stored)
     except RecursionError:
         raise FlowValidationError(["flow: values are nested too deeply"]) from None
 

@@ -92,6 +92,11 @@ class CallState:
     data: Mapping[str, CallData] = field(default_factory=dict)
     version: int = 0
 
+    def cost(self) -> Decimal | None:
+        """What the carrier charged for the call's legs so far (None: no leg has a price)."""
+        prices = [leg.price for leg in self.legs.values() if leg.price is not None]
+        return sum(prices, Decimal(0)) if prices else None
+
     def data_of(self, kind: type[D]) -> D | None:
         """The call's data of a product's kind, or None."""
         item = self.data.get(kind.NAMESPACE)

@@ -20,12 +20,10 @@ from pydantic import BaseModel
 
 from chalicelib.accounts.admin import ACCOUNT_ID_PATTERN, FLOW_ID_PATTERN, NUMBER_PATTERN
 from chalicelib.flows.languages import TEXT_TO_SPEECH
-from chalicelib.flows.model import FlowDocument
+from chalicelib.flows.model import DECLARED_NAME, FlowDocument
 from chalicelib.flows.widgets import WIDGETS
 
 Auth = Literal["tenant", "operator", "none"]
-VARIABLE_NAME_IN_FLOW = r"^[^.$]*$"
-"""A ``variables`` key of a flow document: a bare ``$flow.key`` name (no '.' nor '$')."""
 MAX_NODE_ID = 64
 RETRY_HEADER = {
     "description": "seconds to wait before retrying",
@@ -105,13 +103,14 @@ def flow_document_schema() -> dict[str, Any]:
     schema = _inlined(FlowDocument.model_json_schema())
     schema["title"] = "FlowDocument"
     schema["description"] = (
-        "A flow (see flows/*.json). Beyond this schema, start must name a node, every edge must "
-        "land on a node, every node must be reachable from start and variable references must "
-        "name known variables; a document that breaks those rules is refused with 422."
+        "A flow (see flows/*.json). Beyond this schema, start (and after_call) must name a node, "
+        "every edge must land on a node, every node must be reachable from start or after_call "
+        "and variable references must name known variables (a $flow.key name declared under "
+        "variables or set by a node); a document that breaks those rules is refused with 422."
     )
     properties = schema["properties"]
     properties["language"]["enum"] = sorted(TEXT_TO_SPEECH)
-    properties["variables"]["propertyNames"] = {"pattern": VARIABLE_NAME_IN_FLOW}
+    properties["variables"]["propertyNames"] = {"pattern": DECLARED_NAME}
     properties["nodes"]["propertyNames"] = {"minLength": 1, "maxLength": MAX_NODE_ID}
     properties["nodes"]["additionalProperties"] = {
         "oneOf": [_inlined(widget.config.model_json_schema()) for widget in WIDGETS.values()]

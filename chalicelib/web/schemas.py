@@ -32,14 +32,14 @@ from chalicelib.calls.outbound import MAX_VARIABLE_LENGTH
 from chalicelib.flows.languages import TEXT_TO_SPEECH, unsupported
 
 E164 = r"^\+?[1-9][0-9]{6,14}$"
-VARIABLE_NAME = r"^(\$flow\.key\.)?[A-Za-z0-9_-]{1,64}$"
+VARIABLE_NAME = r"^(\$flow\.key\.)?[^\x00-\x20\x7f${}]{1,64}$"
 """A ``$flow.key`` name given to an outbound call (the rule ``calls.outbound`` enforces)."""
 
 _PATTERN_MEANINGS: dict[str, Callable[[Any], str]] = {
     E164: lambda given: number_problem(str(given)),
     VARIABLE_NAME: lambda given: (
-        f"{given!r} is not a variable name: 1 to 64 letters, digits, '_' or '-', bare or as "
-        "$flow.key.<name>"
+        f"{given!r} is not a variable name: 1 to 64 characters without spaces, '$', '{{' or '}}',"
+        " bare or as $flow.key.<name>"
     ),
     FLOW_ID_PATTERN: lambda given: (
         f"{given!r} is not a flow id: 1 to 63 lowercase letters, digits, '_' or '-', starting "

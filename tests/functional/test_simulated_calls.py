@@ -271,3 +271,75 @@ def test_every_action_the_widgets_emit_was_checked_against_the_sdk(world: World)
     for path in SCENARIOS:
         assert world.play(path)[0] == []
     assert world.actions_seen == {"talk", "stream", "input", "connect", "record", "notify"}
+
+
+def spoken_facts(said: list[str]) -> dict[str, str]:
+    """``"key: value; key: value"`` texts as a mapping."""
+    facts: dict[str, str] = {}
+    for text in said:
+        for part in text.split("; "):
+            key, _, value = part.partition(": ")
+            facts[key] = value
+    return facts
+
+
+def test_every_seed_variable_of_a_call_is_spoken_with_its_meaning(world: World) -> None:
+    # GIVEN the variables flow: a code, a message, then every $call and $sys variable spoken;
+    # after the call, an SMS with the variables that exist only once it has ended
+    handle = world.network.call("447700900001", "447700900208", [{"press": "4321#"}, {"record": 3}])
+    world.run_tasks()
+    [record] = world.platform.container.call_records.list_by_account("acme", None, None, 5)
+    facts = spoken_facts([t for t in handle.transcript.said() if t.startswith(("cdr", "date"))])
+    iso = "%Y-%m-%d %H:%M:%S"
+    assert record.answered_at is not None
+    # THEN each means what the seed says
+    assert facts == {
+        "cdr": record.call_id,
+        "start": record.started_at.strftime(iso),
+        "connect": record.answered_at.strftime(iso),
+        "state": "connected",
+        "incoming": "true",
+        "cli": "447700900001",
+        "dnis": "447700900208",
+        "cli number": "7700900001",
+        "cli country": "44",
+        "cli type": "unknown",  # 07700 900xxx: numbers kept for drama, of no type
+        "dnis number": "7700900208",
+        "dnis country": "44",
+        "dnis without area": "7700900208",
+        "dnis type": "unknown",
+        "dnis area": "",
+        "dtmf": "4321",
+        "last dtmf": "1",
+        "label": "facts",
+        "attempt": "1",
+        "recorded": "true",
+        "recording": facts["recording"],
+        "currency": "EUR",
+        "language": "en-GB",
+        "date": facts["date"],
+        "time": facts["time"],
+        "datetime": f"{facts['date']} {facts['time']}",
+        "zone": "Europe/Paris",
+        "name": "Ada",
+        "offer": "half price",
+    }
+    assert facts["recording"] == record.recording_uri
+    # AND after the call, once: its end, who hung up, the cause, the cost, the final duration
+    [sms] = [m.text for m in world.network.outbox()]
+    assert record.ended_at is not None
+    assert sms == (
+        f"end: {record.ended_at.strftime(iso)}; remote: false; isdn: 16; cost: {record.cost} EUR;"
+        f" duration: {record.duration}; state: Hangup; code: 4321"
+    )
+    # WHEN the carrier delivers the completed event again
+    [completed] = [
+        w for w in handle.webhooks if w.kind == "event" and w.payload.get("status") == "completed"
+    ]
+    path, _, query = completed.url.partition("?")
+    path = "/" + path.split("/", 3)[3]
+    again = world._handle(completed.method, path, query, completed.headers, completed.body)
+    assert again.status == 204
+    world.run_tasks()
+    # THEN the after-call step does not run again
+    assert len(world.network.outbox()) == 1

@@ -5,6 +5,7 @@ nothing."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,7 +102,13 @@ def test_openapi_states_the_constraints_the_models_enforce(platform: Platform) -
         200,
     )
     assert "en-GB" in flow["properties"]["language"]["enum"]
-    assert flow["properties"]["variables"]["propertyNames"] == {"pattern": "^[^.$]*$"}
+    names = re.compile(flow["properties"]["variables"]["propertyNames"]["pattern"])
+    assert [bool(names.match(n)) for n in ("first.name", "50%off", "$flow.key.x", "a b")] == [
+        True,
+        True,
+        False,
+        False,
+    ]
     assert flow["properties"]["nodes"]["minProperties"] == 1
     widgets = {
         option["properties"]["widget"]["const"]
@@ -111,7 +118,7 @@ def test_openapi_states_the_constraints_the_models_enforce(platform: Platform) -
     # $flow.key names of an outbound call, bare or in the seed's $flow.key.<name> form: other
     # names are refused, not let through
     variables = schemas["StartCallRequest"]["properties"]["variables"]
-    assert variables["propertyNames"] == {"pattern": r"^(\$flow\.key\.)?[A-Za-z0-9_-]{1,64}$"}
+    assert variables["propertyNames"] == {"pattern": r"^(\$flow\.key\.)?[^\x00-\x20\x7f${}]{1,64}$"}
     assert "patternProperties" not in variables
     # the operator routes have their own key
     operator = doc["paths"]["/v1/operator/accounts/{account_id}/numbers/{number}"]

@@ -125,4 +125,20 @@ def test_an_outbound_call_takes_variables_in_the_seeds_key_form(platform: Platfo
         },
     )
     assert twice.status_code == 422 and "given twice" in body(twice)["detail"]
+    # AND a name the flow does not declare is refused, naming the ones it does
+    unknown = platform.api(
+        "POST",
+        "/v1/calls",
+        {
+            "flow_id": "appointment-reminder",
+            "to": "447700900444",
+            "from": CALLER_ID,
+            "variables": {"$flow.key.first.name": "Ann"},
+        },
+    )
+    assert unknown.status_code == 422
+    assert body(unknown)["detail"] == (
+        "variable 'first.name' is not one flow 'appointment-reminder' declares (it declares:"
+        " date, name, time)"
+    )
     assert len(carrier.placed) == 1

@@ -13,9 +13,10 @@ document allows may still be refused for what the store holds, and those answers
 - 404: the flow, number or account it names does not exist or is not the caller's;
 - 409: a conflict with stored state (a flow id of another account, a number another holds, a
   listener that is off);
-- 422 for the rules JSON Schema cannot state: a flow document's graph (``start`` names a node,
-  edges land on nodes, nodes reachable) and its nodes' options and variable references (every
-  such problem is located under ``nodes.`` or at ``start``), and an outbound call from a flow
+- 422 for the rules JSON Schema cannot state: a flow document's graph (``start`` and
+  ``after_call`` name nodes, edges land on nodes, nodes reachable) and its nodes' options and
+  variable references (every such problem is located under ``nodes.``, at ``start`` or at
+  ``after_call``), and an outbound call from a flow
   that is inbound or from a number not attached to the flow.
 
 Bounded: the coverage phase's cases (fixed by the document) and ``MAX_EXAMPLES`` generated cases
@@ -79,7 +80,7 @@ def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str
         return False
     if (method, path) == ("POST", "/v1/flows"):
         problems = problem.get("errors") or [problem.get("detail", "")]
-        return not all(str(p).startswith(("nodes.", "start:")) for p in problems)
+        return not all(str(p).startswith(("nodes.", "start:", "after_call:")) for p in problems)
     if (method, path) == ("POST", "/v1/calls"):
         return not any(reason in problem.get("detail", "") for reason in STATE_REFUSALS_OF_CALLS)
     return True

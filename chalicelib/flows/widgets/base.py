@@ -18,7 +18,7 @@ from chalicelib.flows.errors import VariableLimitError
 from chalicelib.flows.languages import is_tts_language, unsupported
 from chalicelib.flows.outcomes import HttpResponded, Outcome, TimerFired
 from chalicelib.flows.state import CallState
-from chalicelib.flows.variables import Scope
+from chalicelib.flows.variables import Scope, VariableRef
 from chalicelib.telephony.events import CallStatusChanged, InputReceived, NotifyReceived
 
 
@@ -40,6 +40,14 @@ class WidgetConfig(BaseModel):
     the flow goes on, so a loop through it costs a webhook per turn. An HTTP request the shell
     makes within the step (webhook) is not a wait."""
 
+    AFTER_CALL: ClassVar[bool] = False
+    """The widget can run in a flow's after-call chain: it needs no live call (no speech, no
+    keys, no bridge), only the call's variables."""
+
+    def runs_after_call(self) -> bool:
+        """Whether this node can run after the call (``AFTER_CALL``, unless its options say)."""
+        return self.AFTER_CALL
+
     def waits(self) -> bool:
         """Whether this node waits (``WAITS``, unless its options decide)."""
         return self.WAITS
@@ -52,6 +60,11 @@ class WidgetConfig(BaseModel):
     def option_edges(self) -> dict[str, str]:
         """Edges that are not named outputs (menu keys); checked for dangling targets only."""
         return {}
+
+    def assigns(self) -> frozenset[VariableRef]:
+        """The ``$flow.key`` / ``$user.key`` variables this node sets: with the flow's declared
+        ones, the names a bare reference is read against."""
+        return frozenset()
 
 
 def check_language(value: str | None) -> str | None:

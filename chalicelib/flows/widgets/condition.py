@@ -68,6 +68,7 @@ class ConditionConfig(WidgetConfig):
     """``rules`` combined by ``match`` (all or any); outputs ``true`` and ``false``."""
 
     widget: Literal["condition"]
+    AFTER_CALL: ClassVar[bool] = True
     rules: list[Rule] = Field(min_length=1)
     match: Literal["all", "any"] = "all"
 

@@ -17,6 +17,11 @@ class HangupConfig(SpokenConfig):
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset()
     REQUIRED: ClassVar[frozenset[str]] = frozenset()
+    AFTER_CALL: ClassVar[bool] = True  # without text: the end of an after-call chain
+
+    def runs_after_call(self) -> bool:
+        """Without text, a hangup ends an after-call chain; there is nobody to say it to."""
+        return not self.text
 
 
 def enter(config: HangupConfig, ctx: Ctx) -> Outcome:

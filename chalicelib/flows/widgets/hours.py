@@ -73,6 +73,7 @@ class HoursConfig(WidgetConfig):
     """``open`` maps days (``mon`` .. ``sun``) to ranges; days not listed are closed."""
 
     widget: Literal["hours"]
+    AFTER_CALL: ClassVar[bool] = True
     timezone: str | None = None
     open: dict[str, list[str]] = Field(min_length=1)
     closed_on: list[date] = Field(default_factory=list, max_length=366)

@@ -12,7 +12,7 @@ from chalicelib.flows import limits
 from chalicelib.flows.languages import is_stt_language, unsupported
 from chalicelib.flows.outcomes import Await, Go, Outcome, Updates
 from chalicelib.flows.patterns import PatternError, check, fullmatch
-from chalicelib.flows.variables import parse_name
+from chalicelib.flows.variables import VariableRef, parse_name
 from chalicelib.flows.widgets.base import Ctx, Resumption, Widget
 from chalicelib.flows.widgets.prompts import PromptedConfig, prompt_actions, tries
 from chalicelib.telephony.actions import Ask, DtmfSettings, SpeechSettings
@@ -69,6 +69,10 @@ class InputConfig(PromptedConfig):
     def key(self) -> str:
         """The flow variable name without its namespace."""
         return parse_name(self.variable).name
+
+    def assigns(self) -> frozenset[VariableRef]:
+        """The variable the input is stored into."""
+        return frozenset({parse_name(self.variable)})
 
 
 def _ask(config: InputConfig, ctx: Ctx) -> Ask:

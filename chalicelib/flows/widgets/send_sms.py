@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -15,6 +15,7 @@ class SendSmsConfig(WidgetConfig):
     number called, ``$call.dnis``)."""
 
     widget: Literal["sms"]
+    AFTER_CALL: ClassVar[bool] = True
     text: str = Field(min_length=1)
     to: str = "$call.cli"
     sender: str = "$call.dnis"

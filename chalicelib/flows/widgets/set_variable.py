@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
 from chalicelib.flows.outcomes import Go, Outcome, SaveUserVariables, Updates
-from chalicelib.flows.variables import parse_name
+from chalicelib.flows.variables import VariableRef, parse_name
 from chalicelib.flows.widgets.base import Ctx, Widget, WidgetConfig
 
 
@@ -18,6 +18,7 @@ class SetVariableConfig(WidgetConfig):
     """``assign`` maps a variable name (``$flow.key.x`` or ``$user.key.x``) to a template."""
 
     widget: Literal["set"]
+    AFTER_CALL: ClassVar[bool] = True
     assign: dict[str, str] = Field(min_length=1)
 
     @field_validator("assign")
@@ -28,6 +29,10 @@ class SetVariableConfig(WidgetConfig):
             if ref.namespace not in ("flow.key", "user.key", "flow.syskey"):
                 raise ValueError(f"{name} cannot be assigned: only $flow.key.* and $user.key.*")
         return assign
+
+    def assigns(self) -> frozenset[VariableRef]:
+        """Every ``$flow.key`` and ``$user.key`` name of ``assign``."""
+        return frozenset(parse_name(name) for name in self.assign)
 
 
 def enter(config: SetVariableConfig, ctx: Ctx) -> Outcome:

@@ -28,7 +28,7 @@ from chalicelib.flows.outcomes import (
     Outcome,
     Updates,
 )
-from chalicelib.flows.variables import parse_name
+from chalicelib.flows.variables import VariableRef, parse_name
 from chalicelib.flows.widgets.base import Ctx, Resumption, Widget, WidgetConfig
 
 
@@ -36,6 +36,7 @@ class WebhookConfig(WidgetConfig):
     """``save`` maps a flow variable to a path in the JSON response (``a.b[0].c``)."""
 
     widget: Literal["webhook"]
+    AFTER_CALL: ClassVar[bool] = True
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
     url: str = Field(pattern=r"^(https?://|\$)")
     headers: dict[str, str] = Field(default_factory=dict)
@@ -60,6 +61,11 @@ class WebhookConfig(WidgetConfig):
             out[ref.name] = path
         return out
 
+    def assigns(self) -> frozenset[VariableRef]:
+        """The response variables (``response_status`` ...) and every name of ``save``."""
+        names = (*RESPONSE_VARIABLES, *self.save)
+        return frozenset(VariableRef("flow.key", name) for name in names)
+
 
 def _template(value: Any, ctx: Ctx) -> Any:
     if isinstance(value, str):
@@ -82,6 +88,16 @@ def enter(config: WebhookConfig, ctx: Ctx) -> Outcome:
     return Fetch(HttpRequest(config.method, ctx.text(config.url), headers, body, timeout))
 
 
+RESPONSE_VARIABLES = (
+    "response_status",
+    "response_status_code",
+    "response_duration",
+    "response_raw",
+    "response_error",
+    "response_status_type",
+    "error_reason",
+)
+"""The ``$flow.key`` variables every webhook node sets, as the seed names them."""
 _TYPES = {1: "Informational", 2: "Success", 3: "Redirection", 4: "Client Error", 5: "Server Error"}
 _REASONS = {3: "REDIRECTION", 4: "CLIENT_ERROR", 5: "SERVER_ERROR"}
 _ERRORS = {

@@ -62,7 +62,7 @@ def test_a_value_is_measured_in_utf8_bytes() -> None:
         "s": {"widget": "set", "assign": {"$flow.key.y": "$flow.key.e"}, "next": "h"},
         "h": BYE,
     }
-    d = Driver(flow_of(nodes), flow_vars={"e": "é" * 9000})
+    d = Driver(flow_of(nodes, variables={"e": ""}), flow_vars={"e": "é" * 9000})
     # WHEN a set copies them THEN the copy is refused, naming the variable
     with pytest.raises(VariableLimitError, match=r"node s: \$flow\.key\.y would hold 18000 bytes"):
         d.answer()
@@ -73,7 +73,7 @@ def test_a_user_variable_past_the_limit_is_refused_before_it_is_saved() -> None:
         "s": {"widget": "set", "assign": {"$user.key.big": "$flow.key.e"}, "next": "h"},
         "h": BYE,
     }
-    d = Driver(flow_of(nodes), flow_vars={"e": "é" * 9000})
+    d = Driver(flow_of(nodes, variables={"e": ""}), flow_vars={"e": "é" * 9000})
     with pytest.raises(VariableLimitError, match=r"\$user\.key\.big"):
         d.answer()
 
@@ -90,7 +90,7 @@ def test_the_call_variables_in_all_are_capped() -> None:
         for i in range(7)
     }
     nodes["s7"] = BYE
-    d = Driver(flow_of(nodes, start="s0"), flow_vars={"chunk": chunk})
+    d = Driver(flow_of(nodes, start="s0", variables={"chunk": ""}), flow_vars={"chunk": chunk})
     # WHEN the call runs THEN the node that would pass the total is named
     with pytest.raises(VariableLimitError, match=r"node s5: the call's variables would hold"):
         d.answer()
@@ -98,7 +98,7 @@ def test_the_call_variables_in_all_are_capped() -> None:
 
 def test_a_spoken_text_past_the_limit_is_refused() -> None:
     nodes = {"s": {"widget": "say", "text": "$flow.key.a and $flow.key.a", "next": "h"}, "h": BYE}
-    d = Driver(flow_of(nodes), flow_vars={"a": "a" * 9000})
+    d = Driver(flow_of(nodes, variables={"a": ""}), flow_vars={"a": "a" * 9000})
     with pytest.raises(VariableLimitError, match="node s"):
         d.answer()
 

@@ -32,7 +32,11 @@ def condition(right: str, left: str = "$flow.key.text", **rule: Any) -> dict[str
 
 
 def branch(nodes: dict[str, Any], **flow_vars: str) -> str:
-    said = Driver(flow_of(nodes), flow_vars=flow_vars).answer().actions[0]
+    said = (
+        Driver(flow_of(nodes, variables=dict.fromkeys(flow_vars, "")), flow_vars=flow_vars)
+        .answer()
+        .actions[0]
+    )
     assert isinstance(said, Say)
     return said.text
 
@@ -96,7 +100,7 @@ def test_a_templated_pattern_is_checked_with_its_variables_filled_in() -> None:
     [problem] = load_problems(condition("(\\w)$flow.key.middle\\1"))
     assert "backreferences are not supported" in problem
     # AND a pattern that is all variable is accepted at load
-    flow_of(condition("$flow.key.pattern"))
+    flow_of(condition("$flow.key.pattern"), variables={"pattern": "", "text": ""})
 
 
 @pytest.mark.parametrize(
@@ -111,7 +115,8 @@ def test_a_pattern_refused_at_run_time_takes_false_with_a_notice(
 ) -> None:
     # GIVEN a pattern that comes from a variable
     d = Driver(
-        flow_of(condition("$flow.key.pattern")), flow_vars={"pattern": pattern, "text": text}
+        flow_of(condition("$flow.key.pattern"), variables={"pattern": "", "text": ""}),
+        flow_vars={"pattern": pattern, "text": text},
     )
     # WHEN the condition runs
     result = d.answer()
@@ -126,7 +131,9 @@ def test_with_match_any_a_refused_pattern_reached_decides_false() -> None:
     nodes = condition("$flow.key.pattern")
     nodes["c"]["match"] = "any"
     nodes["c"]["rules"].append({"left": "1", "op": "eq", "right": "1"})
-    result = Driver(flow_of(nodes), flow_vars={"pattern": "(a)\\1"}).answer()
+    result = Driver(
+        flow_of(nodes, variables={"pattern": "", "text": ""}), flow_vars={"pattern": "(a)\\1"}
+    ).answer()
     assert result.actions[0] == Say("no", "en-US")
     assert result.notices == (Notice("c", "pattern_refused", result.notices[0].detail),)
 

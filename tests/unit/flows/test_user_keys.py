@@ -47,7 +47,7 @@ EVERYWHERE: dict[str, Any] = {
 
 
 def test_every_template_is_read_and_nothing_else() -> None:
-    flow = flow_of(EVERYWHERE)
+    flow = flow_of(EVERYWHERE, variables={"x": ""})
     assert user_variable_names(flow) == flow.user_keys
     assert flow.user_keys == {
         "name",
@@ -69,7 +69,10 @@ def test_a_user_variable_only_assigned_is_not_read() -> None:
 
 
 def test_a_flow_without_user_variables_reads_none() -> None:
-    assert flow_of({"h": {"widget": "hangup", "text": "$flow.key.x"}}).user_keys == frozenset()
+    assert (
+        flow_of({"h": {"widget": "hangup", "text": "$flow.key.x"}}, variables={"x": ""}).user_keys
+        == frozenset()
+    )
 
 
 def test_a_name_built_from_another_variable_is_refused_so_names_are_all_literal() -> None:
@@ -83,7 +86,7 @@ def test_a_call_given_only_the_keys_the_flow_reads_runs_the_same() -> None:
     # GIVEN an account with many user variables, some of which the flow reads
     account = {name: f"<{name}>" for name in ("name", "full name", "token", "tenant", "unused")}
     account.update({f"other{i}": "x" for i in range(50)})
-    flow = flow_of(EVERYWHERE)
+    flow = flow_of(EVERYWHERE, variables={"x": ""})
     needed = {k: v for k, v in account.items() if k in flow.user_keys}
 
     def run(user_vars: dict[str, str]) -> tuple[Any, ...]:

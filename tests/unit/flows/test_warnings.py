@@ -78,7 +78,7 @@ def test_a_language_node_set_from_a_value_does_not_wait() -> None:
         "l": {"widget": "language", "value": "$flow.key.lang", "next": "s"},
         "s": {"widget": "say", "text": "again", "next": "l"},
     }
-    assert len(flow_of(nodes).warnings) == 1
+    assert len(flow_of(nodes, variables={"lang": "fr-FR"}).warnings) == 1
 
 
 def test_each_loop_is_named_once() -> None:
