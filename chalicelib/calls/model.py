@@ -1,7 +1,7 @@
 """The finished call: its record and how it ended, for the call records and metrics.
 
 The live call state the engine steps lives in ``flows.state``. Frozen dataclasses only. Imports
-nothing but the standard library, ``telephony.events`` and ``flows.state``.
+nothing but the standard library, ``telephony.events``, ``flows.path`` and ``flows.state``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from chalicelib.flows.path import PathStep
 from chalicelib.flows.state import Leg
 from chalicelib.telephony.events import Direction
 
@@ -46,3 +47,5 @@ class CallRecord:
     cost: Decimal = Decimal("0")
     currency: str = "EUR"
     recording_uri: str | None = None
+    path: tuple[PathStep, ...] = ()
+    """The nodes the call went through (``flows.path``)."""

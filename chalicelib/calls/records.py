@@ -1,15 +1,18 @@
 """Where the carrier's prices become money: a call's cost (``$call.cost``, in the carrier's
-currency) and its record when it is over (outcome, duration, cost). Pure; the engine keeps each
+currency) and its record when it is over (outcome, duration, cost, path); ``find_call`` finds
+one call of an account, ended or live. Pure; the engine keeps each
 leg's price as the carrier reported it and knows no currency. Imports ``calls.model``,
-``flows.state`` and telephony types only.
+``flows.state``, the neutral errors and telephony types only; the stores come in as ports.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from typing import Protocol
 
 from chalicelib.calls.model import CallOutcome, CallRecord
+from chalicelib.errors import NotFoundError
 from chalicelib.flows.state import CallState, LegRole
 from chalicelib.telephony.events import CallStatus
 
@@ -75,4 +78,36 @@ def record_of(state: CallState, currency: str = "EUR") -> CallRecord:
         cost=cost,
         currency=currency,
         recording_uri=state.call_vars.get("recordingUri") or None,
+        path=state.path,
     )
+
+
+class RecordLookup(Protocol):
+    """Finished calls by id (see ``store.records.CallRecordRepository``)."""
+
+    def get(self, account_id: str, call_id: str) -> CallRecord: ...
+
+
+class LiveCalls(Protocol):
+    """Live call states by id (see ``store.calls.CallRepository``)."""
+
+    def get(self, call_id: str) -> CallState: ...
+
+
+def find_call(
+    records: RecordLookup, live: LiveCalls, account_id: str, call_id: str, currency: str
+) -> tuple[CallRecord, bool]:
+    """One call of the account and whether it is still going on: its record once it has ended,
+    else what its live state says so far. ``NotFoundError`` for a call of another account, as
+    for one that never was (an id tells nothing about other accounts)."""
+    try:
+        return records.get(account_id, call_id), False
+    except NotFoundError:
+        pass
+    try:
+        state = live.get(call_id)
+    except NotFoundError:
+        state = None
+    if state is None or state.account_id != account_id:
+        raise NotFoundError(f"no call {call_id!r}")
+    return record_of(state, currency), not state.finished

@@ -182,6 +182,41 @@ def calls_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def call_show(args: argparse.Namespace) -> int:
+    """Print one call and the path it took through its flow."""
+    from chalicelib.calls.records import find_call
+    from chalicelib.errors import NotFoundError
+    from chalicelib.web.schemas import call_detail_view
+
+    box = _container()
+    try:
+        record, live = find_call(
+            box.call_records, box.calls, args.account, args.call_id, box.settings.carrier_currency
+        )
+    except NotFoundError:
+        print(f"refused: no call {args.call_id!r} for account {args.account!r}", file=sys.stderr)
+        return 1
+    view = call_detail_view(record, live)
+    if args.json:
+        _print(view)
+        return 0
+    print(
+        f"{view['call_id']}  {view['from_number']} -> {view['to_number']}  {view['outcome']}"
+        f"  {view['duration']}s  {view['cost']} {view['currency']}  flow {view['flow_id']}"
+    )
+    for step in view["path"]:
+        line = f"  {step['at']:>7.2f}s  {step['node']} ({step['widget']})"
+        if step.get("heard"):
+            line += f"  heard {step['heard']!r}"
+        if step.get("status"):
+            took = f" in {step['seconds']:.2f}s" if step.get("seconds") is not None else ""
+            line += f"  {step['status']}{took}"
+        print(line + (f"  -> {step['output']}" if step.get("output") else ""))
+    if view["path_cut"]:
+        print("  ... (the call went on past the steps kept)")
+    return 0
+
+
 def vars_list(args: argparse.Namespace) -> int:
     """Print an account's ``$user.key`` values (or one of them)."""
     variables = _container().user_variables
@@ -320,6 +355,11 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--account", required=True)
     listing.add_argument("--limit", type=int, default=20)
     listing.set_defaults(run=calls_list)
+    one = calls.add_parser("show", help="one call and the path it took through its flow")
+    one.add_argument("call_id")
+    one.add_argument("--account", required=True)
+    one.add_argument("--json", action="store_true", help="print the call as JSON")
+    one.set_defaults(run=call_show)
 
     user_vars = sub.add_parser("vars", help="an account's $user.key values").add_subparsers(
         dest="action", required=True

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable, Union
 
+from chalicelib.flows import path
 from chalicelib.flows.errors import FlowRuntimeError, UnknownEventError, VariableLimitError
 from chalicelib.flows.limits import check_total, check_value
 from chalicelib.flows.model import Flow
@@ -132,6 +133,7 @@ def _drive(
             actions.extend(outcome.actions)
             effects.extend(outcome.effects)
             notices.extend(outcome.notices)
+            state = replace(state, path=path.left(state.path, node_id, outcome.output))
             target = flow.targets(node_id).get(outcome.output)
             if target is None:  # an optional output left unwired ends the call
                 return _ended(state, actions, effects, notices)
@@ -139,9 +141,7 @@ def _drive(
             if hops > env.max_hops:
                 raise FlowRuntimeError(f"flow {flow.flow_id} loops without waiting at {node_id}")
             node_id = target
-            state = replace(
-                state, node=node_id, call_vars={**state.call_vars, "lastlabelreceived": node_id}
-            )
+            state = _entering(flow, state, node_id, now)
             outcome = _enter(flow, state, node_id, now, env)
             continue
         ref = str(state.seq + 1)
@@ -163,6 +163,16 @@ def _drive(
             effects.extend(outcome.effects)
             return _ended(state, actions, effects, notices)
         raise FlowRuntimeError(f"unknown outcome {outcome!r}")
+
+
+def _entering(flow: Flow, state: CallState, node_id: str, now: datetime) -> CallState:
+    """``state`` at ``node_id``: ``$call.lastlabelreceived`` and the path say so."""
+    return replace(
+        state,
+        node=node_id,
+        call_vars={**state.call_vars, "lastlabelreceived": node_id},
+        path=path.entered(state.path, node_id, flow.nodes[node_id].widget, state.started_at, now),
+    )
 
 
 def _ended(
@@ -196,9 +206,8 @@ def _begin(
         conversation_id=event.conversation_id,
         legs={**state.legs, event.leg_id: caller},
         flow_vars={**flow.variables, **state.flow_vars},
-        node=flow.start,
-        call_vars={**state.call_vars, "lastlabelreceived": flow.start},
     )
+    state = _entering(flow, state, flow.start, now)
     return _drive(flow, state, flow.start, _enter(flow, state, flow.start, now, env), now, env)
 
 
@@ -210,7 +219,7 @@ def _resume(flow: Flow, state: CallState, event: Resumption, now: datetime, env:
     resume = WIDGETS[node.widget].resume
     if resume is None:
         raise FlowRuntimeError(f"widget {node.widget} cannot resume")
-    state = replace(state, awaiting=None)
+    state = replace(state, awaiting=None, path=path.heard(state.path, awaiting.node, event))
     outcome = resume(node, _ctx(flow, state, awaiting.node, now, env), event)
     return _drive(flow, state, awaiting.node, outcome, now, env)
 
@@ -288,9 +297,9 @@ def _after_call(flow: Flow, state: CallState, node_id: str, now: datetime, env: 
     state = replace(
         state,
         flow_vars={**flow.variables, **state.flow_vars},
-        node=node_id,
-        call_vars={**state.call_vars, AFTER_CALL_MARK: node_id, "lastlabelreceived": node_id},
+        call_vars={**state.call_vars, AFTER_CALL_MARK: node_id},
     )
+    state = _entering(flow, state, node_id, now)
     return _drive(flow, state, node_id, _enter(flow, state, node_id, now, env), now, env)
 
 

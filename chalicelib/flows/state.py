@@ -2,8 +2,8 @@
 waits for. The engine's input and output, so it lives beside the engine; the shell (``calls/``)
 and the store read it from here. Frozen dataclasses only; the engine produces new states with
 ``dataclasses.replace``. A product's data on the call is typed and namespaced (``data``, see
-``flows.calldata``). Imports nothing but the standard library, ``flows.calldata`` and
-``telephony.events``.
+``flows.calldata``); the nodes it went through are its ``path`` (see ``flows.path``). Imports
+nothing but the standard library, ``flows.calldata``, ``flows.path`` and ``telephony.events``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Mapping, TypeVar
 
 from chalicelib.flows.calldata import CallData
+from chalicelib.flows.path import PathStep
 from chalicelib.telephony.events import CallStatus, Direction
 
 D = TypeVar("D", bound=CallData)
@@ -90,6 +91,7 @@ class CallState:
     last_answer: str | None = None
     last_effects: str | None = None
     data: Mapping[str, CallData] = field(default_factory=dict)
+    path: tuple[PathStep, ...] = ()
     version: int = 0
 
     def cost(self) -> Decimal | None:

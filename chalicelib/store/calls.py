@@ -26,6 +26,8 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.flows.calldata import decode_call_data, encode_call_data
+from chalicelib.flows.path import decode as decode_path
+from chalicelib.flows.path import encode as encode_path
 from chalicelib.flows.state import Awaiting, CallState, Leg, LegRole
 from chalicelib.settings import Settings
 from chalicelib.store.attributes import (
@@ -111,6 +113,7 @@ class CallItem(StoreItem):
     last_answer = UnicodeAttribute(null=True)
     last_effects = UnicodeAttribute(null=True)
     data = UnicodeAttribute(null=True)  # each product's typed data, JSON (flows.calldata)
+    path = UnicodeAttribute(null=True)  # the nodes it went through, compact JSON (flows.path)
     version = VersionAttribute()
     expires_at = TTLAttribute()
 
@@ -188,6 +191,7 @@ def call_item(state: CallState, expires_at: datetime) -> CallItem:
         last_answer=state.last_answer,
         last_effects=state.last_effects,
         data=encode_call_data(state.data),
+        path=encode_path(state.path),
         expires_at=require_aware(expires_at, "expires_at"),
     )
     if state.version:
@@ -224,6 +228,7 @@ def call_state_from(item: CallItem) -> CallState:
         last_answer=item.last_answer,
         last_effects=item.last_effects,
         data=decode_call_data(item.data),
+        path=decode_path(item.path),
         version=item.version or 0,
     )
 

@@ -19,6 +19,8 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.calls.model import CallOutcome, CallRecord
+from chalicelib.flows.path import decode as decode_path
+from chalicelib.flows.path import encode as encode_path
 from chalicelib.store.attributes import (
     DecimalAttribute,
     EnumAttribute,
@@ -72,6 +74,7 @@ class CallRecordItem(StoreItem):
     cost = DecimalAttribute()
     currency = UnicodeAttribute()
     recording_uri = UnicodeAttribute(null=True)
+    path = UnicodeAttribute(null=True)  # compact JSON (flows.path)
     by_call = CallRecordsByCallIndex()
 
 
@@ -105,6 +108,7 @@ def call_record_item(record: CallRecord) -> CallRecordItem:
         cost=record.cost,
         currency=record.currency,
         recording_uri=record.recording_uri,
+        path=encode_path(record.path),
     )
 
 
@@ -126,6 +130,7 @@ def call_record_from(item: CallRecordItem) -> CallRecord:
         cost=item.cost,
         currency=item.currency,
         recording_uri=item.recording_uri,
+        path=decode_path(item.path),
     )
 
 

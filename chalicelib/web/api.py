@@ -22,6 +22,7 @@ from typing import Literal
 from chalice.app import Blueprint, Response
 
 from chalicelib.accounts.admin import check_document_size
+from chalicelib.calls.records import find_call
 from chalicelib.telephony.actions import MachineDetection
 from chalicelib.telephony.errors import CarrierOutcomeUnknownError
 from chalicelib.web.openapi import Operation, flow_document_schema, openapi_document
@@ -38,6 +39,7 @@ from chalicelib.web.rest import (
 )
 from chalicelib.web.schemas import (
     AccountView,
+    CallDetailView,
     CallStarted,
     CallView,
     FlowDetailView,
@@ -49,6 +51,7 @@ from chalicelib.web.schemas import (
     NumberView,
     StartCallRequest,
     UserVariableView,
+    call_detail_view,
     call_view,
     number_view,
 )
@@ -360,6 +363,26 @@ def list_calls() -> Response:
         limit,
     )
     return json_response([call_view(r) for r in records])
+
+
+@operation(
+    api,
+    Operation(
+        "/v1/calls/{call_id}",
+        "get",
+        "One call, ended or going on, with the path it took through its flow",
+        response=CallDetailView,
+    ),
+)
+@guarded
+def show_call(call_id: str) -> Response:
+    """One call of the account: its record (or its live state) and path."""
+    account = calling_account()
+    box = container()
+    record, live = find_call(
+        box.call_records, box.calls, account.account_id, call_id, box.settings.carrier_currency
+    )
+    return json_response(call_detail_view(record, live))
 
 
 @api.route("/openapi.json", methods=["GET"])

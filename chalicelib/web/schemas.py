@@ -30,6 +30,7 @@ from chalicelib.accounts.model import PhoneNumber
 from chalicelib.calls.model import CallRecord
 from chalicelib.calls.outbound import MAX_VARIABLE_LENGTH
 from chalicelib.flows.languages import TEXT_TO_SPEECH, unsupported
+from chalicelib.flows.path import is_cut
 
 E164 = r"^\+?[1-9][0-9]{6,14}$"
 VARIABLE_NAME = r"^(\$flow\.key\.)?[^\x00-\x20\x7f${}]{1,64}$"
@@ -212,6 +213,28 @@ class CallView(BaseModel):
     recording_uri: str | None
 
 
+class PathStepView(BaseModel):
+    """A node the call went through."""
+
+    node: str
+    widget: str
+    at: float = Field(description="seconds after the call started")
+    output: str | None = Field(None, description="the output it left by (none: it ended there)")
+    heard: str | None = Field(None, description="the keys pressed or words said at this node")
+    status: str | None = Field(
+        None, description="a webhook's HTTP status or error kind, or a dialled leg's status"
+    )
+    seconds: float | None = Field(None, description="how long the webhook took")
+
+
+class CallDetailView(CallView):
+    """One call, ended or going on, with the path it took through its flow."""
+
+    live: bool = Field(description="the call is still going on")
+    path: list[PathStepView]
+    path_cut: bool = Field(description="the call went on past the steps kept")
+
+
 def number_view(number: PhoneNumber) -> dict[str, Any]:
     """``number`` as ``NumberView`` shows it, as JSON-ready data."""
     return NumberView(
@@ -220,6 +243,16 @@ def number_view(number: PhoneNumber) -> dict[str, Any]:
         language=number.language,
         enabled=number.enabled,
     ).model_dump()
+
+
+def call_detail_view(record: CallRecord, live: bool) -> dict[str, Any]:
+    """``record`` with its path, as ``CallDetailView`` shows it (a live call's outcome is
+    ``in_progress``)."""
+    view = call_view(record)
+    if live:
+        view["outcome"] = "in_progress"
+    path = [PathStepView(**step.to_json()).model_dump(mode="json") for step in record.path]
+    return {**view, "live": live, "path": path, "path_cut": is_cut(record.path)}
 
 
 def call_view(record: CallRecord) -> dict[str, Any]:

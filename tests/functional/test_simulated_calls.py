@@ -180,6 +180,22 @@ def test_the_pull_app_speaks_alices_message_and_texts_it(world: World) -> None:
     assert (sms.to, sms.text[:11]) == ("447700900001", "Hello Alice")
     [record] = world.platform.container.call_records.list_by_account("acme", None, None, 5)
     assert record.outcome.value == "completed" and record.duration > 0
+    # AND the call shows the path it took: the lookup's status and time, the key pressed
+    shown = world.platform.api("GET", f"/v1/calls/{record.call_id}")
+    assert shown.status_code == 200, shown.body
+    detail = json.loads(shown.body)
+    assert (detail["live"], detail["outcome"], detail["path_cut"]) == (False, "completed", False)
+    lookup, *rest = detail["path"]
+    assert (lookup["node"], lookup["widget"], lookup["status"], lookup["output"]) == (
+        "lookup",
+        "webhook",
+        "200",
+        "success",
+    )
+    assert lookup["seconds"] >= 0
+    assert any(step.get("heard") == "2" for step in rest), rest
+    other = world.platform.api("GET", "/v1/calls/no-such-call")
+    assert other.status_code == 404
 
 
 def test_a_recording_is_copied_into_the_bucket(world: World) -> None:
