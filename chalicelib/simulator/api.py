@@ -303,7 +303,7 @@ class SimulatorApi:
         return ApiResponse.json(201, payloads.create_call_response(handle.leg))
 
     def _info(self, leg: Leg) -> dict[str, Any]:
-        clock = self.network.clock
+        clock = self.network.clock_of(leg.call_id)
         start = clock.at(leg.answered_at if leg.answered_at is not None else leg.created_at)
         end = clock.at(leg.ended_at) if leg.ended_at is not None and leg.is_over else None
         return payloads.call_info(leg, self.network.api_base_url, start, end)
