@@ -4,20 +4,22 @@ What an operator does before any web page exists: create tables, create an accou
 key, make the operator key of the REST API, load a flow file, switch a flow's listener, provision
 a number to an account, attach it to a flow and release it, list calls, load the demo, and drive
 the network simulator (``ringflow sim ...``). It talks to the stage the environment names
-(``RINGFLOW_AWS_ENDPOINT_URL`` points it at the local stack). Exit codes: 0 ok, 1 refused input,
-2 usage error.
+(``RINGFLOW_AWS_ENDPOINT_URL`` points it at the local stack; ``--local`` takes that, and the
+simulator's URL, from the running local stack for every command). Whatever goes wrong is one
+line on stderr, never a traceback: refused input, missing AWS credentials, an unreachable
+endpoint. Exit codes: 0 ok, 1 refused input or AWS unusable, 2 usage error.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from chalicelib.accounts.admin import AdminError, NumberNotHeldError
+from chalicelib.cli.local import LocalStackError, use_local_stack
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -65,13 +67,39 @@ def operator_key(args: argparse.Namespace) -> int:
     return 0
 
 
+class _FlowFileError(Exception):
+    """A flow file that cannot be used as it is; ``str()`` says why."""
+
+
+def _read_flow_file(name: str) -> bytes:
+    """The bytes of a flow file, its size checked before it is read."""
+    from chalicelib.accounts.admin import document_size_problem
+
+    path = Path(name)
+    try:
+        problem = document_size_problem(path.stat().st_size)
+        if problem is not None:
+            raise _FlowFileError(problem)
+        return path.read_bytes()
+    except OSError as error:
+        raise _FlowFileError(f"cannot read it: {error.strerror or error}") from None
+
+
+def _flow_text(name: str) -> str:
+    """A flow file as text: ``_FlowFileError`` when it is too large or not UTF-8."""
+    try:
+        return _read_flow_file(name).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _FlowFileError(f"the flow document is not UTF-8 text: {error}") from None
+
+
 def flow_load(args: argparse.Namespace) -> int:
     """Validate a flow file and store it as the next version (its size is checked before it is
-    parsed, as the REST API does)."""
+    read, as the REST API checks it before it parses)."""
     try:
-        data = Path(args.file).read_bytes()
-    except OSError as error:
-        print(f"refused: cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
+        data = _read_flow_file(args.file)
+    except _FlowFileError as error:
+        print(f"refused: {args.file}: {error}", file=sys.stderr)
         return 1
     admin = _container().admin
     loaded = admin.load_flow(args.account, data)
@@ -92,10 +120,13 @@ def flow_validate(args: argparse.Namespace) -> int:
     failed = 0
     for name in args.files:
         try:
-            flow = parse_flow(Path(name).read_text())
+            flow = parse_flow(_flow_text(name))
             print(f"{name}: ok ({flow.flow_id}, {len(flow.nodes)} nodes)")
             for warning in flow.warnings:
                 print(f"{name}: warning: {warning}")
+        except _FlowFileError as error:
+            failed += 1
+            print(f"{name}: invalid: {error}")
         except FlowValidationError as error:
             failed += 1
             print(f"{name}: invalid")
@@ -272,7 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--local",
         action="store_true",
-        help="talk to the running local stack (reads .local/env.json, written by `make run`)",
+        help="talk to the running local stack, simulator included (reads .local/env.json, "
+        "written by `make run`)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -380,23 +412,61 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _refused(error: AdminError) -> None:
+    """One line for one reason; a list under the first line for several."""
+    if len(error.problems) == 1:
+        print(f"refused: {error}: {error.problems[0]}", file=sys.stderr)
+        return
+    print(f"refused: {error}", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  - {problem}", file=sys.stderr)
+
+
+def _aws_problem(error: BaseException) -> str | None:
+    """What to tell the operator when ``error`` (or what caused it) says AWS is out of reach:
+    no credentials, or an endpoint that does not answer; None for any other error."""
+    from botocore.exceptions import (
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        PartialCredentialsError,
+    )
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, (NoCredentialsError, PartialCredentialsError)):
+            return (
+                "no AWS credentials: use --local to talk to the local stack (`make run`), or "
+                "configure AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, `aws configure`)"
+            )
+        if isinstance(seen, NoRegionError):
+            return "no AWS region: use --local, or set AWS_DEFAULT_REGION"
+        if isinstance(seen, EndpointConnectionError):
+            return f"cannot reach AWS ({seen}); with --local, is `make run` running?"
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command."""
     args = build_parser().parse_args(argv)
-    if args.local:
-        local = Path(os.environ.get("RINGFLOW_LOCAL_DIR", ".local")) / "env.json"
+    if getattr(args, "local", False):
         try:
-            os.environ.update(json.loads(local.read_text()))
-        except (OSError, ValueError) as error:
-            print(f"cannot read {local} ({error}); is `make run` running?", file=sys.stderr)
+            use_local_stack()
+        except LocalStackError as error:
+            print(str(error), file=sys.stderr)
             return 2
     run: Command = getattr(args, "run", None) or args.func
     try:
         return run(args)
     except AdminError as error:
-        print(f"refused: {error}", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  - {problem}", file=sys.stderr)
+        _refused(error)
+        return 1
+    except Exception as error:
+        problem = _aws_problem(error)
+        if problem is None:
+            raise
+        print(problem, file=sys.stderr)
         return 1
 
 

@@ -33,6 +33,9 @@ from chalicelib.simulator.scheduler import SimulationError
 from chalicelib.telephony.vonage.signatures import SmsSignatureMethod, sms_signature
 
 JSON = "application/json"
+SCENARIO_SMS_GRACE = 15.0
+"""How long a scenario run through the control API waits, after its call, for the SMS it
+expects (the application sends them through its queue)."""
 
 
 @dataclass(frozen=True)
@@ -303,7 +306,7 @@ class SimulatorApi:
         return ApiResponse.json(201, payloads.create_call_response(handle.leg))
 
     def _info(self, leg: Leg) -> dict[str, Any]:
-        clock = self.network.clock
+        clock = self.network.clock_of(leg.call_id)
         start = clock.at(leg.answered_at if leg.answered_at is not None else leg.created_at)
         end = clock.at(leg.ended_at) if leg.ended_at is not None and leg.is_over else None
         return payloads.call_info(leg, self.network.api_base_url, start, end)
@@ -541,13 +544,19 @@ class SimulatorApi:
         return ApiResponse.json(200, {"calls": [h.summary() for h in self.network.calls()]})
 
     def sim_call_detail(self, request: ApiRequest, match: re.Match[str]) -> ApiResponse:
-        for handle in self.network.calls():
-            if handle.uuid == match["uuid"]:
-                return ApiResponse.json(200, handle.to_json())
-        return _not_found(f"call {match['uuid']} not found")
+        handle = self.network.find_call(match["uuid"])
+        if handle is None:
+            return _not_found(f"call {match['uuid']} not found")
+        return ApiResponse.json(200, handle.to_json())
 
     def sim_outbox(self, request: ApiRequest, match: re.Match[str]) -> ApiResponse:
-        return ApiResponse.json(200, {"outbox": [m.to_json() for m in self.network.outbox()]})
+        wanted = {k: v[-1].lstrip("+ ") for k, v in parse_qs(request.query).items()}
+        messages = [
+            m.to_json()
+            for m in self.network.outbox()
+            if wanted.get("to", m.to) == m.to and wanted.get("from", m.from_) == m.from_
+        ]
+        return ApiResponse.json(200, {"outbox": messages})
 
     def sim_sms(self, request: ApiRequest, match: re.Match[str]) -> ApiResponse:
         data = request.json()
@@ -587,4 +596,5 @@ class SimulatorApi:
             scenario = load_scenario(text)
         except ScenarioError as error:
             raise _BadRequest("yaml", str(error)) from None
-        return ApiResponse.json(200, run_scenario(scenario, self.network).to_json())
+        result = run_scenario(scenario, self.network, sms_grace=SCENARIO_SMS_GRACE)
+        return ApiResponse.json(200, result.to_json())

@@ -2,14 +2,18 @@
 an inbound SMS through a running simulator's control API (``/_sim/``), printing transcripts.
 
 ``register(subparsers)`` adds them to any argparse parser (the ``ringflow`` CLI and
-``python -m chalicelib.simulator``); each sets ``func(args) -> exit code``. Imports the standard
-library and simulator modules (scenario loading, transcript printing); never the app.
+``python -m chalicelib.simulator``); each sets ``func(args) -> exit code``. What a command
+prints goes to stdout (with ``--json``, only the JSON), what goes wrong to stderr. The simulator
+is ``--sim-url``, else ``$RINGFLOW_SIM_URL`` (which ``--local`` sets from the running local
+stack), else the local run's default. Imports the standard library, simulator modules
+(scenario loading, transcript printing) and ``cli.local``; never the app.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import ssl
 import sys
 import urllib.error
@@ -17,7 +21,9 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote, urlencode
 
+from chalicelib.cli.local import LocalStackError, use_local_stack
 from chalicelib.simulator.model import TranscriptEntry
 from chalicelib.simulator.scenario import ScenarioError, ScenarioResult, load_scenario
 
@@ -43,20 +49,30 @@ class _ScriptStep(argparse.Action):
         kind = str(self.const)
         if kind == "hangup":
             script.append({"hangup": True})
-        elif kind == "wait":
+        elif kind in ("wait", "record"):
             try:
-                script.append({"wait": float(str(values))})
+                seconds = float(str(values))
             except ValueError:
-                parser.error(f"--wait takes seconds, got {values!r}")
+                seconds = -1.0
+            if not 0 <= seconds < float("inf"):
+                parser.error(f"--{kind} takes seconds (a number >= 0), got {values!r}")
+            script.append({kind: seconds})
         else:
             script.append({kind: str(values)})
         setattr(namespace, self.dest, script)
 
 
 def _context(ca: str | None) -> ssl.SSLContext:
+    if ca is None:
+        ca = os.environ.get("RINGFLOW_SIM_CA")
     if ca is None and Path(DEFAULT_CA).exists():
         ca = DEFAULT_CA
     return ssl.create_default_context(cafile=ca)
+
+
+def sim_url(given: str | None) -> str:
+    """The simulator's URL: ``given``, else ``$RINGFLOW_SIM_URL``, else ``DEFAULT_SIM_URL``."""
+    return given or os.environ.get("RINGFLOW_SIM_URL") or DEFAULT_SIM_URL
 
 
 def request(
@@ -96,35 +112,33 @@ def _print_transcript(entries: Sequence[Any], out: TextIO) -> None:
         print(str(TranscriptEntry.from_json(raw)), file=out)
 
 
-def _cmd_call(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    out = out or sys.stdout
+def _cmd_call(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     payload = {"from": args.from_, "to": args.to, "script": args.script or []}
     status, data = request(args.sim_url, "POST", "/_sim/calls", payload, args.ca)
     if status != 200 or not isinstance(data, dict):
-        print(f"the simulator refused the call ({status}): {data}", file=out)
+        print(f"the simulator refused the call ({status}): {data}", file=err)
         return 2
+    call = data.get("call", {})
     if args.json:
         print(json.dumps(data, indent=2), file=out)
     else:
         _print_transcript(data.get("transcript", []), out)
-    call = data.get("call", {})
-    print(f"call {call.get('uuid')} {call.get('status')}", file=out)
+        print(f"call {call.get('uuid')} {call.get('status')}", file=out)
     return 0 if call.get("status") == "completed" else 1
 
 
-def _cmd_scenario(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    out = out or sys.stdout
+def _cmd_scenario(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     failed = 0
     for name in args.files:
         try:
             load_scenario(Path(name))
             text = Path(name).read_text(encoding="utf-8")
         except (ScenarioError, OSError) as error:
-            print(f"ERROR {name}: {error}", file=out)
+            print(f"ERROR {name}: {error}", file=err)
             return 2
         status, data = request(args.sim_url, "POST", "/_sim/scenarios", {"yaml": text}, args.ca)
         if status != 200 or not isinstance(data, dict):
-            print(f"ERROR {name}: the simulator answered {status}: {data}", file=out)
+            print(f"ERROR {name}: the simulator answered {status}: {data}", file=err)
             return 2
         result = ScenarioResult.from_json(data)
         print(f"{result} ({name})" if result.passed else str(result), file=out)
@@ -133,12 +147,11 @@ def _cmd_scenario(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 1 if failed else 0
 
 
-def _cmd_sms(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    out = out or sys.stdout
+def _cmd_sms(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     payload = {"from": args.from_, "to": args.to, "text": args.text}
     status, data = request(args.sim_url, "POST", "/_sim/sms", payload, args.ca)
     if status != 200 or not isinstance(data, dict):
-        print(f"the simulator refused the SMS ({status}): {data}", file=out)
+        print(f"the simulator refused the SMS ({status}): {data}", file=err)
         return 2
     delivered = data.get("delivered", [])
     for record in delivered:
@@ -148,12 +161,12 @@ def _cmd_sms(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 0 if ok else 1
 
 
-def _cmd_calls(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    if args.uuid:
-        status, data = request(args.sim_url, "GET", f"/_sim/calls/{args.uuid}", None, args.ca)
+def _cmd_calls(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.id:
+        path = f"/_sim/calls/{quote(args.id, safe='')}"
+        status, data = request(args.sim_url, "GET", path, None, args.ca)
         if status != 200 or not isinstance(data, dict):
-            print(f"no such call ({status}): {data}", file=out)
+            print(f"no such call ({status}): {data}", file=err)
             return 2
         _print_transcript(data.get("transcript", []), out)
         call = data.get("call", {})
@@ -161,7 +174,7 @@ def _cmd_calls(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 0
     status, data = request(args.sim_url, "GET", "/_sim/calls", None, args.ca)
     if status != 200 or not isinstance(data, dict):
-        print(f"the simulator answered {status}: {data}", file=out)
+        print(f"the simulator answered {status}: {data}", file=err)
         return 2
     for call in data.get("calls", []):
         print(
@@ -172,22 +185,31 @@ def _cmd_calls(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 0
 
 
-def _cmd_outbox(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    status, data = request(args.sim_url, "GET", "/_sim/sms", None, args.ca)
+def _cmd_outbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    wanted = {"to": args.to, "from": args.from_}
+    query = urlencode({k: v.lstrip("+") for k, v in wanted.items() if v})
+    status, data = request(
+        args.sim_url, "GET", "/_sim/sms" + (f"?{query}" if query else ""), None, args.ca
+    )
     if status != 200 or not isinstance(data, dict):
-        print(f"the simulator answered {status}: {data}", file=out)
+        print(f"the simulator answered {status}: {data}", file=err)
         return 2
-    for message in data.get("outbox", []):
+    messages = data.get("outbox", [])
+    for message in messages:
         print(f"{message.get('from')} -> {message.get('to')}: {message.get('text')}", file=out)
+    if not messages and query:
+        print("no SMS matches", file=err)
     return 0
 
 
 def _guarded(command: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         try:
-            return int(command(args))
-        except SimulatorUnreachableError as error:
+            if getattr(args, "local", False):
+                use_local_stack()
+            args.sim_url = sim_url(args.sim_url)
+            return int(command(args, sys.stdout, sys.stderr))
+        except (SimulatorUnreachableError, LocalStackError) as error:
             print(str(error), file=sys.stderr)
             return 2
 
@@ -195,8 +217,20 @@ def _guarded(command: Any) -> Any:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sim-url", default=DEFAULT_SIM_URL, help="the simulator's base URL")
-    parser.add_argument("--ca", default=None, help=f"CA PEM to trust (default {DEFAULT_CA})")
+    parser.add_argument(
+        "--sim-url",
+        default=None,
+        help=f"the simulator's base URL (default $RINGFLOW_SIM_URL, else {DEFAULT_SIM_URL})",
+    )
+    parser.add_argument(
+        "--ca", default=None, help=f"CA PEM to trust (default $RINGFLOW_SIM_CA, else {DEFAULT_CA})"
+    )
+    parser.add_argument(
+        "--local",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="talk to the running local stack's simulator (reads .local/env.json)",
+    )
 
 
 def register(
@@ -215,7 +249,17 @@ def register(
     call.add_argument("--say", dest="script", action=_ScriptStep, const="say", metavar="TEXT")
     call.add_argument("--wait", dest="script", action=_ScriptStep, const="wait", metavar="SECONDS")
     call.add_argument("--hangup", dest="script", action=_ScriptStep, const="hangup", nargs=0)
-    call.add_argument("--json", action="store_true", help="print the whole JSON answer")
+    call.add_argument(
+        "--record",
+        dest="script",
+        action=_ScriptStep,
+        const="record",
+        metavar="SECONDS",
+        help="speak into the recording the call makes for SECONDS (a record widget's message)",
+    )
+    call.add_argument(
+        "--json", action="store_true", help="print only the whole answer as JSON (to stdout)"
+    )
     _common(call)
     call.set_defaults(func=_guarded(_cmd_call), script=None)
 
@@ -234,11 +278,20 @@ def register(
     calls = commands.add_parser(
         "calls", help="list the calls the network carried, or print one call's transcript"
     )
-    calls.add_argument("uuid", nargs="?", help="a call's first-leg uuid")
+    calls.add_argument(
+        "id", nargs="?", help="a call: the app's call id, or a leg or conversation uuid"
+    )
     _common(calls)
     calls.set_defaults(func=_guarded(_cmd_calls))
 
-    outbox = commands.add_parser("outbox", help="the SMS the application sent")
+    outbox = commands.add_parser(
+        "outbox",
+        help="the SMS the application sent (all, or --to / --from a number)",
+        description="The SMS the application sent, oldest first; --to and --from keep those "
+        "sent to or from a number (E.164, with or without +).",
+    )
+    outbox.add_argument("--to", metavar="NUMBER", help="only those sent to NUMBER")
+    outbox.add_argument("--from", dest="from_", metavar="NUMBER", help="only those from NUMBER")
     _common(outbox)
     outbox.set_defaults(func=_guarded(_cmd_outbox))
     return sim

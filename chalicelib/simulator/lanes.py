@@ -8,7 +8,9 @@ to the simulation happens under one step lock, which a worker gives up only whil
 waits for the application's answer (``unlocked``, used by the dispatcher around the transport):
 calls overlap exactly where the real network would wait, and the simulation itself stays as
 serial, and as safe, as on one thread. Without ``speed`` each lane runs its call as fast as it
-can on its own clock (a webhook takes no virtual time, as in-process); with ``speed`` every lane
+can on its own clock (a webhook takes no virtual time, as in-process), a clock that stamps the
+instants it gives with the wall clock (``WallStampedClock``: the call's virtual minutes must
+not reach the application as times in its future); with ``speed`` every lane
 follows real time, ``speed`` virtual seconds per second, and a ticker thread wakes lanes whose
 next event falls due.
 
@@ -28,7 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from chalicelib.simulator.scheduler import Scheduler, VirtualClock
+from chalicelib.simulator.scheduler import Scheduler, VirtualClock, WallStampedClock
 
 EVENTS_PER_TURN = 200
 IDLE_POLL = 0.2
@@ -89,10 +91,11 @@ class LanePool:
     def new_lane(self) -> Lane:
         """A lane for a new call, its clock at the current real time."""
         self.clock.sync(datetime.now(UTC))
-        lane_clock = VirtualClock(self.clock.at(0.0))
         if self.speed is not None:
+            lane_clock = VirtualClock(self.clock.at(0.0))
             lane_clock.advance_to(self._paced_now())
         else:
+            lane_clock = WallStampedClock(self.clock.at(0.0))
             lane_clock.advance_to(self.clock.seconds)
         scheduler = Scheduler(lane_clock)
         lane = Lane(self, scheduler)

@@ -427,7 +427,11 @@ class Leg:
 
     @property
     def price(self) -> str:
-        return f"{float(self.rate) * self.duration / 60:.8f}"
+        return self.price_for(self.duration)
+
+    def price_for(self, seconds: int) -> str:
+        """What ``seconds`` of this leg cost at its rate."""
+        return f"{float(self.rate) * seconds / 60:.8f}"
 
 
 class Bridge:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from chalicelib.simulator import media, payloads, sms
 from chalicelib.simulator.dispatch import Dispatcher, Origin
@@ -58,6 +58,9 @@ from chalicelib.simulator.transport import WebhookTransport
 
 DEFAULT_FROM_NUMBER = "447700900000"
 SMS_PRICE = 0.0333
+SMS_AFTER_CALL_SECONDS = 120.0
+"""How long after a call (real seconds) an SMS the application sends to the person on it still
+counts as the call's: an application sends it from a queue, often once the call has ended."""
 
 
 class UnknownCallError(LookupError):
@@ -77,6 +80,12 @@ class _CallState:
     done: threading.Event = field(default_factory=threading.Event)
     live: int = 0
     labels: int = 0
+    done_at: float | None = None  # real (monotonic) time the call ended
+
+    @property
+    def person(self) -> str:
+        """The number of the person the call is with (the caller, or whom it called)."""
+        return self.root.from_ if self.root.direction == "inbound" else self.root.to
 
 
 class CallHandle:
@@ -414,6 +423,33 @@ class Network:
         with self._lock:
             return [CallHandle(self, call_id) for call_id in self._calls]
 
+    def find_call(self, ident: str) -> CallHandle | None:
+        """The call ``ident`` names: its first leg's uuid, any of its legs' uuids or
+        conversation uuids, or a value the application put in the query of the URLs the call's
+        webhooks went to (an application's own id for the call); the latest such call."""
+        with self._lock:
+            legs = list(self._legs.values())
+            webhooks = list(self._webhooks)
+        for leg in reversed(legs):
+            if ident in (leg.uuid, leg.conversation_uuid):
+                return CallHandle(self, leg.call_id)
+        for record in reversed(webhooks):
+            query = parse_qs(urlsplit(record.url).query)
+            if record.call is not None and any(ident in values for values in query.values()):
+                return CallHandle(self, record.call)
+        return None
+
+    def _call_with(self, number: str) -> str | None:
+        """The latest call with the person on ``number`` that is live or ended within
+        ``SMS_AFTER_CALL_SECONDS``: an SMS the application sends them belongs to it."""
+        now = time.monotonic()
+        with self._lock:
+            for call_id, state in reversed(self._calls.items()):
+                recent = state.done_at is None or now - state.done_at <= SMS_AFTER_CALL_SECONDS
+                if state.person == number and recent:
+                    return call_id
+        return None
+
     def _call(self, call_id: str) -> _CallState:
         with self._lock:
             return self._calls[call_id]
@@ -658,13 +694,14 @@ class Network:
         """An SMS the application sends (``POST /sms/json``); kept in the outbox."""
         parts = sms.split(text)
         process = running_process()
-        call = process.tag if process is not None else None
+        to = payloads.number(to)
+        call = process.tag if process is not None else self._call_with(to)
         clock = self.clock_of(call)
         message = SentSms(
             seconds=clock.seconds,
             at=clock.now(),
             from_=payloads.number(from_),
-            to=payloads.number(to),
+            to=to,
             text=text,
             type=sms_type or sms.sms_type(text),
             client_ref=client_ref,
@@ -736,6 +773,7 @@ class Network:
                 state = self._calls[leg.call_id]
                 state.live -= 1
                 if state.live <= 0:
+                    state.done_at = time.monotonic()
                     state.done.set()
 
         return exited

@@ -80,6 +80,12 @@ def fallback_request(
     return payload
 
 
+def _seconds_between(start: datetime, end: datetime) -> int:
+    """A call's billed duration: whole seconds from ``start`` to ``end`` (the instants the
+    payload carries, so the two always agree)."""
+    return max(0, round((end - start).total_seconds()))
+
+
 def _common(leg: Leg, status: str, now: datetime) -> dict[str, Any]:
     return {
         "from": number(leg.from_),
@@ -120,9 +126,9 @@ def completed_event(leg: Leg, start: datetime, end: datetime, now: datetime) -> 
         {
             "start_time": iso(start),
             "end_time": iso(end),
-            "duration": str(leg.duration),
+            "duration": str(_seconds_between(start, end)),
             "rate": leg.rate,
-            "price": leg.price,
+            "price": leg.price_for(_seconds_between(start, end)),
             "network": leg.network_code,
             "disconnected_by": leg.disconnected_by or "platform",
         }
@@ -295,8 +301,10 @@ def call_info(
         info["start_time"] = rest_time(start)
     if end is not None:
         info["end_time"] = rest_time(end)
-        info["duration"] = str(leg.duration)
-        info["price"] = leg.price
+        answered = start is not None and leg.answered_at is not None
+        seconds = _seconds_between(start, end) if answered and start is not None else 0
+        info["duration"] = str(seconds)
+        info["price"] = leg.price_for(seconds)
     return info
 
 

@@ -10,6 +10,7 @@ thread. It knows nothing about calls or Vonage and imports only the standard lib
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import threading
@@ -67,6 +68,40 @@ class VirtualClock:
     def sync(self, instant: datetime) -> None:
         """Catch up with ``instant`` if it is later than now (used to follow real time)."""
         self.advance_to((instant - self._start).total_seconds())
+
+
+class WallStampedClock(VirtualClock):
+    """Virtual time that runs ahead of the world (a call carried as fast as it can), stamped
+    with the wall-clock instants it reached: ``now()`` is the wall clock and ``at(seconds)`` is
+    when the clock got to ``seconds``, so the instants it gives are never in the future and
+    their differences are real time. The provider's webhooks carry these instants, as the real
+    network's carry the moments things happened; ``seconds`` stays virtual (transcripts, timers).
+    """
+
+    def __init__(
+        self, start: datetime | None = None, wall: Callable[[], datetime] | None = None
+    ) -> None:
+        super().__init__(start)
+        self._wall = wall or (lambda: datetime.now(UTC))
+        self._reached: list[float] = [self.seconds]
+        self._stamps: list[datetime] = [self._wall()]
+
+    def now(self) -> datetime:
+        """The wall clock (never before the latest stamp)."""
+        return max(self._wall(), self._stamps[-1])
+
+    def at(self, seconds: float) -> datetime:
+        """When the clock reached ``seconds`` (now, for a time it has not reached yet)."""
+        if seconds >= self.seconds:
+            return self.now()
+        return self._stamps[bisect.bisect_left(self._reached, seconds)]
+
+    def advance_to(self, seconds: float) -> None:
+        """Move to ``seconds`` (never backwards), noting the wall-clock instant."""
+        if seconds > self.seconds:
+            super().advance_to(seconds)
+            self._reached.append(self.seconds)
+            self._stamps.append(max(self._wall(), self._stamps[-1]))
 
 
 @dataclass(order=True)

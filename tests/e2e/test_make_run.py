@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -72,6 +73,7 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
 
         args = shlex.split(command)
         args[0] = str(ROOT / args[0])
+        placed = time.time()
         call = subprocess.run(
             args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
         )
@@ -89,6 +91,8 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
             time.sleep(0.3)
         assert [m["to"] for m in outbox] == ["447700900001"]
         assert outbox[0]["text"].startswith("Hello Alice")
+        assert_the_record_carries_wall_clock_times(lines, ports["APP"], placed, time.time())
+        assert_a_scenario_sees_the_sms_through_the_stack(env, tmp_path)
     finally:
         run.send_signal(signal.SIGTERM)
         try:
@@ -101,3 +105,46 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
     logs = {p.name for p in tmp_path.glob("*.log")}
     assert {"app.log", "pump.log", "simulator.log", "moto.log"} <= logs
     json.dumps(sorted(logs))
+
+
+def assert_the_record_carries_wall_clock_times(
+    lines: list[str], app_port: str, placed: float, done: float
+) -> None:
+    """The app's record of the call: real times (the simulator's virtual seconds, 15 s of
+    speech here, must not reach it), none in the future, and a duration the call really took."""
+    key = next(line.split("API key:")[1].strip() for line in lines if "API key:" in line)
+    records = requests.get(
+        f"http://127.0.0.1:{app_port}/v1/calls",
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=10,
+    ).json()
+    [record] = records
+    started, answered, ended = (
+        datetime.fromisoformat(record[name].replace("Z", "+00:00")).timestamp()
+        for name in ("started_at", "answered_at", "ended_at")
+    )
+    assert placed - 1 <= started <= answered <= ended <= time.time()
+    assert record["duration"] <= done - placed + 1
+
+
+def assert_a_scenario_sees_the_sms_through_the_stack(env: dict[str, str], tmp_path: Path) -> None:
+    """``ringflow --local sim scenario``: the SMS leaves the app through its queue and the pump,
+    after the call, and the scenario's ``sms_sent`` sees it."""
+    scenario = tmp_path / "pull.yaml"
+    scenario.write_text(
+        "name: the pull app texts Alice\n"
+        'call: {from: "447700900001", to: "447700900100"}\n'
+        'caller: [{press: "2"}]\n'
+        'expect: {said: ["Hello Alice"], sms_sent: ["Hello Alice"]}\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "chalicelib.cli.main", "--local", "sim", "scenario", str(scenario)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed, 0 failed" in done.stdout

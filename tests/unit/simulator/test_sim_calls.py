@@ -782,3 +782,21 @@ def test_transfer_a_out_of_a_bridge_then_hang_up_b_dials_someone_else() -> None:
     b_completed = call.events("B")[-1]
     assert b_completed["status"] == "completed" and b_completed["disconnected_by"] == "platform"
     assert call.events("C")[-1]["status"] == "completed"
+
+
+def test_a_call_is_found_by_any_id_it_goes_by() -> None:
+    # GIVEN an outbound call the app made with its own id in its event URL, and another call
+    app = FakeApp({"/answer": [talk("Hello")], "/event": 204})
+    network = network_for(app)
+    made = network.create_call(
+        CALLER, LVN, ncco=[talk("Reminder")], event_url=f"{APP_BASE}/event?call=c-42&ref=x"
+    )
+    network.run_until_idle()
+    other = network.call("447700900002", LVN)
+    # WHEN it is looked up by each of its ids
+    ids = [made.uuid, made.conversation_uuid, made.call_id, "c-42"]
+    found = [network.find_call(ident) for ident in ids]
+    # THEN each finds it, and an unknown id finds nothing
+    assert [handle.call_id if handle else None for handle in found] == [made.call_id] * 4
+    assert network.find_call(other.uuid).call_id == other.call_id  # type: ignore[union-attr]
+    assert network.find_call("c-43") is None

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -226,3 +227,27 @@ def test_a_network_on_lanes_is_not_driven_in_process(lanes: list[LanePool]) -> N
     network.call("447700900001", LVN)
     with pytest.raises(SimulationError):
         network.run_concurrently(1)
+
+
+def test_a_call_carried_fast_reaches_the_app_with_wall_clock_times(lanes: list[LanePool]) -> None:
+    # GIVEN lanes that carry calls as fast as they can (the local run's simulator)
+    app = FakeApp({"/answer": [{"action": "conversation", "name": "hold-room"}]})
+    network = on_lanes(network_for(app), lanes, workers=1)
+    before = datetime.now(UTC)
+    # WHEN a caller stays 20 virtual minutes on the line, then hangs up
+    handle = network.call(LVN.replace("100", "001"), LVN, [{"wait": 1200}, {"hangup": True}])
+    after = datetime.now(UTC)
+    # THEN the call lasted 20 minutes in its own time, but every instant the app was sent is a
+    # wall-clock one: none in the future, and the duration is the real time it took
+    assert handle.transcript.of_kind(EntryKind.HANGUP)[-1].seconds >= 1200
+    events = handle.events()
+    stamps = [iso_instant(event["timestamp"]) for event in events]
+    assert all(before - timedelta(seconds=1) <= stamp <= after for stamp in stamps)
+    [completed] = [event for event in events if event["status"] == "completed"]
+    start, end = iso_instant(completed["start_time"]), iso_instant(completed["end_time"])
+    assert before - timedelta(seconds=1) <= start <= end <= after
+    assert int(completed["duration"]) == round((end - start).total_seconds()) <= 5
+
+
+def iso_instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -4,10 +4,11 @@ bad files are refused with a clear error."""
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pytest
-from simkit import SCENARIOS, network_for, pull_app
+from simkit import SCENARIOS, FakeApp, Received, network_for, pull_app
 
 from chalicelib.simulator.network import Network
 from chalicelib.simulator.scenario import ScenarioError, load_scenario, run_scenario
@@ -20,6 +21,7 @@ def pull_network() -> Network:
     return network
 
 
+LVN = "447700900100"
 EXAMPLES = sorted(SCENARIOS.glob("*.yaml"))
 
 
@@ -121,3 +123,46 @@ def test_unquoted_numbers_are_read_as_numbers() -> None:
     )
     assert scenario.from_ == "447700900001" and scenario.to == "447700900100"
     assert scenario.caller[0].digits == "12"
+
+
+QUEUED_SMS = """
+name: the message comes by text, from the app's queue
+call: {from: "447700900001", to: "447700900100"}
+caller: [{hangup: true}]
+expect:
+  sms_sent: ["Your parcel", "Track it"]
+"""
+
+
+def queued_sms_network(delay: float) -> Network:
+    """An app that answers, then texts the caller from its queue ``delay`` seconds later, from
+    another thread (as a running app sends them through the simulator's SMS API), to the
+    caller's number spelled with a +."""
+    box: list[Network] = []
+
+    def send() -> None:
+        for text in ("Your parcel has arrived.", "Track it at example.com"):
+            box[0].submit_sms(LVN, "+447700900001", text)
+
+    def answer(request: Received) -> object:
+        threading.Timer(delay, send).start()
+        return [{"action": "talk", "text": "We will text you."}]
+
+    network = network_for(FakeApp({"/answer": answer}))
+    box.append(network)
+    return network
+
+
+def test_sms_sent_sees_the_sms_the_app_sends_after_the_call() -> None:
+    # GIVEN an app that texts the caller from its queue, 0.3 s after the call
+    scenario = load_scenario(QUEUED_SMS)
+    # WHEN the scenario runs with time for SMS to arrive
+    result = run_scenario(scenario, queued_sms_network(0.3), sms_grace=10.0)
+    # THEN both SMS count as the call's
+    assert result.passed, str(result)
+
+
+def test_without_grace_sms_sent_only_sees_what_the_call_itself_sent() -> None:
+    result = run_scenario(load_scenario(QUEUED_SMS), queued_sms_network(0.3))
+    assert not result.passed
+    assert result.failures == ("expected an SMS containing 'Your parcel' (in order); sent []",)
