@@ -2,7 +2,8 @@
 
 What an operator does before any web page exists: create tables, create an account and its API
 key, make the operator key of the REST API, load a flow file, switch a flow's listener, provision
-a number to an account, attach it to a flow and release it, list calls, load the demo, and drive
+a number to an account, attach it to a flow and release it, list calls and download their
+recordings, load the demo, and drive
 the network simulator (``ringflow sim ...``). It talks to the stage the environment names
 (``RINGFLOW_AWS_ENDPOINT_URL`` points it at the local stack). Exit codes: 0 ok, 1 refused input,
 2 usage error.
@@ -182,6 +183,56 @@ def calls_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def recordings_list(args: argparse.Namespace) -> int:
+    """Print a call's recordings, in the order they were made."""
+    from chalicelib.errors import NotFoundError
+
+    try:
+        recordings = _container().recordings.of_call(args.account, args.call)
+    except NotFoundError as error:
+        print(f"refused: {error} in account {args.account!r}", file=sys.stderr)
+        return 1
+    for r in recordings:
+        print(
+            f"{r.ref:>4}  {r.node or '-':<20}  {r.format:<4} {r.content_type:<11}"
+            f" {r.size:>9} bytes  {r.created_at:%Y-%m-%d %H:%M:%S}"
+        )
+    if not recordings:
+        print("no recordings")
+    return 0
+
+
+def recordings_get(args: argparse.Namespace) -> int:
+    """Download one of a call's recordings (``REF``, else its last) into ``--out``."""
+    from chalicelib.errors import NotFoundError
+
+    recordings = _container().recordings
+    try:
+        if args.ref is None:
+            recording = recordings.latest(args.account, args.call)
+        else:
+            recording = recordings.get(args.account, args.call, args.ref)
+        data = recordings.read(recording)
+    except NotFoundError as error:
+        print(f"refused: {error} in account {args.account!r}", file=sys.stderr)
+        return 1
+    try:
+        Path(args.out).write_bytes(data)
+    except OSError as error:
+        print(f"refused: cannot write {args.out}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    _print(
+        {
+            "call_id": args.call,
+            "ref": recording.ref,
+            "content_type": recording.content_type,
+            "bytes": len(data),
+            "out": args.out,
+        }
+    )
+    return 0
+
+
 def vars_list(args: argparse.Namespace) -> int:
     """Print an account's ``$user.key`` values (or one of them)."""
     variables = _container().user_variables
@@ -320,6 +371,20 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--account", required=True)
     listing.add_argument("--limit", type=int, default=20)
     listing.set_defaults(run=calls_list)
+
+    recordings = sub.add_parser("recordings", help="a call's recordings").add_subparsers(
+        dest="action", required=True
+    )
+    listed = recordings.add_parser("list", help="a call's recordings")
+    listed.add_argument("call", metavar="CALL_ID")
+    listed.add_argument("--account", required=True)
+    listed.set_defaults(run=recordings_list)
+    fetched = recordings.add_parser("get", help="download a recording (default: the call's last)")
+    fetched.add_argument("call", metavar="CALL_ID")
+    fetched.add_argument("ref", metavar="REF", nargs="?", help="the recording's ref (see list)")
+    fetched.add_argument("--account", required=True)
+    fetched.add_argument("--out", required=True, help="the file to write")
+    fetched.set_defaults(run=recordings_get)
 
     user_vars = sub.add_parser("vars", help="an account's $user.key values").add_subparsers(
         dest="action", required=True

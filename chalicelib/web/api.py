@@ -1,5 +1,5 @@
 """The tenants' REST API (``/health``, ``/v1/account``, ``/v1/flows``, ``/v1/numbers``,
-``/v1/calls``) and the OpenAPI 3 document of the whole API (``/openapi.json``).
+``/v1/calls`` and their recordings) and the OpenAPI 3 document of the whole API (``/openapi.json``).
 
 Tenants authenticate with ``Authorization: Bearer <api key>``. Requests are validated by the
 models of ``web.schemas``, which also build the OpenAPI document (``web.openapi``), so the two
@@ -22,6 +22,8 @@ from typing import Literal
 from chalice.app import Blueprint, Response
 
 from chalicelib.accounts.admin import check_document_size
+from chalicelib.calls.recordings import URL_SECONDS, Recording
+from chalicelib.flows.widgets.record import recording_url
 from chalicelib.telephony.actions import MachineDetection
 from chalicelib.telephony.errors import CarrierOutcomeUnknownError
 from chalicelib.web.openapi import Operation, flow_document_schema, openapi_document
@@ -47,6 +49,7 @@ from chalicelib.web.schemas import (
     ListenerRequest,
     NumberRequest,
     NumberView,
+    RecordingView,
     StartCallRequest,
     UserVariableView,
     call_view,
@@ -360,6 +363,64 @@ def list_calls() -> Response:
         limit,
     )
     return json_response([call_view(r) for r in records])
+
+
+def _recording_view(recording: Recording) -> dict[str, object]:
+    base = container().settings.public_base_url
+    view = RecordingView(
+        ref=recording.ref,
+        node=recording.node,
+        format=recording.format,
+        content_type=recording.content_type,
+        size=recording.size,
+        created_at=recording.created_at,
+        uri=recording_url(base, recording.call_id, recording.ref),
+        url=container().recordings.url(recording),
+        expires_in=URL_SECONDS,
+    )
+    return view.model_dump(mode="json")
+
+
+@operation(
+    api,
+    Operation(
+        "/v1/calls/{call_id}/recordings",
+        "get",
+        "A call's recordings, with URLs that fetch them for a few minutes",
+        response=RecordingView,
+        many=True,
+    ),
+)
+@guarded
+def list_recordings(call_id: str) -> Response:
+    """The recordings of one of the account's calls (live or finished), in the order they were
+    made; a call of another account is not found."""
+    account = calling_account()
+    recordings = container().recordings.of_call(account.account_id, call_id)
+    return json_response([_recording_view(r) for r in recordings])
+
+
+@operation(
+    api,
+    Operation(
+        "/v1/calls/{call_id}/recordings/{ref}",
+        "get",
+        "Fetch a recording (a redirect to a URL that works for a few minutes)",
+        status=302,
+    ),
+)
+@guarded
+def get_recording(call_id: str, ref: str) -> Response:
+    """Redirect to a short-lived URL of the recording (what ``$call.recordingUri`` names);
+    404 while it is not stored yet, and for a call of another account."""
+    account = calling_account()
+    recordings = container().recordings
+    recording = recordings.get(account.account_id, call_id, ref)
+    return Response(
+        body="",
+        status_code=302,
+        headers={"Location": recordings.url(recording), "Cache-Control": "no-store"},
+    )
 
 
 @api.route("/openapi.json", methods=["GET"])

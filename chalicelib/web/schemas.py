@@ -212,6 +212,22 @@ class CallView(BaseModel):
     recording_uri: str | None
 
 
+class RecordingView(BaseModel):
+    """One stored recording of a call: ``uri`` is its lasting address (the API's route, as
+    ``$call.recordingUri`` holds it), ``url`` fetches it without a key for ``expires_in``
+    seconds."""
+
+    ref: str
+    node: str | None
+    format: str
+    content_type: str
+    size: int
+    created_at: datetime
+    uri: str
+    url: str
+    expires_in: int
+
+
 def number_view(number: PhoneNumber) -> dict[str, Any]:
     """``number`` as ``NumberView`` shows it, as JSON-ready data."""
     return NumberView(
