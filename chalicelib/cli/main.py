@@ -175,7 +175,7 @@ def calls_list(args: argparse.Namespace) -> int:
     for record in records:
         print(
             f"{record.started_at:%Y-%m-%d %H:%M:%S}  {record.call_id:<36}  {record.from_number:>15}"
-            f" -> {record.to_number:<15}  {record.outcome.value:<10} {record.duration:>5}s"
+            f" -> {record.to_number:<15}  {record.outcome.value:<14} {record.duration:>5}s"
             f"  {record.flow_id}"
         )
     if not records:
