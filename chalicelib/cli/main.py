@@ -1,7 +1,8 @@
 """``ringflow``: the operator command line.
 
 What an operator does before any web page exists: create tables, create an account and its API
-key, make the operator key of the REST API, load a flow file, switch a flow's listener, provision
+key, make the operator key of the REST API, load a flow file, roll a flow back to an earlier
+version or delete it, switch a flow's listener, provision
 a number to an account, attach it to a flow and release it, list calls and download their
 recordings, load the demo, and drive
 the network simulator (``ringflow sim ...``). It talks to the stage the environment names
@@ -138,6 +139,27 @@ def flow_show(args: argparse.Namespace) -> int:
     for version, loaded_at in versions:
         live = "  (live)" if version == head.latest_version else ""
         print(f"  v{version}  loaded {loaded_at:%Y-%m-%d %H:%M:%S}{live}")
+    return 0
+
+
+def flow_rollback(args: argparse.Namespace) -> int:
+    """Make an earlier version of a flow live again (stored as its next version)."""
+    rolled = _container().admin.rollback_flow(args.account, args.flow, args.to)
+    _print(
+        {
+            "flow_id": args.flow,
+            "version": rolled.loaded.revision.version,
+            "copied_from": rolled.copied_from,
+            "changed": rolled.changed,
+        }
+    )
+    return 0
+
+
+def flow_delete(args: argparse.Namespace) -> int:
+    """Delete a flow and every version of it (refused while a number is attached to it)."""
+    _container().admin.delete_flow(args.account, args.flow)
+    _print({"flow_id": args.flow, "deleted": True})
     return 0
 
 
@@ -327,6 +349,17 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--version", type=int, help="with --document: this version's")
     show.add_argument("--document", action="store_true", help="print the document itself")
     show.set_defaults(run=flow_show)
+    rollback = flow.add_parser(
+        "rollback", help="make an earlier version live again (stored as the next version)"
+    )
+    rollback.add_argument("flow")
+    rollback.add_argument("--to", type=int, required=True, metavar="N", help="the version")
+    rollback.add_argument("--account", required=True)
+    rollback.set_defaults(run=flow_rollback)
+    delete = flow.add_parser("delete", help="delete a flow (no number may be attached to it)")
+    delete.add_argument("flow")
+    delete.add_argument("--account", required=True)
+    delete.set_defaults(run=flow_delete)
     check = flow.add_parser("validate", help="validate flow files")
     check.add_argument("files", nargs="+")
     check.set_defaults(run=flow_validate)

@@ -44,12 +44,14 @@ from chalicelib.web.schemas import (
     CallView,
     FlowDetailView,
     FlowLoaded,
+    FlowRolledBack,
     FlowVersionView,
     FlowView,
     ListenerRequest,
     NumberRequest,
     NumberView,
     RecordingView,
+    RollbackRequest,
     StartCallRequest,
     UserVariableView,
     call_view,
@@ -181,6 +183,45 @@ def set_listener(flow_id: str) -> Response:
     request = body(ListenerRequest)
     head = container().admin.set_listener(account.account_id, flow_id, request.enabled)
     return json_response(FlowView(**head.__dict__).model_dump())
+
+
+@operation(
+    api,
+    Operation(
+        "/v1/flows/{flow_id}/rollback",
+        "post",
+        "Make an earlier version live again (stored as the next version)",
+        request=RollbackRequest,
+        response=FlowRolledBack,
+        status=201,
+        also={200: "that version's document is live already: nothing was stored"},
+    ),
+)
+@guarded
+def rollback_flow(flow_id: str) -> Response:
+    """Store the document of ``version`` as the flow's next version (history stays
+    append-only); the numbers serving the flow answer with it from the next call."""
+    account = calling_account()
+    request: RollbackRequest = body(RollbackRequest)
+    rolled = container().admin.rollback_flow(account.account_id, flow_id, request.version)
+    view = FlowRolledBack(
+        flow_id=rolled.loaded.revision.flow_id,
+        version=rolled.loaded.revision.version,
+        copied_from=rolled.copied_from,
+        changed=rolled.changed,
+        warnings=list(rolled.loaded.flow.warnings),
+    )
+    return json_response(view.model_dump(), 201 if rolled.changed else 200)
+
+
+@operation(api, Operation("/v1/flows/{flow_id}", "delete", "Delete a flow", status=204))
+@guarded
+def delete_flow(flow_id: str) -> Response:
+    """Delete the flow and every version of it; 409 while a number is attached to it. Calls in
+    progress on it go on with the version they started with."""
+    account = calling_account()
+    container().admin.delete_flow(account.account_id, flow_id)
+    return Response(body="", status_code=204)
 
 
 @operation(api, Operation("/v1/numbers", "get", "List numbers", response=NumberView, many=True))

@@ -98,6 +98,13 @@ class ListenerRequest(BaseModel):
     enabled: bool
 
 
+class RollbackRequest(BaseModel):
+    """Make an earlier version of a flow live again."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    version: Integer = Field(ge=1, le=999_999_999, description="the version to make live")
+
+
 class StartCallRequest(BaseModel):
     """Start an outbound call of an outbound flow."""
 
@@ -123,6 +130,17 @@ class CallStarted(BaseModel):
     call_id: str
     leg_id: str
     status: str
+
+
+class FlowRolledBack(BaseModel):
+    """A flow rolled back: ``version`` is its live version now, a copy of ``copied_from``
+    (``changed`` false: it already was, nothing was stored)."""
+
+    flow_id: str
+    version: int
+    copied_from: int
+    changed: bool
+    warnings: list[str] = Field(default_factory=list)
 
 
 class FlowLoaded(BaseModel):
