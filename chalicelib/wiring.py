@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from chalicelib.accounts.admin import Administration
 from chalicelib.calls.outbound import OutboundCalls
+from chalicelib.calls.recordings import Recordings, StoredObject
 from chalicelib.calls.service import VoiceService
 from chalicelib.calls.tasks import (
     EffectQueue,
@@ -56,6 +57,47 @@ if TYPE_CHECKING:
 def utc_now() -> datetime:
     """The wall clock, in UTC."""
     return datetime.now(UTC)
+
+
+class S3RecordingBucket:
+    """The recordings bucket in S3 (the ``calls.recordings.RecordingBucket`` port). Presigned
+    URLs are signed for the client's endpoint (the local stack's, when one is configured), so
+    they work where the app's own S3 requests go."""
+
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._client = client
+        self._bucket = bucket
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Store an object with its content type. 1 PutObject."""
+        self._client.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type)
+
+    def listing(self, prefix: str) -> list[StoredObject]:
+        """The objects under ``prefix``. 1 ListObjectsV2 per 1,000 objects."""
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self._bucket, Prefix=prefix
+        )
+        return [
+            StoredObject(str(item["Key"]), int(item["Size"]), item["LastModified"])
+            for page in pages
+            for item in page.get("Contents", [])
+        ]
+
+    def read(self, key: str) -> bytes:
+        """An object's bytes; ``NotFoundError`` if there is none. 1 GetObject."""
+        from chalicelib.errors import NotFoundError
+
+        try:
+            answer = self._client.get_object(Bucket=self._bucket, Key=key)
+        except self._client.exceptions.NoSuchKey:
+            raise NotFoundError(f"no object {key}") from None
+        return bytes(answer["Body"].read())
+
+    def presign(self, key: str, content_type: str, seconds: int) -> str:
+        """A GET URL of the object, served with ``content_type``, valid ``seconds`` (signed
+        here, no request)."""
+        params = {"Bucket": self._bucket, "Key": key, "ResponseContentType": content_type}
+        return str(self._client.generate_presigned_url("get_object", params, seconds))
 
 
 class Container:
@@ -167,9 +209,9 @@ class Container:
         return FlowCatalogue(self.flow_repository)
 
     # -- AWS clients ----------------------------------------------------------------------
-    def _boto(self, service: str) -> Any:
+    def _boto(self, service: str, **options: Any) -> Any:
         """A client with short timeouts, bound to the request's deadline (a hung queue or
-        bucket must not hold a voice webhook past it)."""
+        bucket must not hold a voice webhook past it); ``options`` add to its ``Config``."""
         import boto3
         from botocore.config import Config
 
@@ -180,6 +222,7 @@ class Container:
             connect_timeout=1,
             read_timeout=5,
             retries={"mode": "standard", "total_max_attempts": 3},
+            **options,
         )
         client = session.client(service, endpoint_url=self.settings.aws_endpoint_url, config=config)
         return bound_to_deadline(client)
@@ -191,8 +234,8 @@ class Container:
 
     @cached_property
     def s3(self) -> Any:
-        """S3 client."""
-        return self._boto("s3")
+        """S3 client (Signature Version 4, which presigned URLs need in every region)."""
+        return self._boto("s3", signature_version="s3v4")
 
     @cached_property
     def task_queue_url(self) -> str:
@@ -204,9 +247,15 @@ class Container:
         extra = {"DelaySeconds": delay_seconds} if delay_seconds else {}
         self.sqs.send_message(QueueUrl=self.task_queue_url, MessageBody=body, **extra)
 
+    @cached_property
+    def recordings(self) -> Recordings:
+        """The recordings of calls, in the recordings bucket."""
+        bucket = S3RecordingBucket(self.s3, self.settings.recordings_bucket)
+        return Recordings(bucket, self.calls, self.call_records)
+
     def store_recording(self, key: str, data: bytes) -> None:
-        """Put a recording into the recordings bucket."""
-        self.s3.put_object(Bucket=self.settings.recordings_bucket, Key=key, Body=data)
+        """Put a recording into the recordings bucket, with its format's content type."""
+        self.recordings.store(key, data)
 
     # -- carrier --------------------------------------------------------------------------
     @cached_property
@@ -228,7 +277,7 @@ class Container:
     def engine_env(self) -> EngineEnv:
         """What the engine needs to know about this deployment."""
         return EngineEnv(
-            recordings_bucket=self.settings.recordings_bucket,
+            public_base_url=self.settings.public_base_url,
             webhook_max_timeout=self.settings.webhook_widget_max_timeout,
         )
 

@@ -119,6 +119,9 @@ class MemoryRecords:
         self.items[record.call_id] = record
         return True
 
+    def put_once_per_call(self, record: CallRecord, claim_seconds: int) -> bool:
+        return self.put(record)
+
 
 @dataclass
 class RecordingEffects:

@@ -1,5 +1,6 @@
 """Operator and tenant actions shared by the CLI and the REST API: accounts and their API keys,
-loading flows (validated, size-checked before they are parsed, versioned), the flow listener,
+loading flows (validated, size-checked before they are parsed, versioned), rolling a flow back
+to an earlier version (a new version with its document) and deleting it, the flow listener,
 provisioning numbers to accounts, binding an account's numbers to its flows, releasing numbers.
 Each checks ownership and input before it writes, so bad input changes nothing. Repositories
 are passed in and caught by the neutral classes of ``chalicelib.errors``; the errors raised here
@@ -103,6 +104,21 @@ class LoadedFlow:
     flow: Flow
     revision: FlowRevision
     head: FlowHead
+
+
+@dataclass(frozen=True)
+class RolledBack:
+    """A flow rolled back: ``loaded`` is its live version now, a copy of ``copied_from``;
+    ``changed`` is False when the live version already had that document (nothing stored)."""
+
+    loaded: LoadedFlow
+    copied_from: int
+    changed: bool
+
+
+DELETED_REVISION_SECONDS = 2 * 24 * 3600
+"""How long a deleted flow's versions stay readable for the calls in progress on them (the
+longest a call's state is kept)."""
 
 
 class Administration:
@@ -212,8 +228,46 @@ class Administration:
                 f"flow {flow_id!r} has versions 1 to {head.latest_version}, not {wanted}"
             )
         revision: FlowRevision = self._flows.get_revision(flow_id, wanted)
+        if revision.retired or revision.account_id != account_id:  # a deleted flow's
+            raise AdminNotFoundError(f"flow {flow_id!r} has no version {wanted}")
         versions: list[tuple[int, datetime]] = self._flows.list_versions(flow_id)
         return head, revision, versions
+
+    def rollback_flow(self, account_id: str, flow_id: str, version: int) -> RolledBack:
+        """Make ``version`` of the account's flow live again: its document is stored as the
+        next version (history stays append-only; the numbers serving the flow follow it). When
+        the live version already has that document, nothing is stored (a retried rollback
+        changes nothing). The document is validated again, as a load is."""
+        head, revision, _ = self.flow_history(account_id, flow_id, version)
+        live = revision
+        if version != head.latest_version:
+            live = self._flows.get_revision(flow_id, head.latest_version)
+        if live.document != revision.document:
+            return RolledBack(self.load_flow(account_id, revision.document), version, True)
+        try:
+            flow = parse_flow(live.document)
+        except FlowValidationError as error:
+            raise AdminError("the flow is not valid", problems=error.problems) from None
+        return RolledBack(LoadedFlow(flow, live, head), version, changed=False)
+
+    def delete_flow(self, account_id: str, flow_id: str) -> FlowHead:
+        """Delete the account's flow, every version, so that it no longer lists; refused while
+        a number is attached to it (naming them: detach them first). Calls in progress go on
+        with the version they started with (kept ``DELETED_REVISION_SECONDS``)."""
+        head = self.owned_flow(account_id, flow_id)
+        attached = sorted(
+            n.number for n in self._numbers.list_by_account(account_id) if n.flow_id == flow_id
+        )
+        if attached:
+            raise AdminConflictError(
+                f"flow {flow_id!r} serves number{'s' if len(attached) > 1 else ''} "
+                f"{', '.join(attached)}: detach {'them' if len(attached) > 1 else 'it'} first"
+            )
+        try:
+            self._flows.delete(flow_id, account_id, DELETED_REVISION_SECONDS)
+        except errors.NotFoundError:
+            raise AdminNotFoundError(f"no flow {flow_id!r}") from None
+        return head
 
     def set_listener(self, account_id: str, flow_id: str, enabled: bool) -> FlowHead:
         """Activate (or stop) a flow's listener."""

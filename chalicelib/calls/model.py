@@ -26,6 +26,9 @@ class CallOutcome(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     MACHINE = "machine"
+    NOT_IN_SERVICE = "not_in_service"
+    """Refused at the answer: the number called is the account's but serves no flow (none
+    attached, its listener off, the number disabled)."""
 
 
 @dataclass(frozen=True)

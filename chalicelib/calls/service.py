@@ -15,7 +15,7 @@ from typing import Callable, Mapping, Protocol, Sequence
 
 from chalicelib.accounts.model import PhoneNumber
 from chalicelib.calls.apologies import LanguageMemory, texts_for
-from chalicelib.calls.model import CallRecord
+from chalicelib.calls.model import CallOutcome, CallRecord
 from chalicelib.calls.opening import UserVariables, open_call
 from chalicelib.calls.records import record_of, with_cost
 from chalicelib.calls.tasks import decode_effects, encode_effects
@@ -62,6 +62,8 @@ class CallRecords(Protocol):
 
     def put(self, record: CallRecord) -> bool: ...
 
+    def put_once_per_call(self, record: CallRecord, claim_seconds: int) -> bool: ...
+
 
 class EffectRunner(Protocol):
     """Runs effects after the state is saved; each effect at most once per key."""
@@ -76,6 +78,10 @@ Fetcher = Callable[[HttpRequest], HttpResult]
 class NotServedError(Exception):
     """The number called serves no enabled flow."""
 
+
+REFUSAL_CLAIM_SECONDS = 24 * 3600
+"""How long a refused call's id keeps a retried answer from recording it again (the carrier
+retries an answer within seconds)."""
 
 SAVE_RESERVE_SECONDS = 0.5
 """What a webhook keeps of its deadline for the work after a flow's HTTP request (the save,
@@ -135,35 +141,65 @@ class VoiceService:
         # A new inbound call: no read of the call, its creation is conditional (a retried answer
         # loses the create, reads the call and replays the stored answer).
         fresh = self._new_inbound(call_id, event)
-        if fresh is None:
-            count(MetricName.NOT_SERVED)
+        if not isinstance(fresh, CallState):
+            count(MetricName.NOT_SERVED, number="unknown" if fresh is None else "held")
+            if fresh is not None:
+                self._record_refusal(fresh, call_id, event)
             texts, language = texts_for(self.languages.recall(event.to_number))
             body = self.render([Say(texts.not_in_service, language), Hangup()], call_id)
             return Answer(body, call_id=call_id)
         return self._advance(fresh, event, key, created=False)
 
+    def _record_refusal(self, number: PhoneNumber, call_id: str, event: CallAnswered) -> None:
+        """Leave the record of a call refused as not in service, listed under the account that
+        holds the number: one per call id, however often the answer is retried. A failure is
+        logged and counted; the caller is answered all the same."""
+        now = self.clock()
+        record = CallRecord(
+            account_id=number.account_id,
+            call_id=call_id,
+            started_at=now,
+            flow_id=number.flow_id or "",
+            direction=Direction.INBOUND,
+            from_number=event.from_number or event.from_user or "",
+            to_number=event.to_number,
+            outcome=CallOutcome.NOT_IN_SERVICE,
+            ended_at=now,
+            currency=self.currency,
+        )
+        try:
+            if self.records.put_once_per_call(record, REFUSAL_CLAIM_SECONDS):
+                count(MetricName.CALLS_BY_OUTCOME, outcome=record.outcome.value)
+        except Exception:
+            count(MetricName.RECORD_FAILURES)
+            logger.exception(
+                "the record of a refused call was not stored", extra={"call_id": call_id}
+            )
+
     def language_of(self, call_id: str | None, number: str | None) -> str | None:
         """The language a call (or else a number) was last seen speaking in this process."""
         return self.languages.recall(call_id, number)
 
-    def _new_inbound(self, call_id: str, event: CallAnswered) -> CallState | None:
+    def _new_inbound(self, call_id: str, event: CallAnswered) -> CallState | PhoneNumber | None:
+        """The state of a new call of the number called; else the number, when it is an
+        account's but serves no flow; None when no account holds it."""
         try:
             number = self.numbers.get(event.to_number)
         except NotFoundError:
             return None
         if not number.enabled or not number.flow_id:
-            return None
+            return number
         if number.flow_version is not None:  # the number carries its flow's live version
             if not number.flow_enabled:
-                return None
+                return number
             version = number.flow_version
         else:  # a number stored before numbers carried it: read the flow's head
             try:
                 head = self.flows.head(number.flow_id)
             except NotFoundError:
-                return None
+                return number
             if not head.enabled or head.account_id != number.account_id:
-                return None
+                return number
             version = head.latest_version
         state = open_call(
             call_id=call_id,

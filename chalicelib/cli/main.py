@@ -1,8 +1,10 @@
 """``ringflow``: the operator command line.
 
 What an operator does before any web page exists: create tables, create an account and its API
-key, make the operator key of the REST API, load a flow file, switch a flow's listener, provision
-a number to an account, attach it to a flow and release it, list calls, load the demo, and drive
+key, make the operator key of the REST API, load a flow file, roll a flow back to an earlier
+version or delete it, switch a flow's listener, provision
+a number to an account, attach it to a flow and release it, list calls and download their
+recordings, load the demo, and drive
 the network simulator (``ringflow sim ...``). It talks to the stage the environment names
 (``RINGFLOW_AWS_ENDPOINT_URL`` points it at the local stack; ``--local`` takes that, and the
 simulator's URL, from the running local stack for every command). Whatever goes wrong is one
@@ -171,6 +173,27 @@ def flow_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def flow_rollback(args: argparse.Namespace) -> int:
+    """Make an earlier version of a flow live again (stored as its next version)."""
+    rolled = _container().admin.rollback_flow(args.account, args.flow, args.to)
+    _print(
+        {
+            "flow_id": args.flow,
+            "version": rolled.loaded.revision.version,
+            "copied_from": rolled.copied_from,
+            "changed": rolled.changed,
+        }
+    )
+    return 0
+
+
+def flow_delete(args: argparse.Namespace) -> int:
+    """Delete a flow and every version of it (refused while a number is attached to it)."""
+    _container().admin.delete_flow(args.account, args.flow)
+    _print({"flow_id": args.flow, "deleted": True})
+    return 0
+
+
 def number_detach(args: argparse.Namespace) -> int:
     """Unbind a number the account holds from its flow."""
     try:
@@ -205,7 +228,7 @@ def calls_list(args: argparse.Namespace) -> int:
     for record in records:
         print(
             f"{record.started_at:%Y-%m-%d %H:%M:%S}  {record.call_id:<36}  {record.from_number:>15}"
-            f" -> {record.to_number:<15}  {record.outcome.value:<10} {record.duration:>5}s"
+            f" -> {record.to_number:<15}  {record.outcome.value:<14} {record.duration:>5}s"
             f"  {record.flow_id}"
         )
     if not records:
@@ -245,6 +268,56 @@ def call_show(args: argparse.Namespace) -> int:
         print(line + (f"  -> {step['output']}" if step.get("output") else ""))
     if view["path_cut"]:
         print("  ... (the call went on past the steps kept)")
+    return 0
+
+
+def recordings_list(args: argparse.Namespace) -> int:
+    """Print a call's recordings, in the order they were made."""
+    from chalicelib.errors import NotFoundError
+
+    try:
+        recordings = _container().recordings.of_call(args.account, args.call)
+    except NotFoundError as error:
+        print(f"refused: {error} in account {args.account!r}", file=sys.stderr)
+        return 1
+    for r in recordings:
+        print(
+            f"{r.ref:>4}  {r.node or '-':<20}  {r.format:<4} {r.content_type:<11}"
+            f" {r.size:>9} bytes  {r.created_at:%Y-%m-%d %H:%M:%S}"
+        )
+    if not recordings:
+        print("no recordings")
+    return 0
+
+
+def recordings_get(args: argparse.Namespace) -> int:
+    """Download one of a call's recordings (``REF``, else its last) into ``--out``."""
+    from chalicelib.errors import NotFoundError
+
+    recordings = _container().recordings
+    try:
+        if args.ref is None:
+            recording = recordings.latest(args.account, args.call)
+        else:
+            recording = recordings.get(args.account, args.call, args.ref)
+        data = recordings.read(recording)
+    except NotFoundError as error:
+        print(f"refused: {error} in account {args.account!r}", file=sys.stderr)
+        return 1
+    try:
+        Path(args.out).write_bytes(data)
+    except OSError as error:
+        print(f"refused: cannot write {args.out}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    _print(
+        {
+            "call_id": args.call,
+            "ref": recording.ref,
+            "content_type": recording.content_type,
+            "bytes": len(data),
+            "out": args.out,
+        }
+    )
     return 0
 
 
@@ -343,6 +416,17 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--version", type=int, help="with --document: this version's")
     show.add_argument("--document", action="store_true", help="print the document itself")
     show.set_defaults(run=flow_show)
+    rollback = flow.add_parser(
+        "rollback", help="make an earlier version live again (stored as the next version)"
+    )
+    rollback.add_argument("flow")
+    rollback.add_argument("--to", type=int, required=True, metavar="N", help="the version")
+    rollback.add_argument("--account", required=True)
+    rollback.set_defaults(run=flow_rollback)
+    delete = flow.add_parser("delete", help="delete a flow (no number may be attached to it)")
+    delete.add_argument("flow")
+    delete.add_argument("--account", required=True)
+    delete.set_defaults(run=flow_delete)
     check = flow.add_parser("validate", help="validate flow files")
     check.add_argument("files", nargs="+")
     check.set_defaults(run=flow_validate)
@@ -392,6 +476,20 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("--account", required=True)
     one.add_argument("--json", action="store_true", help="print the call as JSON")
     one.set_defaults(run=call_show)
+
+    recordings = sub.add_parser("recordings", help="a call's recordings").add_subparsers(
+        dest="action", required=True
+    )
+    listed = recordings.add_parser("list", help="a call's recordings")
+    listed.add_argument("call", metavar="CALL_ID")
+    listed.add_argument("--account", required=True)
+    listed.set_defaults(run=recordings_list)
+    fetched = recordings.add_parser("get", help="download a recording (default: the call's last)")
+    fetched.add_argument("call", metavar="CALL_ID")
+    fetched.add_argument("ref", metavar="REF", nargs="?", help="the recording's ref (see list)")
+    fetched.add_argument("--account", required=True)
+    fetched.add_argument("--out", required=True, help="the file to write")
+    fetched.set_defaults(run=recordings_get)
 
     user_vars = sub.add_parser("vars", help="an account's $user.key values").add_subparsers(
         dest="action", required=True

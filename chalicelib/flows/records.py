@@ -31,3 +31,6 @@ class FlowRevision:
     account_id: str
     document: str
     created_at: datetime
+    retired: bool = False
+    """The flow was deleted: the revision is kept a while for calls in progress, no longer
+    shown."""

@@ -38,6 +38,7 @@ class MetricName(StrEnum):
     NOT_SERVED = "NotServedCalls"
     WEBHOOK_RETRIES = "WebhookRetries"
     TASK_FAILURES = "TaskFailures"
+    RECORD_FAILURES = "CallRecordFailures"
     SMS_RECEIVED = "SmsReceived"
 
 

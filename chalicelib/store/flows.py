@@ -3,18 +3,22 @@ its immutable revisions from 1, with the ``heads_by_account`` index), its mappin
 ``flows.records.FlowHead`` and ``FlowRevision``, and ``FlowRepository``.
 
 A new version moves the head and puts the revision in one transaction, so concurrent loaders
-never write the same version. Items and pynamodb exceptions never leave this module; each
-method's docstring gives its DynamoDB requests. Imports no other aggregate module of the store.
-Part of ``store``, the only package that may import pynamodb.
+never write the same version. A deleted flow loses its head at once and its revisions are
+retired: they stay readable (calls in progress read the version they started with) until their
+``expires_at`` passes and DynamoDB's TTL removes them; a flow later loaded under the same id
+numbers its versions after them, so no version is ever written twice. Items and pynamodb
+exceptions never leave this module; each method's docstring gives its DynamoDB requests. Imports
+no other aggregate module of the store. Part of ``store``, the only package that may import
+pynamodb.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.attributes import BooleanAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
@@ -23,6 +27,7 @@ from chalicelib.flows.records import FlowHead, FlowRevision
 from chalicelib.store.attributes import IntegerAttribute, UtcDateTimeAttribute, require_aware
 from chalicelib.store.base import (
     Clock,
+    condition_failed,
     get_item,
     if_absent,
     lost_races,
@@ -31,7 +36,7 @@ from chalicelib.store.base import (
     utc_now,
 )
 from chalicelib.store.binding import bound_settings, shared_connection
-from chalicelib.store.errors import AlreadyExistsError, StaleStateError
+from chalicelib.store.errors import AlreadyExistsError, NotFoundError, StaleStateError
 from chalicelib.store.registry import StoreItem
 
 HEAD_VERSION = 0
@@ -75,6 +80,8 @@ class FlowItem(StoreItem):
     # revision only
     document = UnicodeAttribute(null=True)
     created_at = UtcDateTimeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    """Set on the revisions of a deleted flow: when DynamoDB may remove them."""
     heads_by_account = FlowHeadsByAccountIndex()
 
 
@@ -113,6 +120,7 @@ def flow_revision_from(item: FlowItem) -> FlowRevision:
         account_id=item.account_id,
         document=item.document,
         created_at=item.created_at,
+        retired=item.expires_at is not None,
     )
 
 
@@ -131,6 +139,18 @@ class FlowRepository:
         except DoesNotExist:
             return None
 
+    def _highest_retired(self, flow_id: str) -> int:
+        """The highest version a deleted flow of this id left (0: none). 1 Query."""
+        items = FlowItem.query(
+            flow_id,
+            range_key_condition=FlowItem.version > HEAD_VERSION,
+            scan_index_forward=False,
+            limit=1,
+            consistent_read=True,
+            attributes_to_get=["flow_id", "version"],
+        )
+        return max((item.version for item in items), default=0)
+
     @translated
     def add_revision(
         self,
@@ -146,7 +166,9 @@ class FlowRepository:
         creating the head with ``enabled`` False) and puts the revision (conditional on its key
         being new), so concurrent loaders never write the same version: the loser re-reads and
         takes the next one. The head's name becomes ``name``. ``AlreadyExistsError`` if the flow
-        id belongs to another account. 1 GetItem + 1 TransactWriteItems (again per lost race).
+        id belongs to another account. A new flow whose id a deleted one had numbers its
+        versions after the deleted one's (1 Query more). 1 GetItem + 1 TransactWriteItems
+        (again per lost race).
         """
         if not name:
             raise ValueError("a flow needs a non-empty name")
@@ -157,7 +179,7 @@ class FlowRepository:
             head = self._read_head(flow_id)
             if head is not None and head.account_id != account_id:
                 raise AlreadyExistsError("flow", flow_id, "belongs to another account")
-            latest = 0 if head is None else (head.latest_version or 0)
+            latest = self._highest_retired(flow_id) if head is None else head.latest_version or 0
             revision = FlowRevision(flow_id, latest + 1, account_id, document, at)
             if self._commit(revision, name, None if head is None else latest):
                 return revision
@@ -222,9 +244,45 @@ class FlowRepository:
             range_key_condition=FlowItem.version > HEAD_VERSION,
             scan_index_forward=False,
             limit=limit,
-            attributes_to_get=["flow_id", "version", "created_at"],
+            attributes_to_get=["flow_id", "version", "created_at", "expires_at"],
         )
-        return [(item.version, item.created_at) for item in items if item.created_at is not None]
+        return [
+            (item.version, item.created_at)
+            for item in items
+            if item.created_at is not None and item.expires_at is None
+        ]
+
+    @translated
+    def delete(self, flow_id: str, account_id: str, keep_seconds: int) -> int:
+        """Delete the account's flow: retire each revision (readable ``keep_seconds`` more, for
+        calls in progress, then removed by the TTL), then remove the head, conditional on its
+        owner, so the flow no longer lists. Returns how many revisions were retired;
+        ``NotFoundError`` if the account has no such flow. Retried after a failure, it finishes
+        the work. 1 Query per MB of revision keys, 1 UpdateItem per revision, 1 DeleteItem."""
+        if keep_seconds <= 0:
+            raise ValueError(f"revisions must stay a while, got keep_seconds={keep_seconds}")
+        head = get_item(FlowItem, "flow", flow_id, HEAD_VERSION, consistent=True)
+        if head.account_id != account_id:
+            raise NotFoundError("flow", flow_id)
+        until = require_aware(self._clock(), "clock()") + timedelta(seconds=keep_seconds)
+        items = FlowItem.query(
+            flow_id,
+            range_key_condition=FlowItem.version > HEAD_VERSION,
+            filter_condition=(FlowItem.account_id == account_id)
+            & FlowItem.expires_at.does_not_exist(),
+            attributes_to_get=["flow_id", "version"],
+        )
+        retired = 0
+        for item in items:
+            item.update(actions=[FlowItem.expires_at.set(until)])
+            retired += 1
+        try:
+            head.delete(condition=FlowItem.account_id == account_id)
+        except PynamoDBException as error:
+            if not condition_failed(error):
+                raise
+            raise NotFoundError("flow", flow_id) from error
+        return retired
 
     @translated
     def list_heads(self, account_id: str) -> list[FlowHead]:

@@ -4,7 +4,8 @@ signed, and the parts of multipart SMS collected so far (``SmsPart``).
 
 A marker past its ``expires_at`` counts as absent even before DynamoDB's TTL removes it. Items
 and pynamodb exceptions never leave this module; each method's docstring gives its DynamoDB
-requests. Imports no other aggregate module of the store. Part of ``store``, the only package
+requests. ``claim_item`` lends the spelling of a claim to another aggregate's transaction.
+Imports no other aggregate module of the store. Part of ``store``, the only package
 that may import pynamodb.
 """
 
@@ -17,9 +18,10 @@ from typing import ClassVar
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.store.attributes import IntegerAttribute, require_aware
-from chalicelib.store.base import condition_failed, save_if_absent, translated
+from chalicelib.store.base import condition_failed, if_absent, save_if_absent, translated
 from chalicelib.store.binding import bound_settings
 from chalicelib.store.errors import StaleStateError
 from chalicelib.store.registry import StoreItem
@@ -58,6 +60,17 @@ _TOKEN = "token#"
 _SMS_PARTS = "sms-parts#"
 
 
+def claim_item(key: str, now: datetime, ttl_seconds: int) -> tuple[MarkerItem, Condition]:
+    """The item that claims ``key`` until ``now + ttl_seconds`` and the condition of its put
+    (no claim, or an expired one): for a transaction of another aggregate that must happen
+    once per key (``MarkerRepository.claim`` is the same claim on its own)."""
+    if ttl_seconds <= 0:
+        raise ValueError(f"a claim must last, got ttl_seconds={ttl_seconds}")
+    now = require_aware(now, "now")
+    item = MarkerItem(_CLAIM + key, expires_at=now + timedelta(seconds=ttl_seconds))
+    return item, if_absent(MarkerItem, MarkerItem.expires_at < now)
+
+
 class MarkerRepository:
     """Claims that make effects happen once, and the parts of multipart SMS.
 
@@ -72,11 +85,8 @@ class MarkerRepository:
     def claim(self, key: str, now: datetime, ttl_seconds: int) -> bool:
         """Claim ``key`` until ``now + ttl_seconds``: True for the first claimer only (again
         once the claim expired or was released). 1 PutItem."""
-        if ttl_seconds <= 0:
-            raise ValueError(f"a claim must last, got ttl_seconds={ttl_seconds}")
-        now = require_aware(now, "now")
-        item = MarkerItem(_CLAIM + key, expires_at=now + timedelta(seconds=ttl_seconds))
-        return save_if_absent(item, replacing=MarkerItem.expires_at < now)
+        item, _ = claim_item(key, now, ttl_seconds)
+        return save_if_absent(item, replacing=MarkerItem.expires_at < require_aware(now, "now"))
 
     @translated
     def bind_token(self, token_id: str, fingerprint: str, now: datetime, ttl_seconds: int) -> bool:

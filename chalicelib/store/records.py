@@ -3,10 +3,12 @@ account by start time, with the ``by_call`` index), its mapping to and from
 ``calls.model.CallRecord``, and ``CallRecordRepository``.
 
 A record is written once (a conditional put keyed by its start time and call id), so a repeated
-put of the same call writes nothing. Items and pynamodb exceptions never leave this module; each
-method's docstring gives its DynamoDB requests. Of the other aggregate modules it imports only
-``store.calls``, for the one spelling of a leg (``LegMap``). Part of ``store``, the only package
-that may import pynamodb.
+put of the same call writes nothing; a record whose start time a retry cannot repeat (a call
+refused at its answer) is put with a claim on its call id in one transaction. Items and pynamodb
+exceptions never leave this module; each method's docstring gives its DynamoDB requests. Of the
+other aggregate modules it imports only ``store.calls``, for the one spelling of a leg
+(``LegMap``), and ``store.markers``, for the one spelling of a claim. Part of ``store``, the
+only package that may import pynamodb.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from pynamodb.attributes import ListAttribute, UnicodeAttribute
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.calls.model import CallOutcome, CallRecord
 from chalicelib.flows.path import decode as decode_path
@@ -28,10 +32,11 @@ from chalicelib.store.attributes import (
     UtcDateTimeAttribute,
     require_aware,
 )
-from chalicelib.store.base import save_if_absent, translated
-from chalicelib.store.binding import bound_settings
+from chalicelib.store.base import if_absent, lost_races, save_if_absent, translated
+from chalicelib.store.binding import bound_settings, shared_connection
 from chalicelib.store.calls import LegMap, leg_from, leg_map
 from chalicelib.store.errors import NotFoundError
+from chalicelib.store.markers import claim_item
 from chalicelib.store.registry import StoreItem
 from chalicelib.telephony.events import Direction
 
@@ -146,6 +151,24 @@ class CallRecordRepository:
         conditional, so a repeated put of the same call writes nothing. True if this call
         wrote it. 1 PutItem."""
         return save_if_absent(call_record_item(record))
+
+    @translated
+    def put_once_per_call(self, record: CallRecord, claim_seconds: int) -> bool:
+        """Store a record unless one was put this way for its call id in the last
+        ``claim_seconds`` (a retried webhook, whose record would carry another start time): the
+        record and a claim on its call id are put in one transaction, both conditional. True
+        if this call wrote it. 1 TransactWriteItems (two puts)."""
+        claim, condition = claim_item(
+            f"call-record:{record.call_id}", record.started_at, claim_seconds
+        )
+        try:
+            with TransactWrite(connection=shared_connection()) as transaction:
+                transaction.save(claim, condition=condition)
+                transaction.save(call_record_item(record), condition=if_absent(CallRecordItem))
+        except TransactWriteError as error:
+            lost_races(error)  # re-raises anything but a lost condition or a conflict
+            return False
+        return True
 
     @translated
     def list_by_account(

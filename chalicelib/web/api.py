@@ -1,5 +1,5 @@
 """The tenants' REST API (``/health``, ``/v1/account``, ``/v1/flows``, ``/v1/numbers``,
-``/v1/calls``) and the OpenAPI 3 document of the whole API (``/openapi.json``).
+``/v1/calls`` and their recordings) and the OpenAPI 3 document of the whole API (``/openapi.json``).
 
 Tenants authenticate with ``Authorization: Bearer <api key>``. Requests are validated by the
 models of ``web.schemas``, which also build the OpenAPI document (``web.openapi``), so the two
@@ -22,7 +22,9 @@ from typing import Literal
 from chalice.app import Blueprint, Response
 
 from chalicelib.accounts.admin import check_document_size
+from chalicelib.calls.recordings import URL_SECONDS, Recording
 from chalicelib.calls.records import find_call
+from chalicelib.flows.widgets.record import recording_url
 from chalicelib.telephony.actions import MachineDetection
 from chalicelib.telephony.errors import CarrierOutcomeUnknownError
 from chalicelib.web.openapi import Operation, flow_document_schema, openapi_document
@@ -44,11 +46,14 @@ from chalicelib.web.schemas import (
     CallView,
     FlowDetailView,
     FlowLoaded,
+    FlowRolledBack,
     FlowVersionView,
     FlowView,
     ListenerRequest,
     NumberRequest,
     NumberView,
+    RecordingView,
+    RollbackRequest,
     StartCallRequest,
     UserVariableView,
     call_detail_view,
@@ -181,6 +186,45 @@ def set_listener(flow_id: str) -> Response:
     request = body(ListenerRequest)
     head = container().admin.set_listener(account.account_id, flow_id, request.enabled)
     return json_response(FlowView(**head.__dict__).model_dump())
+
+
+@operation(
+    api,
+    Operation(
+        "/v1/flows/{flow_id}/rollback",
+        "post",
+        "Make an earlier version live again (stored as the next version)",
+        request=RollbackRequest,
+        response=FlowRolledBack,
+        status=201,
+        also={200: "that version's document is live already: nothing was stored"},
+    ),
+)
+@guarded
+def rollback_flow(flow_id: str) -> Response:
+    """Store the document of ``version`` as the flow's next version (history stays
+    append-only); the numbers serving the flow answer with it from the next call."""
+    account = calling_account()
+    request: RollbackRequest = body(RollbackRequest)
+    rolled = container().admin.rollback_flow(account.account_id, flow_id, request.version)
+    view = FlowRolledBack(
+        flow_id=rolled.loaded.revision.flow_id,
+        version=rolled.loaded.revision.version,
+        copied_from=rolled.copied_from,
+        changed=rolled.changed,
+        warnings=list(rolled.loaded.flow.warnings),
+    )
+    return json_response(view.model_dump(), 201 if rolled.changed else 200)
+
+
+@operation(api, Operation("/v1/flows/{flow_id}", "delete", "Delete a flow", status=204))
+@guarded
+def delete_flow(flow_id: str) -> Response:
+    """Delete the flow and every version of it; 409 while a number is attached to it. Calls in
+    progress on it go on with the version they started with."""
+    account = calling_account()
+    container().admin.delete_flow(account.account_id, flow_id)
+    return Response(body="", status_code=204)
 
 
 @operation(api, Operation("/v1/numbers", "get", "List numbers", response=NumberView, many=True))
@@ -383,6 +427,64 @@ def show_call(call_id: str) -> Response:
         box.call_records, box.calls, account.account_id, call_id, box.settings.carrier_currency
     )
     return json_response(call_detail_view(record, live))
+
+
+def _recording_view(recording: Recording) -> dict[str, object]:
+    base = container().settings.public_base_url
+    view = RecordingView(
+        ref=recording.ref,
+        node=recording.node,
+        format=recording.format,
+        content_type=recording.content_type,
+        size=recording.size,
+        created_at=recording.created_at,
+        uri=recording_url(base, recording.call_id, recording.ref),
+        url=container().recordings.url(recording),
+        expires_in=URL_SECONDS,
+    )
+    return view.model_dump(mode="json")
+
+
+@operation(
+    api,
+    Operation(
+        "/v1/calls/{call_id}/recordings",
+        "get",
+        "A call's recordings, with URLs that fetch them for a few minutes",
+        response=RecordingView,
+        many=True,
+    ),
+)
+@guarded
+def list_recordings(call_id: str) -> Response:
+    """The recordings of one of the account's calls (live or finished), in the order they were
+    made; a call of another account is not found."""
+    account = calling_account()
+    recordings = container().recordings.of_call(account.account_id, call_id)
+    return json_response([_recording_view(r) for r in recordings])
+
+
+@operation(
+    api,
+    Operation(
+        "/v1/calls/{call_id}/recordings/{ref}",
+        "get",
+        "Fetch a recording (a redirect to a URL that works for a few minutes)",
+        status=302,
+    ),
+)
+@guarded
+def get_recording(call_id: str, ref: str) -> Response:
+    """Redirect to a short-lived URL of the recording (what ``$call.recordingUri`` names);
+    404 while it is not stored yet, and for a call of another account."""
+    account = calling_account()
+    recordings = container().recordings
+    recording = recordings.get(account.account_id, call_id, ref)
+    return Response(
+        body="",
+        status_code=302,
+        headers={"Location": recordings.url(recording), "Cache-Control": "no-store"},
+    )
 
 
 @api.route("/openapi.json", methods=["GET"])

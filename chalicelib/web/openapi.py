@@ -25,6 +25,8 @@ from chalicelib.flows.widgets import WIDGETS
 
 Auth = Literal["tenant", "operator", "none"]
 MAX_NODE_ID = 64
+RECORDING_REF_PATTERN = r"^[0-9]{1,9}$"
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 RETRY_HEADER = {
     "description": "seconds to wait before retrying",
     "schema": {"type": "integer", "minimum": 1},
@@ -37,6 +39,11 @@ PATH_PARAMETERS: Mapping[str, dict[str, Any]] = {
         "description": "E.164 digits, country code first",
     },
     "account_id": {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
+    "ref": {
+        "type": "string",
+        "pattern": RECORDING_REF_PATTERN,
+        "description": "the step of the call that recorded (the last part of its URI)",
+    },
 }
 PATH_EXAMPLES = {"flow_id": "pull-message", "number": "447700900100", "account_id": "acme"}
 
@@ -184,6 +191,11 @@ def openapi_document(operations: list[Operation] | None = None) -> dict[str, Any
             answer = {"type": "array", "items": ref(op.response)} if op.many else ref(op.response)
         if op.status == 204:
             entry["responses"]["204"] = {"description": "Done"}
+        elif op.status in REDIRECTS:
+            entry["responses"][str(op.status)] = {
+                "description": "Found elsewhere: fetch the Location URL",
+                "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+            }
         else:
             entry["responses"][str(op.status)] = {
                 "description": "OK",

@@ -99,6 +99,13 @@ class ListenerRequest(BaseModel):
     enabled: bool
 
 
+class RollbackRequest(BaseModel):
+    """Make an earlier version of a flow live again."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    version: Integer = Field(ge=1, le=999_999_999, description="the version to make live")
+
+
 class StartCallRequest(BaseModel):
     """Start an outbound call of an outbound flow."""
 
@@ -124,6 +131,17 @@ class CallStarted(BaseModel):
     call_id: str
     leg_id: str
     status: str
+
+
+class FlowRolledBack(BaseModel):
+    """A flow rolled back: ``version`` is its live version now, a copy of ``copied_from``
+    (``changed`` false: it already was, nothing was stored)."""
+
+    flow_id: str
+    version: int
+    copied_from: int
+    changed: bool
+    warnings: list[str] = Field(default_factory=list)
 
 
 class FlowLoaded(BaseModel):
@@ -233,6 +251,22 @@ class CallDetailView(CallView):
     live: bool = Field(description="the call is still going on")
     path: list[PathStepView]
     path_cut: bool = Field(description="the call went on past the steps kept")
+
+
+class RecordingView(BaseModel):
+    """One stored recording of a call: ``uri`` is its lasting address (the API's route, as
+    ``$call.recordingUri`` holds it), ``url`` fetches it without a key for ``expires_in``
+    seconds."""
+
+    ref: str
+    node: str | None
+    format: str
+    content_type: str
+    size: int
+    created_at: datetime
+    uri: str
+    url: str
+    expires_in: int
 
 
 def number_view(number: PhoneNumber) -> dict[str, Any]:

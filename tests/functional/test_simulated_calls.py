@@ -208,6 +208,11 @@ def test_a_recording_is_copied_into_the_bucket(world: World) -> None:
     )
     assert len(objects) == 1 and objects[0]["Key"].startswith("recordings/acme/")
     assert objects[0]["Size"] > 0
+    call_id = objects[0]["Key"].split("/")[2]
+    [recording] = container.recordings.of_call("acme", call_id)
+    assert recording.content_type.startswith("audio/")
+    head = container.s3.head_object(Bucket=container.settings.recordings_bucket, Key=recording.key)
+    assert head["ContentType"] == recording.content_type
 
 
 def start_reminder(world: World, to: str, **extra: Any) -> Any:

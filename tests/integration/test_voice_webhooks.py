@@ -276,7 +276,7 @@ def test_metrics_count_outcomes_retries_and_unserved_numbers(
         "POST", "/vonage/voice/event", {**completed, "timestamp": "2026-01-01T10:00:21.000Z"}
     )
     assert ("WebhookRetries", {}) in counted
-    assert ("NotServedCalls", {}) in counted
+    assert ("NotServedCalls", {"number": "unknown"}) in counted
     assert counted.count(("Calls", {"outcome": "completed"})) == 1
 
 

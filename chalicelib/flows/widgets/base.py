@@ -85,9 +85,10 @@ class SpokenConfig(WidgetConfig):
 
 @dataclass(frozen=True)
 class EngineEnv:
-    """Deployment facts the pure engine needs: where recordings go, how long webhooks may take."""
+    """Deployment facts the pure engine needs: where the app is reached (recording URLs are
+    routes of its REST API), how long webhooks may take."""
 
-    recordings_bucket: str = "ringflow-local-recordings"
+    public_base_url: str = "http://127.0.0.1:8000"
     webhook_max_timeout: float = 4.0
     max_hops: int = 64
 

@@ -1,10 +1,19 @@
 """The record widget: record the caller (beep, end key, silence, maximum length); the file is
-copied into the recordings bucket when the carrier reports it, and its URI is in
-``$call.recordingUri`` from this node on. Pure; imports no I/O."""
+copied into the recordings bucket when the carrier reports it, and its URL is in
+``$call.recordingUri`` from this node on.
+
+Owns the one spelling of where a recording lives: its object key in the bucket
+(``recordings/<account>/<call>/<ref>-<node>.<format>``; keys written before the node was part of
+them are ``<ref>.<format>`` and still read), the content type of each format, and its URL, a
+route of the app's REST API (``<public base URL>/v1/calls/<call>/recordings/<ref>``) that a
+tenant fetches with the account's API key, whenever. Pure; imports no I/O.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar, Literal
+from urllib.parse import quote, unquote
 
 from pydantic import Field
 
@@ -27,9 +36,51 @@ class RecordConfig(SpokenConfig):
     WAITS: ClassVar[bool] = True
 
 
-def object_key(ctx: Ctx, extension: str) -> str:
-    """Where the recording made at this step is stored."""
-    return f"recordings/{ctx.state.account_id}/{ctx.state.call_id}/{ctx.ref}.{extension}"
+CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg"}
+"""The content type a recording of each format is stored and served with."""
+
+
+def call_prefix(account_id: str, call_id: str) -> str:
+    """The key prefix of every recording of a call (the account's own: another account's
+    prefix never holds this call's recordings)."""
+    return f"recordings/{account_id}/{call_id}/"
+
+
+def object_key(account_id: str, call_id: str, ref: str, node_id: str, extension: str) -> str:
+    """Where the recording made at step ``ref`` of the call, by ``node_id``, is stored."""
+    return f"{call_prefix(account_id, call_id)}{ref}-{quote(node_id, safe='')}.{extension}"
+
+
+@dataclass(frozen=True)
+class RecordingKey:
+    """What an object key says of its recording: the step's ref, the node (None in the keys
+    written before it was part of them) and the format."""
+
+    ref: str
+    node: str | None
+    format: str
+
+    @property
+    def content_type(self) -> str:
+        """The recording's content type."""
+        return CONTENT_TYPES.get(self.format, "application/octet-stream")
+
+
+def parse_key(key: str) -> RecordingKey | None:
+    """The recording an object key names, or None if it is not a recording's key."""
+    name = key.rpartition("/")[2]
+    stem, dot, extension = name.rpartition(".")
+    if not dot or extension not in CONTENT_TYPES:
+        return None
+    ref, dash, node = stem.partition("-")
+    if not ref.isdigit() or (dash and not node):
+        return None
+    return RecordingKey(ref, unquote(node) if dash else None, extension)
+
+
+def recording_url(base_url: str, call_id: str, ref: str) -> str:
+    """The REST route that serves the recording of step ``ref`` of a call."""
+    return f"{base_url}/v1/calls/{quote(call_id, safe='')}/recordings/{ref}"
 
 
 def enter(config: RecordConfig, ctx: Ctx) -> Outcome:
@@ -48,8 +99,9 @@ def enter(config: RecordConfig, ctx: Ctx) -> Outcome:
         )
     )
     actions.append(Notify(ctx.ref, {"after": "record", "node": ctx.node_id}))
-    key = object_key(ctx, config.format)
-    uri = f"s3://{ctx.env.recordings_bucket}/{key}"
+    state = ctx.state
+    key = object_key(state.account_id, state.call_id, ctx.ref, ctx.node_id, config.format)
+    uri = recording_url(ctx.env.public_base_url, state.call_id, ctx.ref)
     call = {
         "recorded": "true",
         "recordingUri": uri,

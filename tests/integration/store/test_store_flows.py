@@ -72,9 +72,11 @@ def test_racing_loaders_get_consecutive_versions(
     sent.clear()
     # WHEN B commits on the head it read
     second = late.add_revision("flow-1", "acc-1", "Main", '{"by": "B"}')
-    # THEN B lost the first transaction, re-read, and took the next version
+    # THEN B lost the first transaction, re-read, and took the next version (a loader that read
+    # no head first asks for the versions a deleted flow of that id left)
     assert [first.version, second.version] == [existing + 1, existing + 2]
-    assert sent.operations == ["TransactWriteItems", "GetItem", "TransactWriteItems"]
+    looked = ["Query"] if existing == 0 else []
+    assert sent.operations == [*looked, "TransactWriteItems", "GetItem", "TransactWriteItems"]
     # AND A's revision was not overwritten, and the head points at B's
     assert flows.get_revision("flow-1", existing + 1).document == '{"by": "A"}'
     assert flows.get_revision("flow-1", existing + 2).document == '{"by": "B"}'
@@ -137,3 +139,28 @@ def test_list_heads_lists_only_heads_of_the_account_by_name(flows: FlowRepositor
         FlowHead("flow-a", "acc-1", "Attendant", 1, False, generation=1),
         FlowHead("flow-b", "acc-1", "Billing", 2, False, generation=2),
     ]
+
+
+def test_a_deleted_flow_loses_its_head_and_keeps_its_versions_retired(
+    flows: FlowRepository,
+) -> None:
+    # GIVEN a flow with two versions
+    flows.add_revision("flow-1", "acc-1", "Main", '{"v": 1}')
+    flows.add_revision("flow-1", "acc-1", "Main", '{"v": 2}')
+    # WHEN another account tries to delete it, THEN it is not found and nothing changes
+    with pytest.raises(NotFoundError):
+        flows.delete("flow-1", "acc-2", 60)
+    assert flows.get_head("flow-1").latest_version == 2
+    # WHEN its account deletes it
+    assert flows.delete("flow-1", "acc-1", 60) == 2
+    # THEN the head is gone, the versions are readable but retired, and none is listed
+    with pytest.raises(NotFoundError):
+        flows.get_head("flow-1")
+    assert flows.list_heads("acc-1") == []
+    assert flows.get_revision("flow-1", 2).retired
+    assert flows.list_versions("flow-1") == []
+    item = FlowItem.get("flow-1", 1)
+    assert item.expires_at == NOW + timedelta(seconds=60)
+    # AND a flow loaded again under the id numbers its versions after them
+    assert flows.add_revision("flow-1", "acc-2", "Other", '{"v": 3}').version == 3
+    assert [v for v, _ in flows.list_versions("flow-1")] == [3]

@@ -34,7 +34,7 @@ EXPECTED_INDEXES = {
     "flows": {"heads_by_account": [("account_id", "HASH"), ("name", "RANGE")]},
     "call_records": {"by_call": [("call_id", "HASH")]},
 }
-EXPECTED_TTL = {"calls": "expires_at", "markers": "expires_at"}
+EXPECTED_TTL = {"calls": "expires_at", "flows": "expires_at", "markers": "expires_at"}
 
 
 def _keys(definition: Mapping[str, Any]) -> list[tuple[str, str, str]]:

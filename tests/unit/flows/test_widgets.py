@@ -375,14 +375,15 @@ def test_record_records_then_continues_and_copies_the_file() -> None:
         isinstance(actions[1], Record) and actions[1].timeout == 30 and actions[1].end_on_key == "#"
     )
     ref = d.ref
-    uri = "s3://ringflow-local-recordings/recordings/acct/call-1/1.mp3"
+    uri = "http://127.0.0.1:8000/v1/calls/call-1/recordings/1"
     assert d.state.call_vars["recordingUri"] == uri
+    assert d.state.call_vars["ivr_recording.recordingUri"] == uri
     ready = d.send(RecordingReady("https://api.nexmo.com/v1/files/abc", "rec-1", "CON-1", ref=ref))
     assert ready.effects == (
         FetchRecording(
             "call-1:recording:rec-1",
             "https://api.nexmo.com/v1/files/abc",
-            "recordings/acct/call-1/1.mp3",
+            "recordings/acct/call-1/1-r.mp3",
         ),
     )
     assert d.send(NotifyReceived("CON-1", {}, ref=ref)).actions == (Say(uri, "en-US"), Hangup())
