@@ -4,7 +4,8 @@
 listing every problem with its location: unknown widget, bad widget options, dangling edge,
 missing required edge, unknown output, unreachable node, unknown variable namespace or name,
 unsupported language, a pattern RE2 refuses, a variable default past its size limit. A loop in
-which no node waits for the network does not refuse the flow: it is named in ``Flow.warnings``.
+which no node waits for the network, or one of the platform's own phrases read by a voice of
+another language, does not refuse the flow: each is named in ``Flow.warnings``.
 ``Flow.user_keys`` lists the ``$user.key`` names the flow reads, so a step loads only those.
 Imports pydantic, the widget registry, the variable rules and the limits only.
 """
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chalicelib.flows.errors import FlowValidationError, VariableLimitError
 from chalicelib.flows.languages import is_tts_language, unsupported
 from chalicelib.flows.limits import check_total, check_value
+from chalicelib.flows.phrases import catalogue_language, primary
 from chalicelib.flows.timezones import DEFAULT_ZONE, check_zone, zone_names
 from chalicelib.flows.variables import NO_NAMES, Names, parse_name, references, user_keys
 from chalicelib.flows.widgets import WIDGETS
@@ -365,6 +367,24 @@ def loop_warnings(
     return tuple(sorted(warnings))
 
 
+def language_warnings(language: str, nodes: Mapping[str, WidgetConfig]) -> tuple[str, ...]:
+    """One warning per text of a node that is one of the platform's own phrases in another
+    language than the voice that will read it (the node's language, else the flow's): the
+    English "not a valid choice" under a French voice. Other texts cannot be told apart here."""
+    warnings = []
+    for node_id, node in nodes.items():
+        voice = getattr(node, "language", None) or language
+        for field, value in node.model_dump().items():
+            written = catalogue_language(value) if isinstance(value, str) else None
+            if written is not None and written != primary(voice):
+                warnings.append(
+                    f"nodes.{node_id}.{field}: {value!r} is the platform's {written!r} text, read"
+                    f" by a {voice} voice; leave {field} out to hear the {voice} one, or write it"
+                    f" in that language"
+                )
+    return tuple(warnings)
+
+
 def _parse_flow(source: str | bytes | Mapping[str, Any], stored: bool) -> Flow:
     """Validate a flow document; raise ``FlowValidationError`` with every problem found."""
     if isinstance(source, (str, bytes)):
@@ -423,7 +443,7 @@ def _parse_flow(source: str | bytes | Mapping[str, Any], stored: bool) -> Flow:
         nodes=nodes,
         variables=dict(document.variables),
         description=document.description,
-        warnings=loop_warnings(nodes),
+        warnings=loop_warnings(nodes) + language_warnings(document.language, nodes),
         user_keys=_user_keys(nodes, names),
         timezone=document.timezone,
         after_call=after_call,

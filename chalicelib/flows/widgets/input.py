@@ -134,8 +134,7 @@ def resume(config: InputConfig, ctx: Ctx, event: Resumption) -> Outcome:
         )
     attempt = tries(ctx) + 1
     if attempt <= config.retries:
-        apology = config.timeout_prompt if failure == "timeout" else config.invalid_prompt
-        actions = (*prompt_actions(config, ctx, apology), _ask(config, ctx))
+        actions = (*prompt_actions(config, ctx, failure), _ask(config, ctx))
         return Await(actions, Updates(call={**call, ctx.scratch_key("tries"): str(attempt)}))
     wired = config.edges()
     output = failure if failure in wired else ("timeout" if "timeout" in wired else "next")

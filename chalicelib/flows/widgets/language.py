@@ -80,10 +80,9 @@ def resume(config: LanguageConfig, ctx: Ctx, event: Resumption) -> Outcome:
         )
     attempt = tries(ctx) + 1
     if attempt <= config.retries:
-        apology = config.invalid_prompt if digit else config.timeout_prompt
         ask = Ask(ctx.ref, DtmfSettings(max_digits=1, timeout=config.timeout))
         return Await(
-            (*prompt_actions(config, ctx, apology), ask),
+            (*prompt_actions(config, ctx, "invalid" if digit else "timeout"), ask),
             Updates(call={ctx.scratch_key("tries"): str(attempt)}),
         )
     return _failed(config)

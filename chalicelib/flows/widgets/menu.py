@@ -62,8 +62,7 @@ def resume(config: MenuConfig, ctx: Ctx, event: Resumption) -> Outcome:
     failure = "timeout" if not digit else "invalid"
     attempt = tries(ctx) + 1
     if attempt <= config.retries:
-        apology = config.timeout_prompt if failure == "timeout" else config.invalid_prompt
-        actions = prompt_actions(config, ctx, apology) + _ask(config, ctx)
+        actions = prompt_actions(config, ctx, failure) + _ask(config, ctx)
         return Await(actions, Updates(call={**keys, ctx.scratch_key("tries"): str(attempt)}))
     return Go(failure, updates=Updates(call={**keys, ctx.scratch_key("tries"): "0"}))
 
