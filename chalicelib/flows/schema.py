@@ -1,6 +1,6 @@
 """The JSON Schema (draft 2020-12) of a flow file, built from the flow document model and the
 registered widgets, so that an editor checks a flow as it is typed and the REST API, the
-checked-in ``flows/flow.schema.json`` and the README's widget reference say the same thing.
+checked-in ``flows/schema/flow.schema.json`` and the README's widget reference say the same thing.
 
 Each widget is a ``$defs`` entry (``widget.<name>``) made from its configuration model: every
 field with its type, default, allowed values, bounds and description, no field the model does not
@@ -47,7 +47,7 @@ DOCUMENT_WORDS: Mapping[str, str] = {
     "name": "The flow's name, for people.",
     "description": "What the flow does, for people.",
     "kind": "Who starts its calls: `inbound` (a caller rings a number attached to it) or "
-    "`outbound` (a call placed by REST, a campaign or a callback).",
+    "`outbound` (a call the platform places, as `POST /v1/calls` asks).",
     "language": "The text-to-speech language its nodes speak unless they say otherwise.",
     "timezone": "The IANA time zone of `$sys.datetime`, `$sys.date`, `$sys.time` and of the "
     "`hours` widget.",
@@ -62,7 +62,8 @@ _MAPS_OF_SCHEMAS = frozenset({"properties", "$defs", "patternProperties"})
 
 
 def inlined(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` with its local ``$defs`` references replaced by their definitions."""
+    """``schema`` with its local ``$defs`` references replaced by their definitions (what the
+    referring schema says beside its ``$ref``, such as a default, kept)."""
     definitions = schema.get("$defs", {})
 
     def walk(node: Any) -> Any:
@@ -72,7 +73,9 @@ def inlined(schema: dict[str, Any]) -> dict[str, Any]:
             return node
         target = node.get("$ref")
         if isinstance(target, str) and target.startswith("#/$defs/"):
-            return walk(copy.deepcopy(definitions[target.removeprefix("#/$defs/")]))
+            found = walk(copy.deepcopy(definitions[target.removeprefix("#/$defs/")]))
+            beside = {key: walk(value) for key, value in node.items() if key != "$ref"}
+            return {**found, **beside}  # the field's own words and default win
         return {key: walk(value) for key, value in node.items() if key != "$defs"}
 
     result: dict[str, Any] = walk(schema)
@@ -191,9 +194,10 @@ def widget_schema(widget: Widget[Any]) -> dict[str, Any]:
 def _document() -> dict[str, Any]:
     schema = _model_schema(FlowDocument)
     properties = schema["properties"]
-    for name, text in DOCUMENT_WORDS.items():
-        if name in properties:
-            properties[name].setdefault("description", text)
+    for name, field in FlowDocument.model_fields.items():
+        text = DOCUMENT_WORDS.get(name)
+        if field.description is None and text is not None and name in properties:
+            properties[name]["description"] = text
     properties["language"]["enum"] = sorted(TEXT_TO_SPEECH)
     properties["variables"]["propertyNames"] = {"pattern": VARIABLE_NAME_IN_FLOW}
     properties["nodes"]["propertyNames"] = {"minLength": 1, "maxLength": MAX_NODE_ID}

@@ -1,7 +1,7 @@
 """The tenants' REST API (``/health``, ``/v1/account``, ``/v1/flows``, ``/v1/numbers``,
 ``/v1/calls``), the OpenAPI 3 document of the whole API (``/openapi.json``) and the JSON Schema
-of a flow file (``/v1/flow-schema``, for editors: the same as ``flows/flow.schema.json``, with
-the widgets of the products this deployment runs).
+of a flow file (``/v1/flow-schema``, for editors: ``flows/schema/flow.schema.json`` with the
+widgets of the products this deployment runs).
 
 Tenants authenticate with ``Authorization: Bearer <api key>``. Requests are validated by the
 models of ``web.schemas``, which also build the OpenAPI document (``web.openapi``), so the two
