@@ -10,7 +10,7 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_EC2_METADATA_DISABLED := true
 export POWERTOOLS_METRICS_DISABLED ?= true
 
-.PHONY: venv run test lint typecheck unit bench deploy package clean
+.PHONY: venv run test lint typecheck unit bench docs deploy package clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy chalicelib app.py
+	$(BIN)/mypy chalicelib app.py tools
 
 unit: $(STAMP)
 	$(BIN)/pytest
@@ -38,6 +38,10 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# the flow file's JSON Schema (flows/schema/flow.schema.json) and the README's widget reference
+docs: $(STAMP)
+	$(BIN)/python -m tools.docs
 
 package: $(STAMP)
 	$(BIN)/python -m infra.package --stage $${STAGE:-dev} --out build/$${STAGE:-dev}

@@ -49,6 +49,11 @@ class FlowDocument(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    schema_uri: str | None = Field(
+        default=None,
+        alias="$schema",
+        description="The flow file's JSON Schema, for editors (`flow.schema.json`); ignored.",
+    )
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
     name: str = Field(min_length=1, max_length=200)
     description: str = ""

@@ -1,5 +1,7 @@
 """The tenants' REST API (``/health``, ``/v1/account``, ``/v1/flows``, ``/v1/numbers``,
-``/v1/calls`` and their recordings) and the OpenAPI 3 document of the whole API (``/openapi.json``).
+``/v1/calls`` and their recordings), the OpenAPI 3 document of the whole API
+(``/openapi.json``) and the JSON Schema of a flow file (``/v1/flow-schema``, for editors:
+``flows/schema/flow.schema.json`` with the widgets of the products this deployment runs).
 
 Tenants authenticate with ``Authorization: Bearer <api key>``. Requests are validated by the
 models of ``web.schemas``, which also build the OpenAPI document (``web.openapi``), so the two
@@ -24,6 +26,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.accounts.admin import check_document_size
 from chalicelib.calls.recordings import URL_SECONDS, Recording
 from chalicelib.calls.records import find_call
+from chalicelib.flows.schema import flow_schema
 from chalicelib.flows.widgets.record import recording_url
 from chalicelib.telephony.actions import MachineDetection
 from chalicelib.telephony.errors import CarrierOutcomeUnknownError
@@ -73,6 +76,25 @@ MAX_VARIABLE_NAME_BYTES = 256
 def health() -> Response:
     """The app is up."""
     return json_response({"status": "ok"})
+
+
+@operation(
+    api,
+    Operation(
+        "/v1/flow-schema",
+        "get",
+        "The JSON Schema of a flow file (every widget's fields), for editors",
+        auth="none",
+        media="application/schema+json",
+    ),
+)
+def get_flow_schema() -> Response:
+    """The flow file's JSON Schema (draft 2020-12), built from the widgets registered now."""
+    return Response(
+        body=json.dumps(flow_schema(), indent=2),
+        status_code=200,
+        headers={"Content-Type": "application/schema+json"},
+    )
 
 
 @operation(api, Operation("/v1/account", "get", "The calling account", response=AccountView))

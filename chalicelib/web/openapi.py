@@ -5,13 +5,13 @@ flow document: id pattern, name length, language, variable names, node ids and e
 options). What it cannot say (a flow's graph: ``start`` names a node, edges land on nodes, every
 node is reachable; variable references inside texts) is checked after it, with 422.
 
-Owns ``Operation`` and the ``OPERATIONS`` registry. Imports pydantic, the flow model, the
-widget registry and the languages table; must not import Chalice, the store or the routes.
+Owns ``Operation`` and the ``OPERATIONS`` registry. Imports pydantic and the flow file's schema
+(``flows.schema``, built from the flow model and the widget registry); must not import Chalice,
+the store or the routes.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,12 +19,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from chalicelib.accounts.admin import ACCOUNT_ID_PATTERN, FLOW_ID_PATTERN, NUMBER_PATTERN
-from chalicelib.flows.languages import TEXT_TO_SPEECH
-from chalicelib.flows.model import DECLARED_NAME, FlowDocument
-from chalicelib.flows.widgets import WIDGETS
+from chalicelib.flows.schema import flow_schema, inlined, tightened
 
 Auth = Literal["tenant", "operator", "none"]
-MAX_NODE_ID = 64
 RECORDING_REF_PATTERN = r"^[0-9]{1,9}$"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 RETRY_HEADER = {
@@ -64,66 +61,20 @@ class Operation:
     query: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     also: Mapping[int, str] = field(default_factory=dict)
     """Other success statuses and what they mean (``{200: "already held"}``)."""
+    media: str = "application/json"
+    """The media type of a successful answer."""
 
 
 OPERATIONS: list[Operation] = []
 
 
-def _tightened(schema: Any) -> Any:
-    """``schema`` with pydantic's ``patternProperties`` (a dict whose keys are constrained) said
-    as ``propertyNames`` + ``additionalProperties``: pydantic refuses other keys, and
-    ``patternProperties`` alone would let them through."""
-    if isinstance(schema, list):
-        return [_tightened(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    result = {key: _tightened(value) for key, value in schema.items()}
-    patterns = result.get("patternProperties")
-    if isinstance(patterns, dict) and len(patterns) == 1 and "additionalProperties" not in result:
-        [(pattern, values)] = patterns.items()
-        del result["patternProperties"]
-        result["propertyNames"] = {"pattern": pattern}
-        result["additionalProperties"] = values
-    return result
-
-
-def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` with its local ``$defs`` references replaced by their definitions."""
-    definitions = schema.get("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        target = node.get("$ref")
-        if isinstance(target, str) and target.startswith("#/$defs/"):
-            return walk(copy.deepcopy(definitions[target.removeprefix("#/$defs/")]))
-        return {key: walk(value) for key, value in node.items() if key != "$defs"}
-
-    inlined: dict[str, Any] = walk(schema)
-    return inlined
-
-
 def flow_document_schema() -> dict[str, Any]:
-    """The flow document as far as JSON Schema can say it (see the module docstring)."""
-    schema = _inlined(FlowDocument.model_json_schema())
+    """The flow document as far as JSON Schema can say it: the flow file's schema
+    (``flows.schema``), self-contained for the OpenAPI document."""
+    schema = inlined(flow_schema())
+    del schema["$schema"], schema["$id"]
     schema["title"] = "FlowDocument"
-    schema["description"] = (
-        "A flow (see flows/*.json). Beyond this schema, start (and after_call) must name a node, "
-        "every edge must land on a node, every node must be reachable from start or after_call "
-        "and variable references must name known variables (a $flow.key name declared under "
-        "variables or set by a node); a document that breaks those rules is refused with 422."
-    )
-    properties = schema["properties"]
-    properties["language"]["enum"] = sorted(TEXT_TO_SPEECH)
-    properties["variables"]["propertyNames"] = {"pattern": DECLARED_NAME}
-    properties["nodes"]["propertyNames"] = {"minLength": 1, "maxLength": MAX_NODE_ID}
-    properties["nodes"]["additionalProperties"] = {
-        "oneOf": [_inlined(widget.config.model_json_schema()) for widget in WIDGETS.values()]
-    }
-    tightened: dict[str, Any] = _tightened(schema)
-    return tightened
+    return schema
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -147,8 +98,8 @@ def openapi_document(operations: list[Operation] | None = None) -> dict[str, Any
     def ref(model: type[BaseModel]) -> dict[str, str]:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, sub in schema.pop("$defs", {}).items():
-            schemas[name] = _tightened(sub)
-        schemas[model.__name__] = _tightened(schema)
+            schemas[name] = tightened(sub)
+        schemas[model.__name__] = tightened(schema)
         return {"$ref": f"#/components/schemas/{model.__name__}"}
 
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -199,12 +150,12 @@ def openapi_document(operations: list[Operation] | None = None) -> dict[str, Any
         else:
             entry["responses"][str(op.status)] = {
                 "description": "OK",
-                "content": {"application/json": {"schema": answer}},
+                "content": {op.media: {"schema": answer}},
             }
         for status, meaning in op.also.items():
             entry["responses"][str(status)] = {
                 "description": meaning,
-                "content": {"application/json": {"schema": answer}},
+                "content": {op.media: {"schema": answer}},
             }
         if op.auth != "none":
             entry["responses"]["503"] = {

@@ -357,3 +357,19 @@ def test_loading_a_flow_that_loops_without_waiting_warns_but_stores_it(
     loaded = json.loads(response.body)
     assert loaded["version"] == 1
     assert len(loaded["warnings"]) == 1 and "a -> b -> a" in loaded["warnings"][0]
+
+
+def test_the_flow_files_schema_is_published_without_a_key(platform: Platform) -> None:
+    # GIVEN no API key WHEN the flow file's schema is asked for
+    answer = platform.client.http.get("/v1/flow-schema")
+    # THEN it is the JSON Schema the checked-in file holds, as application/schema+json
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "application/schema+json"
+    schema = body(answer)
+    checked_in = json.loads((ROOT / "flows" / "schema" / "flow.schema.json").read_text())
+    assert schema["$id"] == checked_in["$id"]
+    assert set(checked_in["$defs"]) <= set(schema["$defs"])
+    # AND the OpenAPI document lists the route with that media type
+    doc = body(platform.client.http.get("/openapi.json"))
+    answers = doc["paths"]["/v1/flow-schema"]["get"]["responses"]["200"]["content"]
+    assert set(answers) == {"application/schema+json"}

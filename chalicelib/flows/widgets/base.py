@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.flows.errors import VariableLimitError
 from chalicelib.flows.languages import is_tts_language, unsupported
@@ -28,13 +28,22 @@ class WidgetConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    widget: str
-    label: str | None = None
-    next: dict[str, str] | str | None = None
+    widget: str = Field(description="Which widget this node is.")
+    label: str | None = Field(
+        default=None, description="A note for people reading the flow; the call never hears it."
+    )
+    next: dict[str, str] | str | None = Field(
+        default=None,
+        description="Where the call goes next: one node id (the `next` output), or a map of "
+        "output name to node id.",
+    )
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
     ALIASES: ClassVar[Mapping[str, str]] = {}
+    OUTPUT_MEANINGS: ClassVar[Mapping[str, str]] = {"next": "Where the call goes on."}
+    """When the call takes each output, in a flow author's words (the flow file's schema and the
+    README's widget reference show them)."""
     WAITS: ClassVar[bool] = False
     """Entering the node waits for the network (the caller, a dialled leg, a recording) before
     the flow goes on, so a loop through it costs a webhook per turn. An HTTP request the shell
@@ -77,8 +86,14 @@ def check_language(value: str | None) -> str | None:
 class SpokenConfig(WidgetConfig):
     """A widget that speaks: optional language and voice style."""
 
-    language: str | None = None
-    style: int = 0
+    language: str | None = Field(
+        default=None,
+        description="The text-to-speech language of this node (a code from the same list as "
+        "the flow's `language`); default: the call's language.",
+    )
+    style: int = Field(
+        default=0, ge=0, description="The carrier's voice style number for the language."
+    )
 
     _check_language = field_validator("language")(check_language)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -44,15 +44,23 @@ class Operator(StrEnum):
 
 
 class Rule(BaseModel):
-    """``left <op> right``; ``right`` is unused by ``empty``/``not_empty``; for ``in`` it is a
-    comma-separated list."""
+    """One test: ``left`` compared with ``right`` by ``op`` (``right`` is unused by
+    ``empty``/``not_empty``; for ``in`` it is a comma-separated list)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    left: str
-    op: Operator
-    right: str = ""
-    ignore_case: bool = False
+    left: str = Field(description="The value to test (variables filled in).")
+    op: Operator = Field(
+        description="How `left` is compared with `right`; `lt` `le` `gt` `ge` compare numbers "
+        "when both sides are numbers, else text; `matches` is a whole-text RE2 regular "
+        "expression; `in` looks for `left` in the comma-separated `right`."
+    )
+    right: str = Field(
+        default="",
+        description="The value to compare with (variables filled in); unused by `empty` and "
+        "`not_empty`.",
+    )
+    ignore_case: bool = Field(default=False, description="Compare text without regard to case.")
 
     @model_validator(mode="after")
     def _pattern_compiles(self) -> Rule:
@@ -65,15 +73,22 @@ class Rule(BaseModel):
 
 
 class ConditionConfig(WidgetConfig):
-    """``rules`` combined by ``match`` (all or any); outputs ``true`` and ``false``."""
+    """Test values with ``rules``, combined by ``match``, and go to ``true`` or ``false``."""
 
     widget: Literal["condition"]
     AFTER_CALL: ClassVar[bool] = True
-    rules: list[Rule] = Field(min_length=1)
-    match: Literal["all", "any"] = "all"
+    rules: list[Rule] = Field(min_length=1, description="The tests, evaluated in order.")
+    match: Literal["all", "any"] = Field(
+        default="all",
+        description="`all`: every rule must hold for `true`; `any`: one is enough.",
+    )
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"true", "false"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"true", "false"})
+    OUTPUT_MEANINGS: ClassVar[Mapping[str, str]] = {
+        "true": "The rules hold (all of them, or one for `any`).",
+        "false": "They do not; also a `matches` pattern its variables made unusable.",
+    }
 
 
 def _number(text: str) -> Decimal | None:

@@ -6,7 +6,7 @@ Pure; imports no I/O."""
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Mapping
 
 from pydantic import Field
 
@@ -29,19 +29,44 @@ _BRANCH = {
 
 
 class ConnectConfig(SpokenConfig):
-    """``number`` and ``caller_id`` are templates giving E.164 digits."""
+    """Dial ``number`` and bridge the caller to it; a failed dial takes ``busy``,
+    ``no_answer`` or ``failed``, the end of the bridged call ``next``."""
 
     widget: Literal["connect"]
-    number: str
-    caller_id: str = "$call.dnis"
-    prompt: str | None = None
-    ring_timeout: int = Field(default=30, ge=3, le=120)
-    max_duration: int = Field(default=7200, ge=1, le=7200)
-    machine_detection: Literal["continue", "hangup"] | None = None
-    ringback_url: str | None = None
+    number: str = Field(
+        description="The number to dial, E.164 digits country code first (variables filled in)."
+    )
+    caller_id: str = Field(
+        default="$call.dnis",
+        description="The number the dialled party sees; default: the number the caller rang.",
+    )
+    prompt: str | None = Field(default=None, description="Spoken to the caller before dialling.")
+    ring_timeout: int = Field(
+        default=30, ge=3, le=120, description="Seconds to let it ring before `no_answer`."
+    )
+    max_duration: int = Field(
+        default=7200, ge=1, le=7200, description="The longest the bridged call lasts, in seconds."
+    )
+    machine_detection: Literal["continue", "hangup"] | None = Field(
+        default=None,
+        description="When an answering machine picks up: `continue` the call, or `hangup` "
+        "(then `no_answer`); default: no detection.",
+    )
+    ringback_url: str | None = Field(
+        default=None,
+        description="The URL of audio the caller hears while the number rings.",
+    )
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next", "busy", "no_answer", "failed"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
+    OUTPUT_MEANINGS: ClassVar[Mapping[str, str]] = {
+        "next": "The bridged call ended (and any failure whose output is not wired).",
+        "busy": "The number was busy.",
+        "no_answer": "Nobody answered within `ring_timeout` (or a machine did, with "
+        "`machine_detection`).",
+        "failed": "The dial failed, or the number or caller id is not E.164 (also `busy` and "
+        "`no_answer` when those are not wired).",
+    }
     WAITS: ClassVar[bool] = True  # except for a number that is not E.164: see ``enter``
 
 

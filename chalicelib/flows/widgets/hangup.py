@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Mapping
+
+from pydantic import Field
 
 from chalicelib.flows.outcomes import End, Outcome
 from chalicelib.flows.widgets.base import Ctx, SpokenConfig, Widget
@@ -10,13 +12,14 @@ from chalicelib.telephony.actions import Say
 
 
 class HangupConfig(SpokenConfig):
-    """``text`` spoken before hanging up, if any. Has no outputs."""
+    """Optionally say something, then end the call. Has no outputs."""
 
     widget: Literal["hangup"]
-    text: str | None = None
+    text: str | None = Field(default=None, description="Spoken before the call ends.")
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset()
     REQUIRED: ClassVar[frozenset[str]] = frozenset()
+    OUTPUT_MEANINGS: ClassVar[Mapping[str, str]] = {}
     AFTER_CALL: ClassVar[bool] = True  # without text: the end of an after-call chain
 
     def runs_after_call(self) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -51,8 +51,15 @@ class PublicHolidays(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    country: str = Field(min_length=2, max_length=3)
-    subdivision: str | None = None
+    country: str = Field(
+        min_length=2,
+        max_length=3,
+        description="The country whose public holidays count, as an ISO 3166 code (`GB`).",
+    )
+    subdivision: str | None = Field(
+        default=None,
+        description="A state, province or nation of the country whose holidays count too (`ENG`).",
+    )
 
     @model_validator(mode="after")
     def _known(self) -> PublicHolidays:
@@ -70,17 +77,37 @@ class PublicHolidays(BaseModel):
 
 
 class HoursConfig(WidgetConfig):
-    """``open`` maps days (``mon`` .. ``sun``) to ranges; days not listed are closed."""
+    """Is the business open now? Weekly opening hours in a time zone, closed dates and
+    public holidays; days not listed in ``open`` are closed."""
 
     widget: Literal["hours"]
     AFTER_CALL: ClassVar[bool] = True
-    timezone: str | None = None
-    open: dict[str, list[str]] = Field(min_length=1)
-    closed_on: list[date] = Field(default_factory=list, max_length=366)
-    holidays: PublicHolidays | None = None
+    timezone: str | None = Field(
+        default=None,
+        description="The IANA time zone of the opening hours (`Europe/London`); default: the "
+        "flow's `timezone`.",
+    )
+    open: dict[str, list[str]] = Field(
+        min_length=1,
+        description="Each open day (`mon` .. `sun`) and its opening hours as `HH:MM-HH:MM` "
+        "ranges (`24:00` ends a day); days not listed are closed.",
+    )
+    closed_on: list[date] = Field(
+        default_factory=list,
+        max_length=366,
+        description="Dates (`YYYY-MM-DD`) the business is closed all day.",
+    )
+    holidays: PublicHolidays | None = Field(
+        default=None, description="Whose public holidays close the business (`holiday`)."
+    )
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"open", "closed", "holiday"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"open", "closed"})
+    OUTPUT_MEANINGS: ClassVar[Mapping[str, str]] = {
+        "open": "Now is within today's opening hours.",
+        "closed": "It is not (and a holiday, when `holiday` is not wired).",
+        "holiday": "Today is one of `closed_on` or a public holiday of `holidays`.",
+    }
 
     @field_validator("timezone")
     @classmethod

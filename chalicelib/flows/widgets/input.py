@@ -4,7 +4,7 @@ re-asking up to ``retries`` times. Imports no I/O, and never ``re`` for tenant p
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Mapping
 
 from pydantic import Field, field_validator, model_validator
 
@@ -20,24 +20,60 @@ from chalicelib.telephony.events import InputReceived
 
 
 class InputConfig(PromptedConfig):
-    """Where the value goes (``variable``: a ``$flow.key`` name or bare name) and how it is
-    collected."""
+    """Collect digits and/or speech into a ``$flow.key`` variable, optionally checked against
+    ``pattern``; a wrong answer or silence asks again up to ``retries`` times."""
 
     widget: Literal["input"]
-    variable: str
-    mode: Literal["dtmf", "speech", "both"] = "dtmf"
-    max_digits: int = Field(default=4, ge=1, le=20)
-    timeout: int = Field(default=5, ge=1, le=10)
-    submit_on_hash: bool = True
-    speech_language: str | None = None
-    hints: list[str] = Field(default_factory=list)
-    end_on_silence: float = Field(default=1.5, ge=0.4, le=10)
-    start_timeout: int = Field(default=10, ge=1, le=60)
-    max_speech_seconds: int = Field(default=30, ge=1, le=60)
-    pattern: str | None = None
+    variable: str = Field(
+        description="The `$flow.key` variable that receives the answer (`$flow.key.pin` or "
+        "just `pin`)."
+    )
+    mode: Literal["dtmf", "speech", "both"] = Field(
+        default="dtmf",
+        description="How the caller answers: keys (`dtmf`), speaking (`speech`) or either.",
+    )
+    max_digits: int = Field(
+        default=4, ge=1, le=20, description="The most keys taken; reaching it ends the answer."
+    )
+    timeout: int = Field(
+        default=5,
+        ge=1,
+        le=10,
+        description="Seconds of silence after the last key before the answer is taken.",
+    )
+    submit_on_hash: bool = Field(default=True, description="`#` ends the answer early.")
+    speech_language: str | None = Field(
+        default=None,
+        description="The speech-recognition language; default: the node's or the call's language.",
+    )
+    hints: list[str] = Field(
+        default_factory=list,
+        description="Words or phrases the caller is likely to say (helps speech recognition).",
+    )
+    end_on_silence: float = Field(
+        default=1.5, ge=0.4, le=10, description="Seconds of silence that end a spoken answer."
+    )
+    start_timeout: int = Field(
+        default=10, ge=1, le=60, description="Seconds to wait for the caller to start speaking."
+    )
+    max_speech_seconds: int = Field(
+        default=30, ge=1, le=60, description="The longest spoken answer, in seconds."
+    )
+    pattern: str | None = Field(
+        default=None,
+        description="A regular expression (RE2) the whole answer must match; otherwise it is "
+        "a wrong answer.",
+    )
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next", "timeout", "invalid"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
+    OUTPUT_MEANINGS: ClassVar[Mapping[str, str]] = {
+        "next": "The answer is stored in `variable` (and after the last retry when `timeout` "
+        "or `invalid` is not wired).",
+        "timeout": "Silence after the last retry (a wrong answer too, when `invalid` is not "
+        "wired).",
+        "invalid": "An answer not matching `pattern` after the last retry.",
+    }
     WAITS: ClassVar[bool] = True
 
     @field_validator("variable")

@@ -4,7 +4,7 @@ presses; later widgets speak (and listen) in it. Pure; imports no I/O."""
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Mapping
 
 from pydantic import Field, field_validator, model_validator
 
@@ -18,16 +18,29 @@ from chalicelib.telephony.events import InputReceived
 
 
 class LanguageConfig(PromptedConfig):
-    """Either ``value`` (a template giving a language code) or ``options`` (key -> code) with a
-    prompt. ``invalid`` is followed when the value or key gives no supported language."""
+    """Set the call's language from ``value``, or by a key the caller presses (``options``,
+    with a prompt); later nodes speak and listen in it."""
 
     widget: Literal["language"]
-    value: str | None = None
-    options: dict[str, str] = Field(default_factory=dict)
-    timeout: int = Field(default=5, ge=1, le=10)
+    value: str | None = Field(
+        default=None,
+        description="A language code, or a variable holding one, to switch to without asking.",
+    )
+    options: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each key the caller may press (0-9, * or #) and the language code it "
+        "chooses; needs a `prompt` or `prompt_url`.",
+    )
+    timeout: int = Field(
+        default=5, ge=1, le=10, description="Seconds to wait for a key before it counts as silence."
+    )
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next", "invalid"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
+    OUTPUT_MEANINGS: ClassVar[Mapping[str, str]] = {
+        "next": "The call's language is set (and on failure, when `invalid` is not wired).",
+        "invalid": "The value or the key gave no supported language.",
+    }
 
     @field_validator("options")
     @classmethod

@@ -5,7 +5,7 @@ imports no I/O."""
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Mapping
 
 from pydantic import Field, field_validator
 
@@ -18,14 +18,24 @@ from chalicelib.telephony.events import InputReceived
 
 
 class MenuConfig(PromptedConfig):
-    """``options`` maps one key (0-9, * or #) to the node it leads to."""
+    """Ask the caller to press one key and go to that key's node (``options``); a wrong key or
+    silence asks again up to ``retries`` times, then takes ``invalid`` or ``timeout``."""
 
     widget: Literal["menu"]
-    options: dict[str, str] = Field(min_length=1)
-    timeout: int = Field(default=5, ge=1, le=10)
+    options: dict[str, str] = Field(
+        min_length=1,
+        description="Each key the caller may press (0-9, * or #) and the node it leads to.",
+    )
+    timeout: int = Field(
+        default=5, ge=1, le=10, description="Seconds to wait for a key before it counts as silence."
+    )
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"invalid", "timeout"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset()
+    OUTPUT_MEANINGS: ClassVar[Mapping[str, str]] = {
+        "invalid": "A key that is not in `options`, after the last retry; unwired: the call ends.",
+        "timeout": "Silence after the last retry; unwired: the call ends.",
+    }
     WAITS: ClassVar[bool] = True
 
     @field_validator("options")

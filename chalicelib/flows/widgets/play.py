@@ -12,11 +12,14 @@ from chalicelib.telephony.actions import Play
 
 
 class PlayConfig(WidgetConfig):
-    """``url`` of the audio (templated); ``loop`` repeats it."""
+    """Play an audio file (mp3 or wav) from a URL."""
 
     widget: Literal["play"]
-    url: str = Field(pattern=r"^(https?://|\$)")
-    loop: int = Field(default=1, ge=1, le=10)
+    url: str = Field(
+        pattern=r"^(https?://|\$)",
+        description="The http(s) URL of an mp3 or wav file, or a variable holding one.",
+    )
+    loop: int = Field(default=1, ge=1, le=10, description="How many times to play it.")
 
 
 def enter(config: PlayConfig, ctx: Ctx) -> Outcome:

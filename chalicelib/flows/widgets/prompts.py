@@ -4,7 +4,7 @@ own, else the platform's in the node's language, ``flows.phrases``) and the retr
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from chalicelib.flows.phrases import phrases_for
 from chalicelib.flows.widgets.base import Ctx, SpokenConfig
@@ -14,18 +14,34 @@ from chalicelib.telephony.actions import Action, Play, Say
 class PromptedConfig(SpokenConfig):
     """A widget with a prompt (``prompt`` text or ``prompt_url`` audio) and ``retries``."""
 
-    prompt: str | None = None
-    prompt_url: str | None = None
-    retries: int = 2
-    invalid_prompt: str | None = None
-    timeout_prompt: str | None = None
+    prompt: str | None = Field(
+        default=None, description="The text spoken to ask the caller (variables filled in)."
+    )
+    prompt_url: str | None = Field(
+        default=None,
+        description="The URL of an audio file played to ask the caller, instead of `prompt`.",
+    )
+    retries: int = Field(
+        default=2,
+        ge=0,
+        le=5,
+        description="How many times the caller is asked again after a wrong answer or silence.",
+    )
+    invalid_prompt: str | None = Field(
+        default=None,
+        description="Spoken before asking again after a wrong answer; default: the platform's "
+        "own words in the node's language.",
+    )
+    timeout_prompt: str | None = Field(
+        default=None,
+        description="Spoken before asking again after silence; default: the platform's own "
+        "words in the node's language.",
+    )
 
     @model_validator(mode="after")
-    def _prompt_bounds(self) -> PromptedConfig:
+    def _one_prompt(self) -> PromptedConfig:
         if self.prompt and self.prompt_url:
             raise ValueError("give prompt or prompt_url, not both")
-        if not 0 <= self.retries <= 5:
-            raise ValueError("retries must be between 0 and 5")
         return self
 
 

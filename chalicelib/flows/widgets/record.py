@@ -23,15 +23,27 @@ from chalicelib.telephony.actions import Action, Notify, Record, RecordingFormat
 
 
 class RecordConfig(SpokenConfig):
-    """What ends the recording: ``end_on_key``, ``end_on_silence`` seconds, ``max_seconds``."""
+    """Record the caller until a key, silence or ``max_seconds``; the file goes to the
+    recordings bucket and ``$call.recordingUri`` holds its URI from this node on."""
 
     widget: Literal["record"]
-    prompt: str | None = None
-    beep: bool = True
-    max_seconds: int = Field(default=60, ge=3, le=7200)
-    end_on_key: Literal["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#"] | None = "#"
-    end_on_silence: int | None = Field(default=3, ge=3, le=10)
-    format: Literal["mp3", "wav", "ogg"] = "mp3"
+    prompt: str | None = Field(default=None, description="Spoken before the recording starts.")
+    beep: bool = Field(default=True, description="Play a beep when the recording starts.")
+    max_seconds: int = Field(
+        default=60, ge=3, le=7200, description="The longest recording, in seconds."
+    )
+    end_on_key: Literal["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#"] | None = Field(
+        default="#", description="A key that ends the recording; null: none."
+    )
+    end_on_silence: int | None = Field(
+        default=3,
+        ge=3,
+        le=10,
+        description="Seconds of silence that end the recording; null: silence does not.",
+    )
+    format: Literal["mp3", "wav", "ogg"] = Field(
+        default="mp3", description="The audio format of the file."
+    )
 
     WAITS: ClassVar[bool] = True
 

@@ -12,11 +12,11 @@ from chalicelib.telephony.actions import Say
 
 
 class SayConfig(SpokenConfig):
-    """``text`` to speak; ``loop`` repeats it."""
+    """Speak a text in the node's (or the call's) language and voice style."""
 
     widget: Literal["say"]
-    text: str = Field(min_length=1)
-    loop: int = Field(default=1, ge=1, le=10)
+    text: str = Field(min_length=1, description="What to say (variables filled in).")
+    loop: int = Field(default=1, ge=1, le=10, description="How many times to say it.")
 
 
 def enter(config: SayConfig, ctx: Ctx) -> Outcome:

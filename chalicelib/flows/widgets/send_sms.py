@@ -11,14 +11,18 @@ from chalicelib.flows.widgets.base import Ctx, Widget, WidgetConfig
 
 
 class SendSmsConfig(WidgetConfig):
-    """``text`` to ``to`` (default the caller, ``$call.cli``) from ``sender`` (default the
-    number called, ``$call.dnis``)."""
+    """Send a text message (by default to the caller) and go on."""
 
     widget: Literal["sms"]
     AFTER_CALL: ClassVar[bool] = True
-    text: str = Field(min_length=1)
-    to: str = "$call.cli"
-    sender: str = "$call.dnis"
+    text: str = Field(min_length=1, description="The message (variables filled in).")
+    to: str = Field(
+        default="$call.cli", description="The number to send it to; default: the caller's."
+    )
+    sender: str = Field(
+        default="$call.dnis",
+        description="The number it comes from; default: the number the caller rang.",
+    )
 
 
 def enter(config: SendSmsConfig, ctx: Ctx) -> Outcome:

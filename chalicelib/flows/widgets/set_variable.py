@@ -15,11 +15,16 @@ from chalicelib.flows.widgets.base import Ctx, Widget, WidgetConfig
 
 
 class SetVariableConfig(WidgetConfig):
-    """``assign`` maps a variable name (``$flow.key.x`` or ``$user.key.x``) to a template."""
+    """Set ``$flow.key`` and ``$user.key`` variables (a ``$user.key`` value is kept for the
+    account: the latest value wins across flows)."""
 
     widget: Literal["set"]
     AFTER_CALL: ClassVar[bool] = True
-    assign: dict[str, str] = Field(min_length=1)
+    assign: dict[str, str] = Field(
+        min_length=1,
+        description="Each variable to set (`$flow.key.<name>` for this call, `$user.key.<name>` "
+        "kept for the account) and its new value (variables filled in).",
+    )
 
     @field_validator("assign")
     @classmethod

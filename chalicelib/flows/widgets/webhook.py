@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Mapping
 
 from pydantic import Field, field_validator
 
@@ -33,20 +33,46 @@ from chalicelib.flows.widgets.base import Ctx, Resumption, Widget, WidgetConfig
 
 
 class WebhookConfig(WidgetConfig):
-    """``save`` maps a flow variable to a path in the JSON response (``a.b[0].c``)."""
+    """Call an HTTP API and go on by line 0 (``success``, a 2xx) or line 1 (``failure``),
+    with the response variables set (``response_status_code``, ``response_raw``, ``error_reason``
+    ...); ``save`` copies fields of a JSON answer into flow variables."""
 
     widget: Literal["webhook"]
     AFTER_CALL: ClassVar[bool] = True
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
-    url: str = Field(pattern=r"^(https?://|\$)")
-    headers: dict[str, str] = Field(default_factory=dict)
-    body: Any = None
-    timeout: float = Field(default=3.0, gt=0, le=10)
-    save: dict[str, str] = Field(default_factory=dict)
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = Field(
+        default="GET", description="The HTTP method."
+    )
+    url: str = Field(
+        pattern=r"^(https?://|\$)",
+        description="The http(s) URL to call (variables filled in).",
+    )
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="Request headers (values: variables filled in)."
+    )
+    body: Any = Field(
+        default=None,
+        description="A JSON body to send (variables filled in inside its texts); null: none.",
+    )
+    timeout: float = Field(
+        default=3.0,
+        gt=0,
+        le=10,
+        description="Seconds to wait for the answer before `failure` (never past the voice "
+        "webhook's own deadline).",
+    )
+    save: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each `$flow.key` variable to fill from the JSON answer and the path of its "
+        "value there (`data.items[0].name`).",
+    )
 
     OUTPUTS: ClassVar[frozenset[str]] = frozenset({"success", "failure"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"success", "failure"})
     ALIASES: ClassVar[dict[str, str]] = {"0": "success", "1": "failure"}
+    OUTPUT_MEANINGS: ClassVar[Mapping[str, str]] = {
+        "success": "Line 0: the answer was a 2xx (and every `save` value fitted).",
+        "failure": "Line 1: any other answer, no answer, or an error (see `error_reason`).",
+    }
     WAITS: ClassVar[bool] = False  # the shell makes the request within the step: a webhook
     # loop would hit the server once per hop, so it counts as not waiting
 

@@ -1,0 +1,1 @@
+"""Development tools run by the Makefile (``make docs``); never shipped to Lambda."""
