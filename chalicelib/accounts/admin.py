@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
@@ -23,6 +23,7 @@ from chalicelib.flows.errors import FlowValidationError
 from chalicelib.flows.languages import is_tts_language, unsupported
 from chalicelib.flows.model import Flow, parse_flow
 from chalicelib.flows.records import FlowHead, FlowRevision
+from chalicelib.flows.timezones import check_zone
 
 ACCOUNT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 FLOW_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -121,6 +122,14 @@ DELETED_REVISION_SECONDS = 2 * 24 * 3600
 longest a call's state is kept)."""
 
 
+def _check_zone(zone: str) -> None:
+    """``AdminError`` unless ``zone`` is an IANA time zone the zone data knows."""
+    try:
+        check_zone(zone)
+    except ValueError as error:
+        raise AdminError(str(error)) from None
+
+
 class Administration:
     """Operator actions over the repositories."""
 
@@ -137,16 +146,28 @@ class Administration:
         self._clock = clock
 
     def create_account(
-        self, account_id: str, name: str, language: str = "en-US", currency: str = "EUR"
+        self,
+        account_id: str,
+        name: str,
+        language: str = "en-US",
+        currency: str = "EUR",
+        timezone: str = "UTC",
     ) -> tuple[Account, str]:
         """A new account and its first API key (shown once; only its hash is stored)."""
         if not _ACCOUNT_ID.fullmatch(account_id):
             raise AdminError("an account id is 1-63 lowercase letters, digits or '-'")
         if not is_tts_language(language):
             raise AdminError(unsupported(language))
+        _check_zone(timezone)
         key, digest = new_api_key(account_id)
         account = Account(
-            account_id, name, language, (digest,), currency=currency, created_at=self._clock()
+            account_id,
+            name,
+            language,
+            (digest,),
+            currency=currency,
+            created_at=self._clock(),
+            timezone=timezone,
         )
         try:
             self._accounts.create(account)
@@ -171,9 +192,21 @@ class Administration:
             raise AdminNotFoundError(f"no account {account_id!r}") from None
         return account
 
+    def set_timezone(self, account_id: str, zone: str) -> Account:
+        """Set the IANA time zone that flows loaded from now on without one take."""
+        self.account(account_id)
+        _check_zone(zone)
+        try:
+            account: Account = self._accounts.set_timezone(account_id, zone)
+            return account
+        except errors.NotFoundError:
+            raise AdminNotFoundError(f"no account {account_id!r}") from None
+
     def load_flow(self, account_id: str, document: str | bytes | Mapping[str, Any]) -> LoadedFlow:
         """Validate a flow document and store it as the flow's next version. A document given as
-        text is measured before it is parsed; a mapping is stored as compact JSON."""
+        text is measured before it is parsed; a mapping is stored as compact JSON. A document
+        that names no ``timezone`` takes the account's, written into the stored version, so the
+        flow knows its zone whatever the account says later."""
         if isinstance(document, bytes):
             check_document_size(len(document))
             try:
@@ -182,12 +215,17 @@ class Administration:
                 raise AdminError(f"the flow document is not UTF-8 text: {error}") from None
         if isinstance(document, str):
             check_document_size(len(document.encode()))
-        self.account(account_id)
+        account = self.account(account_id)
         try:
             flow = parse_flow(document)
         except FlowValidationError as error:
             raise AdminError("the flow is not valid", problems=error.problems) from None
         text = document if isinstance(document, str) else json.dumps(document)
+        raw = json.loads(text)
+        if "timezone" not in raw:
+            raw["timezone"] = account.timezone
+            text = json.dumps(raw, ensure_ascii=False)
+            flow = replace(flow, timezone=account.timezone)
         check_document_size(len(text.encode()))
         try:
             head: FlowHead | None = self._flows.get_head(flow.flow_id)

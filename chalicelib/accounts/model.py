@@ -22,6 +22,8 @@ class Account:
     currency: str = "EUR"
     enabled: bool = True
     created_at: datetime | None = None
+    timezone: str = "UTC"
+    """The IANA time zone a flow loaded without one takes (its ``$sys`` clock, its hours)."""
 
 
 @dataclass(frozen=True)

@@ -48,9 +48,16 @@ def tables_create(args: argparse.Namespace) -> int:
 def account_create(args: argparse.Namespace) -> int:
     """Create an account; print its first API key."""
     account, key = _container().admin.create_account(
-        args.id, args.name, args.language, args.currency
+        args.id, args.name, args.language, args.currency, args.timezone
     )
     _print({"account_id": account.account_id, "name": account.name, "api_key": key})
+    return 0
+
+
+def account_timezone(args: argparse.Namespace) -> int:
+    """Set the time zone the account's flows loaded from now on without one take."""
+    account = _container().admin.set_timezone(args.id, args.zone)
+    _print({"account_id": account.account_id, "timezone": account.timezone})
     return 0
 
 
@@ -135,6 +142,31 @@ def flow_validate(args: argparse.Namespace) -> int:
             for problem in error.problems:
                 print(f"  - {problem}")
     return 1 if failed else 0
+
+
+def flow_list(args: argparse.Namespace) -> int:
+    """Print an account's flows: id, live version, listener, name."""
+    heads = _container().flow_repository.list_heads(args.account)
+    for head in heads:
+        listener = "on" if head.enabled else "off"
+        print(f"{head.flow_id:<32}  v{head.latest_version:<4}  listener {listener:<3}  {head.name}")
+    if not heads:
+        print("no flows")
+    return 0
+
+
+def number_list(args: argparse.Namespace) -> int:
+    """Print an account's numbers and the flows they serve."""
+    numbers = _container().numbers.list_by_account(args.account)
+    for phone in numbers:
+        state = "enabled" if phone.enabled else "disabled"
+        print(
+            f"{phone.number:<16}  {phone.flow_id or '(no flow)':<32}  {phone.language or '-':<6}"
+            f"  {state}"
+        )
+    if not numbers:
+        print("no numbers")
+    return 0
 
 
 def flow_listener(args: argparse.Namespace) -> int:
@@ -394,7 +426,14 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--language", default="en-US")
     create.add_argument("--currency", default="EUR")
+    create.add_argument("--timezone", default="UTC", help="IANA zone of flows loaded without one")
     create.set_defaults(run=account_create)
+    zone = account.add_parser(
+        "timezone", help="the IANA time zone flows loaded from now on without one take"
+    )
+    zone.add_argument("--id", required=True)
+    zone.add_argument("zone", help="an IANA time zone, e.g. Europe/Paris")
+    zone.set_defaults(run=account_timezone)
     key = account.add_parser("key", help="issue another API key")
     key.add_argument("--id", required=True)
     key.set_defaults(run=account_key)
@@ -410,6 +449,9 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--account", required=True)
     load.add_argument("--enable", action="store_true", help="also activate its listener")
     load.set_defaults(run=flow_load)
+    flows = flow.add_parser("list", help="an account's flows, with live version and listener")
+    flows.add_argument("--account", required=True)
+    flows.set_defaults(run=flow_list)
     show = flow.add_parser("show", help="a flow's version history, or one version's document")
     show.add_argument("flow")
     show.add_argument("--account", required=True)
@@ -451,6 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
     attach.add_argument("--account", required=True)
     attach.add_argument("--language")
     attach.set_defaults(run=number_attach)
+    numbers = number.add_parser("list", help="an account's numbers and the flows they serve")
+    numbers.add_argument("--account", required=True)
+    numbers.set_defaults(run=number_list)
     detach = number.add_parser("detach", help="unbind a number the account holds from its flow")
     detach.add_argument("number")
     detach.add_argument("--account", required=True)

@@ -63,9 +63,9 @@ class FlowDocument(BaseModel):
     start: str
     after_call: str | None = Field(
         default=None,
-        description="a node that starts a chain run once when the call has ended (webhook, sms,"
-        " set, condition, hours), with $call.end, $call.duration, $call.cost and"
-        " $call.remoteHangup filled in",
+        description="The node that starts a chain run once when the call has ended (`webhook`, "
+        "`sms`, `set`, `condition`, `hours` nodes, ending at a `hangup` without text), with "
+        "`$call.end`, `$call.duration`, `$call.cost` and `$call.remoteHangup` filled in.",
     )
     variables: dict[str, str] = Field(default_factory=dict)
     nodes: dict[str, dict[str, Any]] = Field(min_length=1)

@@ -49,7 +49,8 @@ DOCUMENT_WORDS: Mapping[str, str] = {
     "`outbound` (a call the platform places, as `POST /v1/calls` asks).",
     "language": "The text-to-speech language its nodes speak unless they say otherwise.",
     "timezone": "The IANA time zone of `$sys.datetime`, `$sys.date`, `$sys.time` and of the "
-    "`hours` widget.",
+    "`hours` widget. Left out, the flow takes its account's time zone when it is loaded (UTC "
+    "unless the account sets one).",
     "start": "The id of the node a call starts at.",
     "variables": "The `$flow.key` variables every call starts with (bare names, which may hold "
     "special characters: `first.name`, `a@b`) and their values.",

@@ -52,6 +52,7 @@ class AccountItem(StoreItem):
     currency = UnicodeAttribute()
     enabled = BooleanAttribute()
     created_at = UtcDateTimeAttribute(null=True)
+    timezone = UnicodeAttribute(null=True)  # absent: UTC (accounts made before it)
     # Reserved for the prepaid products (callback, calling cards): written by billing only.
     credit_limit = DecimalAttribute(null=True)
     rate_plan = UnicodeAttribute(null=True)
@@ -68,6 +69,7 @@ def account_item(account: Account) -> AccountItem:
         currency=account.currency,
         enabled=account.enabled,
         created_at=account.created_at,
+        timezone=account.timezone,
     )
 
 
@@ -82,6 +84,7 @@ def account_from(item: AccountItem) -> Account:
         currency=item.currency,
         enabled=item.enabled,
         created_at=item.created_at,
+        timezone=item.timezone or "UTC",
     )
 
 
@@ -107,6 +110,14 @@ class AccountRepository:
     def list(self) -> builtins.list[Account]:
         """Every account (operators' listing, never on a call path). 1 Scan per MB of accounts."""
         return [account_from(item) for item in AccountItem.scan()]
+
+    @translated
+    def set_timezone(self, account_id: str, zone: str) -> Account:
+        """Set the account's time zone; ``NotFoundError`` if absent. 1 UpdateItem."""
+        item = AccountItem(account_id)
+        exists = AccountItem.account_id.exists()
+        update_item(item, exists, "account", account_id, [AccountItem.timezone.set(zone)])
+        return account_from(item)
 
     @translated
     def add_api_key_hash(self, account_id: str, key_hash: str) -> Account:

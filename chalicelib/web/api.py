@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.accounts.admin import check_document_size
+from chalicelib.accounts.model import Account
 from chalicelib.calls.recordings import URL_SECONDS, Recording
 from chalicelib.calls.records import find_call
 from chalicelib.flows.schema import flow_schema
@@ -58,6 +59,7 @@ from chalicelib.web.schemas import (
     RecordingView,
     RollbackRequest,
     StartCallRequest,
+    TimezoneRequest,
     UserVariableView,
     call_detail_view,
     call_view,
@@ -101,15 +103,39 @@ def get_flow_schema() -> Response:
 @guarded
 def get_account() -> Response:
     """The account the API key belongs to."""
-    account = calling_account()
+    return json_response(_account_view(calling_account()))
+
+
+def _account_view(account: Account) -> dict[str, Any]:
     view = AccountView(
         account_id=account.account_id,
         name=account.name,
         language=account.language,
         currency=account.currency,
         balance=str(account.balance),
+        timezone=account.timezone,
     )
-    return json_response(view.model_dump())
+    return view.model_dump()
+
+
+@operation(
+    api,
+    Operation(
+        "/v1/account/timezone",
+        "put",
+        "Set the time zone flows loaded from now on without one take",
+        request=TimezoneRequest,
+        response=AccountView,
+    ),
+)
+@guarded
+def set_timezone() -> Response:
+    """The account's IANA time zone (a flow loaded without ``timezone`` is stored with it)."""
+    account = calling_account()
+    request = body(TimezoneRequest)
+    return json_response(
+        _account_view(container().admin.set_timezone(account.account_id, request.timezone))
+    )
 
 
 @operation(api, Operation("/v1/flows", "get", "List flows", response=FlowView, many=True))

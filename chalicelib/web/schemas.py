@@ -99,6 +99,17 @@ class ListenerRequest(BaseModel):
     enabled: bool
 
 
+class TimezoneRequest(BaseModel):
+    """The account's time zone: flows loaded from now on without one take it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    timezone: str = Field(
+        min_length=1,
+        max_length=64,
+        description="an IANA time zone (Europe/London); see the flow schema's timezone list",
+    )
+
+
 class RollbackRequest(BaseModel):
     """Make an earlier version of a flow live again."""
 
@@ -161,6 +172,7 @@ class AccountView(BaseModel):
     language: str
     currency: str
     balance: str
+    timezone: str = Field(description="the IANA time zone flows loaded without one take")
 
 
 class NumberView(BaseModel):

@@ -318,6 +318,8 @@ def main() -> int:
         with running_stack(ports, STATE) as stack:
             defaults = ports.sim == 8090 and STATE == ROOT / ".local"
             where = "" if defaults else f" --sim-url {stack.sim_url} --ca {stack.ca_path}"
+            if not defaults and STATE == ROOT / ".local":
+                where = " --local"  # the ports moved; .local/env.json knows where to
             demo = stack.demo
             key_note = f"  API key: {demo['api_key']}" if "api_key" in demo else ""
             print(

@@ -1,6 +1,7 @@
 """One call with the path it took, by REST and CLI: GIVEN a finished call and one still going
 on, THEN the account sees each with its nodes, what was pressed and each webhook's status and
-time; a call of another account is not found, as one that never was."""
+time; a call of another account is not found, as one that never was. The CLI also lists an
+account's flows and numbers."""
 
 from __future__ import annotations
 
@@ -137,3 +138,18 @@ def test_the_cli_shows_a_call_and_its_path(
     assert json.loads(capsys.readouterr().out)["path"][1]["heard"] == "2"
     assert main(["calls", "show", "call-done", "--account", "other"]) == 1
     assert "no call 'call-done'" in capsys.readouterr().err
+
+
+def test_the_cli_lists_an_accounts_flows_and_numbers(
+    platform: Platform, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chalicelib.cli.main import main
+
+    assert main(["flow", "list", "--account", "acme"]) == 0
+    flows = capsys.readouterr().out.splitlines()
+    assert any(line.split()[:4] == ["pull-message", "v1", "listener", "on"] for line in flows)
+    assert main(["number", "list", "--account", "acme"]) == 0
+    numbers = capsys.readouterr().out.splitlines()
+    assert any(line.split()[:2] == ["447700900100", "pull-message"] for line in numbers), numbers
+    assert main(["flow", "list", "--account", "nobody"]) == 0
+    assert capsys.readouterr().out.strip() == "no flows"
