@@ -42,7 +42,7 @@ from chalicelib.flows.outcomes import (
     Updates,
 )
 from chalicelib.flows.state import Awaiting, CallState, Leg, LegRole
-from chalicelib.flows.variables import Scope
+from chalicelib.flows.variables import Scope, wall_clock
 from chalicelib.flows.widgets import WIDGETS
 from chalicelib.flows.widgets.base import Ctx, EngineEnv, Resumption
 from chalicelib.telephony.actions import Action, Hangup
@@ -77,10 +77,6 @@ class Step:
     request: HttpRequest | None = None
     ignored: bool = False
     notices: tuple[Notice, ...] = ()
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _apply(state: CallState, updates: Updates, node_id: str) -> CallState:
@@ -260,7 +256,12 @@ def _status(
     if leg.role is LegRole.BRIDGED:
         if event.status is CallStatus.ANSWERED:
             state = replace(
-                state, call_vars={**state.call_vars, "connect": _iso(at), "state": "connected"}
+                state,
+                call_vars={
+                    **state.call_vars,
+                    "connect": wall_clock(at, flow.timezone),
+                    "state": "connected",
+                },
             )
         waiting = state.awaiting is not None and state.awaiting.ref == event.ref
         if waiting and (event.status.is_failure or event.status is CallStatus.MACHINE):
@@ -276,7 +277,7 @@ def _status(
     call_vars = {
         **state.call_vars,
         "state": "Hangup" if state.answered_at else "Failed",
-        "end": _iso(ended),
+        "end": wall_clock(ended, flow.timezone),
         "remoteHangup": "true" if event.disconnected_by in (None, "user") else "false",
     }
     finished = replace(

@@ -340,19 +340,27 @@ def _number_parts(digits: str) -> dict[str, str]:
     return parts
 
 
-def _iso(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+def wall_clock(moment: datetime | None, zone: str = DEFAULT_ZONE) -> str:
+    """``moment`` as the flow's variables show a time: ``YYYY-MM-DD HH:MM:SS`` on the wall clock
+    of ``zone`` ('' for None; a naive moment is shown as it is)."""
+    if moment is None:
+        return ""
+    wall = local(moment, zone) if moment.tzinfo else moment
+    return wall.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def call_variables(state: CallState, now: datetime) -> dict[str, str]:
-    """Every ``$call.*`` value of a call at ``now`` (unset ones are empty strings)."""
+def call_variables(state: CallState, now: datetime, zone: str = DEFAULT_ZONE) -> dict[str, str]:
+    """Every ``$call.*`` value of a call at ``now`` (unset ones are empty strings), its times on
+    the wall clock of the flow's ``zone``."""
     values = {name: "" for name in CALL_VARIABLES}
     cli, dnis = state.from_number, state.to_number
     values.update(
         cdr=state.call_id,
-        start=_iso(state.started_at),
-        end=_iso(state.ended_at),
-        connect=_iso(state.answered_at),  # a bridge, once answered, sets it to its own time
+        start=wall_clock(state.started_at, zone),
+        end=wall_clock(state.ended_at, zone),
+        connect=wall_clock(
+            state.answered_at, zone
+        ),  # a bridge, once answered, sets it to its own time
         isIncoming="true" if state.direction is Direction.INBOUND else "false",
         cli=cli,
         dnis=dnis,
@@ -403,7 +411,7 @@ class Scope:
         cls, state: CallState, now: datetime, zone: str = DEFAULT_ZONE, names: Names = NO_NAMES
     ) -> Scope:
         """The scope of ``state`` at ``now``, in the flow's time zone ``zone``."""
-        call = call_variables(state, now)
+        call = call_variables(state, now, zone)
         return cls(state.flow_vars, state.user_vars, call, now, zone, names)
 
     def lookup(self, ref: VariableRef) -> str:
@@ -414,11 +422,11 @@ class Scope:
         if ref.namespace == "user.key":
             return self.user.get(ref.name, "")
         if ref.namespace == "sys":
-            wall = local(self.now, self.zone) if self.now.tzinfo else self.now
+            wall = wall_clock(self.now, self.zone)
             return {
-                "datetime": wall.strftime("%Y-%m-%d %H:%M:%S"),
-                "date": wall.strftime("%Y-%m-%d"),
-                "time": wall.strftime("%H:%M:%S"),
+                "datetime": wall,
+                "date": wall[:10],
+                "time": wall[11:],
                 "timezone": self.zone,
             }.get(ref.name, "")
         return self.call.get(ref.name, "")

@@ -15,6 +15,7 @@ import pytest
 from nccokit import sdk_round_trip
 from platformkit import ROOT, SECRET, Platform, running_platform
 
+from chalicelib.flows.variables import wall_clock
 from chalicelib.simulator.model import VonageApplication
 from chalicelib.simulator.network import Network
 from chalicelib.simulator.scenario import CallOutcome, check, load_scenario
@@ -31,7 +32,8 @@ APP_ID = "11111111-2222-4333-8444-555555555555"
 
 
 def with_message_service(path: Path, url: str) -> dict[str, Any]:
-    """A flow file with its ``service_url`` (if it has one) pointed at the test's message service."""
+    """A flow file with its ``service_url`` (if it has one) pointed at the test's message
+    service."""
     document: dict[str, Any] = json.loads(path.read_text())
     if "service_url" in document.get("variables", {}):
         document["variables"]["service_url"] = url
@@ -319,13 +321,12 @@ def test_every_seed_variable_of_a_call_is_spoken_with_its_meaning(world: World) 
     world.run_tasks()
     [record] = world.platform.container.call_records.list_by_account("acme", None, None, 5)
     facts = spoken_facts([t for t in handle.transcript.said() if t.startswith(("cdr", "date"))])
-    iso = "%Y-%m-%d %H:%M:%S"
     assert record.answered_at is not None
     # THEN each means what the seed says
     assert facts == {
         "cdr": record.call_id,
-        "start": record.started_at.strftime(iso),
-        "connect": record.answered_at.strftime(iso),
+        "start": wall_clock(record.started_at, "Europe/Paris"),  # the flow's zone, as $sys
+        "connect": wall_clock(record.answered_at, "Europe/Paris"),
         "state": "connected",
         "incoming": "true",
         "cli": "447700900001",
@@ -360,8 +361,8 @@ def test_every_seed_variable_of_a_call_is_spoken_with_its_meaning(world: World) 
     [sms] = [m.text for m in world.network.outbox()]
     assert record.ended_at is not None
     assert sms == (
-        f"end: {record.ended_at.strftime(iso)}; remote: false; isdn: 16; cost: {record.cost} EUR;"
-        f" duration: {record.duration}; state: Hangup; code: 4321"
+        f"end: {wall_clock(record.ended_at, 'Europe/Paris')}; remote: false; isdn: 16;"
+        f" cost: {record.cost} EUR; duration: {record.duration}; state: Hangup; code: 4321"
     )
     # WHEN the carrier delivers the completed event again
     [completed] = [
