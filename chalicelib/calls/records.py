@@ -77,7 +77,9 @@ def record_of(state: CallState, currency: str = "EUR") -> CallRecord:
         legs=tuple(sorted(state.legs.values(), key=lambda leg: leg.role.value)),
         cost=cost,
         currency=currency,
-        recording_uri=state.call_vars.get("recordingUri") or None,
+        recording_uri=state.call_vars.get("recordingUri")
+        or state.call_vars.get("flow.recordingUri")
+        or None,
         path=state.path,
     )
 

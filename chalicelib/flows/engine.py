@@ -45,7 +45,8 @@ from chalicelib.flows.state import Awaiting, CallState, Leg, LegRole
 from chalicelib.flows.variables import Scope, wall_clock
 from chalicelib.flows.widgets import WIDGETS
 from chalicelib.flows.widgets.base import Ctx, EngineEnv, Resumption
-from chalicelib.telephony.actions import Action, Hangup
+from chalicelib.flows.widgets.record import object_key, recording_url
+from chalicelib.telephony.actions import Action, Hangup, Record, RecordingFormat
 from chalicelib.telephony.causes import q850_cause
 from chalicelib.telephony.events import (
     CallAnswered,
@@ -203,8 +204,30 @@ def _begin(
         legs={**state.legs, event.leg_id: caller},
         flow_vars={**flow.variables, **state.flow_vars},
     )
+    recording = _whole_call_recording(flow, state, env)
+    if recording is not None:
+        state = replace(state, call_vars={**state.call_vars, **recording[1]})
     state = _entering(flow, state, flow.start, now)
-    return _drive(flow, state, flow.start, _enter(flow, state, flow.start, now, env), now, env)
+    result = _drive(flow, state, flow.start, _enter(flow, state, flow.start, now, env), now, env)
+    if recording is None:
+        return result
+    return replace(result, actions=(recording[0], *result.actions))
+
+
+WHOLE_CALL_REF = "0"
+"""The ref of a flow's whole-call recording (the nodes' refs start at 1)."""
+
+
+def _whole_call_recording(
+    flow: Flow, state: CallState, env: EngineEnv
+) -> tuple[Record, dict[str, str]] | None:
+    """The record action of a flow that records the whole call, and its ``$call`` values."""
+    if flow.record_call is None:
+        return None
+    key = object_key(state.account_id, state.call_id, WHOLE_CALL_REF, "flow", flow.record_call)
+    uri = recording_url(env.public_base_url, state.call_id, WHOLE_CALL_REF)
+    values = {"recorded": "true", "flow.recordingUri": uri, f"_rec.{WHOLE_CALL_REF}": key}
+    return Record(WHOLE_CALL_REF, RecordingFormat(flow.record_call)), values
 
 
 def _resume(flow: Flow, state: CallState, event: Resumption, now: datetime, env: EngineEnv) -> Step:

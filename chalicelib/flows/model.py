@@ -17,7 +17,7 @@ import re
 from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -67,6 +67,11 @@ class FlowDocument(BaseModel):
         "`sms`, `set`, `condition`, `hours` nodes, ending at a `hangup` without text), with "
         "`$call.end`, `$call.duration`, `$call.cost` and `$call.remoteHangup` filled in.",
     )
+    record_call: Literal["mp3", "wav", "ogg"] | None = Field(
+        default=None,
+        description="Record the whole call, from the moment it is answered to its end, in this "
+        "format: `$call.recorded` is `true` and `$call.flow.recordingUri` its address.",
+    )
     variables: dict[str, str] = Field(default_factory=dict)
     nodes: dict[str, dict[str, Any]] = Field(min_length=1)
 
@@ -112,6 +117,8 @@ class Flow:
     timezone: str = DEFAULT_ZONE
     after_call: str | None = None
     """The first node of the chain run once when the call has ended (None: no such chain)."""
+    record_call: str | None = None
+    """The format the whole call is recorded in (None: it is not)."""
     names: Names = NO_NAMES
     """The ``$flow.key`` / ``$user.key`` names the flow declares or assigns."""
 
@@ -452,6 +459,7 @@ def _parse_flow(source: str | bytes | Mapping[str, Any], stored: bool) -> Flow:
         user_keys=_user_keys(nodes, names),
         timezone=document.timezone,
         after_call=after_call,
+        record_call=document.record_call,
         names=names,
     )
 

@@ -323,40 +323,53 @@ def test_every_seed_variable_of_a_call_is_spoken_with_its_meaning(world: World) 
     facts = spoken_facts([t for t in handle.transcript.said() if t.startswith(("cdr", "date"))])
     assert record.answered_at is not None
     # THEN each means what the seed says
-    assert facts == {
-        "cdr": record.call_id,
-        "start": wall_clock(record.started_at, "Europe/Paris"),  # the flow's zone, as $sys
-        "connect": wall_clock(record.answered_at, "Europe/Paris"),
-        "state": "connected",
-        "incoming": "true",
-        "cli": "447700900001",
-        "dnis": "447700900208",
-        "cli number": "7700900001",
-        "cli country": "44",
-        "cli type": "unknown",  # 07700 900xxx: numbers kept for drama, of no type
-        "dnis number": "7700900208",
-        "dnis country": "44",
-        "dnis without area": "7700900208",
-        "dnis type": "unknown",
-        "dnis area": "",
-        "dtmf": "4321",
-        "last dtmf": "1",
-        "label": "facts",
-        "attempt": "1",
-        "recorded": "true",
-        "recording": facts["recording"],
-        "ivr recording": facts["recording"],
-        "webhook": "true",
-        "currency": "EUR",
-        "language": "en-GB",
-        "date": facts["date"],
-        "time": facts["time"],
-        "datetime": f"{facts['date']} {facts['time']}",
-        "zone": "Europe/Paris",
-        "name": "Ada",
-        "offer": "half price",
-    }
+    assert (
+        facts
+        == {
+            "cdr": record.call_id,
+            "start": wall_clock(record.started_at, "Europe/Paris"),  # the flow's zone, as $sys
+            "connect": wall_clock(record.answered_at, "Europe/Paris"),
+            "state": "connected",
+            "incoming": "true",
+            "cli": "447700900001",
+            "dnis": "447700900208",
+            "cli number": "7700900001",
+            "cli country": "44",
+            "cli type": "unknown",  # 07700 900xxx: numbers kept for drama, of no type
+            "dnis number": "7700900208",
+            "dnis country": "44",
+            "dnis without area": "7700900208",
+            "dnis type": "unknown",
+            "dnis area": "",
+            "dtmf": "4321",
+            "last dtmf": "1",
+            "label": "facts",
+            "attempt": "1",
+            "recorded": "true",
+            "recording": facts["recording"],
+            "ivr recording": facts["recording"],
+            "call recording": facts["recording"][: -len("/2")] + "/0",  # the whole call's
+            "webhook": "true",
+            "currency": "EUR",
+            "language": "en-GB",
+            "date": facts["date"],
+            "time": facts["time"],
+            "datetime": f"{facts['date']} {facts['time']}",
+            "zone": "Europe/Paris",
+            "name": "Ada",
+            "offer": "half price",
+        }
+    )
     assert facts["recording"] == record.recording_uri
+    assert facts["recording"].endswith(f"/v1/calls/{record.call_id}/recordings/2")
+    container = world.platform.container
+    stored = container.s3.list_objects_v2(
+        Bucket=container.settings.recordings_bucket, Prefix=f"recordings/acme/{record.call_id}/"
+    )
+    assert sorted(o["Key"].rpartition("/")[2] for o in stored.get("Contents", [])) == [
+        "0-flow.mp3",
+        "2-message.mp3",
+    ]
     # AND after the call, once: its end, who hung up, the cause, the cost, the final duration
     [sms] = [m.text for m in world.network.outbox()]
     assert record.ended_at is not None
