@@ -120,6 +120,8 @@ def enter(config: RecordConfig, ctx: Ctx) -> Outcome:
         "ivr_recording.recordingUri": uri,
         f"_rec.{ctx.ref}": key,
     }
+    if config.prompt:  # a prompt, then the recording: the seed's "play and record"
+        call["play_and_record.recordingUri"] = uri
     return Await(tuple(actions), Updates(call=call))
 
 
