@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -602,6 +603,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Command = getattr(args, "run", None) or args.func
     try:
         return run(args)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except AdminError as error:
         _refused(error)
         return 1
