@@ -38,9 +38,9 @@ class FlowKind(StrEnum):
     OUTBOUND = "outbound"
 
 
-def _zones(schema: Any) -> None:
-    """The flow document's schema lists the zones a flow may name (what loads is what it
-    allows); computed when the schema is asked for, not at import."""
+def zones_schema(schema: Any) -> None:
+    """A schema that lists the zones a flow (or an account) may name: what loads is what it
+    allows; computed when the schema is asked for, not at import."""
     schema["enum"] = sorted(zone_names())
 
 
@@ -59,7 +59,7 @@ class FlowDocument(BaseModel):
     description: str = ""
     kind: FlowKind = FlowKind.INBOUND
     language: str = "en-US"
-    timezone: str = Field(DEFAULT_ZONE, json_schema_extra=_zones)
+    timezone: str = Field(DEFAULT_ZONE, json_schema_extra=zones_schema)
     start: str
     after_call: str | None = Field(
         default=None,

@@ -30,6 +30,7 @@ from chalicelib.accounts.model import PhoneNumber
 from chalicelib.calls.model import CallRecord
 from chalicelib.calls.outbound import MAX_VARIABLE_LENGTH
 from chalicelib.flows.languages import TEXT_TO_SPEECH, unsupported
+from chalicelib.flows.model import zones_schema
 from chalicelib.flows.path import is_cut
 
 E164 = r"^\+?[1-9][0-9]{6,14}$"
@@ -106,7 +107,8 @@ class TimezoneRequest(BaseModel):
     timezone: str = Field(
         min_length=1,
         max_length=64,
-        description="an IANA time zone (Europe/London); see the flow schema's timezone list",
+        description="an IANA time zone (Europe/London)",
+        json_schema_extra=zones_schema,
     )
 
 
