@@ -55,7 +55,11 @@ def _serve(args: argparse.Namespace) -> int:
     )
     network = Network(
         app,
-        HttpTransport(timeout=10.0, connect_timeout=3.0, ca_file=args.webhook_ca),
+        HttpTransport(
+            timeout=app.event_timeout,
+            connect_timeout=app.connection_timeout,
+            ca_file=args.webhook_ca,
+        ),
         VirtualClock(),
         signing_clock=lambda: datetime.now(UTC),
     )

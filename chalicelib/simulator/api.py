@@ -1,7 +1,7 @@
 """The simulator's HTTP API without the sockets: Vonage's Voice REST API (``/v1/calls``,
 ``/v1/files``), the SMS send API (``/sms/json``) as the real SDK calls them, with the
-application JWT check and the 3-calls-per-second limit, plus the ``/_sim/`` control API for the
-CLI and the dev phone.
+application JWT check and the provider's request limits (``throttle``), plus the ``/_sim/``
+control API for the CLI and the dev phone.
 
 Each route is a method in a table; a request in, a response out. Imports the standard library,
 PyJWT and simulator modules; never the app.
@@ -14,9 +14,6 @@ import binascii
 import hmac
 import json
 import re
-import threading
-import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,14 +22,19 @@ from urllib.parse import parse_qs
 import jwt
 
 from chalicelib.simulator import payloads
+from chalicelib.simulator.commands import Command
 from chalicelib.simulator.model import ConfigurationError, Leg, NumberBehaviour, parse_script
 from chalicelib.simulator.ncco import NccoError
 from chalicelib.simulator.network import SMS_PRICE, CallStateError, Network, UnknownCallError
 from chalicelib.simulator.scenario import ScenarioError, load_scenario, run_scenario
 from chalicelib.simulator.scheduler import SimulationError
+from chalicelib.simulator.throttle import Throttle
 from chalicelib.telephony.vonage.signatures import SmsSignatureMethod, sms_signature
 
 JSON = "application/json"
+COMMAND_WAIT = 2.0
+"""Real seconds a REST command's request waits for the command to land before it is answered
+as accepted (a network paced at real time, or one whose call is busy in a webhook)."""
 SCENARIO_SMS_GRACE = 15.0
 """How long a scenario run through the control API waits, after its call, for the SMS it
 expects (the application sends them through its queue)."""
@@ -68,31 +70,6 @@ class ApiResponse:
         return cls(status, json.dumps(value).encode("utf-8"), {"Content-Type": JSON})
 
 
-class RateLimiter:
-    """At most ``limit`` events per key in any rolling ``window`` seconds of ``clock``."""
-
-    def __init__(
-        self, limit: int = 3, window: float = 1.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        """Count one event for ``key`` unless the window is full."""
-        with self._lock:
-            now = self.clock()
-            events = self._events.setdefault(key, deque())
-            while events and now - events[0] >= self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return False
-            events.append(now)
-            return True
-
-
 class _BadRequest(Exception):
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(f"{name}: {reason}")
@@ -103,6 +80,12 @@ class _BadRequest(Exception):
 def _bad(name: str, reason: str) -> ApiResponse:
     body = payloads.api_error("Bad Request", f"{name}: {reason}", "bad-request", (name, reason))
     return ApiResponse.json(400, body)
+
+
+def _too_many(detail: str) -> ApiResponse:
+    """429 as the Voice API answers it: not queued, retry later (FACTS §5)."""
+    body = payloads.api_error("Too Many Requests", detail, "throttled")
+    return ApiResponse.json(429, body)
 
 
 def _not_found(detail: str) -> ApiResponse:
@@ -144,9 +127,9 @@ Route = Callable[[ApiRequest, re.Match[str]], ApiResponse]
 class SimulatorApi:
     """Routes requests to the network."""
 
-    def __init__(self, network: Network, limiter: RateLimiter | None = None) -> None:
+    def __init__(self, network: Network, throttle: Throttle | None = None) -> None:
         self.network = network
-        self.limiter = limiter or RateLimiter()
+        self.throttle = throttle or network.throttle
         self._routes: list[tuple[str, re.Pattern[str], Route]] = [
             ("POST", re.compile(r"/v1/calls/?"), self.create_call),
             ("GET", re.compile(r"/v1/calls/?"), self.list_calls),
@@ -181,6 +164,8 @@ class SimulatorApi:
                 continue
             known_path = True
             if method == request.method:
+                if self._over_request_limit(request):
+                    return _too_many("more than 15 Voice API requests were made in one second")
                 try:
                     return route(request, match)
                 except _BadRequest as error:
@@ -192,6 +177,13 @@ class SimulatorApi:
                 405, payloads.api_error("Method Not Allowed", request.method, "method-not-allowed")
             )
         return _not_found(f"no route for {request.path}")
+
+    def _over_request_limit(self, request: ApiRequest) -> bool:
+        """Count a Voice API request other than a create against its limit (15/s)."""
+        creating = request.method == "POST"
+        if creating or not request.path.startswith("/v1/calls"):
+            return False
+        return not self.throttle.allow_request(self.network.app.application_id)
 
     # -- authentication --------------------------------------------------------------------------
 
@@ -229,12 +221,14 @@ class SimulatorApi:
             raise UnknownCallError(uuid)
         return leg
 
-    def _control(self, request: ApiRequest, uuid: str, act: Callable[[], None]) -> ApiResponse:
+    def _control(
+        self, request: ApiRequest, uuid: str, act: Callable[[], Command | None]
+    ) -> ApiResponse:
         refusal = self._unauthorised(request)
         if refusal is not None:
             return refusal
         try:
-            act()
+            self._await(act())
         except UnknownCallError:
             return _not_found(f"call {uuid} not found")
         except CallStateError as error:
@@ -242,6 +236,15 @@ class SimulatorApi:
         except NccoError as error:
             return _bad("ncco", str(error))
         return ApiResponse(204)
+
+    def _await(self, command: Command | None) -> None:
+        """Answer once the command landed, with the error it met (a leg that moved on in the
+        meantime), when another thread carries the calls; else at once (it lands later, its
+        outcome in the transcript)."""
+        if command is None or not self.network.waits_for_commands():
+            return
+        if command.wait(COMMAND_WAIT) and command.error is not None:
+            raise command.error
 
     # -- Voice API -------------------------------------------------------------------------------
 
@@ -278,15 +281,8 @@ class SimulatorApi:
         ringing = _seconds(data, "ringing_timer", 1, 120, 60.0)
         length = _seconds(data, "length_timer", 1, 86400, 7200.0)
         event_url = _first_url(data.get("event_url"), "event_url")
-        if not self.limiter.allow(self.network.app.application_id):
-            return ApiResponse.json(
-                429,
-                payloads.api_error(
-                    "Too Many Requests",
-                    "more than 3 calls were created in one second",
-                    "throttled",
-                ),
-            )
+        if not self.throttle.allow_call(self.network.app.application_id):
+            return _too_many("more than 3 calls were created in one second")
         try:
             handle = self.network.create_call(
                 to,
@@ -345,7 +341,7 @@ class SimulatorApi:
             raise _BadRequest("body", "must be a JSON object")
         action = data.get("action")
         network = self.network
-        simple: dict[str, Callable[[], None]] = {
+        simple: dict[str, Callable[[], Command | None]] = {
             "hangup": lambda: network.hangup(uuid),
             "mute": lambda: network.mute(uuid, True),
             "unmute": lambda: network.mute(uuid, False),
@@ -370,7 +366,7 @@ class SimulatorApi:
         return self._control(request, uuid, lambda: network.transfer_to_url(uuid, url))
 
     def _media(
-        self, request: ApiRequest, uuid: str, act: Callable[[], None], message: str
+        self, request: ApiRequest, uuid: str, act: Callable[[], Command | None], message: str
     ) -> ApiResponse:
         response = self._control(request, uuid, act)
         if response.status != 204:

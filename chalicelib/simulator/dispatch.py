@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from chalicelib.simulator import payloads
+from chalicelib.simulator.latency import AppLatency, waited
 from chalicelib.simulator.model import VonageApplication, WebhookRecord
 from chalicelib.simulator.ncco import Ncco, NccoError, parse_ncco_body, replacement_ncco
 from chalicelib.simulator.scheduler import VirtualClock
@@ -30,8 +31,6 @@ from chalicelib.simulator.transport import TransportError, WebhookTransport
 from chalicelib.telephony.vonage.signatures import sign_sms_params, sign_voice_webhook
 
 RETRY_STATUSES = frozenset({429, 503, 504})
-ANSWER_TIMEOUT = 5.0
-EVENT_TIMEOUT = 10.0
 ANSWER_RETRIES = 2
 FALLBACK_ATTEMPTS = 2
 SMS_ATTEMPTS = 3
@@ -79,7 +78,8 @@ def _with_query(url: str, query: str) -> str:
 class Dispatcher:
     """Sends the network's webhooks; every attempt goes to ``sink``, stamped with the clock of
     its call (``clock_of``) and with how long the application took to answer by ``monotonic``
-    (real seconds)."""
+    (real seconds). ``latency`` is how long the application takes on the virtual clock: the
+    call's clock moves on while the provider waits, up to the application's read timeout."""
 
     def __init__(
         self,
@@ -97,6 +97,7 @@ class Dispatcher:
         self.sink = sink
         self.monotonic = monotonic
         self.waiting: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext
+        self.latency = AppLatency()
 
     def _voice_request(
         self, method: str, url: str, payload: Any
@@ -144,9 +145,15 @@ class Dispatcher:
                 error = failure.reason
             latency = self.monotonic() - started
         clock = self.clock_of(origin.call)
+        sent_seconds, sent_at = clock.seconds, clock.now()
+        took, timed_out = waited(self.latency.of(kind, attempt), timeout)
+        if timed_out and error is None:
+            status, response_body = None, b""
+            error = f"timed out: no answer within {timeout:g}s"
+        clock.advance(took)
         record = WebhookRecord(
-            seconds=clock.seconds,
-            at=clock.now(),
+            seconds=sent_seconds,
+            at=sent_at,
             kind=kind,
             method=method,
             url=url,
@@ -172,10 +179,13 @@ class Dispatcher:
         payload: Any,
         origin: Origin,
         *,
-        timeout: float = EVENT_TIMEOUT,
+        timeout: float | None = None,
         attempts: int = 1 + ANSWER_RETRIES,
     ) -> WebhookRecord:
-        """Send a voice webhook, retrying on connection errors, timeouts, 429, 503 and 504."""
+        """Send a voice webhook, retrying on connection errors, timeouts, 429, 503 and 504
+        (``timeout``: the read timeout, by default the application's for events)."""
+        if timeout is None:
+            timeout = self.app.event_timeout
         record: WebhookRecord | None = None
         for attempt in range(1, attempts + 1):
             # Each attempt is signed afresh, like the provider's retries.
@@ -192,7 +202,8 @@ class Dispatcher:
         self, url: str, method: str, payload: Mapping[str, Any], origin: Origin
     ) -> AnswerResult:
         """The NCCO from the answer URL: 3 attempts, then the fallback URL twice."""
-        record = self.deliver("answer", method, url, payload, origin, timeout=ANSWER_TIMEOUT)
+        timeout = self.app.answer_timeout
+        record = self.deliver("answer", method, url, payload, origin, timeout=timeout)
         if not record.ok:
             reason = record.error or f"HTTP {record.status}"
             fallback = self.app.fallback_answer_url
@@ -204,7 +215,7 @@ class Dispatcher:
                 fallback,
                 payloads.fallback_request(payload, reason, url, "answer_url"),
                 origin,
-                timeout=ANSWER_TIMEOUT,
+                timeout=timeout,
                 attempts=FALLBACK_ATTEMPTS,
             )
             if not record.ok:
@@ -271,7 +282,15 @@ class Dispatcher:
         record: WebhookRecord | None = None
         for attempt in range(1, SMS_ATTEMPTS + 1):
             record = self._attempt(
-                "sms", method, target, headers, body, signed, origin, EVENT_TIMEOUT, attempt
+                "sms",
+                method,
+                target,
+                headers,
+                body,
+                signed,
+                origin,
+                self.app.event_timeout,
+                attempt,
             )
             if record.status in (200, 204):
                 break

@@ -52,6 +52,10 @@ class VonageApplication:
     signed_sms: bool = True
     numbers: tuple[str, ...] = ()
     public_key_pem: str | None = None
+    # Webhook timeouts, seconds (FACTS §3.5: connection_timeout, socket_timeout per application)
+    connection_timeout: float = 1.0
+    answer_timeout: float = 5.0
+    event_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         for name in ("answer_method", "event_method"):

@@ -25,11 +25,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from chalicelib.simulator import media, payloads, sms
+from chalicelib.simulator.commands import Command, CommandLines
 from chalicelib.simulator.dispatch import Dispatcher, Origin
 from chalicelib.simulator.lanes import Lane, LanePool
 from chalicelib.simulator.leg_runtime import ConnectOptions, LegHungUp, LegRun, NccoReplaced
 from chalicelib.simulator.legs import connected_leg, inbound_leg, outbound_leg
 from chalicelib.simulator.model import (
+    Behaviour,
     Caller,
     EntryKind,
     Leg,
@@ -54,6 +56,7 @@ from chalicelib.simulator.scheduler import (
     VirtualClock,
     running_process,
 )
+from chalicelib.simulator.throttle import Throttle
 from chalicelib.simulator.transport import WebhookTransport
 
 DEFAULT_FROM_NUMBER = "447700900000"
@@ -203,6 +206,8 @@ class Network:
         )
         self.crashes: list[str] = []
         self.balance = 10.0
+        self.throttle = Throttle(lambda: self.clock_of(None).seconds)
+        self.commands = CommandLines()
         self._lock = threading.RLock()
         self._numbers: dict[str, NumberBehaviour] = {}
         self._legs: dict[str, Leg] = {}
@@ -392,8 +397,13 @@ class Network:
         event_method: str,
         options: ConnectOptions,
     ) -> Leg:
-        """The far end of a ``connect`` (scheduler thread only)."""
+        """The far end of a ``connect`` (scheduler thread only). A ``connect`` counts against
+        the new-calls-per-second limit as a REST create does; over it, the leg is refused at
+        once (``failed``) and nothing rings (FACTS §5)."""
         behaviour = self.behaviour(to)
+        if not self.throttle.allow_call(self.app.application_id):
+            self.log(parent, EntryKind.ERROR, f"connect to {to} refused: over 3 new calls/s")
+            behaviour = NumberBehaviour(Behaviour.FAILS, detail="cannot_route")
         leg = self._new_leg(
             direction="outbound",
             from_=from_,
@@ -458,46 +468,71 @@ class Network:
         leg = self.leg(uuid)
         if leg is None:
             raise UnknownCallError(uuid)
-        if leg.is_over:
-            raise CallStateError(f"call {uuid} is {leg.status.value}")
-        if answered and leg.answered_at is None:
-            raise CallStateError(f"call {uuid} has not been answered")
+        _check_live(leg, answered)
         return leg
 
-    def hangup(self, uuid: str) -> None:
+    def _command(
+        self, uuid: str, what: str, apply: Callable[[Leg], None], answered: bool = False
+    ) -> Command:
+        """A REST command to leg ``uuid``: refused now if the leg is unknown or over, else it
+        lands ``commands.delay`` later (after the call's previous command), where the leg's
+        state then decides (``commands``)."""
+        leg = self._live_leg(uuid, answered)
+        command = Command(what)
+
+        def land() -> None:
+            try:
+                _check_live(leg, answered)
+            except CallStateError as error:
+                self.log(leg, EntryKind.ERROR, f"REST {what} refused: {error}")
+                command.settle(error)
+                return
+            apply(leg)
+            command.settle(None)
+
+        def send() -> None:
+            at = self.commands.landing(leg.call_id, self.clock_of(leg.call_id).seconds)
+            self.scheduler_of(leg.call_id).call_at(at, land)
+
+        self._submit(leg, send)
+        return command
+
+    def waits_for_commands(self) -> bool:
+        """True when another thread drives the network, so a REST request may wait for its
+        command to land on the virtual clock (in-process, the caller drives it: it may not)."""
+        if self._lanes is not None:
+            return True
+        return self._driver is not None and threading.current_thread() is not self._driver
+
+    def hangup(self, uuid: str) -> Command:
         """REST hangup: the platform ends the leg."""
-        leg = self._live_leg(uuid)
-        self._submit(leg, lambda: self.hang_up_leg(leg, "platform"))
+        return self._command(uuid, "hangup", lambda leg: self.hang_up_leg(leg, "platform"))
 
-    def mute(self, uuid: str, on: bool) -> None:
-        leg = self._live_leg(uuid, answered=True)
-
-        def apply() -> None:
+    def mute(self, uuid: str, on: bool) -> Command:
+        def apply(leg: Leg) -> None:
             leg.muted = on
             self.log(leg, EntryKind.STATUS, "muted" if on else "unmuted")
 
-        self._submit(leg, apply)
+        return self._command(uuid, "mute" if on else "unmute", apply, answered=True)
 
-    def earmuff(self, uuid: str, on: bool) -> None:
-        leg = self._live_leg(uuid, answered=True)
-
-        def apply() -> None:
+    def earmuff(self, uuid: str, on: bool) -> Command:
+        def apply(leg: Leg) -> None:
             leg.earmuffed = on
             self.log(leg, EntryKind.STATUS, "earmuffed" if on else "unearmuffed")
 
-        self._submit(leg, apply)
+        return self._command(uuid, "earmuff" if on else "unearmuff", apply, answered=True)
 
-    def transfer(self, uuid: str, ncco: object) -> None:
+    def transfer(self, uuid: str, ncco: object) -> Command:
         """REST transfer to an inline NCCO: the leg leaves its conversation and runs ``ncco``."""
         actions = parse_ncco(ncco)
-        leg = self._live_leg(uuid, answered=True)
-        self._submit(leg, lambda: self._transfer(leg, actions))
+        return self._command(
+            uuid, "transfer", lambda leg: self._transfer(leg, actions), answered=True
+        )
 
-    def transfer_to_url(self, uuid: str, url: str) -> None:
+    def transfer_to_url(self, uuid: str, url: str) -> Command:
         """REST transfer to an answer URL (fetched like an answer webhook)."""
-        leg = self._live_leg(uuid, answered=True)
 
-        def fetch() -> None:
+        def fetch(leg: Leg) -> None:
             run = LegRun(self, leg)
             result = self.dispatcher.fetch_answer(
                 url, leg.answer_method, payloads.answer_request(leg, self.api_base_url), run.origin
@@ -507,7 +542,7 @@ class Network:
                 return
             self._transfer(leg, result.ncco)
 
-        self._submit(leg, fetch)
+        return self._command(uuid, "transfer", fetch, answered=True)
 
     def _transfer(self, leg: Leg, ncco: Ncco) -> None:
         if leg.is_over or leg.process is None:
@@ -520,28 +555,43 @@ class Network:
         leg.conversation_uuid = new
         leg.process.interrupt(NccoReplaced(leg, ncco))
 
-    def talk(self, uuid: str, text: str, language: str = "en-US", loop: int = 1) -> None:
+    def talk(self, uuid: str, text: str, language: str = "en-US", loop: int = 1) -> Command:
         """REST ``PUT /talk``: text spoken into the call."""
-        leg = self._live_leg(uuid, answered=True)
-        self._submit(
-            leg,
-            lambda: self.log(leg, EntryKind.SAY, text, language=language, loop=loop, via="REST"),
+        return self._command(
+            uuid,
+            "talk",
+            lambda leg: self.log(
+                leg, EntryKind.SAY, text, language=language, loop=loop, via="REST"
+            ),
+            answered=True,
         )
 
-    def stream(self, uuid: str, url: str, loop: int = 1) -> None:
+    def stream(self, uuid: str, url: str, loop: int = 1) -> Command:
         """REST ``PUT /stream``: audio played into the call."""
-        leg = self._live_leg(uuid, answered=True)
-        self._submit(leg, lambda: self.log(leg, EntryKind.PLAY, url, loop=loop, via="REST"))
+        return self._command(
+            uuid,
+            "stream",
+            lambda leg: self.log(leg, EntryKind.PLAY, url, loop=loop, via="REST"),
+            answered=True,
+        )
 
-    def stop_media(self, uuid: str, what: str) -> None:
-        leg = self._live_leg(uuid, answered=True)
+    def stop_media(self, uuid: str, what: str) -> Command:
         kind = EntryKind.SAY if what == "talk" else EntryKind.PLAY
-        self._submit(leg, lambda: self.log(leg, kind, f"({what} stopped)", via="REST"))
+        return self._command(
+            uuid,
+            f"stop {what}",
+            lambda leg: self.log(leg, kind, f"({what} stopped)", via="REST"),
+            answered=True,
+        )
 
-    def send_dtmf(self, uuid: str, digits: str) -> None:
+    def send_dtmf(self, uuid: str, digits: str) -> Command:
         """REST ``PUT /dtmf``: tones played into the call."""
-        leg = self._live_leg(uuid, answered=True)
-        self._submit(leg, lambda: self.log(leg, EntryKind.PLAY, f"DTMF {digits}", via="REST"))
+        return self._command(
+            uuid,
+            "dtmf",
+            lambda leg: self.log(leg, EntryKind.PLAY, f"DTMF {digits}", via="REST"),
+            answered=True,
+        )
 
     def set_dtmf_listener(self, uuid: str, url: str | None, method: str = "POST") -> None:
         """``PUT``/``DELETE /input/dtmf``: real-time DTMF events to ``url`` (None removes)."""
@@ -890,6 +940,15 @@ class Network:
                     continue
             self.scheduler.step()
         self._driver = None
+
+
+def _check_live(leg: Leg, answered: bool) -> None:
+    """Raise ``CallStateError`` when ``leg`` no longer takes commands (or, with ``answered``,
+    does not take them yet)."""
+    if leg.is_over:
+        raise CallStateError(f"call {leg.uuid} is {leg.status.value}")
+    if answered and leg.answered_at is None:
+        raise CallStateError(f"call {leg.uuid} has not been answered")
 
 
 def _label(index: int) -> str:

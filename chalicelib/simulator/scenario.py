@@ -13,7 +13,15 @@ expect:
   status: completed            # the first leg's final state
   sms_sent: ["Your code"]      # SMS the app sent the caller, in order (substrings)
   webhooks_min: 3
+timing:                        # optional; the network's defaults otherwise
+  command_delay: 0.3           # virtual seconds from a REST command to its effect on the leg
+  app_latency: {answer: [6, 0.2], input: 12}   # how long the app takes to answer, per webhook
 ```
+
+``app_latency`` keys are webhook kinds (answer, fallback, event, input, notify, record); a number
+holds for every attempt, a list gives attempt 1, 2, ... in turn (later attempts answer at once).
+An answer slower than the read timeout (5 s answer/fallback, 10 s events) is a timeout: retried,
+then the fallback URL, as the provider does (``latency``).
 
 Loading is strict (unknown keys, wrong types and bad YAML are clear errors); checking works on a
 transcript, so it serves both an in-process network and a remote simulator's control API. An SMS
@@ -32,6 +40,7 @@ from typing import Any
 
 import yaml
 
+from chalicelib.simulator.latency import AppLatency
 from chalicelib.simulator.model import (
     ConfigurationError,
     EntryKind,
@@ -43,7 +52,8 @@ from chalicelib.simulator.model import (
 )
 from chalicelib.simulator.network import CallHandle, Network
 
-_TOP_KEYS = {"name", "description", "numbers", "call", "caller", "expect"}
+_TOP_KEYS = {"name", "description", "numbers", "call", "caller", "expect", "timing"}
+_TIMING_KEYS = {"command_delay", "app_latency"}
 _CALL_KEYS = {"from", "to", "talk_seconds"}
 _EXPECT_KEYS = {"said", "not_said", "pressed", "dialled", "status", "sms_sent", "webhooks_min"}
 
@@ -66,6 +76,14 @@ class Expectations:
 
 
 @dataclass(frozen=True)
+class Timing:
+    """The network's timing for the scenario (None: the network's default)."""
+
+    command_delay: float | None = None
+    app_latency: AppLatency | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A loaded scenario."""
 
@@ -78,6 +96,7 @@ class Scenario:
     talk_seconds: float | None = None
     description: str = ""
     source: str = "<text>"
+    timing: Timing = field(default_factory=Timing)
 
 
 @dataclass(frozen=True)
@@ -167,6 +186,23 @@ def _expectations(raw: object) -> Expectations:
     return Expectations(status=status, webhooks_min=minimum, **lists)
 
 
+def _timing(raw: object) -> Timing:
+    data = _mapping(raw, "timing")
+    _no_unknown(data, _TIMING_KEYS, "timing")
+    delay = data.get("command_delay")
+    if delay is not None and (
+        isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0
+    ):
+        raise ScenarioError("timing.command_delay must be a number of seconds >= 0")
+    latency = None
+    if "app_latency" in data:
+        try:
+            latency = AppLatency.from_mapping(_mapping(data["app_latency"], "timing.app_latency"))
+        except ValueError as error:
+            raise ScenarioError(f"timing.app_latency: {error}") from None
+    return Timing(None if delay is None else float(delay), latency)
+
+
 def _parse(data: object, source: str) -> Scenario:
     top = _mapping(data, "the scenario")
     _no_unknown(top, _TOP_KEYS, "scenario")
@@ -211,6 +247,7 @@ def _parse(data: object, source: str) -> Scenario:
         talk_seconds=None if talk is None else float(talk),
         description=description,
         source=source,
+        timing=_timing(top.get("timing", {})),
     )
 
 
@@ -311,14 +348,23 @@ def _await_sms(
     return texts
 
 
+def prepare(scenario: Scenario, network: Network) -> None:
+    """Give the network the scenario's numbers and timing."""
+    for number, behaviour in scenario.numbers.items():
+        network.set_number(number, behaviour)
+    if scenario.timing.command_delay is not None:
+        network.commands.delay = scenario.timing.command_delay
+    if scenario.timing.app_latency is not None:
+        network.dispatcher.latency = scenario.timing.app_latency
+
+
 def run_scenario(
     scenario: Scenario, network: Network, timeout: float = 60.0, sms_grace: float = 0.0
 ) -> ScenarioResult:
     """Set up the scenario's numbers, place its call, run it to the end and check it.
     ``sms_grace``: how long (real seconds) to wait after the call for the SMS it expects (a
     network in front of a running application; in-process, what the call sent is all)."""
-    for number, behaviour in scenario.numbers.items():
-        network.set_number(number, behaviour)
+    prepare(scenario, network)
     handle = network.call(
         scenario.from_,
         scenario.to,

@@ -19,16 +19,16 @@ import socket
 import ssl
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib.simulator.api import ApiRequest, RateLimiter, SimulatorApi
+from chalicelib.simulator.api import ApiRequest, SimulatorApi
 from chalicelib.simulator.lanes import LanePool
 from chalicelib.simulator.network import Network
+from chalicelib.simulator.throttle import CALLS_PER_SECOND, Throttle
 
 MAX_BODY = 5 * 1024 * 1024
 LISTEN_BACKLOG = 1024
@@ -106,7 +106,7 @@ class SimulatorServer:
     ``workers``: how many calls progress at once, each on its own lane (0: one thread carries
     every call, one webhook at a time).
     ``speed``: virtual seconds per real second for the workers (None: as fast as possible).
-    ``limiter_clock``: the clock of the 3-calls-per-second limit (real monotonic time).
+    ``limiter_clock``: the clock of the request limits (None: the network's virtual clock).
     """
 
     def __init__(
@@ -119,8 +119,8 @@ class SimulatorServer:
         background: bool = True,
         workers: int = WORKERS,
         speed: float | None = None,
-        limiter_clock: Callable[[], float] = time.monotonic,
-        calls_per_second: int = 3,
+        limiter_clock: Callable[[], float] | None = None,
+        calls_per_second: int = CALLS_PER_SECOND,
         ca_pem_path: str | None = None,
     ) -> None:
         self.network = network
@@ -129,7 +129,12 @@ class SimulatorServer:
         self.background = background
         self.workers = workers
         self.speed = speed
-        self.api = SimulatorApi(network, RateLimiter(calls_per_second, 1.0, limiter_clock))
+        throttle = None
+        if limiter_clock is not None or calls_per_second != CALLS_PER_SECOND:
+            clock = limiter_clock or (lambda: network.clock_of(None).seconds)
+            throttle = Throttle(clock, calls_per_second)
+            network.throttle = throttle
+        self.api = SimulatorApi(network, throttle)
         self._requested_port = port
         self._requested_ca_path = ca_pem_path
         self._httpd: _HttpServer | None = None

@@ -52,13 +52,14 @@ class WebhookTransport(Protocol):
 class HttpTransport:
     """Real HTTP(S): a new connection per request, ``Connection: close``.
 
-    ``connect_timeout`` bounds the TCP connect (Vonage: 3 s for the answer URL), ``timeout`` is
-    the default read timeout; ``send(timeout=...)`` overrides it per request (5 s answer,
-    10 s events). ``ca_file`` trusts a private CA for https webhooks.
+    ``connect_timeout`` bounds the TCP connect (the application's ``connection_timeout``,
+    1 s unless configured: FACTS §3.5), ``timeout`` is the default read timeout;
+    ``send(timeout=...)`` overrides it per request (5 s answer, 10 s events). ``ca_file``
+    trusts a private CA for https webhooks.
     """
 
     def __init__(
-        self, timeout: float = 10.0, connect_timeout: float = 3.0, ca_file: str | None = None
+        self, timeout: float = 10.0, connect_timeout: float = 1.0, ca_file: str | None = None
     ) -> None:
         self.timeout = timeout
         self.connect_timeout = connect_timeout

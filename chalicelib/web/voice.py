@@ -17,9 +17,10 @@ and ``web.problems``; must not import pynamodb, the store, the vonage SDK or ano
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from typing import Any, Callable, Mapping
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from chalice.app import Blueprint, Response
 
@@ -166,10 +167,36 @@ def answer() -> Response:
     return _webhook(urls.ANSWER_PATH, _answer, fallback=True)
 
 
+def _failed_callback(payload: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
+    """The path and query of the input/notify/event URL whose failure brought this fallback
+    request (``original_request`` of type ``event_url``), or None for a failed answer URL."""
+    raw = payload.get("original_request")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return None
+    if not isinstance(raw, Mapping) or raw.get("type") != "event_url":
+        return None
+    parts = urlsplit(str(raw.get("url", "")))
+    return parts.path, dict(parse_qsl(parts.query))
+
+
 def _fallback(payload: dict[str, Any], ref: str, call_id: str | None, route_key: str) -> Answer:
     # The provider calls this when the answer URL failed; the same answer payload (without the
-    # fallback's own fields) shares the original's key, so a late original is replayed.
+    # fallback's own fields) shares the original's key, so a late original is replayed. When an
+    # input or notify webhook failed (FACTS §3.5: timed out, say), the original is answered as
+    # that webhook: its key is the original's, so a first delivery that did step the flow is
+    # replayed and the call goes on with the NCCO the flow decided.
     original = {k: v for k, v in payload.items() if k not in _FALLBACK_ONLY_FIELDS}
+    failed = _failed_callback(payload)
+    if failed is not None:
+        path, query = failed
+        for route, handler in _CALLBACKS.items():
+            if path.endswith(route):
+                call, callback_ref = query.get(urls.CALL_PARAM), query.get(urls.REF_PARAM, "")
+                key_route = f"{route}|{call or ''}|{callback_ref}"
+                return handler(original, callback_ref, call, key_route)
     key_route = route_key.replace(urls.FALLBACK_PATH, urls.ANSWER_PATH, 1)
     event = webhooks.parse_answer(original, ref)
     return container().voice.answer(event, event_key(key_route, original), call_id)
@@ -217,6 +244,12 @@ def input_received() -> Response:
 def notify() -> Response:
     """The call reached a notify action."""
     return _webhook(urls.NOTIFY_PATH, _routed(webhooks.parse_notify), fallback=True)
+
+
+_CALLBACKS: dict[str, Handler] = {
+    urls.INPUT_PATH: _routed(webhooks.parse_input),
+    urls.NOTIFY_PATH: _routed(webhooks.parse_notify),
+}
 
 
 @voice.route(urls.RECORDING_PATH, methods=["GET", "POST"], content_types=_CONTENT_TYPES)

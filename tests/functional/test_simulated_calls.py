@@ -18,7 +18,7 @@ from platformkit import ROOT, SECRET, Platform, running_platform
 from chalicelib.flows.variables import wall_clock
 from chalicelib.simulator.model import VonageApplication
 from chalicelib.simulator.network import Network
-from chalicelib.simulator.scenario import CallOutcome, check, load_scenario
+from chalicelib.simulator.scenario import CallOutcome, check, load_scenario, prepare
 from chalicelib.simulator.server import SimulatorServer
 from chalicelib.simulator.transport import InProcessTransport, WebhookResponse
 from chalicelib.telephony.vonage.client import VonageClient, VonageConfig
@@ -132,8 +132,7 @@ class World:
 
     def play(self, path: Path) -> tuple[list[str], Any]:
         scenario = load_scenario(path)
-        for number, behaviour in scenario.numbers.items():
-            self.network.set_number(number, behaviour)
+        prepare(scenario, self.network)
         handle = self.network.call(
             scenario.from_, scenario.to, scenario.caller, talk_seconds=scenario.talk_seconds
         )

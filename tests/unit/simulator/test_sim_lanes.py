@@ -24,6 +24,7 @@ from chalicelib.simulator.model import EntryKind
 from chalicelib.simulator.network import CallHandle, Network
 from chalicelib.simulator.scenario import load_scenario
 from chalicelib.simulator.scheduler import SimulationError, VirtualClock
+from chalicelib.simulator.throttle import Throttle
 from chalicelib.simulator.transport import InProcessTransport
 
 LVN = "447700900100"
@@ -143,6 +144,8 @@ def test_calls_on_lanes_keep_each_calls_order_and_transcript(
     # WHEN the same call is placed 8 times at once on lanes
     tracker = InFlight(FakeApp())
     network = on_lanes(pull_network(tracker), lanes)
+    # (an account whose limit of new calls per second was raised for this many connects)
+    network.throttle = Throttle(lambda: 0.0, calls_per_second=CALLS)
     for number, behaviour in scenario.numbers.items():
         network.set_number(number, behaviour)
     handles = [
