@@ -29,6 +29,7 @@ from chalicelib.simulator.dispatch import Dispatcher, Origin
 from chalicelib.simulator.lanes import Lane, LanePool
 from chalicelib.simulator.leg_runtime import ConnectOptions, LegHungUp, LegRun, NccoReplaced
 from chalicelib.simulator.legs import connected_leg, inbound_leg, outbound_leg
+from chalicelib.simulator.machine_detection import check_advanced, check_standard
 from chalicelib.simulator.model import (
     Caller,
     EntryKind,
@@ -350,11 +351,14 @@ class Network:
         """An outbound call as ``POST /v1/calls`` creates it (``ncco`` or ``answer_url``).
 
         Returns at once; the call runs when the network is driven. Raises ``NccoError`` for an
-        inline NCCO that does not parse and ``ValueError`` for other bad arguments.
+        inline NCCO that does not parse, ``MachineDetectionError`` for detection options the
+        provider refuses and ``ValueError`` for other bad arguments.
         """
         if (ncco is None) == (answer_url is None):
             raise ValueError("exactly one of ncco and answer_url is required")
         inline = parse_ncco(ncco) if ncco is not None else None
+        check_standard(machine_detection, "machine_detection")
+        check_advanced(advanced_machine_detection, "advanced_machine_detection")
         behaviour = self.behaviour(to)
         leg = self._new_leg(
             direction="outbound",
