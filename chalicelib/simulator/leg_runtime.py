@@ -406,6 +406,7 @@ class ConnectOptions:
     synchronous: bool
     machine_detection: str | None
     advanced_machine_detection: Mapping[str, Any] | None
+    refusal: str | None = None
 
 
 @dataclass(frozen=True)

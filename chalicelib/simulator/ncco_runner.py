@@ -15,7 +15,7 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.simulator import payloads
+from chalicelib.simulator import caller_id, payloads
 from chalicelib.simulator.leg_runtime import (
     DIGIT_GAP,
     PRESS_DELAY,
@@ -212,12 +212,8 @@ def _endpoint_target(endpoint: Mapping[str, Any]) -> tuple[str, str]:
 def _connect(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
     kind, target = _endpoint_target(action["endpoint"][0])
     network = run.network
-    if "from" in action:
-        from_ = str(action["from"])
-    elif action.get("randomFromNumber") is True:
-        from_ = network.random_from_number()
-    else:
-        from_ = run.leg.to
+    caller = caller_id.for_connect(action, network.account_numbers(), network.random_from_number)
+    from_ = caller.number
     urls = action.get("eventUrl")
     event_url = str(urls[0]) if isinstance(urls, list) and urls else None
     options = ConnectOptions(
@@ -228,6 +224,7 @@ def _connect(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
         machine_detection=action.get("machineDetection"),
         advanced_machine_detection=action.get("advancedMachineDetection")
         or action.get("advanced_machine_detection"),
+        refusal=caller.refusal,
     )
     run.log(EntryKind.DIAL, target, endpoint_type=kind, from_=from_)
     other = network.start_connected_leg(

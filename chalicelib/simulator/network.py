@@ -24,13 +24,14 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from chalicelib.simulator import media, payloads, sms
+from chalicelib.simulator import caller_id, media, payloads, sms
 from chalicelib.simulator.dispatch import Dispatcher, Origin
 from chalicelib.simulator.lanes import Lane, LanePool
 from chalicelib.simulator.leg_runtime import ConnectOptions, LegHungUp, LegRun, NccoReplaced
 from chalicelib.simulator.legs import connected_leg, inbound_leg, outbound_leg
 from chalicelib.simulator.machine_detection import check_advanced, check_standard
 from chalicelib.simulator.model import (
+    Behaviour,
     Caller,
     EntryKind,
     Leg,
@@ -206,6 +207,7 @@ class Network:
         self.balance = 10.0
         self._lock = threading.RLock()
         self._numbers: dict[str, NumberBehaviour] = {}
+        self._account_numbers: set[str] = {payloads.number(n) for n in app.numbers}
         self._legs: dict[str, Leg] = {}
         self._calls: dict[str, _CallState] = {}
         self._rooms: dict[str, Room] = {}
@@ -240,8 +242,19 @@ class Network:
         with self._lock:
             return dict(self._numbers)
 
+    def add_account_numbers(self, *numbers: str) -> None:
+        """Numbers the account rents (a ``connect`` may present them as its ``from``)."""
+        with self._lock:
+            self._account_numbers.update(payloads.number(n) for n in numbers)
+
+    def account_numbers(self) -> frozenset[str]:
+        """The application's numbers and every number a caller rang to reach it."""
+        with self._lock:
+            return frozenset(self._account_numbers)
+
     def random_from_number(self) -> str:
-        return random.choice(self.app.numbers) if self.app.numbers else DEFAULT_FROM_NUMBER
+        owned = sorted(self.account_numbers())
+        return random.choice(owned) if owned else DEFAULT_FROM_NUMBER
 
     # -- placing calls ---------------------------------------------------------------------------
 
@@ -315,6 +328,7 @@ class Network:
         (None: until the other side leaves).
         """
         steps = parse_script(script)
+        self.add_account_numbers(to)  # the provider routes only the account's numbers to it
         leg = self._new_leg(
             direction="inbound",
             from_=from_,
@@ -396,8 +410,12 @@ class Network:
         event_method: str,
         options: ConnectOptions,
     ) -> Leg:
-        """The far end of a ``connect`` (scheduler thread only)."""
+        """The far end of a ``connect`` (scheduler thread only); a refused one is rejected
+        before it rings."""
         behaviour = self.behaviour(to)
+        if options.refusal is not None:
+            self.log(parent, EntryKind.ERROR, f"the network refuses the connect: {options.refusal}")
+            behaviour = NumberBehaviour(Behaviour.REJECTED, detail=caller_id.REFUSED_DETAIL)
         leg = self._new_leg(
             direction="outbound",
             from_=from_,
