@@ -174,6 +174,12 @@ def _conversation(action: Mapping[str, Any]) -> None:
     for flag in ("startOnEnter", "endOnExit", "record", "mute"):
         _boolean(action, flag, "conversation")
     _url_list(action, "musicOnHoldUrl", "conversation")
+    for name in ("canSpeak", "canHear"):
+        value = action.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(leg, str) for leg in value):
+            _fail("conversation", f"{name} must be an array of leg uuids")
+    if action.get("mute") is True and "canSpeak" in action:
+        _fail("conversation", "mute cannot be used with canSpeak")
     _url_list(action, "eventUrl", "conversation")
     _method(action, "eventMethod", "conversation")
 

@@ -531,6 +531,18 @@ class Network:
 
         self._submit(leg, fetch)
 
+    def transfer_into(self, leg: Leg, conversation_id: str) -> None:
+        """Move ``leg`` into conversation ``conversation_id``, as a ``transfer`` action run by
+        another leg of its conversation does (scheduler thread of either call)."""
+
+        def move() -> None:
+            if leg.is_over or leg.process is None:
+                return
+            action = {"action": "transfer", "conversationId": conversation_id}
+            leg.process.interrupt(NccoReplaced(leg, [action]))
+
+        self._submit(leg, move)
+
     def _transfer(self, leg: Leg, ncco: Ncco) -> None:
         if leg.is_over or leg.process is None:
             return
@@ -580,6 +592,13 @@ class Network:
         """End ``leg`` (scheduler thread): its process receives ``LegHungUp``."""
         if leg.process is not None and not leg.process.finished and not leg.is_over:
             leg.process.interrupt(LegHungUp(leg, by))
+
+    def room_named(self, name: str, leg: Leg) -> Room:
+        """The live conversation ``name`` (a new one, not yet registered, if there is none)."""
+        room = self._rooms.get(name)
+        if room is None or room.ended.fired:
+            return Room(self.scheduler_of(leg.call_id), name, leg.conversation_uuid)
+        return room
 
     def join_room(self, leg: Leg, name: str) -> Room:
         room = self._rooms.get(name)
