@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 
 import jwt
 
-from chalicelib.simulator import payloads
+from chalicelib.simulator import machine_detection, payloads
 from chalicelib.simulator.commands import Command
 from chalicelib.simulator.model import ConfigurationError, Leg, NumberBehaviour, parse_script
 from chalicelib.simulator.ncco import NccoError
@@ -273,11 +273,12 @@ class SimulatorApi:
             if verb not in ("GET", "POST"):
                 raise _BadRequest(name, "must be GET or POST")
         machine = data.get("machine_detection")
-        if machine not in (None, "continue", "hangup"):
-            raise _BadRequest("machine_detection", "must be continue or hangup")
         advanced = data.get("advanced_machine_detection")
-        if advanced is not None and not isinstance(advanced, Mapping):
-            raise _BadRequest("advanced_machine_detection", "must be an object")
+        try:
+            machine_detection.check_standard(machine, "machine_detection")
+            machine_detection.check_advanced(advanced, "advanced_machine_detection")
+        except machine_detection.MachineDetectionError as error:
+            raise _BadRequest("machine_detection", str(error)) from None
         ringing = _seconds(data, "ringing_timer", 1, 120, 60.0)
         length = _seconds(data, "length_timer", 1, 86400, 7200.0)
         event_url = _first_url(data.get("event_url"), "event_url")

@@ -75,6 +75,16 @@ def _with_query(url: str, query: str) -> str:
     return f"{url}{'&' if urlsplit(url).query else '?'}{query}"
 
 
+def _answer_of(record: WebhookRecord) -> AnswerResult:
+    """The NCCO an answer or fallback URL gave, or why there is none."""
+    if not record.ok:
+        return AnswerResult(None, f"answer_url failed ({record.error or f'HTTP {record.status}'})")
+    try:
+        return AnswerResult(parse_ncco_body(record.response_body))
+    except NccoError as error:
+        return AnswerResult(None, f"invalid NCCO: {error}", invalid=True)
+
+
 class Dispatcher:
     """Sends the network's webhooks; every attempt goes to ``sink``, stamped with the clock of
     its call (``clock_of``) and with how long the application took to answer by ``monotonic``
@@ -201,32 +211,32 @@ class Dispatcher:
     def fetch_answer(
         self, url: str, method: str, payload: Mapping[str, Any], origin: Origin
     ) -> AnswerResult:
-        """The NCCO from the answer URL: 3 attempts, then the fallback URL twice."""
-        timeout = self.app.answer_timeout
-        record = self.deliver("answer", method, url, payload, origin, timeout=timeout)
-        if not record.ok:
-            reason = record.error or f"HTTP {record.status}"
-            fallback = self.app.fallback_answer_url
-            if fallback is None:
-                return AnswerResult(None, f"answer_url failed ({reason})")
-            record = self.deliver(
-                "fallback",
-                method,
-                fallback,
-                payloads.fallback_request(payload, reason, url, "answer_url"),
-                origin,
-                timeout=timeout,
-                attempts=FALLBACK_ATTEMPTS,
-            )
-            if not record.ok:
-                fallback_reason = record.error or f"HTTP {record.status}"
-                return AnswerResult(
-                    None, f"answer_url failed ({reason}); fallback failed ({fallback_reason})"
-                )
-        try:
-            return AnswerResult(parse_ncco_body(record.response_body))
-        except NccoError as error:
-            return AnswerResult(None, f"invalid NCCO: {error}", invalid=True)
+        """The NCCO from the answer URL: 3 attempts, then the fallback URL twice, also when the
+        answer URL's NCCO is invalid (Vonage support, "What happens if the NCCO download request
+        fails?" https://api.support.vonage.com/hc/en-us/articles/115016024247)."""
+        record = self.deliver(
+            "answer", method, url, payload, origin, timeout=self.app.answer_timeout
+        )
+        answer = _answer_of(record)
+        if answer.ncco is not None:
+            return answer
+        fallback = self.app.fallback_answer_url
+        if fallback is None:
+            return answer
+        reason = record.error or ("invalid NCCO" if record.ok else f"HTTP {record.status}")
+        record = self.deliver(
+            "fallback",
+            method,
+            fallback,
+            payloads.fallback_request(payload, reason, url, "answer_url"),
+            origin,
+            timeout=self.app.answer_timeout,
+            attempts=FALLBACK_ATTEMPTS,
+        )
+        second = _answer_of(record)
+        if second.ncco is None and not second.invalid:
+            return AnswerResult(None, f"answer_url failed ({reason}); fallback failed", False)
+        return second
 
     def ask_for_ncco(
         self, kind: str, method: str, url: str, payload: Mapping[str, Any], origin: Origin

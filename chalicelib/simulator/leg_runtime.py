@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.simulator import media, payloads
+from chalicelib.simulator import machine_detection, media, payloads
 from chalicelib.simulator.dispatch import Origin
 from chalicelib.simulator.model import (
     Behaviour,
@@ -39,7 +40,6 @@ DIGIT_GAP = 0.3
 WORD_SECONDS = 0.4
 TALK_CHARS_PER_SECOND = 15.0
 STREAM_SECONDS = 5.0
-DETECT_SECONDS = 3.0
 BUSY_SECONDS = 1.0
 FAIL_SECONDS = 0.5
 
@@ -284,76 +284,52 @@ class LegRun:
 
     def detect(
         self,
-        basic: str | None,
+        standard: str | None,
         advanced: Mapping[str, Any] | None,
         *,
         blocking: bool = False,
         hold_hangup_report: bool = False,
     ) -> Generator[Wait, bool, Detection | None]:
-        """Machine detection after answer. Blocking modes (advanced ``detect`` and
-        ``detect_beep``, or ``blocking=True``) keep the line silent until the verdict; the
-        others report in the background while the NCCO runs. With ``hold_hangup_report`` a
-        machine verdict that hangs up is returned unposted (a synchronous connect asks for an
-        NCCO with it)."""
-        if advanced is not None:
-            behavior = str(advanced.get("behavior", "continue"))
-            mode = str(advanced.get("mode", "detect"))
-            beep_timeout = float(advanced.get("beep_timeout", 45))
-        elif basic is not None:
-            behavior, mode, beep_timeout = basic, "basic", 45.0
-        else:
+        """Machine detection after answer (``machine_detection``). Synchronous modes keep the
+        line silent and the NCCO waiting until every report is sent; advanced ``default``
+        reports in the background while the NCCO runs (``blocking`` forces waiting). With
+        ``hold_hangup_report`` a machine verdict that hangs up is returned unposted (a
+        synchronous connect asks for an NCCO with it)."""
+        detection = machine_detection.plan(standard, advanced)
+        if detection is None:
             return None
-        machine = self.leg.behaviour.behaviour is Behaviour.ANSWERING_MACHINE
-        beep_after = self.leg.behaviour.beep_after
-        if not (blocking or mode in ("detect", "detect_beep")):
-            self._detect_in_background(machine, behavior, mode, beep_after, beep_timeout)
+        behaviour = self.leg.behaviour
+        machine = behaviour.behaviour is Behaviour.ANSWERING_MACHINE
+        hangup = machine and detection.behavior == "hangup"
+        reports = machine_detection.reports(detection, machine, behaviour.beep_after)
+        if not (blocking or detection.synchronous):
+            self._detect_in_background(reports, hangup)
             return None
-        yield from self.sleep(DETECT_SECONDS)
-        if machine and mode == "detect_beep":
-            if beep_after is not None and beep_after < beep_timeout:
-                yield from self.sleep(beep_after - DETECT_SECONDS)
-                payload = self.machine_report("machine", "beep_start")
-            else:
-                yield from self.sleep(beep_timeout - DETECT_SECONDS)
-                payload = self.machine_report("machine", "beep_timeout")
-        else:
-            payload = self.machine_report("machine" if machine else "human")
-        hangup = machine and behavior == "hangup"
-        if hangup and hold_hangup_report:
-            return Detection(machine, True, payload, posted=False)
-        self.post_event(payload)
+        started = self.now
+        payload: Mapping[str, Any] | None = None
+        for index, report in enumerate(reports):
+            yield from self.sleep_until(started + report.after)
+            payload = self.machine_report(report.status, report.sub_state)
+            if hangup and hold_hangup_report and index == len(reports) - 1:
+                return Detection(machine, True, payload, posted=False)
+            self.post_event(payload)
         return Detection(machine, hangup, payload)
 
-    def _detect_in_background(
-        self,
-        machine: bool,
-        behavior: str,
-        mode: str,
-        beep_after: float | None,
-        beep_timeout: float,
-    ) -> None:
+    def _detect_in_background(self, reports: list[machine_detection.Report], hangup: bool) -> None:
         leg = self.leg
         network = self.network
 
-        def verdict() -> None:
+        def send(report: machine_detection.Report, last: bool) -> None:
             if leg.is_over:
                 return
-            self.post_event(self.machine_report("machine" if machine else "human"))
-            if not machine:
-                return
-            if behavior == "hangup":
+            self.post_event(self.machine_report(report.status, report.sub_state))
+            if hangup and last:
                 network.hang_up_leg(leg, "platform")
-            elif mode == "default":
-                beeps = beep_after is not None and beep_after < beep_timeout
-                delay = beep_after if beep_after is not None and beeps else beep_timeout
-                sub_state = "beep_start" if beeps else "beep_timeout"
-                self.scheduler.call_later(max(0.0, delay - DETECT_SECONDS), lambda: beep(sub_state))
 
-        def beep(sub_state: str) -> None:
-            if not leg.is_over:
-                self.post_event(self.machine_report("machine", sub_state))
-
-        self.scheduler.call_later(DETECT_SECONDS, verdict)
+        for index, report in enumerate(reports):
+            self.scheduler.call_later(
+                report.after, partial(send, report, index == len(reports) - 1)
+            )
 
     # -- recordings --------------------------------------------------------------------------------
 
@@ -430,6 +406,7 @@ class ConnectOptions:
     synchronous: bool
     machine_detection: str | None
     advanced_machine_detection: Mapping[str, Any] | None
+    refusal: str | None = None
 
 
 @dataclass(frozen=True)

@@ -57,9 +57,10 @@ def inbound_leg(run: LegRun) -> ProcessBody:
             run.origin,
         )
         if result.ncco is None:
+            # No NCCO from the answer or fallback URL: the call is disconnected, with an error
+            # and a final ``failed`` event (FACTS §3.5); it was never answered.
             _refuse(run, result.reason, result.invalid)
-            leg.ended_at = run.now
-            run.set_status(LegStatus.FAILED, "no NCCO")
+            run.post_event(run.fail(DialOutcome(LegStatus.FAILED)))
             return
         for status in (LegStatus.STARTED, LegStatus.RINGING, LegStatus.ANSWERED):
             run.progress(status)

@@ -451,13 +451,16 @@ class Bridge:
 
 
 class Room:
-    """A named conversation; ``ended`` fires when a member with ``endOnExit`` leaves."""
+    """A named conversation; ``started`` fires when a member with ``startOnEnter`` is in,
+    ``ended`` when a member with ``endOnExit`` leaves; ``recording`` when it is recorded."""
 
     def __init__(self, scheduler: Scheduler, name: str, conversation_uuid: str) -> None:
         self.name = name
         self.conversation_uuid = conversation_uuid
         self.members: list[Leg] = []
         self.ended = Signal(scheduler, f"conversation {name}")
+        self.started = Signal(scheduler, f"conversation {name} started")
+        self.recording: Recording | None = None
 
 
 class EntryKind(StrEnum):

@@ -2,8 +2,9 @@
 ``action`` is known, with the required options present, ``eventUrl``/``streamUrl`` as arrays
 and the documented ranges respected (FACTS §2). Anything else is the provider's "Syntax error".
 
-One checker per action in a table. Pure; imports only the standard library. It must not import
-the app's NCCO renderer (the simulator checks what arrives on the wire).
+One checker per action in a table. Pure; imports only the standard library and the (pure)
+``machine_detection`` options. It must not import the app's NCCO renderer (the simulator checks
+what arrives on the wire).
 """
 
 from __future__ import annotations
@@ -12,6 +13,12 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from chalicelib.simulator.machine_detection import (
+    MachineDetectionError,
+    check_advanced,
+    check_standard,
+)
 
 SYNTAX_ERROR = "Syntax error in NCCO. Invalid value type or action."
 ENDPOINT_TYPES = frozenset({"phone", "app", "websocket", "sip", "vbc"})
@@ -150,8 +157,12 @@ def _connect(action: Mapping[str, Any]) -> None:
         _fail("connect", "eventType can only be synchronous")
     _range(action, "timeout", 1, 7200, "connect")
     _range(action, "limit", 1, 7200, "connect")
-    if action.get("machineDetection", "continue") not in ("continue", "hangup"):
-        _fail("connect", "machineDetection must be continue or hangup")
+    for key in ("advancedMachineDetection", "advanced_machine_detection"):
+        try:
+            check_standard(action.get("machineDetection"), "machineDetection")
+            check_advanced(action.get(key), key)
+        except MachineDetectionError as error:
+            _fail("connect", str(error))
     _url_list(action, "eventUrl", "connect")
     _method(action, "eventMethod", "connect")
 
@@ -163,6 +174,12 @@ def _conversation(action: Mapping[str, Any]) -> None:
     for flag in ("startOnEnter", "endOnExit", "record", "mute"):
         _boolean(action, flag, "conversation")
     _url_list(action, "musicOnHoldUrl", "conversation")
+    for name in ("canSpeak", "canHear"):
+        value = action.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(leg, str) for leg in value):
+            _fail("conversation", f"{name} must be an array of leg uuids")
+    if action.get("mute") is True and "canSpeak" in action:
+        _fail("conversation", "mute cannot be used with canSpeak")
     _url_list(action, "eventUrl", "conversation")
     _method(action, "eventMethod", "conversation")
 

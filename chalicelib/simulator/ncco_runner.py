@@ -15,7 +15,7 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.simulator import payloads
+from chalicelib.simulator import caller_id, conversations, payloads
 from chalicelib.simulator.leg_runtime import (
     DIGIT_GAP,
     PRESS_DELAY,
@@ -212,12 +212,8 @@ def _endpoint_target(endpoint: Mapping[str, Any]) -> tuple[str, str]:
 def _connect(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
     kind, target = _endpoint_target(action["endpoint"][0])
     network = run.network
-    if "from" in action:
-        from_ = str(action["from"])
-    elif action.get("randomFromNumber") is True:
-        from_ = network.random_from_number()
-    else:
-        from_ = run.leg.to
+    caller = caller_id.for_connect(action, network.account_numbers(), network.random_from_number)
+    from_ = caller.number
     urls = action.get("eventUrl")
     event_url = str(urls[0]) if isinstance(urls, list) and urls else None
     options = ConnectOptions(
@@ -228,6 +224,7 @@ def _connect(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
         machine_detection=action.get("machineDetection"),
         advanced_machine_detection=action.get("advancedMachineDetection")
         or action.get("advanced_machine_detection"),
+        refusal=caller.refusal,
     )
     run.log(EntryKind.DIAL, target, endpoint_type=kind, from_=from_)
     other = network.start_connected_leg(
@@ -259,22 +256,45 @@ def _connect(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
 
 def _conversation(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
     name = str(action["name"])
-    room = run.network.join_room(run.leg, name)
+    network = run.network
+    room = network.room_named(name, run.leg)
+    if conversations.is_full(room, run.leg):
+        run.error(
+            f"conversation {name} is full ({conversations.MAX_PARTICIPANTS} participants)",
+            "full",
+        )
+        return ActionResult()
+    room = network.join_room(run.leg, name)
     others = [member.label for member in room.members if member is not run.leg]
     run.log(
         EntryKind.CONVERSATION,
         f"joins {name}",
         with_=others,
-        start_on_enter=action.get("startOnEnter", True),
+        start_on_enter=conversations.starts_it(action),
         end_on_exit=action.get("endOnExit", False),
         mute=action.get("mute", False),
+        can_speak=conversations.audience(action, "canSpeak"),
+        can_hear=conversations.audience(action, "canHear"),
     )
     ended_by_signal = False
     try:
+        if action.get("record") is True and room.recording is None:
+            room.recording = conversations.new_recording(action, run.now)
+            run.log(EntryKind.RECORD, f"recording of {name} starts")
+        if conversations.starts_it(action):
+            room.started.fire(run.leg)
+        elif not room.started.fired:
+            music = conversations.hold_music(action)
+            run.log(EntryKind.PLAY, music or "(silence)", on_hold="until the moderator joins")
+            yield from run.converse(None, room.started)
+            run.log(EntryKind.CONVERSATION, f"{name} starts")
         outcome = yield from run.converse(None, room.ended)
         ended_by_signal = outcome == "signal"
     finally:
-        run.network.leave_room(run.leg, end_conversation=action.get("endOnExit") is True)
+        network.leave_room(run.leg, end_conversation=action.get("endOnExit") is True)
+        if room.recording is not None and (not room.members or room.ended.fired):
+            recording, room.recording = room.recording, None
+            run.finish_recording(recording)
     run.log(EntryKind.CONVERSATION, f"leaves {name}" + (" (ended)" if ended_by_signal else ""))
     return ActionResult()
 
@@ -350,6 +370,8 @@ def _transfer(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
     old = run.leg.conversation_uuid
     room = network.room_for_conversation(target)
     run.log(EntryKind.TRANSFER, f"moves into {target}")
+    for other in conversations.others_to_move(run.leg, network.legs()):
+        network.transfer_into(other, target)
     run.post_event(payloads.transfer_event(run.leg, old, room.conversation_uuid, run.clock.now()))
     network.join_room(run.leg, room.name)
     try:

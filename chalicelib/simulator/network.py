@@ -24,12 +24,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from chalicelib.simulator import media, payloads, sms
+from chalicelib.simulator import caller_id, media, payloads, sms
 from chalicelib.simulator.commands import Command, CommandLines
 from chalicelib.simulator.dispatch import Dispatcher, Origin
 from chalicelib.simulator.lanes import Lane, LanePool
 from chalicelib.simulator.leg_runtime import ConnectOptions, LegHungUp, LegRun, NccoReplaced
 from chalicelib.simulator.legs import connected_leg, inbound_leg, outbound_leg
+from chalicelib.simulator.machine_detection import check_advanced, check_standard
 from chalicelib.simulator.model import (
     Behaviour,
     Caller,
@@ -210,6 +211,7 @@ class Network:
         self.commands = CommandLines()
         self._lock = threading.RLock()
         self._numbers: dict[str, NumberBehaviour] = {}
+        self._account_numbers: set[str] = {payloads.number(n) for n in app.numbers}
         self._legs: dict[str, Leg] = {}
         self._calls: dict[str, _CallState] = {}
         self._rooms: dict[str, Room] = {}
@@ -244,8 +246,19 @@ class Network:
         with self._lock:
             return dict(self._numbers)
 
+    def add_account_numbers(self, *numbers: str) -> None:
+        """Numbers the account rents (a ``connect`` may present them as its ``from``)."""
+        with self._lock:
+            self._account_numbers.update(payloads.number(n) for n in numbers)
+
+    def account_numbers(self) -> frozenset[str]:
+        """The application's numbers and every number a caller rang to reach it."""
+        with self._lock:
+            return frozenset(self._account_numbers)
+
     def random_from_number(self) -> str:
-        return random.choice(self.app.numbers) if self.app.numbers else DEFAULT_FROM_NUMBER
+        owned = sorted(self.account_numbers())
+        return random.choice(owned) if owned else DEFAULT_FROM_NUMBER
 
     # -- placing calls ---------------------------------------------------------------------------
 
@@ -319,6 +332,7 @@ class Network:
         (None: until the other side leaves).
         """
         steps = parse_script(script)
+        self.add_account_numbers(to)  # the provider routes only the account's numbers to it
         leg = self._new_leg(
             direction="inbound",
             from_=from_,
@@ -355,11 +369,14 @@ class Network:
         """An outbound call as ``POST /v1/calls`` creates it (``ncco`` or ``answer_url``).
 
         Returns at once; the call runs when the network is driven. Raises ``NccoError`` for an
-        inline NCCO that does not parse and ``ValueError`` for other bad arguments.
+        inline NCCO that does not parse, ``MachineDetectionError`` for detection options the
+        provider refuses and ``ValueError`` for other bad arguments.
         """
         if (ncco is None) == (answer_url is None):
             raise ValueError("exactly one of ncco and answer_url is required")
         inline = parse_ncco(ncco) if ncco is not None else None
+        check_standard(machine_detection, "machine_detection")
+        check_advanced(advanced_machine_detection, "advanced_machine_detection")
         behaviour = self.behaviour(to)
         leg = self._new_leg(
             direction="outbound",
@@ -397,11 +414,15 @@ class Network:
         event_method: str,
         options: ConnectOptions,
     ) -> Leg:
-        """The far end of a ``connect`` (scheduler thread only). A ``connect`` counts against
-        the new-calls-per-second limit as a REST create does; over it, the leg is refused at
-        once (``failed``) and nothing rings (FACTS §5)."""
+        """The far end of a ``connect`` (scheduler thread only). A ``from`` the network refuses
+        is rejected before it rings; a ``connect`` counts against the new-calls-per-second limit
+        as a REST create does, and over it the leg is refused at once (``failed``) and nothing
+        rings (FACTS §5)."""
         behaviour = self.behaviour(to)
-        if not self.throttle.allow_call(self.app.application_id):
+        if options.refusal is not None:
+            self.log(parent, EntryKind.ERROR, f"the network refuses the connect: {options.refusal}")
+            behaviour = NumberBehaviour(Behaviour.REJECTED, detail=caller_id.REFUSED_DETAIL)
+        elif not self.throttle.allow_call(self.app.application_id):
             self.log(parent, EntryKind.ERROR, f"connect to {to} refused: over 3 new calls/s")
             behaviour = NumberBehaviour(Behaviour.FAILS, detail="cannot_route")
         leg = self._new_leg(
@@ -544,6 +565,18 @@ class Network:
 
         return self._command(uuid, "transfer", fetch, answered=True)
 
+    def transfer_into(self, leg: Leg, conversation_id: str) -> None:
+        """Move ``leg`` into conversation ``conversation_id``, as a ``transfer`` action run by
+        another leg of its conversation does (scheduler thread of either call)."""
+
+        def move() -> None:
+            if leg.is_over or leg.process is None:
+                return
+            action = {"action": "transfer", "conversationId": conversation_id}
+            leg.process.interrupt(NccoReplaced(leg, [action]))
+
+        self._submit(leg, move)
+
     def _transfer(self, leg: Leg, ncco: Ncco) -> None:
         if leg.is_over or leg.process is None:
             return
@@ -608,6 +641,13 @@ class Network:
         """End ``leg`` (scheduler thread): its process receives ``LegHungUp``."""
         if leg.process is not None and not leg.process.finished and not leg.is_over:
             leg.process.interrupt(LegHungUp(leg, by))
+
+    def room_named(self, name: str, leg: Leg) -> Room:
+        """The live conversation ``name`` (a new one, not yet registered, if there is none)."""
+        room = self._rooms.get(name)
+        if room is None or room.ended.fired:
+            return Room(self.scheduler_of(leg.call_id), name, leg.conversation_uuid)
+        return room
 
     def join_room(self, leg: Leg, name: str) -> Room:
         room = self._rooms.get(name)

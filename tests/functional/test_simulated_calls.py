@@ -29,6 +29,7 @@ CALLS = Path(__file__).resolve().parent / "calls"
 SCENARIOS = sorted(CALLS.glob("*.yaml"))
 BASE = "https://hooks.example.com"
 APP_ID = "11111111-2222-4333-8444-555555555555"
+REMINDER_NUMBER = "447700900150"
 
 
 def with_message_service(path: Path, url: str) -> dict[str, Any]:
@@ -84,10 +85,12 @@ class World:
             )
         )
         admin = platform.container.admin
+        numbers = json.loads((CALLS / "numbers.json").read_text())
+        self.network.add_account_numbers(*numbers, REMINDER_NUMBER)  # the account rents them
         for path in sorted(CALLS.glob("*.json")):
             if path.name != "numbers.json":
                 admin.load_flow("acme", with_message_service(path, platform.messages_url))
-        for number, flow_id in json.loads((CALLS / "numbers.json").read_text()).items():
+        for number, flow_id in numbers.items():
             admin.set_listener("acme", flow_id, True)
             admin.provision_number("acme", number)
             admin.attach_number("acme", number, flow_id)
@@ -228,7 +231,7 @@ def start_reminder(world: World, to: str, **extra: Any) -> Any:
     body = {
         "flow_id": "appointment-reminder",
         "to": to,
-        "from": "447700900150",
+        "from": REMINDER_NUMBER,
         "variables": {"name": "Dana", "date": "on Friday", "time": "10 AM"},
         **extra,
     }
@@ -240,8 +243,8 @@ def reminders(world: World) -> World:
     admin = world.platform.container.admin
     admin.load_flow("acme", (ROOT / "flows" / "appointment-reminder.json").read_text())
     admin.set_listener("acme", "appointment-reminder", True)
-    admin.provision_number("acme", "447700900150")
-    admin.attach_number("acme", "447700900150", "appointment-reminder")
+    admin.provision_number("acme", REMINDER_NUMBER)
+    admin.attach_number("acme", REMINDER_NUMBER, "appointment-reminder")
     return world
 
 
@@ -276,6 +279,46 @@ def test_a_busy_customer_leaves_a_busy_record(reminders: World) -> None:
     reminders.network.run_until_idle()
     [record] = reminders.platform.container.call_records.list_by_account("acme", None, None, 5)
     assert (record.call_id, record.outcome.value) == (started["call_id"], "busy")
+
+
+def test_machine_detection_hangup_ends_a_call_a_machine_answers_before_the_flow(
+    reminders: World,
+) -> None:
+    # GIVEN an answering machine, and a reminder asked with standard detection that hangs up
+    # (synchronous: answered, then machine, before any action; FACTS §2.10, DOCS "Voicemail
+    # Detection (Automatic Machine Detection)")
+    reminders.network.set_number("447700900446", {"behaviour": "answering_machine"})
+    response = start_reminder(reminders, "447700900446", machine_detection="hangup")
+    assert response.status_code == 202, response.body
+    reminders.network.run_until_idle()
+    # THEN the SDK asked for it, the network hung up at the verdict and the flow never ran
+    [handle] = reminders.network.calls()
+    assert [e["status"] for e in handle.events()] == [
+        "started",
+        "ringing",
+        "answered",
+        "machine",
+        "completed",
+    ]
+    assert handle.transcript.said() == []
+    assert not [w for w in handle.webhooks if w.kind == "answer"]
+    [record] = reminders.platform.container.call_records.list_by_account("acme", None, None, 5)
+    assert record.outcome.value == "machine"
+
+
+def test_machine_detection_continue_runs_the_flow_after_a_human_verdict(reminders: World) -> None:
+    reminders.network.set_number(
+        "447700900447", {"behaviour": "answers", "script": [{"press": "1"}]}
+    )
+    response = start_reminder(reminders, "447700900447", machine_detection="continue")
+    assert response.status_code == 202, response.body
+    reminders.network.run_until_idle()
+    [handle] = reminders.network.calls()
+    kinds = [w.payload.get("status", w.kind) for w in handle.webhooks if w.attempt == 1]
+    assert kinds[:5] == ["started", "ringing", "answered", "human", "answer"]
+    assert handle.transcript.said()[-1] == "Thank you. Your appointment is confirmed. Goodbye."
+    [record] = reminders.platform.container.call_records.list_by_account("acme", None, None, 5)
+    assert record.outcome.value == "completed"
 
 
 def test_outbound_calls_are_refused_clearly_and_place_nothing(reminders: World) -> None:

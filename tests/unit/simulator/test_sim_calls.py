@@ -420,9 +420,9 @@ def test_outbound_machine_detection_reports_machine_then_beep() -> None:
     network.run_until_idle()
     # THEN a machine event with beep_start comes before the message is played
     machine = [e for e in call.webhooks if e.kind == "event" and e.payload["status"] == "machine"]
-    assert machine[0].payload["sub_state"] == "beep_start"
+    assert machine[-1].payload["sub_state"] == "beep_start"
     assert machine[0].payload["call_uuid"] == call.uuid
-    assert call.transcript.of_kind(EntryKind.SAY)[0].seconds > machine[0].seconds - 0.01
+    assert call.transcript.of_kind(EntryKind.SAY)[0].seconds > machine[-1].seconds - 0.01
 
 
 def test_outbound_basic_machine_detection_hangup_ends_the_call() -> None:
@@ -526,7 +526,7 @@ def test_invalid_ncco_sends_an_error_event_and_ends_the_call(ncco: object) -> No
     assert error["reason"] == SYNTAX_ERROR
     assert error["conversation_uuid"] == call.conversation_uuid and ISO_MS.match(error["timestamp"])
     assert call.status == "failed"
-    assert len(app.at("/event")) == 1
+    assert [e.json.get("status") for e in app.at("/event")] == [None, "failed"]
 
 
 # -- record, notify, wait, stream, conversation, transfer -----------------------------------------
