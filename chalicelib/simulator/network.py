@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from chalicelib.simulator import media, payloads, sms
+from chalicelib.simulator import dtmf, media, payloads, sms
 from chalicelib.simulator.dispatch import Dispatcher, Origin
 from chalicelib.simulator.lanes import Lane, LanePool
 from chalicelib.simulator.leg_runtime import ConnectOptions, LegHungUp, LegRun, NccoReplaced
@@ -546,11 +546,11 @@ class Network:
     def set_dtmf_listener(self, uuid: str, url: str | None, method: str = "POST") -> None:
         """``PUT``/``DELETE /input/dtmf``: real-time DTMF events to ``url`` (None removes)."""
         leg = self._live_leg(uuid, answered=True)
-
-        def apply() -> None:
-            leg.dtmf_listener = None if url is None else (url, method)
-
-        self._submit(leg, apply)
+        try:
+            dtmf.check_listener(leg, url)
+        except dtmf.ListenerRefused as error:
+            raise CallStateError(str(error)) from None
+        self._submit(leg, lambda: dtmf.set_listener(leg, url, method))
 
     # -- scheduler-thread services for legs ------------------------------------------------------
 
