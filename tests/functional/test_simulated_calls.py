@@ -348,7 +348,7 @@ def test_every_seed_variable_of_a_call_is_spoken_with_its_meaning(world: World) 
             "recorded": "true",
             "recording": facts["recording"],
             "ivr recording": facts["recording"],
-        "play and record": facts["recording"],
+            "play and record": facts["recording"],
             "call recording": facts["recording"][: -len("/2")] + "/0",  # the whole call's
             "webhook": "true",
             "currency": "EUR",
