@@ -411,8 +411,8 @@ class Leg:
     bridge: Bridge | None = None
     muted: bool = False
     earmuffed: bool = False
-    async_input: tuple[str, str] | None = None
-    dtmf_listener: tuple[str, str] | None = None
+    async_input: tuple[str, str] | None = None  # a running asynchronous input's URL, method
+    dtmf_listener: tuple[str, str] | None = None  # PUT /input/dtmf's URL, method
     recordings: list[Recording] = field(default_factory=list)
     rate: str = "0.00450000"
     network_code: str = "23410"
