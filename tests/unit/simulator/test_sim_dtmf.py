@@ -220,6 +220,29 @@ def test_a_new_ncco_ends_the_asynchronous_input() -> None:
     assert app.at("/digits") == []
 
 
+def test_a_rest_transfer_ends_the_asynchronous_input_and_its_listener() -> None:
+    """Strict reading of FACTS §9 open point 1: a REST transfer's NCCO replaces the one that held
+    the asynchronous input, so its keys (and the listener) stop."""
+    app = FakeApp(
+        {
+            "/answer": [async_input(), {"action": "conversation", "name": "hold"}],
+            "/digits": None,
+            "/listener": None,
+        }
+    )
+    network = network_for(app)
+    script = [{"wait": 2}, {"press": "1"}, {"wait": 6}, {"press": "2"}, {"hangup": True}]
+    call = network.call(CALLER, LVN, script, run=False)
+    network.run_for(5)
+    assert rest(network, "PUT", call.uuid, {"event_url": [f"{APP_BASE}/listener"]}) == 200
+    network.transfer(call.uuid, [{"action": "conversation", "name": "elsewhere"}])
+    network.run_for(1)
+    assert rest(network, "PUT", call.uuid, {"event_url": [f"{APP_BASE}/listener"]}) == 400
+    network.run_until_idle()
+    assert [r.json["dtmf"]["digits"] for r in app.at("/digits")] == ["1"]
+    assert app.at("/listener") == []
+
+
 def test_asynchronous_input_with_dtmf_settings_is_a_syntax_error() -> None:
     """FACTS §2.3: with ``mode: asynchronous`` "all dtmf settings must be blank" (DTMF only)."""
     app = FakeApp({"/answer": [{**async_input(), "dtmf": {"maxDigits": 2}}]})
