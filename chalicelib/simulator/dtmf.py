@@ -32,7 +32,7 @@ KEY_GAP = 0.3
 """Seconds between two keys pressed in quick succession (a press step without ``gap``)."""
 
 
-class ListenerRefused(Exception):
+class ListenerRefusedError(Exception):
     """A DTMF listener asked for on a leg that has no asynchronous input running."""
 
 
@@ -154,10 +154,10 @@ def end_async(leg: Leg) -> None:
 
 def check_listener(leg: Leg, url: str | None) -> None:
     """``PUT /v1/calls/{uuid}/input/dtmf`` applies only to an asynchronous input (the
-    documentation page "Subscribe to real-time DTMF events"); raises ``ListenerRefused`` on a
+    documentation page "Subscribe to real-time DTMF events"); raises ``ListenerRefusedError`` on a
     leg without one. ``DELETE`` (``url`` None) is always accepted."""
     if url is not None and leg.async_input is None:
-        raise ListenerRefused(
+        raise ListenerRefusedError(
             f"call {leg.uuid} has no asynchronous input: a DTMF listener applies only to an "
             "input action with mode asynchronous"
         )

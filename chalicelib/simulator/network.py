@@ -548,7 +548,7 @@ class Network:
         leg = self._live_leg(uuid, answered=True)
         try:
             dtmf.check_listener(leg, url)
-        except dtmf.ListenerRefused as error:
+        except dtmf.ListenerRefusedError as error:
             raise CallStateError(str(error)) from None
         self._submit(leg, lambda: dtmf.set_listener(leg, url, method))
 
