@@ -92,6 +92,12 @@ def _not_found(detail: str) -> ApiResponse:
     return ApiResponse.json(404, payloads.api_error("Not Found", detail, "not-found"))
 
 
+def _ok(response: ApiResponse) -> ApiResponse:
+    """The DTMF listener routes answer 200 where other controls answer 204 (SPEC-NEW
+    ``/{uuid}/input/dtmf``)."""
+    return ApiResponse(200) if response.status == 204 else response
+
+
 def _first_url(value: object, name: str) -> str | None:
     if value is None:
         return None
@@ -427,11 +433,11 @@ class SimulatorApi:
         if url is None:
             raise _BadRequest("event_url", "is required")
         uuid = match["uuid"]
-        return self._control(request, uuid, lambda: self.network.set_dtmf_listener(uuid, url))
+        return _ok(self._control(request, uuid, lambda: self.network.set_dtmf_listener(uuid, url)))
 
     def unlisten_dtmf(self, request: ApiRequest, match: re.Match[str]) -> ApiResponse:
         uuid = match["uuid"]
-        return self._control(request, uuid, lambda: self.network.set_dtmf_listener(uuid, None))
+        return _ok(self._control(request, uuid, lambda: self.network.set_dtmf_listener(uuid, None)))
 
     def get_file(self, request: ApiRequest, match: re.Match[str]) -> ApiResponse:
         refusal = self._unauthorised(request)

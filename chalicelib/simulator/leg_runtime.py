@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.simulator import machine_detection, media, payloads
+from chalicelib.simulator import dtmf, machine_detection, media, payloads
 from chalicelib.simulator.dispatch import Origin
 from chalicelib.simulator.model import (
     Behaviour,
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 Steps = Generator[Wait, bool, None]
 
 PRESS_DELAY = 0.5
-DIGIT_GAP = 0.3
 WORD_SECONDS = 0.4
 TALK_CHARS_PER_SECOND = 15.0
 STREAM_SECONDS = 5.0
@@ -215,23 +214,13 @@ class LegRun:
                 self._act_on_line(upcoming.step)
 
     def _act_on_line(self, step: Step) -> None:
-        at = self.now + (step.seconds if step.kind is StepKind.RECORD else 0.0)
-        self.take(at)
-        muted = " (muted)" if self.leg.muted else ""
         if step.kind is StepKind.PRESS:
+            self.take(dtmf.press_into_line(self, step))
             self.log(EntryKind.PRESS, step.digits, into="line", muted=self.leg.muted)
-            listener = self.leg.dtmf_listener
-            if listener is not None:
-                url, method = listener
-                for digit in step.digits:
-                    payload = payloads.input_event(
-                        self.leg,
-                        payloads.dtmf_result(digit, False),
-                        payloads.speech_result(None, 0.0, None),
-                        self.clock.now(),
-                    )
-                    self.network.dispatcher.deliver("input", method, url, payload, self.origin)
-        elif step.kind is StepKind.SAY:
+            return
+        self.take(self.now + (step.seconds if step.kind is StepKind.RECORD else 0.0))
+        muted = " (muted)" if self.leg.muted else ""
+        if step.kind is StepKind.SAY:
             self.log(EntryKind.SPEAK, f"{step.text}{muted}", into="line")
         else:
             self.log(EntryKind.SPEAK, f"(talks for {step.seconds:g}s){muted}", into="line")

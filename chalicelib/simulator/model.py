@@ -93,13 +93,17 @@ class StepKind(StrEnum):
 
 @dataclass(frozen=True)
 class Step:
-    """A caller-script step: press digits, say words, stay silent, speak a message, hang up."""
+    """A caller-script step: press digits, say words, stay silent, speak a message, hang up.
+
+    ``gap``: for press, the seconds between one key and the next (None: the keypad's quick
+    succession)."""
 
     kind: StepKind
     digits: str = ""
     text: str = ""
     seconds: float = 0.0
     confidence: float = 0.9
+    gap: float | None = None
 
     @property
     def responsive(self) -> bool:
@@ -108,7 +112,8 @@ class Step:
 
     def describe(self) -> str:
         if self.kind is StepKind.PRESS:
-            return f"press {self.digits}"
+            pauses = "" if self.gap is None else f" ({self.gap:g}s between keys)"
+            return f"press {self.digits}{pauses}"
         if self.kind is StepKind.SAY:
             return f"say {self.text!r}"
         if self.kind is StepKind.RECORD:
@@ -119,7 +124,7 @@ class Step:
 
     def to_json(self) -> dict[str, Any]:
         if self.kind is StepKind.PRESS:
-            return {"press": self.digits}
+            return {"press": self.digits} | ({} if self.gap is None else {"gap": self.gap})
         if self.kind is StepKind.SAY:
             return {"say": self.text, "confidence": self.confidence}
         if self.kind is StepKind.RECORD:
@@ -142,14 +147,15 @@ def _number(value: object, what: str) -> float:
 
 
 def parse_step(raw: Step | Mapping[str, Any]) -> Step:
-    """One script step from ``{"press": "1"}``, ``{"say": "yes", "confidence": 0.8}``,
-    ``{"wait": 2}``, ``{"record": 5}`` or ``{"hangup": true}``."""
+    """One script step from ``{"press": "1"}``, ``{"press": "1234", "gap": 2}`` (2 s between
+    keys), ``{"say": "yes", "confidence": 0.8}``, ``{"wait": 2}``, ``{"record": 5}`` or
+    ``{"hangup": true}``."""
     if isinstance(raw, Step):
         return raw
     if not isinstance(raw, Mapping):
         raise ConfigurationError(f"a script step must be a mapping, got {raw!r}")
     kinds = [key for key in raw if key in _STEP_KEYS]
-    extra = set(raw) - set(kinds) - {"confidence"}
+    extra = set(raw) - set(kinds) - {"confidence", "gap"}
     if len(kinds) != 1 or extra:
         raise ConfigurationError(
             f"a script step needs exactly one of press/say/wait/record/hangup, got {dict(raw)!r}"
@@ -158,11 +164,14 @@ def parse_step(raw: Step | Mapping[str, Any]) -> Step:
     value = raw[kind.value]
     if "confidence" in raw and kind is not StepKind.SAY:
         raise ConfigurationError("confidence only applies to say")
+    if "gap" in raw and kind is not StepKind.PRESS:
+        raise ConfigurationError("gap only applies to press")
     if kind is StepKind.PRESS:
         digits = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
         if not digits or not set(digits) <= _DTMF:
             raise ConfigurationError(f"press takes DTMF digits 0-9 * #, got {value!r}")
-        return Step(kind, digits=digits)
+        gap = None if raw.get("gap") is None else _number(raw["gap"], "gap")
+        return Step(kind, digits=digits, gap=gap)
     if kind is StepKind.SAY:
         if not isinstance(value, str) or not value.strip():
             raise ConfigurationError(f"say takes non-empty text, got {value!r}")
@@ -406,7 +415,8 @@ class Leg:
     bridge: Bridge | None = None
     muted: bool = False
     earmuffed: bool = False
-    dtmf_listener: tuple[str, str] | None = None
+    async_input: tuple[str, str] | None = None  # a running asynchronous input's URL, method
+    dtmf_listener: tuple[str, str] | None = None  # PUT /input/dtmf's URL, method
     recordings: list[Recording] = field(default_factory=list)
     rate: str = "0.00450000"
     network_code: str = "23410"

@@ -124,6 +124,8 @@ def _input(action: Mapping[str, Any]) -> None:
             _fail("input.speech", "context must be an array")
     if action.get("mode", "synchronous") not in ("synchronous", "asynchronous"):
         _fail("input", "mode must be synchronous or asynchronous")
+    if action.get("mode") == "asynchronous" and (kinds != ["dtmf"] or dtmf or "speech" in action):
+        _fail("input", 'mode asynchronous takes type ["dtmf"] and no dtmf or speech settings')
     _url_list(action, "eventUrl", "input")
     _method(action, "eventMethod", "input")
 

@@ -15,9 +15,8 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.simulator import caller_id, conversations, payloads
+from chalicelib.simulator import caller_id, conversations, dtmf, payloads
 from chalicelib.simulator.leg_runtime import (
-    DIGIT_GAP,
     PRESS_DELAY,
     STREAM_SECONDS,
     ConnectOptions,
@@ -78,10 +77,7 @@ def _barge_in(run: LegRun, action: Mapping[str, Any], seconds: float) -> ActionS
                 EntryKind.SAY if action.get("action") == "talk" else EntryKind.PLAY, "(barge-in)"
             )
             return ActionResult()
-    if seconds == float("inf"):
-        yield Wait(None)
-    else:
-        yield from run.sleep(seconds)
+    yield from dtmf.hear(run, seconds)
     return ActionResult()
 
 
@@ -108,35 +104,15 @@ def _stream(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
     return (yield from _barge_in(run, action, seconds))
 
 
-def _collect_digits(
-    digits: str, pressed_at: float, max_digits: int, submit_on_hash: bool, time_out: float
-) -> tuple[str, float, bool]:
-    """The digits an input takes from one entry, when it completes and whether it timed out."""
-    taken = ""
-    at = pressed_at
-    for index, digit in enumerate(digits):
-        at = pressed_at + index * DIGIT_GAP
-        if submit_on_hash and digit == "#":
-            return taken, at, False
-        taken += digit
-        if len(taken) >= max_digits:
-            return taken, at, False
-    return taken, at + time_out, True
-
-
 def _input(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
     kinds = set(action.get("type", ["dtmf"]))
     url, method = run.event_target(action.get("eventUrl"), action.get("eventMethod"))
     run.barge_since = None
     if action.get("mode") == "asynchronous":
-        run.leg.dtmf_listener = (url, method)
-        run.log(EntryKind.INPUT_REQUEST, "listens for DTMF in the background", url=url)
+        dtmf.start_async(run, url, method)
         return ActionResult()
-    dtmf_settings = action.get("dtmf") or {}
+    settings = dtmf.DtmfSettings.of(action.get("dtmf") or {})
     speech_settings = action.get("speech") or {}
-    time_out = float(dtmf_settings.get("timeOut", 3))
-    max_digits = int(dtmf_settings.get("maxDigits", 4))
-    submit_on_hash = bool(dtmf_settings.get("submitOnHash", False))
     start_timeout = float(speech_settings.get("startTimeout", 10))
     end_on_silence = float(speech_settings.get("endOnSilence", 2.0))
     max_duration = float(speech_settings.get("maxDuration", 60))
@@ -144,12 +120,12 @@ def _input(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
     run.log(
         EntryKind.INPUT_REQUEST,
         f"waits for {' or '.join(sorted(kinds))}",
-        max_digits=max_digits if wants_dtmf else None,
-        time_out=time_out if wants_dtmf else None,
+        max_digits=settings.max_digits if wants_dtmf else None,
+        time_out=settings.time_out if wants_dtmf else None,
     )
-    window = max(time_out if wants_dtmf else 0.0, start_timeout if wants_speech else 0.0)
+    window = max(settings.time_out if wants_dtmf else 0.0, start_timeout if wants_speech else 0.0)
     deadline = run.now + window
-    dtmf = payloads.dtmf_result(None, False)
+    dtmf_result = payloads.dtmf_result(None, False)
     speech = payloads.speech_result(None, 0.0, None)
     while True:
         upcoming = run.leg.caller.peek()
@@ -160,7 +136,7 @@ def _input(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
         ):
             yield from run.sleep_until(deadline)
             if wants_dtmf:
-                dtmf = payloads.dtmf_result("", True)
+                dtmf_result = payloads.dtmf_result("", True)
             if wants_speech:
                 speech = payloads.speech_result(None, 0.0, "start_timeout")
             run.log(EntryKind.INPUT_REQUEST, "timed out")
@@ -176,13 +152,8 @@ def _input(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
             run.log(EntryKind.SPEAK, step.text, ignored="the input listens for DTMF only")
             continue
         if step.kind is StepKind.PRESS:
-            digits, done_at, timed_out = _collect_digits(
-                step.digits, run.now, max_digits, submit_on_hash, time_out
-            )
-            run.take(done_at)
-            run.log(EntryKind.PRESS, digits, keyed=step.digits)
-            yield from run.sleep_until(done_at)
-            dtmf = payloads.dtmf_result(digits, timed_out)
+            entry = yield from dtmf.collect(run, settings)
+            dtmf_result = payloads.dtmf_result(entry.digits, entry.timed_out)
             break
         spoken = speech_seconds(step.text)
         if spoken > max_duration:
@@ -197,7 +168,7 @@ def _input(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
             recording_url = run.network.save_audio(spoken)
         speech = payloads.speech_result(step.text, step.confidence, reason, recording_url)
         break
-    payload = payloads.input_event(run.leg, dtmf, speech, run.clock.now())
+    payload = payloads.input_event(run.leg, dtmf_result, speech, run.clock.now())
     ncco, note = run.network.dispatcher.ask_for_ncco("input", method, url, payload, run.origin)
     _note_ignored(run, note)
     return ActionResult(replace=ncco)
@@ -330,7 +301,7 @@ def _record(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
         yield from run.sleep_until(max(upcoming.at, run.now))
         step = upcoming.step
         if step.kind is StepKind.PRESS:
-            run.take(run.now)
+            run.take(dtmf.press_into_line(run, step))
             run.log(EntryKind.PRESS, step.digits)
             last_activity = run.now
             if isinstance(end_key, str) and end_key in step.digits:
@@ -360,7 +331,7 @@ def _notify(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
 def _wait(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
     seconds = min(7200.0, max(0.1, float(action.get("timeout", 10))))
     run.log(EntryKind.WAIT, f"{seconds:g}s")
-    yield from run.sleep(seconds)
+    yield from dtmf.hear(run, seconds)
     return ActionResult()
 
 
@@ -417,11 +388,13 @@ def run_ncco(run: LegRun, ncco: Ncco) -> Generator[Wait, bool, None]:
         except NccoReplaced as replaced:
             if replaced.leg is not run.leg:
                 raise
+            dtmf.end_async(run.leg)
             queue = list(replaced.ncco)
             continue
         if result.terminal:
             return
         if result.replace is not None:
+            dtmf.end_async(run.leg)
             run.log(
                 EntryKind.WEBHOOK, f"the rest of the NCCO replaced ({len(result.replace)} actions)"
             )

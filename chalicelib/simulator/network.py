@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from chalicelib.simulator import caller_id, media, payloads, sms
+from chalicelib.simulator import caller_id, dtmf, media, payloads, sms
 from chalicelib.simulator.commands import Command, CommandLines
 from chalicelib.simulator.dispatch import Dispatcher, Origin
 from chalicelib.simulator.lanes import Lane, LanePool
@@ -629,11 +629,11 @@ class Network:
     def set_dtmf_listener(self, uuid: str, url: str | None, method: str = "POST") -> None:
         """``PUT``/``DELETE /input/dtmf``: real-time DTMF events to ``url`` (None removes)."""
         leg = self._live_leg(uuid, answered=True)
-
-        def apply() -> None:
-            leg.dtmf_listener = None if url is None else (url, method)
-
-        self._submit(leg, apply)
+        try:
+            dtmf.check_listener(leg, url)
+        except dtmf.ListenerRefusedError as error:
+            raise CallStateError(str(error)) from None
+        self._submit(leg, lambda: dtmf.set_listener(leg, url, method))
 
     # -- scheduler-thread services for legs ------------------------------------------------------
 

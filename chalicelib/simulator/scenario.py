@@ -5,6 +5,7 @@ name: pull app says the caller's message
 numbers: {"447700900123": {behaviour: busy}}
 call: {from: "447700900001", to: "447700900100"}
 caller: [{press: "1"}, {say: "option one"}, {wait: 2}, {hangup: true}]
+# also {press: "1234", gap: 2} (2 s between keys; default 0.3 s) and {record: 4}
 expect:
   said: ["Hello Alice"]        # talks, in order, case-insensitive substrings
   not_said: ["Goodbye"]
@@ -22,6 +23,13 @@ timing:                        # optional; the network's defaults otherwise
 holds for every attempt, a list gives attempt 1, 2, ... in turn (later attempts answer at once).
 An answer slower than the read timeout (5 s answer/fallback, 10 s events) is a timeout: retried,
 then the fallback URL, as the provider does (``latency``).
+
+Keys reach a synchronous input as Vonage joins them: press steps (and a step's keys, ``gap``
+apart) made within the input's ``timeOut`` of the key before are one entry, up to ``maxDigits``
+or ``#`` with ``submitOnHash``; a ``{wait}`` of ``timeOut`` or more between two presses makes
+them two answers (the second waits for the next input). ``pressed`` lists what each input
+took as one entry, and each press step made into the line (bridge, conversation, asynchronous
+input).
 
 Loading is strict (unknown keys, wrong types and bad YAML are clear errors); checking works on a
 transcript, so it serves both an in-process network and a remote simulator's control API. An SMS
