@@ -1,7 +1,8 @@
 """The simulator's HTTP API without the sockets: Vonage's Voice REST API (``/v1/calls``,
 ``/v1/files``), the SMS send API (``/sms/json``) as the real SDK calls them, with the
 application JWT check and the 3-calls-per-second limit, plus the ``/_sim/`` control API for the
-CLI and the dev phone.
+CLI and the dev phone. ``/sms/json`` checks ``sig`` by the account's signature method only and
+answers status 1 (throttled) above 30 requests per second per API key (FACTS §5).
 
 Each route is a method in a table; a request in, a response out. Imports the standard library,
 PyJWT and simulator modules; never the app.
@@ -30,9 +31,11 @@ from chalicelib.simulator.ncco import NccoError
 from chalicelib.simulator.network import SMS_PRICE, CallStateError, Network, UnknownCallError
 from chalicelib.simulator.scenario import ScenarioError, load_scenario, run_scenario
 from chalicelib.simulator.scheduler import SimulationError
-from chalicelib.telephony.vonage.signatures import SmsSignatureMethod, sms_signature
+from chalicelib.telephony.vonage.signatures import sms_signature
 
 JSON = "application/json"
+SMS_REQUESTS_PER_SECOND = 30
+"""The SMS API's default throughput per API key; above it a send answers status 1 (FACTS §5)."""
 SCENARIO_SMS_GRACE = 15.0
 """How long a scenario run through the control API waits, after its call, for the SMS it
 expects (the application sends them through its queue)."""
@@ -144,9 +147,15 @@ Route = Callable[[ApiRequest, re.Match[str]], ApiResponse]
 class SimulatorApi:
     """Routes requests to the network."""
 
-    def __init__(self, network: Network, limiter: RateLimiter | None = None) -> None:
+    def __init__(
+        self,
+        network: Network,
+        limiter: RateLimiter | None = None,
+        sms_limiter: RateLimiter | None = None,
+    ) -> None:
         self.network = network
         self.limiter = limiter or RateLimiter()
+        self.sms_limiter = sms_limiter or RateLimiter(SMS_REQUESTS_PER_SECOND)
         self._routes: list[tuple[str, re.Pattern[str], Route]] = [
             ("POST", re.compile(r"/v1/calls/?"), self.create_call),
             ("GET", re.compile(r"/v1/calls/?"), self.list_calls),
@@ -476,10 +485,9 @@ class SimulatorApi:
         sig = params.get("sig")
         if not sig:
             return "2"
-        for method in SmsSignatureMethod:
-            expected = sms_signature(params, app.signature_secret, method)
-            if hmac.compare_digest(expected.lower(), sig.lower()):
-                return None
+        expected = sms_signature(params, app.signature_secret, app.sms_signature_method)
+        if hmac.compare_digest(expected.lower(), sig.lower()):
+            return None
         return "14"
 
     def send_sms(self, request: ApiRequest, match: re.Match[str]) -> ApiResponse:
@@ -488,6 +496,8 @@ class SimulatorApi:
         if code is not None:
             text = {"2": "Missing api_secret", "4": "Bad Credentials", "14": "Invalid Signature"}
             return ApiResponse.json(200, payloads.sms_error(code, text[code]))
+        if not self.sms_limiter.allow(self.network.app.api_key):
+            return ApiResponse.json(200, payloads.sms_throttled())
         for name in ("from", "to", "text"):
             if not params.get(name):
                 return ApiResponse.json(200, payloads.sms_error("2", f"Missing {name} param"))
@@ -499,6 +509,8 @@ class SimulatorApi:
             params["text"],
             sms_type=params.get("type"),
             client_ref=params.get("client-ref"),
+            callback=params.get("callback") or None,
+            status_report=params.get("status-report-req", "true").lower() not in ("false", "0"),
         )
         return ApiResponse.json(
             200,

@@ -26,7 +26,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib.simulator.api import ApiRequest, RateLimiter, SimulatorApi
+from chalicelib.simulator.api import (
+    SMS_REQUESTS_PER_SECOND,
+    ApiRequest,
+    RateLimiter,
+    SimulatorApi,
+)
 from chalicelib.simulator.lanes import LanePool
 from chalicelib.simulator.network import Network
 
@@ -106,7 +111,8 @@ class SimulatorServer:
     ``workers``: how many calls progress at once, each on its own lane (0: one thread carries
     every call, one webhook at a time).
     ``speed``: virtual seconds per real second for the workers (None: as fast as possible).
-    ``limiter_clock``: the clock of the 3-calls-per-second limit (real monotonic time).
+    ``limiter_clock``: the clock of the 3-calls-per-second and 30-SMS-per-second limits (real
+    monotonic time).
     """
 
     def __init__(
@@ -129,7 +135,11 @@ class SimulatorServer:
         self.background = background
         self.workers = workers
         self.speed = speed
-        self.api = SimulatorApi(network, RateLimiter(calls_per_second, 1.0, limiter_clock))
+        self.api = SimulatorApi(
+            network,
+            RateLimiter(calls_per_second, 1.0, limiter_clock),
+            RateLimiter(SMS_REQUESTS_PER_SECOND, 1.0, limiter_clock),
+        )
         self._requested_port = port
         self._requested_ca_path = ca_pem_path
         self._httpd: _HttpServer | None = None
