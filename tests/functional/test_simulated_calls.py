@@ -22,6 +22,7 @@ from chalicelib.simulator.scenario import CallOutcome, check, load_scenario
 from chalicelib.simulator.server import SimulatorServer
 from chalicelib.simulator.transport import InProcessTransport, WebhookResponse
 from chalicelib.telephony.vonage.client import VonageClient, VonageConfig
+from chalicelib.telephony.vonage.signatures import SmsSignatureMethod
 from infra.local.keys import application_key_pair
 from infra.local.moto import free_port
 
@@ -53,6 +54,10 @@ class World:
             event_url=f"{BASE}/vonage/voice/event",
             fallback_answer_url=f"{BASE}/vonage/voice/fallback",
             sms_url=f"{BASE}/vonage/sms/inbound",
+            sms_status_url=f"{BASE}/vonage/sms/status",
+            sms_signature_method=SmsSignatureMethod(
+                platform.container.settings.vonage_sms_signature_method
+            ),
             application_id=APP_ID,
             api_key="apikey",
             api_secret="apisecret",
@@ -348,7 +353,7 @@ def test_every_seed_variable_of_a_call_is_spoken_with_its_meaning(world: World) 
             "recorded": "true",
             "recording": facts["recording"],
             "ivr recording": facts["recording"],
-        "play and record": facts["recording"],
+            "play and record": facts["recording"],
             "call recording": facts["recording"][: -len("/2")] + "/0",  # the whole call's
             "webhook": "true",
             "currency": "EUR",
