@@ -27,12 +27,14 @@ from chalicelib.web.api import api
 from chalicelib.web.operator import operator
 from chalicelib.web.problems import as_problem
 from chalicelib.web.sms import sms
+from chalicelib.web.sms_status import sms_status
 from chalicelib.web.voice import voice
 from chalicelib.wiring import container
 
 app = Chalice(app_name="ringflow")
 app.register_blueprint(voice)
 app.register_blueprint(sms)
+app.register_blueprint(sms_status)
 app.register_blueprint(api)
 app.register_blueprint(operator)
 for product in installed():

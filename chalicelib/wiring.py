@@ -37,6 +37,7 @@ from chalicelib.flows.catalogue import FlowCatalogue
 from chalicelib.flows.outcomes import FetchRecording, SaveUserVariables, ScheduleTimer, SendSms
 from chalicelib.flows.widgets.base import EngineEnv
 from chalicelib.messaging.inbox import Consumer, SmsInbox
+from chalicelib.messaging.receipts import SmsDelivery
 from chalicelib.products import Product, installed
 from chalicelib.settings import Settings, current
 from chalicelib.telephony.actions import Action
@@ -309,6 +310,14 @@ class Container:
         return SmsInbox(self.markers, join_sms_parts, self.sms_consumers, self.clock)
 
     @cached_property
+    def sms_delivery(self) -> SmsDelivery:
+        """Sent SMS and their delivery receipts (``store.sms``, imported on first use)."""
+        from chalicelib.store.sms import SentSmsRepository
+
+        _ = self.store  # binds the store to these settings
+        return SmsDelivery(SentSmsRepository(), self.clock)
+
+    @cached_property
     def sms_consumers(self) -> list[Consumer]:
         """Who gets each whole inbound SMS: the products' consumers."""
         return [consumer for p in self.products for consumer in p.sms_consumers(self)]
@@ -317,7 +326,12 @@ class Container:
     def effect_runners(self) -> Runners:
         """The runner of each kind of effect: the platform's, then the products'."""
         runners: dict[type, Runner] = {
-            SendSms: sms_runner(lambda: self.carrier),
+            SendSms: sms_runner(
+                lambda: self.carrier,
+                lambda account_id, effect, sent: self.sms_delivery.sent(
+                    account_id, effect.from_number, effect.to_number, effect.key[:40], sent
+                ),
+            ),
             FetchRecording: recording_runner(
                 lambda url: bytes(self.carrier.download_recording(url)), self.store_recording
             ),

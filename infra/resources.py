@@ -55,6 +55,7 @@ WEBHOOK_OUTPUTS = {
     "VonageEventUrl": ("Vonage application: voice event URL", urls.EVENT_PATH),
     "VonageFallbackUrl": ("Vonage application: voice fallback URL", urls.FALLBACK_PATH),
     "VonageSmsInboundUrl": ("Vonage account: inbound SMS webhook URL", urls.SMS_INBOUND_PATH),
+    "VonageSmsStatusUrl": ("Vonage account: SMS delivery receipt URL", urls.SMS_STATUS_PATH),
 }
 
 

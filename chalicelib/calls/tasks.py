@@ -28,7 +28,7 @@ from chalicelib.flows.outcomes import (
 from chalicelib.flows.state import CallState
 from chalicelib.ops.observability import MetricName, count, logger
 from chalicelib.telephony.errors import CarrierOutcomeUnknownError
-from chalicelib.telephony.ports import SmsSender
+from chalicelib.telephony.ports import SentSms, SmsSender
 
 EFFECT_TYPES: dict[str, type[Any]] = {
     "send_sms": SendSms,
@@ -218,11 +218,17 @@ class TaskWorker:
 # the platform's own runners --------------------------------------------------------------------
 
 
-def sms_runner(sender: Callable[[], SmsSender]) -> Runner:
-    """Send an SMS through the carrier (queued)."""
+SentHook = Callable[[str, SendSms, SentSms], None]
+"""Told of every SMS the carrier accepted (account id, effect, answer); must not raise."""
+
+
+def sms_runner(sender: Callable[[], SmsSender], on_sent: SentHook | None = None) -> Runner:
+    """Send an SMS through the carrier (queued); ``on_sent`` records it."""
 
     def send(effect: SendSms, account_id: str) -> Mapping[str, Any]:
         sent = sender().send_sms(effect.from_number, effect.to_number, effect.text, effect.key[:40])
+        if on_sent is not None:
+            on_sent(account_id, effect, sent)
         return {"sms": sent.message_id}
 
     return Runner(send)

@@ -40,6 +40,7 @@ class MetricName(StrEnum):
     TASK_FAILURES = "TaskFailures"
     RECORD_FAILURES = "CallRecordFailures"
     SMS_RECEIVED = "SmsReceived"
+    RECEIPT_FAILURES = "SmsReceiptFailures"
 
 
 def count(name: MetricName, value: float = 1, **dimensions: str) -> None:

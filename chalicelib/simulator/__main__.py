@@ -20,6 +20,7 @@ from types import FrameType
 from chalicelib.simulator import cli
 from chalicelib.simulator.model import SmsInboundMethod, VonageApplication
 from chalicelib.simulator.network import Network
+from chalicelib.simulator.receipts import DEFAULT_DELAY_SECONDS, DeliveryPlan
 from chalicelib.simulator.scheduler import VirtualClock
 from chalicelib.simulator.server import WORKERS, SimulatorServer
 from chalicelib.simulator.transport import HttpTransport
@@ -47,6 +48,7 @@ def _serve(args: argparse.Namespace) -> int:
         signature_secret=args.signature_secret,
         signed_webhooks=not args.unsigned,
         sms_url=args.sms_url,
+        sms_status_url=args.sms_status_url,
         sms_method=SmsInboundMethod(args.sms_method),
         sms_signature_method=SmsSignatureMethod(args.sms_signature_method),
         signed_sms=not args.unsigned,
@@ -63,6 +65,7 @@ def _serve(args: argparse.Namespace) -> int:
         VirtualClock(),
         signing_clock=lambda: datetime.now(UTC),
     )
+    network.sms_receipts.default = DeliveryPlan(delay_seconds=args.sms_receipt_delay)
     server = SimulatorServer(
         network,
         host=args.host,
@@ -109,7 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--sms-signature-method",
         choices=[m.value for m in SmsSignatureMethod],
-        default=SmsSignatureMethod.SHA256_HMAC.value,
+        default=_DEFAULTS.sms_signature_method.value,
+        help="the account's SMS signature method (the dashboard's default: md5hash)",
+    )
+    serve.add_argument(
+        "--sms-status-url", default=None, help="where delivery receipts of sent SMS go"
+    )
+    serve.add_argument(
+        "--sms-receipt-delay",
+        type=float,
+        default=DEFAULT_DELAY_SECONDS,
+        help="virtual seconds from an SMS send to its delivery receipt",
     )
     serve.add_argument("--signature-secret", default=_DEFAULTS.signature_secret)
     serve.add_argument("--application-id", default=_DEFAULTS.application_id)

@@ -1,7 +1,9 @@
 """The simulator's HTTP API without the sockets: Vonage's Voice REST API (``/v1/calls``,
 ``/v1/files``), the SMS send API (``/sms/json``) as the real SDK calls them, with the
 application JWT check and the provider's request limits (``throttle``), plus the ``/_sim/``
-control API for the CLI and the dev phone.
+control API for the CLI and the dev phone. ``/sms/json`` checks ``sig`` by the account's
+signature method only and answers status 1 (throttled) above 30 requests per second per API key
+(FACTS §5).
 
 Each route is a method in a table; a request in, a response out. Imports the standard library,
 PyJWT and simulator modules; never the app.
@@ -28,13 +30,15 @@ from chalicelib.simulator.ncco import NccoError
 from chalicelib.simulator.network import SMS_PRICE, CallStateError, Network, UnknownCallError
 from chalicelib.simulator.scenario import ScenarioError, load_scenario, run_scenario
 from chalicelib.simulator.scheduler import SimulationError
-from chalicelib.simulator.throttle import Throttle
-from chalicelib.telephony.vonage.signatures import SmsSignatureMethod, sms_signature
+from chalicelib.simulator.throttle import RateLimiter, Throttle
+from chalicelib.telephony.vonage.signatures import sms_signature
 
 JSON = "application/json"
 COMMAND_WAIT = 2.0
 """Real seconds a REST command's request waits for the command to land before it is answered
 as accepted (a network paced at real time, or one whose call is busy in a webhook)."""
+SMS_REQUESTS_PER_SECOND = 30
+"""The SMS API's default throughput per API key; above it a send answers status 1 (FACTS §5)."""
 SCENARIO_SMS_GRACE = 15.0
 """How long a scenario run through the control API waits, after its call, for the SMS it
 expects (the application sends them through its queue)."""
@@ -133,9 +137,15 @@ Route = Callable[[ApiRequest, re.Match[str]], ApiResponse]
 class SimulatorApi:
     """Routes requests to the network."""
 
-    def __init__(self, network: Network, throttle: Throttle | None = None) -> None:
+    def __init__(
+        self,
+        network: Network,
+        throttle: Throttle | None = None,
+        sms_limiter: RateLimiter | None = None,
+    ) -> None:
         self.network = network
         self.throttle = throttle or network.throttle
+        self.sms_limiter = sms_limiter or RateLimiter(SMS_REQUESTS_PER_SECOND)
         self._routes: list[tuple[str, re.Pattern[str], Route]] = [
             ("POST", re.compile(r"/v1/calls/?"), self.create_call),
             ("GET", re.compile(r"/v1/calls/?"), self.list_calls),
@@ -479,10 +489,9 @@ class SimulatorApi:
         sig = params.get("sig")
         if not sig:
             return "2"
-        for method in SmsSignatureMethod:
-            expected = sms_signature(params, app.signature_secret, method)
-            if hmac.compare_digest(expected.lower(), sig.lower()):
-                return None
+        expected = sms_signature(params, app.signature_secret, app.sms_signature_method)
+        if hmac.compare_digest(expected.lower(), sig.lower()):
+            return None
         return "14"
 
     def send_sms(self, request: ApiRequest, match: re.Match[str]) -> ApiResponse:
@@ -491,6 +500,8 @@ class SimulatorApi:
         if code is not None:
             text = {"2": "Missing api_secret", "4": "Bad Credentials", "14": "Invalid Signature"}
             return ApiResponse.json(200, payloads.sms_error(code, text[code]))
+        if not self.sms_limiter.allow(self.network.app.api_key):
+            return ApiResponse.json(200, payloads.sms_throttled())
         for name in ("from", "to", "text"):
             if not params.get(name):
                 return ApiResponse.json(200, payloads.sms_error("2", f"Missing {name} param"))
@@ -502,6 +513,8 @@ class SimulatorApi:
             params["text"],
             sms_type=params.get("type"),
             client_ref=params.get("client-ref"),
+            callback=params.get("callback") or None,
+            status_report=params.get("status-report-req", "true").lower() not in ("false", "0"),
         )
         return ApiResponse.json(
             200,

@@ -2,6 +2,7 @@
 (``Authorization: Bearer`` voice JWT, SMS ``sig``), send through the transport, retry on a
 connection error, timeout, 429, 503 or 504, fall back to ``fallback_answer_url`` for the answer
 and for webhooks that may return an NCCO (FACTS §3.5), and keep a record of every attempt.
+Inbound SMS and delivery receipts are signed and sent alike, by the account's SMS settings.
 
 While a request waits for the application's answer the dispatcher steps out of the simulation
 (``waiting``: the lanes' step lock is let go, so other calls go on). Signatures come from
@@ -267,6 +268,18 @@ class Dispatcher:
         url = self.app.sms_url
         if url is None:
             return None
+        return self._deliver_signed("sms", url, params, origin)
+
+    def deliver_receipt(self, url: str, params: Mapping[str, str], origin: Origin) -> WebhookRecord:
+        """Deliver one delivery receipt to ``url`` as the account delivers its SMS webhooks
+        (method, signature method); retried while the answer is not 200/204."""
+        return self._deliver_signed("sms-status", url, params, origin)
+
+    def _deliver_signed(
+        self, kind: str, url: str, params: Mapping[str, str], origin: Origin
+    ) -> WebhookRecord:
+        """An SMS API webhook: ``nonce``, ``timestamp`` and ``sig`` by the account's signature
+        method (when signing is on), sent by the account's method (GET, form or JSON POST)."""
         signed = dict(params)
         if self.app.signed_sms:
             signed["nonce"] = str(uuid.uuid4())
@@ -292,7 +305,7 @@ class Dispatcher:
         record: WebhookRecord | None = None
         for attempt in range(1, SMS_ATTEMPTS + 1):
             record = self._attempt(
-                "sms",
+                kind,
                 method,
                 target,
                 headers,
@@ -304,4 +317,5 @@ class Dispatcher:
             )
             if record.status in (200, 204):
                 break
+        assert record is not None
         return record

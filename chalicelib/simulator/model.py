@@ -47,8 +47,11 @@ class VonageApplication:
     signature_secret: str = "local-signature-secret-0123456789abcdef"
     signed_webhooks: bool = True
     sms_url: str | None = None
+    sms_status_url: str | None = None
+    """The account's delivery-receipt webhook (the dashboard's "Delivery receipts" URL)."""
     sms_method: SmsInboundMethod = SmsInboundMethod.POST_JSON
-    sms_signature_method: SmsSignatureMethod = SmsSignatureMethod.SHA256_HMAC
+    sms_signature_method: SmsSignatureMethod = SmsSignatureMethod.MD5_HASH
+    """The account's signature method: the dashboard's default is the MD5 hash (FACTS §4.2)."""
     signed_sms: bool = True
     numbers: tuple[str, ...] = ()
     public_key_pem: str | None = None
@@ -653,6 +656,10 @@ class SentSms:
     client_ref: str | None
     message_ids: tuple[str, ...]
     call: str | None = None
+    callback: str | None = None
+    """Where this SMS's delivery receipts go instead of the account's URL (``callback``)."""
+    status_report: bool = True
+    """Whether the sender asked for delivery receipts (``status-report-req``, default true)."""
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,6 +1,6 @@
 """The simulated provider network: numbers with behaviours, calls and their legs, named
 conversations, recordings, the SMS outbox, the transcript and the webhook log, all in virtual
-time.
+time. Each SMS the application sends gets its delivery receipts later (``receipts``).
 
 Thread model: legs are created under a lock from any thread (so the REST API can answer with a
 uuid at once); every change to a running call happens where the call's scheduler is driven, and
@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -48,6 +49,7 @@ from chalicelib.simulator.model import (
     parse_script,
 )
 from chalicelib.simulator.ncco import Ncco, parse_ncco
+from chalicelib.simulator.receipts import DeliveryPlan, DeliveryRules
 from chalicelib.simulator.scheduler import (
     Process,
     ProcessBody,
@@ -218,6 +220,7 @@ class Network:
         self._files: dict[str, tuple[bytes, str]] = {}
         self._webhooks: list[WebhookRecord] = []
         self._outbox: list[SentSms] = []
+        self.sms_receipts = DeliveryRules()
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._wakeup = threading.Event()
         self._driver: threading.Thread | None = None
@@ -780,8 +783,11 @@ class Network:
         *,
         sms_type: str | None = None,
         client_ref: str | None = None,
+        callback: str | None = None,
+        status_report: bool = True,
     ) -> SentSms:
-        """An SMS the application sends (``POST /sms/json``); kept in the outbox."""
+        """An SMS the application sends (``POST /sms/json``); kept in the outbox, and each
+        part's delivery receipt sent later (``receipts``)."""
         parts = sms.split(text)
         process = running_process()
         to = payloads.number(to)
@@ -797,6 +803,8 @@ class Network:
             client_ref=client_ref,
             message_ids=tuple(payloads.new_message_id() for _ in parts),
             call=call,
+            callback=callback,
+            status_report=status_report,
         )
         with self._lock:
             self._outbox.append(message)
@@ -804,7 +812,54 @@ class Network:
         self._append(
             call, "-", EntryKind.SMS, f"app -> {message.to}: {text}", {"parts": len(parts)}
         )
+        self._plan_receipts(message)
         return message
+
+    def set_sms_delivery(self, number: str, plan: DeliveryPlan) -> None:
+        """SMS to ``number`` get ``plan``'s delivery receipt (default: delivered after
+        ``receipts.DEFAULT_DELAY_SECONDS``)."""
+        self.sms_receipts.set(number, plan)
+
+    def _plan_receipts(self, message: SentSms) -> None:
+        url = message.callback or self.app.sms_status_url
+        if url is None or not message.status_report:
+            return
+        plan = self.sms_receipts.plan_for(message.to)
+        for message_id in message.message_ids:
+            self._after(plan.delay_seconds, partial(self._send_receipt, url, message, message_id))
+
+    def _send_receipt(self, url: str, message: SentSms, message_id: str) -> None:
+        plan = self.sms_receipts.plan_for(message.to)
+        params = payloads.delivery_receipt(
+            api_key=self.app.api_key,
+            sms=message,
+            message_id=message_id,
+            status=plan.status.value,
+            err_code=plan.error_code,
+            price=f"{SMS_PRICE:.8f}",
+            now=self.signing_now(),
+        )
+        self._append(None, "-", EntryKind.SMS, f"receipt {message_id} -> {plan.status.value}", {})
+        self.dispatcher.deliver_receipt(url, params, Origin(None, None))
+
+    def _after(self, delay: float, action: Callable[[], None]) -> None:
+        """Run ``action`` ``delay`` virtual seconds from now, outside any call: on the
+        network's scheduler in process, on a lane of its own when served on lanes."""
+        with self._lock:
+            lanes = self._lanes
+        scheduler = self.scheduler
+        if lanes is not None:
+            lane = lanes.new_lane()
+            scheduler = lane.scheduler
+
+        def plan() -> None:
+            scheduler.call_later(delay, action)
+
+        if lanes is not None:
+            lanes.submit(lane, plan)
+            return
+        self._inbox.put(plan)
+        self._wakeup.set()
 
     def outbox(self) -> list[SentSms]:
         with self._lock:

@@ -1,6 +1,6 @@
 """The one place the simulator spells the provider's wire formats: answer, fallback, event,
 input, recording and inbound-SMS webhook payloads, the REST API's JSON answers, identifiers and
-timestamps (FACTS §3, §6).
+timestamps (FACTS §3, §6), and the SMS delivery receipt (SPEC ``sms.yml``).
 
 Pure functions from simulator model objects to JSON-ready dicts. Imports only the standard
 library and ``model``; never the app's Vonage adapter.
@@ -268,6 +268,35 @@ def inbound_sms(
     return params
 
 
+def delivery_receipt(
+    *,
+    api_key: str,
+    sms: SentSms,
+    message_id: str,
+    status: str,
+    err_code: str,
+    price: str,
+    now: datetime,
+) -> dict[str, str]:
+    """One part's delivery receipt (SPEC ``sms.yml`` ``DeliveryReceipt``), before signing:
+    ``msisdn`` is the number the SMS went to, ``to`` the sender id it came from."""
+    params = {
+        "msisdn": number(sms.to),
+        "to": sms.from_,
+        "network-code": "23410",
+        "messageId": message_id,
+        "price": price,
+        "status": status,
+        "scts": now.strftime("%y%m%d%H%M"),
+        "err-code": err_code,
+        "api-key": api_key,
+        "message-timestamp": sms_time(now),
+    }
+    if sms.client_ref is not None:
+        params["client-ref"] = sms.client_ref
+    return params
+
+
 def _endpoint(value: str) -> dict[str, str]:
     return {"type": "phone", "number": number(value)}
 
@@ -354,6 +383,12 @@ def sms_sent(sms: SentSms, balance: str, price: str) -> dict[str, Any]:
             entry["client-ref"] = sms.client_ref
         messages.append(entry)
     return {"message-count": str(len(messages)), "messages": messages}
+
+
+def sms_throttled() -> dict[str, Any]:
+    """``POST /sms/json`` above the account's throughput: status 1 (SPEC ``sms.yml`` x-errors
+    "Throttled"; the error text Vonage sends, as SMS gateways match it)."""
+    return sms_error("1", "Throughput Rate Exceeded - please wait [ 1000 ] and retry")
 
 
 def sms_error(status: str, text: str) -> dict[str, Any]:

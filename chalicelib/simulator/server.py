@@ -19,16 +19,17 @@ import socket
 import ssl
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib.simulator.api import ApiRequest, SimulatorApi
+from chalicelib.simulator.api import SMS_REQUESTS_PER_SECOND, ApiRequest, SimulatorApi
 from chalicelib.simulator.lanes import LanePool
 from chalicelib.simulator.network import Network
-from chalicelib.simulator.throttle import CALLS_PER_SECOND, Throttle
+from chalicelib.simulator.throttle import CALLS_PER_SECOND, RateLimiter, Throttle
 
 MAX_BODY = 5 * 1024 * 1024
 LISTEN_BACKLOG = 1024
@@ -106,7 +107,8 @@ class SimulatorServer:
     ``workers``: how many calls progress at once, each on its own lane (0: one thread carries
     every call, one webhook at a time).
     ``speed``: virtual seconds per real second for the workers (None: as fast as possible).
-    ``limiter_clock``: the clock of the request limits (None: the network's virtual clock).
+    ``limiter_clock``: the clock of the request limits (None: the network's virtual clock;
+    the 30-SMS-per-second limit then counts real seconds).
     """
 
     def __init__(
@@ -134,7 +136,8 @@ class SimulatorServer:
             clock = limiter_clock or (lambda: network.clock_of(None).seconds)
             throttle = Throttle(clock, calls_per_second)
             network.throttle = throttle
-        self.api = SimulatorApi(network, throttle)
+        sms_limiter = RateLimiter(SMS_REQUESTS_PER_SECOND, 1.0, limiter_clock or time.monotonic)
+        self.api = SimulatorApi(network, throttle, sms_limiter)
         self._requested_port = port
         self._requested_ca_path = ca_pem_path
         self._httpd: _HttpServer | None = None

@@ -15,6 +15,7 @@ from chalicelib.store.markers import MarkerItem
 from chalicelib.store.numbers import NumberItem
 from chalicelib.store.records import CallRecordItem
 from chalicelib.store.registry import StoreItem
+from chalicelib.store.sms import SentSmsItem
 from chalicelib.store.variables import UserVariableItem
 
 CORE_MODELS: tuple[type[StoreItem], ...] = (
@@ -25,5 +26,6 @@ CORE_MODELS: tuple[type[StoreItem], ...] = (
     CallRecordItem,
     UserVariableItem,
     MarkerItem,
+    SentSmsItem,
 )
 """The core tables, one model each, in the order they are created and described."""

@@ -192,6 +192,22 @@ class SmsReceived:
         return self.concat_ref is not None
 
 
+@dataclass(frozen=True)
+class SmsStatusReported:
+    """A delivery receipt: how far one sent SMS (one part of a long one) got. ``status`` is the
+    provider's word (``delivered``, ``expired``, ``failed``, ``rejected``, ``accepted``,
+    ``buffered``, ``unknown``); ``error_code`` is "0" unless something went wrong."""
+
+    message_id: str
+    status: str
+    error_code: str
+    to_number: str
+    client_ref: str | None = None
+    network_code: str | None = None
+    price: str | None = None
+    reported_at: datetime | None = None
+
+
 CallEvent = Union[
     CallAnswered,
     CallStatusChanged,

@@ -38,10 +38,12 @@ class PlacedCall:
 
 @dataclass(frozen=True)
 class SentSms:
-    """What the provider answered when an SMS was sent."""
+    """What the provider answered when an SMS was sent: the first part's id, and every part's
+    (a long text goes out as several messages, each with its own id and receipt)."""
 
     message_id: str
     status: str
+    part_ids: tuple[str, ...] = ()
 
 
 class CallControl(Protocol):

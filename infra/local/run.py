@@ -38,6 +38,9 @@ SIM_PORT = int(os.environ.get("RINGFLOW_SIM_PORT", "8090"))
 MOTO_PORT = int(os.environ.get("RINGFLOW_MOTO_PORT", "5055"))
 MESSAGES_PORT = int(os.environ.get("RINGFLOW_MESSAGES_PORT", "8300"))
 SIGNATURE_SECRET = "local-signature-secret-0123456789abcdef"
+SMS_SIGNATURE_METHOD = "md5hash"
+"""The SMS signature method of the local account: a fresh Vonage account's default (FACTS §4.2);
+the app and the simulator are both told it."""
 APPLICATION_ID = "00000000-0000-4000-8000-000000000000"
 
 
@@ -110,6 +113,7 @@ def local_environment(
         "VONAGE_APPLICATION_ID": APPLICATION_ID,
         "VONAGE_PRIVATE_KEY": private_key.read_text(),
         "VONAGE_SIGNATURE_SECRET": SIGNATURE_SECRET,
+        "VONAGE_SMS_SIGNATURE_METHOD": SMS_SIGNATURE_METHOD,
         "VONAGE_API_HOST": f"127.0.0.1:{ports.sim}",
         "VONAGE_REST_HOST": f"127.0.0.1:{ports.sim}",
         "VONAGE_CA_BUNDLE": str(ca_path),
@@ -185,6 +189,10 @@ def _simulator_command(
         f"{app_url}/vonage/voice/fallback",
         "--sms-url",
         f"{app_url}/vonage/sms/inbound",
+        "--sms-status-url",
+        f"{app_url}/vonage/sms/status",
+        "--sms-signature-method",
+        SMS_SIGNATURE_METHOD,
         "--signature-secret",
         SIGNATURE_SECRET,
         "--application-id",

@@ -22,6 +22,7 @@ from chalicelib.simulator.scenario import CallOutcome, check, load_scenario, pre
 from chalicelib.simulator.server import SimulatorServer
 from chalicelib.simulator.transport import InProcessTransport, WebhookResponse
 from chalicelib.telephony.vonage.client import VonageClient, VonageConfig
+from chalicelib.telephony.vonage.signatures import SmsSignatureMethod
 from infra.local.keys import application_key_pair
 from infra.local.moto import free_port
 
@@ -54,6 +55,10 @@ class World:
             event_url=f"{BASE}/vonage/voice/event",
             fallback_answer_url=f"{BASE}/vonage/voice/fallback",
             sms_url=f"{BASE}/vonage/sms/inbound",
+            sms_status_url=f"{BASE}/vonage/sms/status",
+            sms_signature_method=SmsSignatureMethod(
+                platform.container.settings.vonage_sms_signature_method
+            ),
             application_id=APP_ID,
             api_key="apikey",
             api_secret="apisecret",

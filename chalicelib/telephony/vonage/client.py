@@ -530,7 +530,8 @@ class VonageClient:
             if not answer.messages or not answer.messages[0].message_id:
                 raise CarrierOutcomeUnknownError(f"{operation}: Vonage's answer has no message id")
             first = answer.messages[0]
-            return SentSms(message_id=first.message_id, status=first.status or "0")
+            ids = tuple(m.message_id for m in answer.messages if m.message_id)
+            return SentSms(message_id=first.message_id, status=first.status or "0", part_ids=ids)
 
         return self._send(self.sms_requests, operation, send, idempotent=False)
 

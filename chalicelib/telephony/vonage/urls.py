@@ -19,6 +19,8 @@ RECORDING_PATH = "/vonage/voice/recording"
 NOTIFY_PATH = "/vonage/voice/notify"
 FALLBACK_PATH = "/vonage/voice/fallback"
 SMS_INBOUND_PATH = "/vonage/sms/inbound"
+SMS_STATUS_PATH = "/vonage/sms/status"
+"""The account's delivery-receipt webhook (the dashboard's "Delivery receipts" URL)."""
 
 VOICE_PATHS = (ANSWER_PATH, EVENT_PATH, INPUT_PATH, RECORDING_PATH, NOTIFY_PATH, FALLBACK_PATH)
 """Every voice webhook path, for route registration and tests."""

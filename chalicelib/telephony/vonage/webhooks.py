@@ -8,7 +8,7 @@ timestamps, ``call_uuid`` instead of ``uuid`` on ``human``/``machine`` events. E
 returned is timezone-aware UTC. Bad input raises ``WebhookParseError`` naming the field, and
 nothing else: no ``KeyError``, no pydantic ``ValidationError``. Signatures are checked elsewhere
 (``signatures``), before parsing. Imports pydantic, the standard library and the telephony
-contracts; never the vonage SDK.
+contracts; never the vonage SDK. The SMS delivery receipt is spelled here too.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from chalicelib.telephony.events import (
     ProviderErrorReported,
     RecordingReady,
     SmsReceived,
+    SmsStatusReported,
     SpeechResult,
 )
 from chalicelib.telephony.vonage.urls import ROUTING_PARAMS
@@ -354,6 +355,23 @@ class InboundSmsWebhook(_Webhook):
         return self
 
 
+class DeliveryReceiptWebhook(_Webhook):
+    """A delivery receipt of a sent SMS (SPEC ``sms.yml`` ``DeliveryReceipt``): ``msisdn`` is
+    the number the SMS went to, ``to`` the sender id it came from."""
+
+    msisdn: Annotated[str, StringConstraints(min_length=1)]
+    to: OptionalText = None
+    network_code: OptionalText = Field(None, alias="network-code")
+    message_id: Id = Field(alias="messageId")
+    price: OptionalText = None
+    status: Literal["delivered", "expired", "failed", "rejected", "accepted", "buffered", "unknown"]
+    scts: OptionalText = None
+    err_code: Annotated[str, StringConstraints(pattern=r"^\d{1,4}$")] = Field("0", alias="err-code")
+    api_key: OptionalText = Field(None, alias="api-key")
+    client_ref: OptionalText = Field(None, alias="client-ref")
+    message_timestamp: UtcDateTime = Field(None, alias="message-timestamp")
+
+
 # --- decoding ------------------------------------------------------------------------------------
 
 
@@ -589,6 +607,21 @@ def parse_inbound_sms(payload: Mapping[str, Any]) -> SmsReceived:
         concat_ref=hook.concat_ref,
         concat_total=hook.concat_total,
         concat_part=hook.concat_part,
+    )
+
+
+def parse_delivery_receipt(payload: Mapping[str, Any]) -> SmsStatusReported:
+    """The delivery-receipt webhook as ``SmsStatusReported``."""
+    hook = _validate(DeliveryReceiptWebhook, payload, "delivery receipt")
+    return SmsStatusReported(
+        message_id=hook.message_id,
+        status=hook.status,
+        error_code=hook.err_code,
+        to_number=hook.msisdn,
+        client_ref=hook.client_ref,
+        network_code=hook.network_code,
+        price=hook.price,
+        reported_at=hook.message_timestamp,
     )
 
 

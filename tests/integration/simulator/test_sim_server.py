@@ -33,7 +33,7 @@ from vonage_voice import (
 from chalicelib.simulator.__main__ import main as simulator_main
 from chalicelib.simulator.network import Network
 from chalicelib.simulator.server import SimulatorServer
-from chalicelib.telephony.vonage.signatures import SmsSignatureMethod, sign_sms_params
+from chalicelib.telephony.vonage.signatures import sign_sms_params
 from infra.local.keys import application_key_pair
 
 pytestmark = pytest.mark.http
@@ -236,7 +236,7 @@ def test_signed_sms_request_is_accepted(server: SimulatorServer, network: Networ
     params = sign_sms_params(
         {"api_key": "testkey", "from": "Ringflow", "to": CALLER, "text": "signed hello"},
         "test-signature-secret-0123456789abcdef",
-        SmsSignatureMethod.SHA256_HMAC,
+        network.app.sms_signature_method,
         network.clock.now(),
     )
     response = requests.post(

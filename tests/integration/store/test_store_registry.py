@@ -33,6 +33,7 @@ CORE_TABLES = [
     "call_records",
     "user_variables",
     "markers",
+    "sent_sms",
 ]
 
 

@@ -28,13 +28,19 @@ EXPECTED_KEYS = {
     "call_records": [("account_id", "HASH", "S"), ("started_key", "RANGE", "S")],
     "user_variables": [("account_id", "HASH", "S"), ("name", "RANGE", "S")],
     "markers": [("key", "HASH", "S")],
+    "sent_sms": [("message_id", "HASH", "S")],
 }
 EXPECTED_INDEXES = {
     "numbers": {"by_account": [("account_id", "HASH"), ("number", "RANGE")]},
     "flows": {"heads_by_account": [("account_id", "HASH"), ("name", "RANGE")]},
     "call_records": {"by_call": [("call_id", "HASH")]},
 }
-EXPECTED_TTL = {"calls": "expires_at", "flows": "expires_at", "markers": "expires_at"}
+EXPECTED_TTL = {
+    "calls": "expires_at",
+    "flows": "expires_at",
+    "markers": "expires_at",
+    "sent_sms": "expires_at",
+}
 
 
 def _keys(definition: Mapping[str, Any]) -> list[tuple[str, str, str]]:

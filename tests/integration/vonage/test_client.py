@@ -252,7 +252,9 @@ def test_send_sms_posts_a_form_with_basic_auth(
     # WHEN an SMS is sent
     sent = client.send_sms("447700900000", "447700900001", "Your callback is booked", "ref-1")
     # THEN a form POST /sms/json carried it, with the API key as basic auth, labelled as a form
-    assert sent == SentSms(message_id="0A0000000123ABCD1", status="0")
+    assert sent == SentSms(
+        message_id="0A0000000123ABCD1", status="0", part_ids=("0A0000000123ABCD1",)
+    )
     request = fake_vonage.requests[1]
     assert (request.method, request.path) == ("POST", "/sms/json")
     assert request.headers["content-type"] == "application/x-www-form-urlencoded"

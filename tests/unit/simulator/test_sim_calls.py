@@ -727,7 +727,9 @@ def test_inbound_sms_is_signed_and_delivered_with_the_configured_method(
 ) -> None:
     # GIVEN an application receiving SMS by this method, signed with SHA-256 HMAC
     app = FakeApp({"/sms": 204})
-    network = network_for(app, sms_method=method)
+    network = network_for(
+        app, sms_method=method, sms_signature_method=SmsSignatureMethod.SHA256_HMAC
+    )
     # WHEN an SMS arrives
     network.receive_sms(CALLER, LVN, "balance please")
     # THEN its fields are the provider's and the sig verifies
