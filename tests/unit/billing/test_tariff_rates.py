@@ -85,7 +85,8 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_loaded() -> None:
         "line 3: prefix '4x4' is not 1 to 15 digits",
         "line 4: price_per_minute '-0.05' must not be negative"
         " (digits, a decimal point, up to 6 decimals)",
-        "line 5: price_per_minute 'cheap' is not a price (digits, a decimal point, up to 6 decimals)",
+        "line 5: price_per_minute 'cheap' is not a price"
+        " (digits, a decimal point, up to 6 decimals)",
         "line 6: first_increment '0' is not a whole number of seconds from 1 to 3600",
         "line 7: next_increment '1.5' is not a whole number of seconds from 1 to 3600",
         "line 8: 5 fields, the header has 6",
