@@ -1,10 +1,10 @@
 """``make bench``: webhook latency (p50, p99) in-process and over HTTP, DynamoDB requests per
-webhook, the cold import time of ``app.py``, and the built package's cold start and size
-(:mod:`bench.package`), all on the local stack (moto in server mode on loopback; ``chalice
-local`` for the HTTP figures); then the time to the fallback answer under store faults
-(``bench.faults``), what a call costs on AWS (``bench.cost``) and the load figure of
-``bench.load`` (concurrent simulated calls against the whole local stack). Prints figures and
-ratios; asserts nothing.
+webhook and to rate a destination against a tariff, the cold import time of ``app.py``, and the
+built package's cold start and size (:mod:`bench.package`), all on the local stack (moto in
+server mode on loopback; ``chalice local`` for the HTTP figures); then the time to the fallback
+answer under store faults (``bench.faults``), what a call costs on AWS (``bench.cost``) and the
+load figure of ``bench.load`` (concurrent simulated calls against the whole local stack). Prints
+figures and ratios; asserts nothing.
 
 Each simulated call is: answer (the flow starts, waits in a menu) then N menu presses (a step
 with no external call: the state is read once and written once). The pull-app answer, which
@@ -309,6 +309,29 @@ def dynamodb_per_webhook(send: Send) -> None:
     )
 
 
+TARIFF_DECK = (
+    "prefix,destination,price_per_minute,connection_fee,first_increment,next_increment\n"
+    "44,United Kingdom,0.05,0.01,60,60\n447,UK mobile,0.10,0,30,6\n1,North America,0.01,0,6,6\n"
+)
+
+
+def tariff_rating_requests(container: Any) -> None:
+    """The DynamoDB requests of rating a destination against a tariff (the billing product),
+    once its head is cached: one BatchGetItem over the number's prefixes (target 1)."""
+    tariffs = container.services("billing").tariffs
+    tariffs.load("bench", TARIFF_DECK)
+    with RequestCounter() as cold:
+        tariffs.rate("bench", "447700900100")  # the head is cached by the load already
+    with RequestCounter() as counter:
+        rate = tariffs.rate("bench", "12125550100")
+    total = sum(counter.counts.values())
+    print("DynamoDB requests to rate a destination (all the number's prefixes in one BatchGetItem)")
+    print(
+        f"  head cached: {dict(counter.counts)}   total {total}   (target 1)"
+        f"   matched prefix {rate.prefix}; after the load: {dict(cold.counts)}"
+    )
+
+
 def user_variables_cost(container: Any, send: Send) -> None:
     """The answer of a new call with 0 and with 1,000 $user.key variables on the account: its
     DynamoDB requests and the size of the call's item (target: equal, cost must not grow with
@@ -364,6 +387,7 @@ def main() -> int:
         )
         print()
         dynamodb_per_webhook(send)
+        tariff_rating_requests(_container)
         user_variables_cost(_container, send)
         floor = storage_floor(_container)
         print(f"  storage alone (GetItem + conditional PutItem) {describe(floor)}")

@@ -4,13 +4,15 @@ A product (callback, campaigns, speech ...) lives in its own package and is comp
 small module exposing a ``Product``: its name, ``register`` (process-wide, pure registrations:
 widgets, engine events and timers, kinds of effect, error statuses, and the import of its store
 module so its tables are known), and functions the container calls lazily to build its
-services, the runners of its effects, its SMS consumers and its REST routes (a Chalice
-blueprint). Adding a product is a new package plus one line in ``PRODUCT_MODULES``; no core
-module changes. Imports nothing from the rest of the platform at import time.
+services, the runners of its effects, its SMS consumers, its REST routes (a Chalice
+blueprint) and its ``ringflow`` commands (``cli``). Adding a product is a new package plus one
+line in ``PRODUCT_MODULES``; no core module changes. Imports nothing from the rest of the
+platform at import time.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from chalicelib.messaging.inbox import Consumer
     from chalicelib.wiring import Container
 
-PRODUCT_MODULES: tuple[str, ...] = ()
+PRODUCT_MODULES: tuple[str, ...] = ("chalicelib.billing.product",)
 """Dotted names of the modules whose ``PRODUCT`` this deployment runs, in install order."""
 
 
@@ -41,6 +43,10 @@ def _no_registrations() -> None:
     return None
 
 
+def _no_commands(commands: argparse._SubParsersAction[Any]) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Product:
     """One product's composition: everything the core needs from it, nothing more."""
@@ -51,6 +57,8 @@ class Product:
     runners: Callable[[Container], Mapping[type, Runner]] = _no_runners
     sms_consumers: Callable[[Container], Sequence[Consumer]] = _no_consumers
     blueprints: Sequence[Any] = field(default_factory=tuple)
+    cli: Callable[[argparse._SubParsersAction[Any]], None] = _no_commands
+    """Adds the product's commands to ``ringflow`` (its subparsers: ``cli(sub)``)."""
 
 
 def installed(modules: Sequence[str] = PRODUCT_MODULES) -> tuple[Product, ...]:

@@ -122,11 +122,12 @@ def running_platform(
     monkeypatch: Any,
     aws_endpoint_url: str | None = None,
     messages_url: str | None = None,
-    products: Sequence[Product] = (),
+    products: Sequence[Product] | None = None,
 ) -> Iterator[Platform]:
     """Start everything; tear it down afterwards. AWS is moto in-process, or the server at
-    ``aws_endpoint_url``; the pull app's message service is the demo one unless
-    ``messages_url`` names another; ``products`` are installed in the container."""
+        ``aws_endpoint_url``; the pull app's message service is the demo one unless
+        ``messages_url`` names another; ``products`` are installed in the container (default: the
+    products this deployment installs, as the app's routes are)."""
     for name, value in {
         "AWS_DEFAULT_REGION": "eu-west-1",
         "AWS_ACCESS_KEY_ID": "testing",

@@ -23,6 +23,7 @@ from typing import Any, Callable, Sequence
 
 from chalicelib.accounts.admin import AdminError, NumberNotHeldError
 from chalicelib.cli.local import LocalStackError, use_local_stack
+from chalicelib.errors import ConflictError, NotFoundError, RingflowError, ValidationError
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -553,10 +554,14 @@ def build_parser() -> argparse.ArgumentParser:
     from chalicelib.simulator.cli import register
 
     register(sub)
+    from chalicelib.products import installed
+
+    for product in installed():
+        product.cli(sub)
     return parser
 
 
-def _refused(error: AdminError) -> None:
+def _refused(error: RingflowError) -> None:
     """One line for one reason; a list under the first line for several."""
     if len(error.problems) == 1:
         print(f"refused: {error}: {error.problems[0]}", file=sys.stderr)
@@ -606,7 +611,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except AdminError as error:
+    except (AdminError, ValidationError, NotFoundError, ConflictError) as error:
         _refused(error)
         return 1
     except Exception as error:

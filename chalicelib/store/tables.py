@@ -39,8 +39,12 @@ _KEY_ORDER = {"HASH": 0, "RANGE": 1}
 def table_models() -> tuple[type[StoreItem], ...]:
     """Every table of the platform, one model each: the core tables in their fixed order, then
     every other registered model (products' tables) by logical name. Imports the core
-    aggregate modules on first use."""
+    aggregate modules and the installed products' modules (which define their tables) on first
+    use."""
+    from chalicelib.products import installed
     from chalicelib.store.core import CORE_MODELS  # lazily: core -> aggregates -> binding -> here
+
+    installed()
 
     products = sorted(
         (model for model in registered() if model not in CORE_MODELS),

@@ -63,6 +63,12 @@ class Operation:
     """Other success statuses and what they mean (``{200: "already held"}``)."""
     media: str = "application/json"
     """The media type of a successful answer."""
+    request_media: str = "application/json"
+    """The media type of the request body (``text/csv`` bodies are documented as a string)."""
+    path_parameters: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    """Schemas of path parameters the platform does not know (a product's ids)."""
+    required_query: tuple[str, ...] = ()
+    """The query parameters the operation cannot do without."""
 
 
 OPERATIONS: list[Operation] = []
@@ -111,7 +117,9 @@ def openapi_document(operations: list[Operation] | None = None) -> dict[str, Any
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": PATH_PARAMETERS.get(name, {"type": "string"}),
+                "schema": op.path_parameters.get(
+                    name, PATH_PARAMETERS.get(name, {"type": "string"})
+                ),
             }
             for name in names
         ]
@@ -119,7 +127,7 @@ def openapi_document(operations: list[Operation] | None = None) -> dict[str, Any
             if parameter["name"] in PATH_EXAMPLES:
                 parameter["example"] = PATH_EXAMPLES[parameter["name"]]
         parameters += [
-            {"name": name, "in": "query", "required": False, "schema": schema}
+            {"name": name, "in": "query", "required": name in op.required_query, "schema": schema}
             for name, schema in op.query.items()
         ]
         if parameters:
@@ -131,6 +139,11 @@ def openapi_document(operations: list[Operation] | None = None) -> dict[str, Any
             entry["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": body}},
+            }
+        elif op.request_media != "application/json":
+            entry["requestBody"] = {
+                "required": True,
+                "content": {op.request_media: {"schema": {"type": "string"}}},
             }
         elif op.request is not None:
             entry["requestBody"] = {

@@ -71,7 +71,7 @@ def operation(blueprint: Blueprint, op: Operation) -> Callable[[Route], Route]:
         run.__name__ = fn.__name__
         run.__doc__ = fn.__doc__
         route = blueprint.route(
-            op.path, methods=[op.method.upper()], content_types=["application/json"]
+            op.path, methods=[op.method.upper()], content_types=[op.request_media]
         )
         registered: Route = route(run)
         return registered

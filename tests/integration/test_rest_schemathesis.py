@@ -17,7 +17,9 @@ document allows may still be refused for what the store holds, and those answers
   ``after_call`` name nodes, edges land on nodes, nodes reachable) and its nodes' options and
   variable references (every such problem is located under ``nodes.``, at ``start`` or at
   ``after_call``), and an outbound call from a flow
-  that is inbound or from a number not attached to the flow.
+  that is inbound or from a number not attached to the flow;
+- 422 for a rate deck (``PUT /v1/operator/tariffs/{tariff_id}``, a ``text/csv`` body) whose
+  lines break the deck's rules: JSON Schema says "a string", not what a deck's CSV holds.
 
 Bounded: the coverage phase's cases (fixed by the document) and ``MAX_EXAMPLES`` generated cases
 per operation in the fuzzing phase, no shrinking, one worker, derandomized: the same cases every
@@ -81,6 +83,8 @@ def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str
     if (method, path) == ("POST", "/v1/flows"):
         problems = problem.get("errors") or [problem.get("detail", "")]
         return not all(str(p).startswith(("nodes.", "start:", "after_call:")) for p in problems)
+    if (method, path) == ("PUT", "/v1/operator/tariffs/{tariff_id}"):
+        return not problem.get("errors")
     if (method, path) == ("POST", "/v1/calls"):
         return not any(reason in problem.get("detail", "") for reason in STATE_REFUSALS_OF_CALLS)
     return True

@@ -29,6 +29,8 @@ EXPECTED_KEYS = {
     "user_variables": [("account_id", "HASH", "S"), ("name", "RANGE", "S")],
     "markers": [("key", "HASH", "S")],
     "sent_sms": [("message_id", "HASH", "S")],
+    "tariff_rates": [("tariff_version", "HASH", "S"), ("prefix", "RANGE", "S")],
+    "tariffs": [("tariff_id", "HASH", "S")],
 }
 EXPECTED_INDEXES = {
     "numbers": {"by_account": [("account_id", "HASH"), ("number", "RANGE")]},
@@ -40,6 +42,7 @@ EXPECTED_TTL = {
     "flows": "expires_at",
     "markers": "expires_at",
     "sent_sms": "expires_at",
+    "tariff_rates": "expires_at",
 }
 
 

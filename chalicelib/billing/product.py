@@ -1,0 +1,51 @@
+"""How billing is composed: its error statuses, its tables (``store.tariffs``, imported here so
+they are known wherever the installed products are), its services, its operator routes and its
+CLI commands. Named in ``chalicelib.products.PRODUCT_MODULES``. Imports the billing modules, the
+store's tariff repository, the web layer's problem registry and the wiring's types; the core
+imports none of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chalicelib.billing.cli import register as register_cli
+from chalicelib.billing.routes import billing
+from chalicelib.billing.service import TariffService
+from chalicelib.billing.tariffs import NoRateError, Rate, TariffNotFoundError
+from chalicelib.products import Product
+from chalicelib.store import tariffs as tariff_store
+from chalicelib.web.problems import register_error
+
+if TYPE_CHECKING:
+    from chalicelib.wiring import Container
+
+
+def register() -> None:
+    """Map billing's errors to their statuses (idempotent)."""
+    register_error(NoRateError, 404)
+    register_error(TariffNotFoundError, 404)
+
+
+@dataclass
+class BillingServices:
+    """What billing offers the rest of the platform."""
+
+    tariffs: TariffService
+
+
+def services(container: Container) -> BillingServices:
+    """Billing's services, on the container's store and clock."""
+    _ = container.store  # the store is bound before a product's repository is built
+    repository = tariff_store.TariffRepository(Rate, clock=container.clock)
+    return BillingServices(TariffService(repository))
+
+
+PRODUCT = Product(
+    name="billing",
+    register=register,
+    services=services,
+    blueprints=(billing,),
+    cli=register_cli,
+)
