@@ -1,0 +1,1 @@
+"""The billing product: tariffs, prepaid callback accounts and the money of calls."""
