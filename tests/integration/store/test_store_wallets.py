@@ -163,7 +163,7 @@ def serializable(monkeypatch: pytest.MonkeyPatch) -> None:
     """moto in-process applies a request as Python code that threads may interleave, where
     DynamoDB applies each request to an item atomically: each request runs under one lock, so
     threads race as requests do on DynamoDB, and moto still evaluates every condition."""
-    lock = threading.Lock()
+    lock = threading.RLock()  # moto may nest requests (a transaction reads items)
 
     def atomic(method: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(method)
