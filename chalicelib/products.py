@@ -4,8 +4,9 @@ A product (callback, campaigns, speech ...) lives in its own package and is comp
 small module exposing a ``Product``: its name, ``register`` (process-wide, pure registrations:
 widgets, engine events and timers, kinds of effect, error statuses, and the import of its store
 module so its tables are known), and functions the container calls lazily to build its
-services, the runners of its effects, its SMS consumers, its REST routes (a Chalice
-blueprint) and its ``ringflow`` commands (``cli``). Adding a product is a new package plus one
+services, the runners of its effects, the resolvers of its widgets' queries (answered within a
+call's step), its SMS consumers, its REST routes (a Chalice blueprint) and its ``ringflow``
+commands (``cli``). Adding a product is a new package plus one
 line in ``PRODUCT_MODULES``; no core module changes. Imports nothing from the rest of the
 platform at import time.
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from chalicelib.calls.service import Resolver
     from chalicelib.calls.tasks import Runner
     from chalicelib.messaging.inbox import Consumer
     from chalicelib.wiring import Container
@@ -32,6 +34,10 @@ def _nothing(container: Container) -> Any:
 
 
 def _no_runners(container: Container) -> Mapping[type, Runner]:
+    return {}
+
+
+def _no_resolvers(container: Container) -> Mapping[type, Resolver]:
     return {}
 
 
@@ -55,6 +61,8 @@ class Product:
     register: Callable[[], None] = _no_registrations
     services: Callable[[Container], Any] = _nothing
     runners: Callable[[Container], Mapping[type, Runner]] = _no_runners
+    resolvers: Callable[[Container], Mapping[type, Resolver]] = _no_resolvers
+    """Who answers each kind of its widgets' ``Query`` within a call's step."""
     sms_consumers: Callable[[Container], Sequence[Consumer]] = _no_consumers
     blueprints: Sequence[Any] = field(default_factory=tuple)
     cli: Callable[[argparse._SubParsersAction[Any]], None] = _no_commands

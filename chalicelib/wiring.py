@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any, Callable
 from chalicelib.accounts.admin import Administration
 from chalicelib.calls.outbound import OutboundCalls
 from chalicelib.calls.recordings import Recordings, StoredObject
-from chalicelib.calls.service import VoiceService
+from chalicelib.calls.service import Resolver, VoiceService
 from chalicelib.calls.tasks import (
     EffectQueue,
     Runner,
     Runners,
     TaskWorker,
+    live_call_runners,
     recording_runner,
     sms_runner,
     timer_runner,
@@ -300,7 +301,19 @@ class Container:
             env=self.engine_env,
             control=lambda: self.carrier,
             currency=self.settings.carrier_currency,
+            resolvers=self.resolvers,
         )
+
+    @cached_property
+    def resolvers(self) -> dict[type, Resolver]:
+        """Who answers each kind of query the products' widgets ask within a step."""
+        resolvers: dict[type, Resolver] = {}
+        for product in self.products:
+            for kind, resolver in product.resolvers(self).items():
+                if kind in resolvers:
+                    raise ValueError(f"{product.name}: {kind.__name__} already has a resolver")
+                resolvers[kind] = resolver
+        return resolvers
 
     @cached_property
     def sms_inbox(self) -> SmsInbox:
@@ -336,6 +349,7 @@ class Container:
                 lambda url: bytes(self.carrier.download_recording(url)), self.store_recording
             ),
             SaveUserVariables: user_variables_runner(self.user_variables, self.clock),
+            **live_call_runners(lambda: self.carrier),
             ScheduleTimer: timer_runner(lambda call_id, event: self.voice.wake(call_id, event)),  # noqa: PLW0108 - the voice service is built after its runners
         }
         for product in self.products:

@@ -14,15 +14,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from chalicelib.accounts.admin import number_problem
+from chalicelib.accounts.model import PhoneNumber
 from chalicelib.calls.opening import UserVariables, open_call
 from chalicelib.calls.records import record_of
 from chalicelib.calls.service import CallRecords, CallStore, NumberDirectory
 from chalicelib.errors import ConflictError, NotFoundError, ValidationError
+from chalicelib.flows.calldata import CallData
 from chalicelib.flows.catalogue import FlowCatalogue
-from chalicelib.flows.model import FlowKind
+from chalicelib.flows.model import Flow, FlowKind
 from chalicelib.flows.state import CallState
 from chalicelib.telephony.actions import MachineDetection
 from chalicelib.telephony.errors import CarrierError, CarrierOutcomeUnknownError
@@ -76,9 +78,53 @@ class OutboundCalls:
     ) -> StartedCall:
         """Place one call of ``flow_id`` to ``to_number`` from ``from_number``."""
         to_number, from_number = to_number.lstrip("+"), from_number.lstrip("+")
+        state = self._new_state(account_id, flow_id, to_number, from_number, variables or {})
+        return self._place(state, ringing_timeout, machine_detection)
+
+    def place_for_product(
+        self,
+        account_id: str,
+        flow_id: str,
+        to_number: str,
+        from_number: str,
+        data: Sequence[CallData],
+        language: str | None = None,
+        ringing_timeout: int = 60,
+    ) -> StartedCall:
+        """Place a call a product starts on its own rules (a callback's first leg): the flow is
+        the account's, outbound, with its listener on; the caller id is any enabled number of
+        the account (the access number the caller rang); the product's typed ``data`` rides on
+        the call, which speaks ``language`` if given."""
+        to_number, from_number = to_number.lstrip("+"), from_number.lstrip("+")
+        if not _NUMBER.match(to_number):
+            raise OutboundCallError(f"to: {number_problem(to_number)}")
+        version, flow = self._live_flow(account_id, flow_id)
+        number = self._account_number(account_id, from_number)
+        state = open_call(
+            call_id=self.new_id(),
+            number=number,
+            flow=flow,
+            version=version,
+            direction=Direction.OUTBOUND,
+            from_number=from_number,
+            to_number=to_number,
+            started_at=self.clock(),
+            user_vars=self.user_vars,
+            currency=self.currency,
+        )
+        for item in data:
+            state = state.with_data(item)
+        if language:
+            state = replace(state, language=language)
+        return self._place(state, ringing_timeout, None)
+
+    def _place(
+        self, state: CallState, ringing_timeout: int, machine_detection: MachineDetection | None
+    ) -> StartedCall:
+        """Store the call's state, then ask the carrier to place it."""
         if not 1 <= ringing_timeout <= 120:
             raise OutboundCallError("ringing_timeout is 1 to 120 seconds")
-        state = self._new_state(account_id, flow_id, to_number, from_number, variables or {})
+        to_number, from_number = state.to_number, state.from_number
         state = self.calls.create(state)
         answer_url, event_url = self.urls(state.call_id)
         request = OutboundCall(
@@ -123,6 +169,33 @@ class OutboundCalls:
         if twice:
             raise OutboundCallError(f"variable {twice[0]!r} is given twice (bare and as $flow.key)")
         variables = {name.removeprefix(FLOW_KEY): value for name, value in variables.items()}
+        version, flow = self._live_flow(account_id, flow_id)
+        unknown = sorted(set(variables) - set(flow.names.flow))
+        if unknown:
+            declared = ", ".join(sorted(flow.variables)) or "none"
+            raise OutboundCallError(
+                f"variable {unknown[0]!r} is not one flow {flow_id!r} declares (it declares:"
+                f" {declared})"
+            )
+        number = self._account_number(account_id, from_number)
+        if number.flow_id != flow_id:
+            raise OutboundCallError(f"{from_number} is not a number attached to flow {flow_id!r}")
+        return open_call(
+            call_id=self.new_id(),
+            number=number,
+            flow=flow,
+            version=version,
+            direction=Direction.OUTBOUND,
+            from_number=from_number,
+            to_number=to_number,
+            started_at=self.clock(),
+            user_vars=self.user_vars,
+            currency=self.currency,
+            flow_vars=variables,
+        )
+
+    def _live_flow(self, account_id: str, flow_id: str) -> tuple[int, Flow]:
+        """The live version of the account's outbound flow ``flow_id`` (listener on)."""
         try:
             head = self.flows.head(flow_id)
         except NotFoundError:
@@ -134,34 +207,19 @@ class OutboundCalls:
         flow = self.flows.get(head.flow_id, head.latest_version)
         if flow.kind is not FlowKind.OUTBOUND:
             raise OutboundCallError(f"flow {flow_id!r} is an inbound flow")
-        unknown = sorted(set(variables) - set(flow.names.flow))
-        if unknown:
-            declared = ", ".join(sorted(flow.variables)) or "none"
-            raise OutboundCallError(
-                f"variable {unknown[0]!r} is not one flow {flow_id!r} declares (it declares:"
-                f" {declared})"
-            )
+        return head.latest_version, flow
+
+    def _account_number(self, account_id: str, number: str) -> PhoneNumber:
+        """The account's enabled number ``number`` (a caller id)."""
         try:
-            number = self.numbers.get(from_number)
+            found = self.numbers.get(number)
         except NotFoundError:
-            number = None
-        if number is None or number.account_id != account_id or number.flow_id != flow_id:
-            raise OutboundCallError(f"{from_number} is not a number attached to flow {flow_id!r}")
-        if not number.enabled:
-            raise ConflictError(f"{from_number} is disabled")
-        return open_call(
-            call_id=self.new_id(),
-            number=number,
-            flow=flow,
-            version=head.latest_version,
-            direction=Direction.OUTBOUND,
-            from_number=from_number,
-            to_number=to_number,
-            started_at=self.clock(),
-            user_vars=self.user_vars,
-            currency=self.currency,
-            flow_vars=variables,
-        )
+            found = None
+        if found is None or found.account_id != account_id:
+            raise OutboundCallError(f"{number} is not a number of account {account_id!r}")
+        if not found.enabled:
+            raise ConflictError(f"{number} is disabled")
+        return found
 
     def _close_refused(self, state: CallState, reason: str) -> None:
         now = self.clock()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Callable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from chalicelib.accounts.model import PhoneNumber
 from chalicelib.calls.apologies import LanguageMemory, texts_for
@@ -25,12 +25,14 @@ from chalicelib.flows.engine import EngineEvent, Step, is_settled, step
 from chalicelib.flows.errors import UnknownEventError
 from chalicelib.flows.model import Flow
 from chalicelib.flows.outcomes import (
+    Consulted,
     Effect,
     HttpRequest,
     HttpResponded,
     HttpResult,
     Notice,
     TimerFired,
+    Unanswered,
 )
 from chalicelib.flows.state import CallState, LegRole
 from chalicelib.flows.widgets.base import EngineEnv
@@ -73,6 +75,8 @@ class EffectRunner(Protocol):
 
 Renderer = Callable[[Sequence[Action], str], str]
 Fetcher = Callable[[HttpRequest], HttpResult]
+Resolver = Callable[[Any], object]
+"""Answers one kind of a product's ``Query`` (rate and reserve, check a PIN) within a step."""
 
 
 class NotServedError(Exception):
@@ -125,6 +129,7 @@ class VoiceService:
     currency: str = "EUR"
     max_attempts: int = 3
     languages: LanguageMemory = field(default_factory=LanguageMemory)
+    resolvers: Mapping[type, Resolver] = field(default_factory=dict)
 
     # -- answer -------------------------------------------------------------------------
     def answer(self, event: CallAnswered, key: str, call_id: str | None = None) -> Answer:
@@ -255,7 +260,7 @@ class VoiceService:
     # -- the loop -----------------------------------------------------------------------
     def _advance(self, state: CallState, event: EngineEvent, key: str, created: bool) -> Answer:
         self.languages.remember(state.call_id, state.language)
-        answered: dict[RequestKey, HttpResult] = {}  # a lost race decides again, asks once
+        answered: dict[object, object] = {}  # a lost race decides again, asks once
         for _ in range(self.max_attempts):
             if state.last_event_key == key:
                 count(MetricName.WEBHOOK_RETRIES)
@@ -304,11 +309,12 @@ class VoiceService:
         flow: Flow,
         state: CallState,
         event: EngineEvent,
-        answered: dict[RequestKey, HttpResult],
+        answered: dict[object, object],
     ) -> tuple[Step, list[Action], list[Effect]]:
-        """Step, making any HTTP request the flow asks for, until the call waits. A request
-        already made for this event (``answered``: the save of an earlier decision lost the
-        version race) is not made again; its response is used."""
+        """Step, making any HTTP request the flow asks for and answering any product query,
+        until the call waits. A request made or query answered already for this event
+        (``answered``: the save of an earlier decision lost the version race) is not made again;
+        its answer is used."""
         try:
             result = step(flow, state, event, self.clock(), self.env)
         except UnknownEventError:
@@ -318,25 +324,53 @@ class VoiceService:
         _report(result.notices)
         actions, effects = list(result.actions), list(result.effects)
         while result.request is not None and result.state.awaiting is not None:
-            response = self._fetch(result.request, answered)
-            result = step(
-                flow,
-                result.state,
-                HttpResponded(result.state.awaiting.ref, response),
-                self.clock(),
-                self.env,
-            )
+            request, ref = result.request, result.state.awaiting.ref
+            resumed: HttpResponded | Consulted
+            if isinstance(request, HttpRequest):
+                resumed = HttpResponded(ref, self._fetch(request, answered))
+            else:
+                resumed = Consulted(ref, request, self._resolve(request, answered))
+            result = step(flow, result.state, resumed, self.clock(), self.env)
             _report(result.notices)
             actions.extend(result.actions)
             effects.extend(result.effects)
         return result, actions, effects
 
-    def _fetch(self, request: HttpRequest, answered: dict[RequestKey, HttpResult]) -> HttpResult:
+    def _resolve(self, query: object, answered: dict[object, object]) -> object:
+        """Answer a product's query (once per event) by its registered resolver, within the
+        webhook's deadline; a failure or no time left answers ``Unanswered`` (the widget takes
+        its error branch), logged and counted."""
+        if query in answered:
+            return answered[query]
+        resolver = self.resolvers.get(type(query))
+        answer: object
+        if resolver is None:
+            answer = Unanswered(f"no resolver for {type(query).__name__}")
+        else:
+            try:
+                budget(1.0, reserve=SAVE_RESERVE_SECONDS)
+                answer = resolver(query)
+            except DeadlineExceededError:
+                answer = Unanswered("no time left in the webhook")
+            except Exception as error:
+                answer = Unanswered(f"{type(error).__name__}: {error}")
+        if isinstance(answer, Unanswered):
+            count(MetricName.UNANSWERED_QUERIES, kind=type(query).__name__)
+            logger.error(
+                "a query went unanswered",
+                extra={"query": type(query).__name__, "reason": answer.reason},
+            )
+        answered[query] = answer
+        return answer
+
+    def _fetch(self, request: HttpRequest, answered: dict[object, object]) -> HttpResult:
         """Make a flow's HTTP request (once per event) within what the webhook's deadline leaves
         it; with too little left it times out at once (the flow takes its failure branch)."""
         key = _request_key(request)
         if key in answered:
-            return answered[key]
+            known = answered[key]
+            assert isinstance(known, HttpResult)
+            return known
         try:
             timeout = budget(request.timeout, reserve=SAVE_RESERVE_SECONDS)
         except DeadlineExceededError:

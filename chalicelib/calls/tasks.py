@@ -20,7 +20,9 @@ from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 from chalicelib.flows.outcomes import (
     Effect,
     FetchRecording,
+    HangUpLeg,
     SaveUserVariables,
+    SayInto,
     ScheduleTimer,
     SendSms,
     TimerFired,
@@ -28,13 +30,15 @@ from chalicelib.flows.outcomes import (
 from chalicelib.flows.state import CallState
 from chalicelib.ops.observability import MetricName, count, logger
 from chalicelib.telephony.errors import CarrierOutcomeUnknownError
-from chalicelib.telephony.ports import SentSms, SmsSender
+from chalicelib.telephony.ports import CallControl, SentSms, SmsSender
 
 EFFECT_TYPES: dict[str, type[Any]] = {
     "send_sms": SendSms,
     "fetch_recording": FetchRecording,
     "save_user_variables": SaveUserVariables,
     "schedule_timer": ScheduleTimer,
+    "hang_up_leg": HangUpLeg,
+    "say_into": SayInto,
 }
 """Every kind of effect by its name in task messages and saved steps."""
 _NAME_OF: dict[type[Any], str] = {kind: name for name, kind in EFFECT_TYPES.items()}
@@ -254,6 +258,21 @@ def user_variables_runner(writer: UserVariableWriter, clock: Callable[[], dateti
         return {"saved": len(effect.values)}
 
     return Runner(save, inline=True)
+
+
+def live_call_runners(control: Callable[[], CallControl]) -> dict[type[Any], Runner]:
+    """Hang up one leg, speak into one leg: inline, since the caller waits for it (a retried
+    webhook tries again; a leg that already ended is logged, nothing more)."""
+
+    def hang_up(effect: HangUpLeg, account_id: str) -> Mapping[str, Any]:
+        control().hangup(effect.leg_id)
+        return {"hung_up": effect.leg_id}
+
+    def say(effect: SayInto, account_id: str) -> Mapping[str, Any]:
+        control().say_into(effect.leg_id, effect.text, effect.language)
+        return {"said_into": effect.leg_id}
+
+    return {HangUpLeg: Runner(hang_up, inline=True), SayInto: Runner(say, inline=True)}
 
 
 def timer_runner(wake: Callable[[str, TimerFired], object]) -> Runner:

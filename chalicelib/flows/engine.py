@@ -8,7 +8,9 @@ retry after the state moved on) is ignored and changes nothing. Events are taken
 handlers keyed by their type (``register_event`` adds a product's kind); a type nobody registered
 raises ``UnknownEventError``. ``TimerFired`` wakes a call up: the node waiting on the timer's ref
 resumes, else the timer registered under its name (``register_timer``; ``hangup`` ends the call)
-decides. When the caller's leg ends, a flow's ``after_call`` chain runs once (marked in the
+decides. A product reads every leg status after the engine through a leg watcher
+(``register_leg_watcher``: a second leg's end settles its money). When the caller's leg ends, a
+flow's ``after_call`` chain runs once (marked in the
 state, so a retried ``completed`` event does not run it again). No I/O, no clock, no ids: all come
 in as parameters; what the shell should log or count comes back in ``Step.notices``, never as a
 log line from here. Every variable a step stores is held to ``flows.limits`` (each value, and the
@@ -29,6 +31,8 @@ from chalicelib.flows.limits import check_total, check_value
 from chalicelib.flows.model import Flow
 from chalicelib.flows.outcomes import (
     Await,
+    Consult,
+    Consulted,
     Effect,
     End,
     Fetch,
@@ -38,6 +42,8 @@ from chalicelib.flows.outcomes import (
     HttpResponded,
     Notice,
     Outcome,
+    Query,
+    Stay,
     TimerFired,
     Updates,
 )
@@ -56,26 +62,28 @@ from chalicelib.telephony.events import (
     CallTransferred,
     Direction,
     InputReceived,
+    KeyPressed,
     NotifyReceived,
     ProviderErrorReported,
     RecordingReady,
 )
 
-EngineEvent = Union[CallEvent, HttpResponded, TimerFired]
+EngineEvent = Union[CallEvent, HttpResponded, Consulted, TimerFired]
 
 DEFAULT_ENV = EngineEnv()
 
 
 @dataclass(frozen=True)
 class Step:
-    """The result of one step. When ``request`` is set the shell makes it and steps again with
-    ``HttpResponded``; the actions of both steps are played in order. ``ignored`` means the event
+    """The result of one step. When ``request`` is set the shell makes it (an HTTP request) or
+    answers it (a product's ``Query``) and steps again with ``HttpResponded`` or ``Consulted``;
+    the actions of both steps are played in order. ``ignored`` means the event
     changed nothing. ``notices`` are for the shell to log and count; they change nothing."""
 
     actions: tuple[Action, ...]
     effects: tuple[Effect, ...]
     state: CallState
-    request: HttpRequest | None = None
+    request: HttpRequest | Query | None = None
     ignored: bool = False
     notices: tuple[Notice, ...] = ()
 
@@ -147,12 +155,12 @@ def _drive(
             actions.extend(outcome.actions)
             effects.extend(outcome.effects)
             return Step(tuple(actions), tuple(effects), waiting, notices=tuple(notices))
-        if isinstance(outcome, Fetch):
+        if isinstance(outcome, (Fetch, Consult)):
             return Step(
                 tuple(actions),
                 tuple(effects),
                 waiting,
-                request=outcome.request,
+                request=outcome.request if isinstance(outcome, Fetch) else outcome.query,
                 notices=tuple(notices),
             )
         if isinstance(outcome, End):
@@ -238,9 +246,20 @@ def _resume(flow: Flow, state: CallState, event: Resumption, now: datetime, env:
     resume = WIDGETS[node.widget].resume
     if resume is None:
         raise FlowRuntimeError(f"widget {node.widget} cannot resume")
-    state = replace(state, awaiting=None, path=path.heard(state.path, awaiting.node, event))
-    outcome = resume(node, _ctx(flow, state, awaiting.node, now, env), event)
-    return _drive(flow, state, awaiting.node, outcome, now, env)
+    heard = replace(state, awaiting=None, path=path.heard(state.path, awaiting.node, event))
+    outcome = resume(node, _ctx(flow, heard, awaiting.node, now, env), event)
+    if isinstance(outcome, Stay):  # still waiting on the same ref
+        kept = _apply(state, outcome.updates, awaiting.node)
+        return Step((), tuple(outcome.effects), kept)
+    return _drive(flow, heard, awaiting.node, outcome, now, env)
+
+
+def _key(flow: Flow, state: CallState, event: KeyPressed, now: datetime, env: EngineEnv) -> Step:
+    """A key pressed while the call goes on: the node waiting on its ref reads it (it may act,
+    and usually stays waiting); a key for anything else, or after the call, changes nothing."""
+    if state.finished:
+        return Step((), (), state, ignored=True)
+    return _resume(flow, state, event, now, env)
 
 
 def _leg_update(leg: Leg, event: CallStatusChanged, now: datetime) -> Leg:
@@ -309,6 +328,37 @@ def _status(
     if flow.after_call and AFTER_CALL_MARK not in finished.call_vars:
         return _after_call(flow, finished, flow.after_call, now, env)
     return Step((), (), finished)
+
+
+LegWatcher = Callable[
+    [Flow, CallState, CallStatusChanged, datetime], tuple[CallState, tuple[Effect, ...]]
+]
+"""A product's reading of every leg status (a second leg that ended is settled): given the state
+after the engine took the event, it returns the state (its own data changed) and effects."""
+
+_LEG_WATCHERS: list[LegWatcher] = []
+
+
+def register_leg_watcher(watcher: LegWatcher) -> None:
+    """Have ``watcher`` read every leg status event after the engine took it (idempotent)."""
+    if watcher not in _LEG_WATCHERS:
+        _LEG_WATCHERS.append(watcher)
+
+
+def _watched_status(
+    flow: Flow, state: CallState, event: CallStatusChanged, now: datetime, env: EngineEnv
+) -> Step:
+    """The engine takes a leg's status, then each product's leg watcher reads it."""
+    result = _status(flow, state, event, now, env)
+    if not _LEG_WATCHERS:
+        return result
+    watched, effects = result.state, list(result.effects)
+    for watcher in _LEG_WATCHERS:
+        watched, more = watcher(flow, watched, event, now)
+        effects.extend(more)
+    if watched is result.state and len(effects) == len(result.effects):
+        return result
+    return replace(result, state=watched, effects=tuple(effects), ignored=False)
 
 
 AFTER_CALL_MARK = "_after_call"
@@ -393,8 +443,10 @@ _HANDLERS: dict[type, EventHandler] = {
     InputReceived: _resume,
     NotifyReceived: _resume,
     HttpResponded: _resume,
+    Consulted: _resume,
+    KeyPressed: _key,
     TimerFired: _timer,
-    CallStatusChanged: _status,
+    CallStatusChanged: _watched_status,
     RecordingReady: _recording_ready,
     CallTransferred: _unchanged,
     ProviderErrorReported: _unchanged,

@@ -2,7 +2,9 @@
 
 Widgets return one ``Outcome``: ``Go`` (follow an output now), ``Await`` (speak to the network and
 wait for an event), ``Fetch`` (the shell must make an HTTP request and feed the result back as
-``HttpResponded``) or ``End`` (hang up). Effects are fire-and-forget work the shell runs after the
+``HttpResponded``), ``Consult`` (the shell must answer a product's ``Query`` within the step, e.g.
+rate a number and reserve money for it, and feed the answer back as ``Consulted``) or ``End``
+(hang up). Effects are fire-and-forget work the shell runs after the
 state is saved, each with an idempotency ``key``: any frozen dataclass of JSON values with a
 ``key`` is one (``Effect`` is a protocol), so a product adds its own kinds (a debit, a call to
 place) and registers a runner for each in the shell (``calls.tasks``). ``ScheduleTimer`` asks for
@@ -126,6 +128,32 @@ class TimerFired:
     key: str = ""
 
 
+class Query(Protocol):
+    """A question a product's widget asks its product within the step (rate and reserve, check a
+    PIN): a frozen, hashable dataclass the shell hands to the resolver the product registered for
+    its type. Asked at most once per event, however often the step is decided again."""
+
+    def __hash__(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """What a widget gets back when the query could not be answered (the resolver failed or the
+    webhook's time ran out): ``reason`` for the logs, never for the caller."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Consulted:
+    """Engine-internal event: the shell answered the query of the node waiting on ``ref``
+    (``answer`` is the resolver's value, or ``Unanswered``)."""
+
+    ref: str
+    query: object
+    answer: object
+
+
 class Effect(Protocol):
     """Work the shell runs after a step is saved: a frozen dataclass of JSON values with an
     idempotency ``key`` (the shell runs each key at most once)."""
@@ -174,6 +202,43 @@ class Fetch:
 
 
 @dataclass(frozen=True)
+class Consult:
+    """Stop until the shell has answered ``query`` (then the node resumes with ``Consulted``)."""
+
+    query: Query
+    updates: Updates = NO_UPDATES
+
+
+@dataclass(frozen=True)
+class Stay:
+    """Keep waiting for the same event (the node's ref does not change): a key pressed during a
+    bridge was noted, and maybe acted on by ``effects`` (hang up the second leg)."""
+
+    effects: tuple[Effect, ...] = ()
+    updates: Updates = NO_UPDATES
+
+
+@dataclass(frozen=True)
+class HangUpLeg:
+    """End one leg of the live call over the carrier's REST API (once per ``key``): the second
+    leg of a bridge, so the caller's leg goes on to what follows the bridge."""
+
+    key: str
+    leg_id: str
+
+
+@dataclass(frozen=True)
+class SayInto:
+    """Speak ``text`` into one live leg over the carrier's REST API (once per ``key``), over
+    whatever the leg is doing (a bridge too)."""
+
+    key: str
+    leg_id: str
+    text: str
+    language: str
+
+
+@dataclass(frozen=True)
 class End:
     """Queue ``actions`` and hang up."""
 
@@ -182,4 +247,4 @@ class End:
     updates: Updates = NO_UPDATES
 
 
-Outcome = Union[Go, Await, Fetch, End]
+Outcome = Union[Go, Await, Fetch, Consult, Stay, End]

@@ -41,6 +41,8 @@ class MetricName(StrEnum):
     RECORD_FAILURES = "CallRecordFailures"
     SMS_RECEIVED = "SmsReceived"
     RECEIPT_FAILURES = "SmsReceiptFailures"
+    UNANSWERED_QUERIES = "UnansweredQueries"
+    CALLBACK_REFUSALS = "CallbackRefusals"
 
 
 def count(name: MetricName, value: float = 1, **dimensions: str) -> None:

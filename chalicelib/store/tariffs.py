@@ -48,7 +48,7 @@ HEAD_CACHE_SECONDS = 30.0
 """How long a process trusts a tariff head it read (the bound on a load's staleness)."""
 RETIRED_ROWS_SECONDS = 3600
 """How long the rows of a replaced (or failed) version stay readable before TTL removes them."""
-MAX_PREFIXES = 15
+MAX_PREFIXES = 100
 
 R = TypeVar("R")
 
@@ -159,7 +159,8 @@ class TariffRepository(Generic[R]):
 
     @translated
     def rates(self, head: TariffHead, prefixes: Sequence[str]) -> list[R]:
-        """The rates of ``head``'s version among ``prefixes``: 1 BatchGetItem (<= 15 keys)."""
+        """The rates of ``head``'s version among ``prefixes`` (those of one number or a few):
+        1 BatchGetItem (at most its 100 keys)."""
         if len(prefixes) > MAX_PREFIXES:
             raise ValueError(f"at most {MAX_PREFIXES} prefixes, got {len(prefixes)}")
         key = _version_key(head.tariff_id, head.version_id)

@@ -131,6 +131,14 @@ class Notify:
 
 
 @dataclass(frozen=True)
+class ListenKeys:
+    """Report each key the caller presses from now on, one ``KeyPressed`` tagged ``ref`` per
+    key, while the call goes on (through a bridge too): Vonage's asynchronous ``input``."""
+
+    ref: str
+
+
+@dataclass(frozen=True)
 class Wait:
     """Keep the call open in silence for ``seconds``."""
 
@@ -142,4 +150,4 @@ class Hangup:
     """End the call. Nothing after it is rendered."""
 
 
-Action = Union[Say, Play, Ask, Bridge, Conference, Record, Notify, Wait, Hangup]
+Action = Union[Say, Play, Ask, Bridge, Conference, Record, Notify, ListenKeys, Wait, Hangup]

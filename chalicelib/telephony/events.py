@@ -128,6 +128,17 @@ class InputReceived:
 
 
 @dataclass(frozen=True)
+class KeyPressed:
+    """The caller pressed one key while the call did something else (an asynchronous input's
+    report, e.g. during a bridge)."""
+
+    leg_id: str
+    digit: str
+    ref: str = ""
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class RecordingReady:
     """A recording finished and can be fetched from ``recording_url``."""
 
@@ -212,6 +223,7 @@ CallEvent = Union[
     CallAnswered,
     CallStatusChanged,
     InputReceived,
+    KeyPressed,
     RecordingReady,
     NotifyReceived,
     CallTransferred,

@@ -55,6 +55,8 @@ class CallControl(Protocol):
 
     def hangup(self, leg_id: str) -> None: ...
 
+    def say_into(self, leg_id: str, text: str, language: str) -> None: ...
+
 
 class SmsSender(Protocol):
     """Sends SMS messages."""

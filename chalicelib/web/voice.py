@@ -246,6 +246,12 @@ def notify() -> Response:
     return _webhook(urls.NOTIFY_PATH, _routed(webhooks.parse_notify), fallback=True)
 
 
+@voice.route(urls.KEYS_PATH, methods=["GET", "POST"], content_types=_CONTENT_TYPES)
+def key_pressed() -> Response:
+    """A key the caller pressed while the call went on (an asynchronous input)."""
+    return _webhook(urls.KEYS_PATH, _routed(webhooks.parse_keys), fallback=False)
+
+
 _CALLBACKS: dict[str, Handler] = {
     urls.INPUT_PATH: _routed(webhooks.parse_input),
     urls.NOTIFY_PATH: _routed(webhooks.parse_notify),

@@ -16,10 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.flows.errors import VariableLimitError
 from chalicelib.flows.languages import is_tts_language, unsupported
-from chalicelib.flows.outcomes import HttpResponded, Outcome, TimerFired
+from chalicelib.flows.outcomes import Consulted, HttpResponded, Outcome, TimerFired
 from chalicelib.flows.state import CallState
 from chalicelib.flows.variables import Scope, VariableRef
-from chalicelib.telephony.events import CallStatusChanged, InputReceived, NotifyReceived
+from chalicelib.telephony.events import (
+    CallStatusChanged,
+    InputReceived,
+    KeyPressed,
+    NotifyReceived,
+)
 
 
 class WidgetConfig(BaseModel):
@@ -140,7 +145,15 @@ class Ctx:
         return f"_{self.node_id}.{name}"
 
 
-Resumption = Union[InputReceived, NotifyReceived, CallStatusChanged, HttpResponded, TimerFired]
+Resumption = Union[
+    InputReceived,
+    NotifyReceived,
+    CallStatusChanged,
+    HttpResponded,
+    TimerFired,
+    Consulted,
+    KeyPressed,
+]
 
 C = TypeVar("C", bound=WidgetConfig)
 

@@ -495,6 +495,18 @@ class VonageClient:
         voice = self._voice()
         self._send(self.voice_requests, "hang up", lambda: voice.hangup(leg), idempotent=True)
 
+    def say_into(self, leg_id: str, text: str, language: str) -> None:
+        """Speak ``text`` into the live leg (over whatever it is doing, a bridge too)."""
+        leg = self._leg(leg_id, "speak into")
+        http = self._voice_http()
+        body = {"text": text, "language": language}
+        self._send(
+            self.voice_requests,
+            "speak into",
+            lambda: http.put(http.api_host, f"/v1/calls/{leg}/talk", body),
+            idempotent=False,
+        )
+
     # SmsSender
 
     def send_sms(self, from_number: str, to_number: str, text: str, client_ref: str) -> SentSms:

@@ -25,6 +25,7 @@ from chalicelib.telephony.actions import (
     Bridge,
     Conference,
     Hangup,
+    ListenKeys,
     Notify,
     Play,
     Record,
@@ -206,7 +207,7 @@ def check(actions: Sequence[Action]) -> None:
             _check_notify(i, action)
         elif isinstance(action, Wait):
             _check_wait(i, action)
-        elif not isinstance(action, Hangup):
+        elif not isinstance(action, (Hangup, ListenKeys)):
             raise TypeError(f"action {i} is not a telephony action: {action!r}")
     _check_barge_in(actions)
 
@@ -345,6 +346,15 @@ def _render_one(action: Action, urls: CallbackUrls) -> dict[str, Any]:
         return _notify(action, urls)
     if isinstance(action, Wait):
         return {"action": "wait", "timeout": action.seconds}
+    if isinstance(action, ListenKeys):
+        # the SDK's Input model has no ``mode`` (FACTS §6): a plain dict
+        return {
+            "action": "input",
+            "type": ["dtmf"],
+            "mode": "asynchronous",
+            "eventUrl": [urls.keys(action.ref)],
+            "eventMethod": _EVENT_METHOD,
+        }
     raise TypeError(f"cannot render {action!r}")
 
 

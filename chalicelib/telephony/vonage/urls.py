@@ -17,12 +17,22 @@ EVENT_PATH = "/vonage/voice/event"
 INPUT_PATH = "/vonage/voice/input"
 RECORDING_PATH = "/vonage/voice/recording"
 NOTIFY_PATH = "/vonage/voice/notify"
+KEYS_PATH = "/vonage/voice/keys"
+"""Where an asynchronous input reports each key the caller presses."""
 FALLBACK_PATH = "/vonage/voice/fallback"
 SMS_INBOUND_PATH = "/vonage/sms/inbound"
 SMS_STATUS_PATH = "/vonage/sms/status"
 """The account's delivery-receipt webhook (the dashboard's "Delivery receipts" URL)."""
 
-VOICE_PATHS = (ANSWER_PATH, EVENT_PATH, INPUT_PATH, RECORDING_PATH, NOTIFY_PATH, FALLBACK_PATH)
+VOICE_PATHS = (
+    ANSWER_PATH,
+    EVENT_PATH,
+    INPUT_PATH,
+    RECORDING_PATH,
+    NOTIFY_PATH,
+    KEYS_PATH,
+    FALLBACK_PATH,
+)
 """Every voice webhook path, for route registration and tests."""
 
 CALL_PARAM = "call"
@@ -74,6 +84,10 @@ class CallbackUrls:
     def notify(self, ref: str) -> str:
         """Where Vonage calls when the NCCO reaches a ``Notify``."""
         return self._url(NOTIFY_PATH, ref)
+
+    def keys(self, ref: str) -> str:
+        """Where Vonage reports each key an asynchronous input hears (``ListenKeys``)."""
+        return self._url(KEYS_PATH, ref)
 
     def fallback(self) -> str:
         """Where Vonage goes when the answer or an NCCO-returning event URL fails."""

@@ -37,6 +37,7 @@ from chalicelib.telephony.events import (
     CallTransferred,
     Direction,
     InputReceived,
+    KeyPressed,
     NotifyReceived,
     ProviderErrorReported,
     RecordingReady,
@@ -564,6 +565,15 @@ def parse_input(payload: Mapping[str, Any], ref: str) -> InputReceived:
         at=hook.timestamp,
         ref=ref,
     )
+
+
+def parse_keys(payload: Mapping[str, Any], ref: str) -> KeyPressed:
+    """An asynchronous input's report of one key (the input webhook's shape) as ``KeyPressed``."""
+    hook = _validate(InputWebhook, payload, "key webhook")
+    digits = hook.dtmf.digits if hook.dtmf is not None else None
+    if not digits or len(digits) != 1:
+        raise WebhookParseError("key webhook: dtmf.digits must be one key")
+    return KeyPressed(leg_id=hook.uuid, digit=digits, ref=ref, at=hook.timestamp)
 
 
 def parse_recording(payload: Mapping[str, Any], ref: str) -> RecordingReady:

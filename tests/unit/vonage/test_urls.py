@@ -22,6 +22,7 @@ def test_every_url_has_its_path_and_the_call_id() -> None:
         urls.INPUT_PATH: callbacks.input("ask-1"),
         urls.RECORDING_PATH: callbacks.recording("rec-1"),
         urls.NOTIFY_PATH: callbacks.notify("n-1"),
+        urls.KEYS_PATH: callbacks.keys("k-1"),
         urls.FALLBACK_PATH: callbacks.fallback(),
     }
     # THEN each sits under the base URL at its exported path and names the call
