@@ -1,0 +1,1 @@
+"""The callback product: prepaid calls placed back to the caller, and their triggers."""
