@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from chalicelib.messaging.inbox import Consumer
     from chalicelib.wiring import Container
 
-PRODUCT_MODULES: tuple[str, ...] = ("chalicelib.billing.product",)
+PRODUCT_MODULES: tuple[str, ...] = ("chalicelib.billing.product", "chalicelib.callback.product")
 """Dotted names of the modules whose ``PRODUCT`` this deployment runs, in install order."""
 
 

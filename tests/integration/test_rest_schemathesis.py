@@ -18,6 +18,8 @@ document allows may still be refused for what the store holds, and those answers
   variable references (every such problem is located under ``nodes.``, at ``start`` or at
   ``after_call``), and an outbound call from a flow
   that is inbound or from a number not attached to the flow;
+- 422 for an access number (``PUT /v1/operator/access-numbers/{number}``) whose translation
+  rules repeat a prefix: JSON Schema cannot say that items are unique by one of their fields;
 - 422 for a rate deck (``PUT /v1/operator/tariffs/{tariff_id}``, a ``text/csv`` body) whose
   lines break the deck's rules: JSON Schema says "a string", not what a deck's CSV holds.
 
@@ -85,6 +87,9 @@ def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str
         return not all(str(p).startswith(("nodes.", "start:", "after_call:")) for p in problems)
     if (method, path) == ("PUT", "/v1/operator/tariffs/{tariff_id}"):
         return not problem.get("errors")
+    if (method, path) == ("PUT", "/v1/operator/access-numbers/{number}"):
+        problems = problem.get("errors") or [problem.get("detail", "")]
+        return not all("has another rule already" in str(p) for p in problems)
     if (method, path) == ("POST", "/v1/calls"):
         return not any(reason in problem.get("detail", "") for reason in STATE_REFUSALS_OF_CALLS)
     return True

@@ -35,8 +35,9 @@ CORE_TABLES = [
     "markers",
     "sent_sms",
 ]
-INSTALLED_TABLES = ["tariff_rates", "tariffs"]
-"""The tables of the products this deployment installs (``PRODUCT_MODULES``: billing)."""
+INSTALLED_TABLES = ["callback_access_numbers", "callback_lockouts", "tariff_rates", "tariffs"]
+"""The tables of the products this deployment installs (``PRODUCT_MODULES``: billing,
+callback), by logical name."""
 
 
 def define_thing_item() -> type[StoreItem]:

@@ -21,6 +21,8 @@ from chalicelib.store.tables import (
 )
 
 EXPECTED_KEYS = {
+    "callback_access_numbers": [("number", "HASH", "S")],
+    "callback_lockouts": [("number", "HASH", "S")],
     "accounts": [("account_id", "HASH", "S")],
     "numbers": [("number", "HASH", "S")],
     "flows": [("flow_id", "HASH", "S"), ("version", "RANGE", "N")],
@@ -38,6 +40,7 @@ EXPECTED_INDEXES = {
     "call_records": {"by_call": [("call_id", "HASH")]},
 }
 EXPECTED_TTL = {
+    "callback_lockouts": "expires",
     "calls": "expires_at",
     "flows": "expires_at",
     "markers": "expires_at",
