@@ -39,11 +39,16 @@ COMMON = ("widget", "label", "next")
 def documented_widgets() -> dict[str, Widget[Any]]:
     """The platform's widgets and those the deployment's products register (``PRODUCT_MODULES``),
     in registry order; not widgets some other code registered in this process (a test's)."""
-    before = set(WIDGETS)
-    for product in installed():
-        product.register()
-    added = set(WIDGETS) - before
-    return {name: w for name, w in WIDGETS.items() if name in PLATFORM_WIDGETS or name in added}
+    kept = dict(WIDGETS)
+    WIDGETS.clear()  # register the products on the platform's widgets alone, to see theirs
+    WIDGETS.update({name: w for name, w in kept.items() if name in PLATFORM_WIDGETS})
+    try:
+        for product in installed():
+            product.register()
+        documented = dict(WIDGETS)
+    finally:
+        WIDGETS.update(kept)
+    return documented
 
 
 def schema_text(widgets: Mapping[str, Widget[Any]] | None = None) -> str:

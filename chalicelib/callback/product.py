@@ -1,53 +1,132 @@
-"""How the callback product is composed: its tables (``store.access_numbers``, imported here so
-they are known wherever the installed products are), its services (access numbers and PIN
-lockouts), its operator routes and its CLI commands. Named in
-``chalicelib.products.PRODUCT_MODULES``. Imports the callback modules, the store's access-number
-repositories and the wiring's types; the core imports none of it.
+"""How the callback product is composed: its widgets, its data on calls, its kinds of effect and
+their runners, the resolvers of its queries, its leg watcher (dials settled from the dialled
+legs' events), its tables (``store.access_numbers``, imported here so they are known wherever
+the installed products are), its services (access numbers and lockouts, the callback engine's
+resolvers and runners), its operator routes and its CLI commands. Named in
+``chalicelib.products.PRODUCT_MODULES`` after billing, whose money and tariffs it uses. The core
+imports none of it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.callback.access_service import AccessNumberService
 from chalicelib.callback.cli import register as register_cli
+from chalicelib.callback.directory import ServiceDirectory
+from chalicelib.callback.model import CallbackCall
+from chalicelib.callback.queries import (
+    BalanceQuery,
+    CallbackRequested,
+    DialQuery,
+    LockCaller,
+    PinQuery,
+    PlaceCallback,
+    SettleDial,
+)
 from chalicelib.callback.routes import callback
+from chalicelib.callback.service import CallbackService
+from chalicelib.callback.settlement import watch
+from chalicelib.callback.widgets import WIDGETS
+from chalicelib.calls.tasks import Runner, register_effect_type
+from chalicelib.flows.calldata import register_call_data
+from chalicelib.flows.engine import register_leg_watcher
+from chalicelib.flows.widgets import register_widget
 from chalicelib.products import Product
 from chalicelib.store import access_numbers as access_store
+from chalicelib.store import wallets as wallet_store
 
 if TYPE_CHECKING:
+    from chalicelib.calls.service import Resolver
     from chalicelib.wiring import Container
 
 
 def register() -> None:
-    """Callback's errors are the platform's classes (``ValidationError`` 422, ``NotFoundError``
-    404), mapped already; its tables are registered by importing ``store.access_numbers``."""
+    """The callback's widgets, call data, effects and leg watcher (idempotent)."""
+    for widget in WIDGETS:
+        register_widget(widget)
+    register_call_data(CallbackCall)
+    register_effect_type("callback_requested", CallbackRequested)
+    register_effect_type("place_callback", PlaceCallback)
+    register_effect_type("settle_dial", SettleDial)
+    register_effect_type("lock_caller", LockCaller)
+    register_leg_watcher(watch)
 
 
 @dataclass
 class CallbackServices:
-    """What the callback product offers the rest of the platform."""
+    """What the callback product offers: its access numbers, and the engine's side effects."""
 
     access_numbers: AccessNumberService
+    engine: CallbackService
 
 
 def services(container: Container) -> CallbackServices:
-    """Callback's services, on the container's store, accounts and clock."""
+    """Callback's services, on the container's store, accounts and clock and billing's tariffs."""
     _ = container.store  # the store is bound before a product's repository is built
-    service = AccessNumberService(
+    access = AccessNumberService(
         access_store.AccessNumberRepository(),
         access_store.LockoutRepository(clock=container.clock),
         tenant_check=container.accounts.get,
         clock=container.clock,
     )
-    return CallbackServices(service)
+    engine = CallbackService(
+        wallets=wallet_store.WalletRepository(),
+        tariffs=container.services("billing").tariffs,
+        access=ServiceDirectory(access),
+        outbound=lambda: container.outbound,
+        enqueue=container.enqueue_task,
+        clock=container.clock,
+    )
+    return CallbackServices(access, engine)
+
+
+def _engine(container: Container) -> CallbackService:
+    return container.services("callback").engine  # type: ignore[no-any-return]
+
+
+def resolvers(container: Container) -> Mapping[type, Resolver]:
+    """Who answers the callback widgets' queries within a step."""
+
+    def service() -> CallbackService:
+        return _engine(container)
+
+    return {
+        BalanceQuery: lambda query: service().balance(query),
+        PinQuery: lambda query: service().pin(query),
+        DialQuery: lambda query: service().dial(query),
+    }
+
+
+def runners(container: Container) -> Mapping[type, Runner]:
+    """The callback's effects: decided and placed through the task queue (a placing held back
+    by its delay), dials settled and callers locked out as queued tasks (retried until done)."""
+
+    def service() -> CallbackService:
+        return _engine(container)
+
+    def run(name: str) -> Any:
+        def runner(effect: Any, account_id: str) -> Any:
+            return getattr(service(), name)(effect, account_id)
+
+        return runner
+
+    return {
+        CallbackRequested: Runner(run("requested")),
+        PlaceCallback: Runner(run("place"), delay=lambda effect: int(effect.delay_seconds)),
+        SettleDial: Runner(run("settle")),
+        LockCaller: Runner(run("lock")),
+    }
 
 
 PRODUCT = Product(
     name="callback",
     register=register,
     services=services,
+    resolvers=resolvers,
+    runners=runners,
     blueprints=(callback,),
     cli=register_cli,
 )

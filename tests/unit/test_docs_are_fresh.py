@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.flows.widgets import PLATFORM_WIDGETS, WIDGETS
+from chalicelib.flows.widgets import PLATFORM_WIDGETS
 from chalicelib.flows.widgets.base import Widget
 from tools import docs
 
@@ -14,8 +14,8 @@ STALE = "is stale: run `make docs` and commit the result"
 
 
 def platform() -> dict[str, Widget[Any]]:
-    """The widgets ``make docs`` documents (this deployment runs no product)."""
-    return {name: widget for name, widget in WIDGETS.items() if name in PLATFORM_WIDGETS}
+    """The widgets ``make docs`` documents: the platform's and the installed products'."""
+    return docs.documented_widgets()
 
 
 def test_the_checked_in_schema_is_fresh() -> None:

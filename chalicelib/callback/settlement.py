@@ -1,0 +1,71 @@
+"""The money of a callback's dials, settled from the legs' own events: the engine's leg watcher
+for callback calls.
+
+When a dialled leg reports, its dial learns the leg's id; when it ends (completed with the
+carrier's duration, or busy, unanswered, failed, declined) the dial's cost is worked out from
+that duration and the ring time (``Dial.charge``), the dial leaves the call's open dials and a
+``SettleDial`` effect charges it and releases the rest, once per dial whatever is retried. When
+the user's leg ends, a dial that never got a leg of its own (the dial was held, the call ended
+before the carrier placed it) is released with nothing charged. The call's ``$call.callback.*``
+values say what was charged. Pure: imports flows, telephony events and the callback's model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from chalicelib.callback.model import CallbackCall, Dial
+from chalicelib.callback.queries import SettleDial
+from chalicelib.flows.model import Flow
+from chalicelib.flows.outcomes import Effect
+from chalicelib.flows.state import CallState, LegRole
+from chalicelib.telephony.events import CallStatusChanged
+
+
+def _settle(dial: Dial, charge: str) -> SettleDial:
+    return SettleDial(
+        key=f"settle:{dial.key}",
+        account_id=dial.account_id,
+        reservation=dial.key,
+        amount=str(dial.amount),
+        day=dial.day.isoformat(),
+        charge=charge,
+    )
+
+
+def watch(
+    flow: Flow, state: CallState, event: CallStatusChanged, now: datetime
+) -> tuple[CallState, tuple[Effect, ...]]:
+    """Settle what ``event`` ends of a callback's dials (see the module)."""
+    data = state.data_of(CallbackCall)
+    leg = state.legs.get(event.leg_id)
+    if data is None or not data.dials or leg is None:
+        return state, ()
+    effects: list[Effect] = []
+    if leg.role is LegRole.BRIDGED and event.ref:
+        dial = next((d for d in data.open_dials() if d.ref == event.ref), None)
+        if dial is None:
+            return state, ()
+        if dial.leg_id is None:
+            dial = replace(dial, leg_id=leg.leg_id)
+            data = data.with_dial(dial)
+        if event.status.is_final:
+            answered = leg.answered_at is not None
+            charge = dial.charge(leg.duration, answered, leg.ended_at or now)
+            effects.append(_settle(dial, str(charge)))
+            data = data.without_dial(dial, charge, answered)
+    elif leg.role is LegRole.CALLER and event.status.is_final:
+        known = {leg_id for leg_id, other in state.legs.items() if other.role is LegRole.BRIDGED}
+        for dial in data.open_dials():
+            if dial.leg_id is None or dial.leg_id not in known:
+                effects.append(_settle(dial, "0"))
+                data = data.without_dial(dial, dial.amount * 0, False)
+    else:
+        return state, ()
+    values = {
+        **state.call_vars,
+        "callback.charged": str(data.charged),
+        "callback.calls": str(data.bridged),
+    }
+    return replace(state.with_data(data), call_vars=values), tuple(effects)

@@ -1,0 +1,146 @@
+"""Callbacks end to end on the simulated network: a caller rings an access number (ANI, DNIS or
+PIN), the call is ended unanswered, the platform calls the user back, the user keys a
+destination, hears how long they can talk, is bridged, and the call is charged to the account's
+wallet from the carrier's durations. The whole app runs in one process (Chalice test client,
+moto, the real Vonage adapter against the simulator's REST API); the task queue is delivered by
+hand, as Lambda's event source would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from platformkit import ROOT, running_platform
+from test_simulated_calls import World
+
+from chalicelib.billing.wallet import hash_password
+from chalicelib.callback.access import AccessNumber, TranslationRule
+from chalicelib.store.wallets import StoredCallbackAccount, WalletRepository
+
+ANI, DNIS, PIN = "447700900500", "447700900501", "447700900502"
+USER = "447700900001"  # the registered caller of the account
+ACCOUNT = "123456"
+INTERNAL = "900000"
+FRIEND, SHOP = "447700900300", "447700900301"
+PREMIUM = "449098790000"  # no rate in the tariff
+DECK = (
+    "prefix,destination,price_per_minute,connection_fee,first_increment,next_increment\n"
+    "44,United Kingdom,0.10,0,60,60\n"
+    "4477009003,United Kingdom Friends,0.06,0,60,60\n"
+)
+
+
+class CallbackWorld(World):
+    """The simulated network and the platform, with a callback service: the callback flows,
+    three access numbers, a tariff, an account with 5.00 EUR and an internal account."""
+
+    def __init__(self, platform: Any, tmp: Path) -> None:
+        super().__init__(platform, tmp)
+        container = platform.container
+        self.delays: list[int] = []
+        enqueue = container.enqueue_task
+
+        def without_delay(body: str, delay_seconds: int = 0) -> None:
+            self.delays.append(delay_seconds)  # the queue's delay, delivered at once here
+            enqueue(body, 0)
+
+        container.enqueue_task = without_delay  # type: ignore[method-assign]
+        admin = container.admin
+        for name in ("callback.json", "callback-trigger.json"):
+            admin.load_flow("acme", (ROOT / "flows" / name).read_text())
+        admin.set_listener("acme", "callback", True)
+        admin.set_listener("acme", "callback-trigger", True)
+        self.network.add_account_numbers(ANI, DNIS, PIN)
+        for number in (ANI, DNIS, PIN):
+            admin.provision_number("acme", number)
+            admin.attach_number("acme", number, "callback-trigger")
+        container.services("billing").tariffs.load("retail", DECK)
+        container.services("billing").tariffs.load(
+            "internal",
+            "prefix,destination,price_per_minute,connection_fee,first_increment,next_increment\n44,UK,0,0,1,1\n",
+        )
+        self.wallets = WalletRepository()
+        for account_id, tariff, balance in (
+            (ACCOUNT, "retail", "5.00"),
+            (INTERNAL, "internal", "0"),
+        ):
+            self.wallets.create(
+                StoredCallbackAccount(
+                    account_id=account_id,
+                    password_hash=hash_password("correct horse").encoded(),
+                    currency="EUR",
+                    language="en-GB",
+                    tariff=tariff,
+                    balance=Decimal(balance),
+                    dnis=USER if account_id == ACCOUNT else None,
+                    max_concurrent=2,
+                )
+            )
+        self.wallets.register_caller(ACCOUNT, USER)
+        access = container.services("callback").access_numbers
+        common = {"tenant": "acme", "language": "en-GB", "delay_seconds": 5}
+        access.put(AccessNumber(ANI, "ani", rules=(TranslationRule("0", "44"),), **common))
+        access.put(AccessNumber(DNIS, "dnis", account_id=ACCOUNT, **common))
+        access.put(AccessNumber(PIN, "pin", internal_account=INTERNAL, lock_minutes=30, **common))
+
+    def ring(self, access_number: str, caller: str = USER) -> Any:
+        """The caller rings an access number; the callback is decided and placed; the network
+        runs until every call is over; the money is settled."""
+        handle = self.network.call(caller, access_number, [])
+        for _ in range(6):  # decide, place, settle: each a round of the task queue
+            self.run_tasks()
+            self.network.run_until_idle()
+        return handle
+
+    def balance(self, account_id: str = ACCOUNT) -> tuple[Decimal, Decimal, int]:
+        account = self.wallets.get(account_id, consistent=True)
+        return account.balance, account.reserved, account.open_reservations
+
+    def calls_to(self, number: str) -> list[Any]:
+        """The calls whose first leg rang ``number``."""
+        return [h for h in self.network.calls() if h.leg.to == number]
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CallbackWorld]:
+    with running_platform(monkeypatch) as platform:
+        built = CallbackWorld(platform, tmp_path)
+        try:
+            yield built
+        finally:
+            built.close()
+
+
+def user_script(*steps: dict[str, Any], talk_seconds: float = 300) -> dict[str, Any]:
+    return {"behaviour": "answers", "script": list(steps), "talk_seconds": talk_seconds}
+
+
+def test_a_missed_call_is_called_back_bridged_and_charged(world: CallbackWorld) -> None:
+    # GIVEN the user answers the callback, keeps English, keys their friend's number
+    world.network.set_number(USER, user_script({"press": "1"}, {"press": "07700900300#"}))
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 90})
+    # WHEN they ring the ANI access number
+    inbound = world.ring(ANI)
+    # THEN the access number's call ended unanswered by any prompt (an empty NCCO)
+    assert inbound.transcript.said() == []
+    assert 5 in world.delays  # the first leg waited for the access number's delay
+    [leg_a] = [h for h in world.calls_to(USER) if h.uuid != inbound.uuid]
+    said = leg_a.transcript.said()
+    assert any("5 euros" in text for text in said), said  # the balance, in words
+    # 5.00 pays 31 minutes at 0.06 (the friend) + 0.10 (the user's own leg) a minute
+    assert "You can talk for 31 minutes." in said, said
+    [leg_b] = [leg for leg in leg_a.legs if leg.to == FRIEND]
+    assert leg_b.status.value == "completed"
+    # AND the friend's 90 s are charged by the minute on both legs: 2 x (0.06 + 0.10)
+    balance, reserved, open_calls = world.balance()
+    assert (balance, reserved, open_calls) == (Decimal("4.68"), 0, 0)
+    # AND after the friend hung up the user was asked for another number
+    assert said[-2:] == ["Your call has ended.", said[-1]] or "Your call has ended." in said
+    records = world.platform.container.call_records.list_by_account("acme", None, None, 10)
+    [callback] = [
+        r for r in records if r.call_id != inbound.uuid and r.direction.value == "outbound"
+    ]
+    assert callback.outcome.value == "completed"
