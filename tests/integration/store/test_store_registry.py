@@ -35,7 +35,13 @@ CORE_TABLES = [
     "markers",
     "sent_sms",
 ]
-INSTALLED_TABLES = ["tariff_rates", "tariffs"]
+INSTALLED_TABLES = [
+    "callback_accounts",
+    "callback_callers",
+    "callback_ledger",
+    "tariff_rates",
+    "tariffs",
+]
 """The tables of the products this deployment installs (``PRODUCT_MODULES``: billing)."""
 
 

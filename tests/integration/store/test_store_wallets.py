@@ -1,48 +1,38 @@
 """Callback accounts' money: GIVEN the wallet tables on moto, WHEN calls reserve, settle and
 release money and accounts are topped up (also retried, also 50 at once), THEN money moves once
-per key, never below zero, in one DynamoDB request per reserve and per settle.
+per key, never below zero, in one DynamoDB request per reserve and per settle; settings change
+without touching money, and callers are registered and unregistered in one transaction.
 
-The store module is imported inside a fixture and its models unregistered afterwards, so that
-collecting this module registers no table: other tests compare the list of tables with the core
-one (the billing product registers them at composition)."""
+The wallet tables are the billing product's: ``create_tables`` (the ``store`` fixture) makes
+them with every installed product's tables."""
 
 from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
-import boto3
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 from storekit import RequestLog
 
 from chalicelib.errors import AlreadyExistsError, ConflictError, NotFoundError
 from chalicelib.settings import Settings
-from chalicelib.store.binding import bind_model, shared_connection
-from chalicelib.store.registry import unregister
-from chalicelib.store.tables import table_definition
 
 TODAY = date(2024, 5, 1)
 
 
 @pytest.fixture
-def wallets(store: Settings) -> Iterator[ModuleType]:
-    """GIVEN the wallet tables created and bound (the store module imported here)."""
+def wallets(store: Settings) -> ModuleType:
+    """GIVEN the wallet tables created and bound with the installed products' tables."""
     import chalicelib.store.wallets as module
 
-    client = boto3.client("dynamodb", region_name=store.region)
-    for model in module.WALLET_MODELS:
-        bind_model(model, store, shared_connection())
-        client.create_table(**table_definition(model, store.table(model.LOGICAL_NAME)))
-    yield module
-    for model in module.WALLET_MODELS:
-        unregister(model)
+    return module
 
 
 @pytest.fixture
