@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic import ValidationError as InvalidModelError
 
 from chalicelib.billing.accounts import (
@@ -86,6 +86,14 @@ CALLER = {
     }
 }
 MONEY_FIELDS = ("balance", "daily_cap", "amount")
+
+
+def whole_number(value: Any) -> Any:
+    """JSON Schema's integer includes 3.0; pydantic's strict int does not (``web.schemas``'
+    ``Integer``, whose bounds pydantic leaves out of the schema inside an optional field)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 PATCH = cast(Literal["get"], "patch")  # web.openapi.Operation's methods do not name PATCH yet
 
 
@@ -238,7 +246,9 @@ class CallbackAccountChangeRequest(BaseModel):
     tariff: str | None = Field(default=None, pattern=TARIFF_ID_PATTERN)
     dnis: str | None = Field(default=None, pattern=CALLER_PATTERN)
     enabled: bool | None = None
-    max_concurrent: Integer | None = Field(default=None, ge=1, le=MAX_CONCURRENT)
+    max_concurrent: (
+        Annotated[int, Field(ge=1, le=MAX_CONCURRENT), BeforeValidator(whole_number)] | None
+    ) = None
     daily_cap: str | None = Field(default=None, pattern=AMOUNT_PATTERN, description=ACCOUNT_MONEY)
 
 
