@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
@@ -374,7 +374,10 @@ class CallbackAccounts:
         if tariff is not None:
             self._check_tariff(tariff)
         try:
-            stored = self.repository.update_settings(account_id, change)
+            # a day's room matters to reservations of that day: today's, and yesterday's for
+            # a clock a little behind
+            since = self.today() - timedelta(days=1)
+            stored = self.repository.update_settings(account_id, change, since)
         except errors.NotFoundError:
             raise CallbackAccountNotFoundError(account_id) from None
         return to_account(stored, self.today())
@@ -425,6 +428,7 @@ class CallbackAccounts:
         """The enabled account whose id and service password these are. A malformed id, an
         unknown account, a wrong password and a disabled account all raise the same
         ``AuthenticationFailedError`` after the same scrypt work. 1 GetItem."""
+        decoy = _decoy()  # made before any read, so no outcome pays for making it
         stored: StoredCallbackAccount | None = None
         if isinstance(account_id, str) and re.fullmatch(PIN_PATTERN, account_id):
             try:
@@ -432,7 +436,7 @@ class CallbackAccounts:
             except errors.NotFoundError:
                 stored = None
         text = password if isinstance(password, str) else ""
-        hashed = _decoy() if stored is None else PasswordHash.parse(stored.password_hash)
+        hashed = decoy if stored is None else PasswordHash.parse(stored.password_hash)
         try:
             matches = hashed.verify(text)
         except UnicodeEncodeError:

@@ -370,11 +370,15 @@ class WalletRepository:
                     raise StaleStateError("callback account", account_id) from error
 
     @translated
-    def update_settings(self, account_id: str, change: SettingsChange) -> StoredCallbackAccount:
+    def update_settings(
+        self, account_id: str, change: SettingsChange, since: date | None = None
+    ) -> StoredCallbackAccount:
         """Change the account's settings by one conditional UpdateItem that names no money
-        attribute; the account as it now is. A new daily cap moves each stored day's room
-        under the cap by the difference (read first, then written on condition that the cap
-        and the number of days are still those read; retried if another writer came between).
+        attribute; the account as it now is. A new daily cap moves the room under the cap of
+        each stored day from ``since`` on (every day when None; an earlier day's room is used
+        by no new reservation) by the difference: read first, then written on condition that
+        the cap and the number of days are still those read (retried if another writer came
+        between), so the update stays small however many days the account has.
         ``NotFoundError`` if the account is absent. 1 UpdateItem; +1 consistent GetItem per
         try when the cap changes."""
         account = CallbackAccountItem
@@ -411,7 +415,10 @@ class WalletRepository:
             days = sorted((stored.room or {}).keys())
             delta = new_cap - old_cap
             moves: list[Action] = [account.daily_cap.set(new_cap)]
+            first = "" if since is None else since.isoformat()
             for day in days:
+                if day < first:
+                    continue
                 room = Path(["room", day])
                 moves.append(room.set(room + _number(delta)))
             same_days = size(account.room) == len(days)  # type: ignore[no-untyped-call]
