@@ -203,3 +203,34 @@ def _try_reserve(repo: Any, key: str, amount: Decimal) -> Any:
     account = repo.get("20240501", consistent=True)
     assert account.balance - account.reserved >= 0 and account.balance >= 0
     return reservation
+
+
+def test_settings_change_in_one_update_and_callers_leave_in_one_transaction(
+    wallets: ModuleType, repo: Any, sent: RequestLog
+) -> None:
+    # GIVEN an account with a caller and money reserved today
+    open_account(wallets, repo, "10", daily_cap=Decimal("7"))
+    repo.register_caller("20240501", "420777000111")
+    repo.reserve("20240501", "call-1", Decimal("4"), TODAY)
+    # WHEN settings change without the cap / THEN one UpdateItem, and the money is untouched
+    sent.clear()
+    change = wallets.SettingsChange(language="en-GB", remove_dnis=True, max_concurrent=3)
+    changed = repo.update_settings("20240501", change)
+    assert sent.operations == ["UpdateItem"]
+    assert (changed.language, changed.dnis, changed.max_concurrent) == ("en-GB", None, 3)
+    assert (changed.balance, changed.reserved) == (Decimal("10"), Decimal("4"))
+    # WHEN the cap changes / THEN a read and one UpdateItem; today's room follows the new cap
+    sent.clear()
+    raised = repo.update_settings("20240501", wallets.SettingsChange(daily_cap=Decimal("9")))
+    assert sent.operations == ["GetItem", "UpdateItem"] and raised.daily_cap == Decimal("9")
+    repo.reserve("20240501", "call-2", Decimal("5"), TODAY)  # 4 + 5 = 9: fits the new cap
+    # WHEN the caller is unregistered / THEN one transaction removes it from index and account
+    sent.clear()
+    repo.unregister_caller("20240501", "420777000111")
+    assert sent.operations == ["TransactWriteItems"]
+    assert repo.find_by_caller("420777000111") is None
+    assert repo.get("20240501").callers == ()
+    with pytest.raises(NotFoundError):
+        repo.unregister_caller("20240501", "420777000111")
+    with pytest.raises(NotFoundError):
+        repo.update_settings("nobody", wallets.SettingsChange(enabled=False))
