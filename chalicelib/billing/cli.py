@@ -1,20 +1,27 @@
-"""``ringflow tariff ...``: the billing product's commands, added to the CLI through
-``Product.cli``: ``tariff load FILE --id T`` (a rate deck's CSV as the tariff's live version;
-every bad line listed, nothing loaded) and ``tariff rate T NUMBER`` (the rate the number is
-called at). Refusals are raised as the platform's errors and printed by the CLI as ``refused:
-...`` lines. Imports argparse, the pure tariff module and (lazily) the wiring; must not import
-pynamodb or the web layer.
+"""``ringflow tariff ...`` and ``ringflow callback-account ...``: the billing product's commands,
+added to the CLI through ``Product.cli``: ``tariff load FILE --id T`` (a rate deck's CSV as the
+tariff's live version; every bad line listed, nothing loaded) and ``tariff rate T NUMBER`` (the
+rate the number is called at); ``callback-account create|show|update|top-up|caller-add|
+caller-remove`` (prepaid callback accounts). A service password is never an argument (``ps``
+would show it): it is read from a prompt without echo (twice, to confirm) or, with
+``--password-stdin``, from the first line of standard input. Refusals are raised as the
+platform's errors and printed by the CLI as ``refused: ...`` lines. Imports argparse, getpass,
+the pure tariff and account modules and (lazily) the wiring; must not import pynamodb or the
+web layer.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from chalicelib.billing.accounts import KEEP, amount, summary
 from chalicelib.billing.tariffs import TariffError, check_deck_size
+from chalicelib.errors import ValidationError
 
 
 def _tariffs() -> Any:
@@ -59,8 +66,177 @@ def tariff_rate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _accounts() -> Any:
+    from chalicelib.wiring import container
+
+    return container().services("billing").accounts
+
+
+def _password(args: argparse.Namespace) -> str:
+    """The service password: the first line of stdin with ``--password-stdin``, else typed
+    twice at a prompt that does not echo it."""
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+        password = password.removesuffix("\r")
+        if not password:
+            raise ValidationError("no password on standard input")
+        return password
+    password = getpass.getpass("service password: ")
+    if getpass.getpass("the same again: ") != password:
+        raise ValidationError("the two passwords differ; nothing was changed")
+    return password
+
+
+def _show(account: Any) -> None:
+    print(json.dumps(summary(account), indent=2))
+
+
+def account_create(args: argparse.Namespace) -> int:
+    """Create a callback account."""
+    account = _accounts().create(
+        args.pin,
+        _password(args),
+        currency=args.currency,
+        language=args.language,
+        tariff=args.tariff,
+        balance=amount(args.balance, "balance"),
+        dnis=args.dnis,
+        enabled=not args.disabled,
+        max_concurrent=args.max_concurrent,
+        daily_cap=None if args.daily_cap is None else amount(args.daily_cap, "daily cap"),
+    )
+    _show(account)
+    return 0
+
+
+def account_show(args: argparse.Namespace) -> int:
+    """Print a callback account: settings, money, callers (never its password)."""
+    _show(_accounts().get(args.pin))
+    return 0
+
+
+def account_update(args: argparse.Namespace) -> int:
+    """Change a callback account's settings (never its money)."""
+    dnis: Any = None if args.no_dnis else (KEEP if args.dnis is None else args.dnis)
+    cap: Any = None if args.no_daily_cap else KEEP
+    if args.daily_cap is not None:
+        cap = amount(args.daily_cap, "daily cap")
+    account = _accounts().update(
+        args.pin,
+        password=_password(args) if args.new_password or args.password_stdin else None,
+        language=args.language,
+        tariff=args.tariff,
+        dnis=dnis,
+        enabled=args.enabled,
+        max_concurrent=args.max_concurrent,
+        daily_cap=cap,
+    )
+    _show(account)
+    return 0
+
+
+def account_top_up(args: argparse.Namespace) -> int:
+    """Credit an amount once per key."""
+    accounts = _accounts()
+    credited = accounts.top_up(args.pin, amount(args.amount, "amount"), args.key)
+    wallet = accounts.get(args.pin).wallet
+    shown = {
+        "account_id": args.pin,
+        "key": args.key,
+        "amount": args.amount,
+        "credited": credited,
+        "balance": format(wallet.balance, "f"),
+        "available": format(wallet.available, "f"),
+    }
+    print(json.dumps(shown, indent=2))
+    return 0
+
+
+def caller_add(args: argparse.Namespace) -> int:
+    """Register a caller number for ANI authentication."""
+    accounts = _accounts()
+    accounts.register_caller(args.pin, args.number)
+    _show(accounts.get(args.pin))
+    return 0
+
+
+def caller_remove(args: argparse.Namespace) -> int:
+    """Unregister a caller number."""
+    accounts = _accounts()
+    accounts.unregister_caller(args.pin, args.number)
+    _show(accounts.get(args.pin))
+    return 0
+
+
+def _password_source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the service password from the first line of standard input (else a prompt)",
+    )
+
+
+def _register_accounts(sub: argparse._SubParsersAction[Any]) -> None:
+    accounts = sub.add_parser("callback-account", help="prepaid callback accounts").add_subparsers(
+        dest="action", required=True
+    )
+    create = accounts.add_parser("create", help="create an account (the password is prompted)")
+    create.add_argument("pin", metavar="PIN", help="the account id: 6 to 16 digits")
+    create.add_argument("--currency", required=True, help="ISO 4217 (EUR)")
+    create.add_argument("--language", required=True, help="a text-to-speech language (en-GB)")
+    create.add_argument("--tariff", required=True, help="the id of a loaded tariff")
+    create.add_argument("--balance", default="0", help="the opening balance (10.00)")
+    create.add_argument("--dnis", help="the associated number (E.164)")
+    create.add_argument("--disabled", action="store_true", help="create it disabled")
+    create.add_argument("--max-concurrent", type=int, default=1, help="callbacks at once")
+    create.add_argument("--daily-cap", help="the most money committed per day")
+    _password_source(create)
+    create.set_defaults(run=account_create)
+    show = accounts.add_parser("show", help="an account's settings, money and callers")
+    show.add_argument("pin", metavar="PIN")
+    show.set_defaults(run=account_show)
+    update = accounts.add_parser("update", help="change an account's settings")
+    update.add_argument("pin", metavar="PIN")
+    update.add_argument("--language")
+    update.add_argument("--tariff")
+    dnis = update.add_mutually_exclusive_group()
+    dnis.add_argument("--dnis", help="a new associated number (E.164)")
+    dnis.add_argument("--no-dnis", action="store_true", help="remove the associated number")
+    enabled = update.add_mutually_exclusive_group()
+    enabled.add_argument("--enable", dest="enabled", action="store_const", const=True)
+    enabled.add_argument("--disable", dest="enabled", action="store_const", const=False)
+    update.add_argument("--max-concurrent", type=int)
+    cap = update.add_mutually_exclusive_group()
+    cap.add_argument("--daily-cap", help="a new daily cap")
+    cap.add_argument("--no-daily-cap", action="store_true", help="remove the daily cap")
+    secret = update.add_mutually_exclusive_group()
+    secret.add_argument("--new-password", action="store_true", help="set a new password (prompted)")
+    secret.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="set a new password read from the first line of standard input",
+    )
+    update.set_defaults(run=account_update)
+    top_up = accounts.add_parser("top-up", help="credit an amount once per key")
+    top_up.add_argument("pin", metavar="PIN")
+    top_up.add_argument("amount", metavar="AMOUNT", help="a decimal amount (10.00)")
+    top_up.add_argument("--key", required=True, help="the idempotency key (a voucher, a payment)")
+    top_up.set_defaults(run=account_top_up)
+    add = accounts.add_parser("caller-add", help="register a caller number (ANI)")
+    add.add_argument("pin", metavar="PIN")
+    add.add_argument("number", metavar="NUMBER")
+    add.set_defaults(run=caller_add)
+    remove = accounts.add_parser("caller-remove", help="unregister a caller number")
+    remove.add_argument("pin", metavar="PIN")
+    remove.add_argument("number", metavar="NUMBER")
+    remove.set_defaults(run=caller_remove)
+
+
 def register(sub: argparse._SubParsersAction[Any]) -> None:
-    """Add ``tariff load`` and ``tariff rate`` to the CLI's commands."""
+    """Add ``tariff load``, ``tariff rate`` and ``callback-account ...`` to the CLI's
+    commands."""
+    _register_accounts(sub)
     tariff = sub.add_parser("tariff", help="tariffs (rate decks)").add_subparsers(
         dest="action", required=True
     )

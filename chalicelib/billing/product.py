@@ -1,21 +1,25 @@
-"""How billing is composed: its error statuses, its tables (``store.tariffs``, imported here so
-they are known wherever the installed products are), its services, its operator routes and its
-CLI commands. Named in ``chalicelib.products.PRODUCT_MODULES``. Imports the billing modules, the
-store's tariff repository, the web layer's problem registry and the wiring's types; the core
-imports none of it.
+"""How billing is composed: its error statuses, its tables (``store.tariffs`` and
+``store.wallets``, imported here so they are known wherever the installed products are: the
+local stack, the infra template, the tests), its services (tariffs, callback accounts), its
+operator routes and its CLI commands. Named in ``chalicelib.products.PRODUCT_MODULES``. Imports
+the billing modules, the store's tariff and wallet repositories, the web layer's problem
+registry and the wiring's types; the core imports none of it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
+from chalicelib.billing.accounts import AuthenticationFailedError, CallbackAccounts
 from chalicelib.billing.cli import register as register_cli
 from chalicelib.billing.routes import billing
 from chalicelib.billing.service import TariffService
 from chalicelib.billing.tariffs import NoRateError, Rate, TariffNotFoundError
 from chalicelib.products import Product
 from chalicelib.store import tariffs as tariff_store
+from chalicelib.store import wallets as wallet_store
 from chalicelib.web.problems import register_error
 
 if TYPE_CHECKING:
@@ -26,6 +30,9 @@ def register() -> None:
     """Map billing's errors to their statuses (idempotent)."""
     register_error(NoRateError, 404)
     register_error(TariffNotFoundError, 404)
+    # 403, not 401: the PIN and password come in the request (a web, e-mail or SMS trigger),
+    # not as the route's HTTP credentials; 401 would tell the client its API key is wrong
+    register_error(AuthenticationFailedError, 403)
 
 
 @dataclass
@@ -33,13 +40,23 @@ class BillingServices:
     """What billing offers the rest of the platform."""
 
     tariffs: TariffService
+    accounts: CallbackAccounts
 
 
 def services(container: Container) -> BillingServices:
     """Billing's services, on the container's store and clock."""
     _ = container.store  # the store is bound before a product's repository is built
     repository = tariff_store.TariffRepository(Rate, clock=container.clock)
-    return BillingServices(TariffService(repository))
+    tariffs = TariffService(repository)
+
+    def tariff_exists(tariff_id: str) -> bool:
+        return repository.head(tariff_id, cached=False) is not None
+
+    def today() -> date:
+        return container.clock().date()
+
+    accounts = CallbackAccounts(wallet_store.WalletRepository(), tariff_exists, today)
+    return BillingServices(tariffs, accounts)
 
 
 PRODUCT = Product(

@@ -6,7 +6,12 @@ Money moves only by transactions whose every write is conditional: a reservation
 with the account's counters in one TransactWriteItems (the balance less what is reserved covers
 it, fewer calls than the limit are open, the day's room under the cap covers it), a settlement
 closes the open reservation and charges in one more, a top-up writes its key's ledger entry with
-the credit. A retried reserve, settle or top-up finds its ledger entry and moves nothing.
+the credit. A retried reserve, settle or top-up finds its ledger entry and moves nothing. An
+account's settings (language, tariff, associated number, enabled, limits, password hash) change
+by one conditional UpdateItem that never names a money attribute (a new daily cap moves each
+stored day's ``room`` by the difference, on condition that no other writer changed the cap or
+added a day meanwhile). A caller number is registered and unregistered with the account's set
+of callers in one transaction.
 DynamoDB conditions cannot add or subtract, so the account keeps what the rules compare as
 attributes of their own: ``available`` (balance less reserved) and, per day, ``room`` (the daily
 cap less what was committed that day). The rules themselves are stated in
@@ -26,15 +31,22 @@ from typing import ClassVar
 
 from pynamodb.attributes import Attribute, BooleanAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.constants import MAP
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.expressions.condition import Condition
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.expressions.condition import Condition, size
 from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import errors
 from chalicelib.store.attributes import DecimalAttribute, IntegerAttribute, decimal_text
-from chalicelib.store.base import get_item, if_absent, lost_races, save_if_absent, translated
+from chalicelib.store.base import (
+    condition_failed,
+    get_item,
+    if_absent,
+    lost_races,
+    save_if_absent,
+    translated,
+)
 from chalicelib.store.binding import bound_settings, shared_connection
 from chalicelib.store.errors import AlreadyExistsError, NotFoundError, StaleStateError, StoreError
 from chalicelib.store.registry import StoreItem
@@ -133,6 +145,39 @@ class ReservationRefusedError(errors.ConflictError, StoreError):
         super().__init__(f"callback account {account_id!r}: reservation refused: {reason}")
         self.account_id = account_id
         self.reason = reason
+
+
+class TopUpKeyReusedError(errors.ConflictError, StoreError):
+    """A top-up's key was already used for another amount: nothing is credited."""
+
+    def __init__(self, account_id: str, key: str, amount: Decimal) -> None:
+        super().__init__(
+            f"callback account {account_id!r}: top-up key {key!r} was used for {amount}"
+        )
+        self.account_id = account_id
+        self.key = key
+        self.amount = amount
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """What an update of an account's settings sets; None leaves a setting as it is, and
+    ``remove_dnis`` / ``remove_daily_cap`` take the associated number / the cap away. Holds no
+    money: balances move only by reserve, settle and top-up."""
+
+    password_hash: str | None = field(default=None, repr=False)
+    language: str | None = None
+    tariff: str | None = None
+    dnis: str | None = None
+    remove_dnis: bool = False
+    enabled: bool | None = None
+    max_concurrent: int | None = None
+    daily_cap: Decimal | None = None
+    remove_daily_cap: bool = False
+
+    @property
+    def cap_changes(self) -> bool:
+        return self.daily_cap is not None or self.remove_daily_cap
 
 
 @dataclass(frozen=True)
@@ -298,6 +343,112 @@ class WalletRepository:
                     raise StaleStateError("callback account", account_id) from error
 
     @translated
+    def unregister_caller(self, account_id: str, number: str) -> None:
+        """Unregister a caller number of the account: its caller item is deleted (on condition
+        that it is this account's) and the number removed from the account's set, in one
+        transaction. ``NotFoundError`` if the account is absent or the number is not
+        registered for it (nothing changes). 1 TransactWriteItems."""
+        mine = CallbackCallerItem.account_id == account_id
+        actions: list[Action] = [CallbackAccountItem.callers.delete({number})]
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            try:
+                with TransactWrite(connection=shared_connection()) as transaction:
+                    transaction.delete(CallbackCallerItem(number), condition=mine)
+                    transaction.update(
+                        CallbackAccountItem(account_id),
+                        actions,
+                        condition=CallbackAccountItem.account_id.exists(),
+                    )
+                return
+            except TransactWriteError as error:
+                caller_lost, account_lost = lost_races(error)
+                if account_lost:
+                    raise NotFoundError("callback account", account_id) from error
+                if caller_lost:
+                    raise NotFoundError("caller of this account", number) from error
+                if attempt + 1 == TRANSACTION_ATTEMPTS:
+                    raise StaleStateError("callback account", account_id) from error
+
+    @translated
+    def update_settings(
+        self, account_id: str, change: SettingsChange, since: date | None = None
+    ) -> StoredCallbackAccount:
+        """Change the account's settings by one conditional UpdateItem that names no money
+        attribute; the account as it now is. A new daily cap moves the room under the cap of
+        each stored day from ``since`` on (every day when None; an earlier day's room is used
+        by no new reservation) by the difference: read first, then written on condition that
+        the cap and the number of days are still those read (retried if another writer came
+        between), so the update stays small however many days the account has.
+        ``NotFoundError`` if the account is absent. 1 UpdateItem; +1 consistent GetItem per
+        try when the cap changes."""
+        account = CallbackAccountItem
+        actions: list[Action] = []
+        if change.password_hash is not None:
+            actions.append(account.password_hash.set(change.password_hash))
+        if change.language is not None:
+            actions.append(account.language.set(change.language))
+        if change.tariff is not None:
+            actions.append(account.tariff.set(change.tariff))
+        if change.remove_dnis:
+            actions.append(account.dnis.remove())
+        elif change.dnis is not None:
+            actions.append(account.dnis.set(change.dnis))
+        if change.enabled is not None:
+            actions.append(account.enabled.set(change.enabled))
+        if change.max_concurrent is not None:
+            if change.max_concurrent < 1:
+                raise ValueError("an account runs at least one call at a time")
+            actions.append(account.max_concurrent.set(change.max_concurrent))
+        if not change.cap_changes:
+            if not actions:
+                return self.get(account_id, consistent=True)
+            item = CallbackAccountItem(account_id)
+            self._update(item, actions, account.account_id.exists())
+            return account_from(item)
+        new_cap = NO_CAP if change.daily_cap is None else change.daily_cap
+        decimal_text(new_cap)
+        if new_cap < 0:
+            raise ValueError(f"a daily cap must not be negative, got {new_cap}")
+        for _ in range(TRANSACTION_ATTEMPTS):
+            stored = get_item(CallbackAccountItem, "callback account", account_id, consistent=True)
+            old_cap: Decimal = stored.daily_cap
+            days = sorted((stored.room or {}).keys())
+            delta = new_cap - old_cap
+            moves: list[Action] = [account.daily_cap.set(new_cap)]
+            first = "" if since is None else since.isoformat()
+            for day in days:
+                if day < first:
+                    continue
+                room = Path(["room", day])
+                moves.append(room.set(room + _number(delta)))
+            same_days = size(account.room) == len(days)  # type: ignore[no-untyped-call]
+            if not days:
+                same_days = account.room.does_not_exist() | same_days
+            condition = account.account_id.exists() & (account.daily_cap == old_cap) & same_days
+            item = CallbackAccountItem(account_id)
+            try:
+                self._update(item, actions + moves, condition)
+            except StaleStateError:
+                continue  # the account changed between the read and the write: read again
+            return account_from(item)
+        raise StaleStateError("callback account", account_id, "kept meeting other writers")
+
+    @staticmethod
+    def _update(item: CallbackAccountItem, actions: list[Action], condition: Condition) -> None:
+        """One UpdateItem refreshing ``item`` from its new image; ``NotFoundError`` if the
+        account is absent, ``StaleStateError`` if it is there but the condition lost."""
+        try:
+            item.update(actions=actions, condition=condition)
+        except PynamoDBException as error:
+            if not condition_failed(error):
+                raise
+            try:
+                CallbackAccountItem.get(item.account_id, consistent_read=True)
+            except DoesNotExist:
+                raise NotFoundError("callback account", item.account_id) from error
+            raise StaleStateError("callback account", item.account_id) from error
+
+    @translated
     def find_by_caller(self, number: str) -> str | None:
         """The id of the account ``number`` is registered for, or None. 1 GetItem."""
         try:
@@ -400,7 +551,9 @@ class WalletRepository:
     def top_up(self, account_id: str, amount: Decimal, key: str) -> bool:
         """Credit ``amount`` once per ``key`` (a voucher, a payment): the ledger entry and the
         credit in one transaction. True if this call credited it, False for a retry of the
-        key; ``NotFoundError`` if the account is absent. 1 TransactWriteItems."""
+        key with the same amount; ``TopUpKeyReusedError`` if the key was used for another
+        amount, ``NotFoundError`` if the account is absent (nothing moves either way).
+        1 TransactWriteItems; +1 consistent GetItem for a retry."""
         amount = _positive(amount, "a top-up")
         entry = CallbackLedgerItem(account_id, _TOP_UP + key, amount=amount)
         account = CallbackAccountItem
@@ -409,7 +562,10 @@ class WalletRepository:
         lost = self._transact(account_id, entry, CallbackAccountItem(account_id), actions, exists)
         if lost is None:
             return True
-        if lost[0]:  # the key was used: a retry
+        if lost[0]:  # the key was used: a retry, unless for another amount
+            used = get_item(CallbackLedgerItem, "top-up", account_id, entry.entry, consistent=True)
+            if used.amount != amount:
+                raise TopUpKeyReusedError(account_id, key, used.amount)
             return False
         raise NotFoundError("callback account", account_id)
 

@@ -35,7 +35,15 @@ CORE_TABLES = [
     "markers",
     "sent_sms",
 ]
-INSTALLED_TABLES = ["callback_access_numbers", "callback_lockouts", "tariff_rates", "tariffs"]
+INSTALLED_TABLES = [
+    "callback_access_numbers",
+    "callback_accounts",
+    "callback_callers",
+    "callback_ledger",
+    "callback_lockouts",
+    "tariff_rates",
+    "tariffs",
+]
 """The tables of the products this deployment installs (``PRODUCT_MODULES``: billing,
 callback), by logical name."""
 

@@ -1,48 +1,38 @@
 """Callback accounts' money: GIVEN the wallet tables on moto, WHEN calls reserve, settle and
 release money and accounts are topped up (also retried, also 50 at once), THEN money moves once
-per key, never below zero, in one DynamoDB request per reserve and per settle.
+per key, never below zero, in one DynamoDB request per reserve and per settle; settings change
+without touching money, and callers are registered and unregistered in one transaction.
 
-The store module is imported inside a fixture and its models unregistered afterwards, so that
-collecting this module registers no table: other tests compare the list of tables with the core
-one (the billing product registers them at composition)."""
+The wallet tables are the billing product's: ``create_tables`` (the ``store`` fixture) makes
+them with every installed product's tables."""
 
 from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
-import boto3
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 from storekit import RequestLog
 
 from chalicelib.errors import AlreadyExistsError, ConflictError, NotFoundError
 from chalicelib.settings import Settings
-from chalicelib.store.binding import bind_model, shared_connection
-from chalicelib.store.registry import unregister
-from chalicelib.store.tables import table_definition
 
 TODAY = date(2024, 5, 1)
 
 
 @pytest.fixture
-def wallets(store: Settings) -> Iterator[ModuleType]:
-    """GIVEN the wallet tables created and bound (the store module imported here)."""
+def wallets(store: Settings) -> ModuleType:
+    """GIVEN the wallet tables created and bound with the installed products' tables."""
     import chalicelib.store.wallets as module
 
-    client = boto3.client("dynamodb", region_name=store.region)
-    for model in module.WALLET_MODELS:
-        bind_model(model, store, shared_connection())
-        client.create_table(**table_definition(model, store.table(model.LOGICAL_NAME)))
-    yield module
-    for model in module.WALLET_MODELS:
-        unregister(model)
+    return module
 
 
 @pytest.fixture
@@ -213,3 +203,34 @@ def _try_reserve(repo: Any, key: str, amount: Decimal) -> Any:
     account = repo.get("20240501", consistent=True)
     assert account.balance - account.reserved >= 0 and account.balance >= 0
     return reservation
+
+
+def test_settings_change_in_one_update_and_callers_leave_in_one_transaction(
+    wallets: ModuleType, repo: Any, sent: RequestLog
+) -> None:
+    # GIVEN an account with a caller and money reserved today
+    open_account(wallets, repo, "10", daily_cap=Decimal("7"))
+    repo.register_caller("20240501", "420777000111")
+    repo.reserve("20240501", "call-1", Decimal("4"), TODAY)
+    # WHEN settings change without the cap / THEN one UpdateItem, and the money is untouched
+    sent.clear()
+    change = wallets.SettingsChange(language="en-GB", remove_dnis=True, max_concurrent=3)
+    changed = repo.update_settings("20240501", change)
+    assert sent.operations == ["UpdateItem"]
+    assert (changed.language, changed.dnis, changed.max_concurrent) == ("en-GB", None, 3)
+    assert (changed.balance, changed.reserved) == (Decimal("10"), Decimal("4"))
+    # WHEN the cap changes / THEN a read and one UpdateItem; today's room follows the new cap
+    sent.clear()
+    raised = repo.update_settings("20240501", wallets.SettingsChange(daily_cap=Decimal("9")))
+    assert sent.operations == ["GetItem", "UpdateItem"] and raised.daily_cap == Decimal("9")
+    repo.reserve("20240501", "call-2", Decimal("5"), TODAY)  # 4 + 5 = 9: fits the new cap
+    # WHEN the caller is unregistered / THEN one transaction removes it from index and account
+    sent.clear()
+    repo.unregister_caller("20240501", "420777000111")
+    assert sent.operations == ["TransactWriteItems"]
+    assert repo.find_by_caller("420777000111") is None
+    assert repo.get("20240501").callers == ()
+    with pytest.raises(NotFoundError):
+        repo.unregister_caller("20240501", "420777000111")
+    with pytest.raises(NotFoundError):
+        repo.update_settings("nobody", wallets.SettingsChange(enabled=False))
