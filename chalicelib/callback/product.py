@@ -36,7 +36,6 @@ from chalicelib.flows.engine import register_leg_watcher
 from chalicelib.flows.widgets import register_widget
 from chalicelib.products import Product
 from chalicelib.store import access_numbers as access_store
-from chalicelib.store import wallets as wallet_store
 
 if TYPE_CHECKING:
     from chalicelib.calls.service import Resolver
@@ -73,7 +72,7 @@ def services(container: Container) -> CallbackServices:
         clock=container.clock,
     )
     engine = CallbackService(
-        wallets=wallet_store.WalletRepository(),
+        accounts=container.services("billing").accounts,
         tariffs=container.services("billing").tariffs,
         access=ServiceDirectory(access),
         outbound=lambda: container.outbound,

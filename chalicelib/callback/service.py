@@ -9,7 +9,8 @@ internal account (its restricted tariff must rate the caller's number), and the 
 later names the paying account. A caller id that is withheld, garbled or untranslatable, an
 unknown caller, a locked one, a disabled account: nobody is called, and the refusal is logged
 and counted by reason. Imports the billing and callback modules, the store's wallet
-repository and the outbound calls of ``calls``; never pynamodb or Vonage modules.
+accounts (``billing.accounts``; the store's ``Reservation`` record they return) and the outbound
+calls of ``calls``; never pynamodb or Vonage modules.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Callable, Mapping, Protocol
 
+from chalicelib.billing.accounts import CallbackAccounts
 from chalicelib.billing.bridge import BridgeRates, max_talk
 from chalicelib.billing.service import TariffService
+from chalicelib.billing.tariffs import PRICE_PLACES
+from chalicelib.billing.wallet import CallbackAccount, ReservationRefusedError
 from chalicelib.callback import catalogue
 from chalicelib.callback.access import AccessNumber
 from chalicelib.callback.model import CallbackCall, Trigger
@@ -40,14 +44,9 @@ from chalicelib.callback.queries import (
 )
 from chalicelib.calls.outbound import OutboundCalls
 from chalicelib.calls.tasks import encode_task
-from chalicelib.errors import NotFoundError
+from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.ops.observability import MetricName, count, logger
-from chalicelib.store.wallets import (
-    Reservation,
-    ReservationRefusedError,
-    StoredCallbackAccount,
-    WalletRepository,
-)
+from chalicelib.store.wallets import Reservation
 
 PIN_DIGITS = range(6, 17)
 DEFAULT_LANGUAGE = "en-US"
@@ -88,7 +87,7 @@ def _language(*codes: str | None) -> str:
 class CallbackService:
     """The callback's resolvers and runners, on the wallets, tariffs and access numbers."""
 
-    wallets: WalletRepository
+    accounts: CallbackAccounts
     tariffs: TariffService
     access: AccessDirectory
     outbound: Callable[[], OutboundCalls]
@@ -98,16 +97,16 @@ class CallbackService:
     # -- queries (within a step) ----------------------------------------------------------
     def balance(self, query: BalanceQuery) -> Balance:
         """The account's spendable money: 1 consistent GetItem."""
-        account = self.wallets.get(query.account_id, consistent=True)
-        return Balance(account.balance - account.reserved, account.currency)
+        account = self.accounts.get(query.account_id)
+        return Balance(account.wallet.available, account.currency)
 
     def pin(self, query: PinQuery) -> PinAccount | PinRefused:
         """The enabled account a keyed PIN names: 1 GetItem."""
         if not query.pin.isdigit() or len(query.pin) not in PIN_DIGITS:
             return PinRefused("malformed")
         try:
-            account = self.wallets.get(query.pin, consistent=True)
-        except NotFoundError:
+            account = self.accounts.get(query.pin)
+        except (NotFoundError, ValidationError):
             return PinRefused("unknown")
         if not account.enabled:
             return PinRefused("disabled")
@@ -121,7 +120,7 @@ class CallbackService:
         to a concurrent one is worked out again once from a fresh read."""
         for attempt in (1, 2):
             try:
-                account = self.wallets.get(query.account_id, consistent=True)
+                account = self.accounts.get(query.account_id)
             except NotFoundError:
                 return DialRefused("unknown_account")
             if not account.enabled:
@@ -135,14 +134,14 @@ class CallbackService:
                 return DialRefused("no_rate")
             user = rates.get(query.user_number) if query.bill_user_leg else None
             priced = BridgeRates(destination, user, query.user_leg, query.ring_timeout)
-            available = account.balance - account.reserved
+            available = account.wallet.available
             talk = max_talk(priced, available, query.max_talk)
             if talk == 0:
                 return DialRefused("insufficient_funds")
+            # a free call still holds the smallest amount: its place among the account's calls
+            hold = max(priced.reservation(talk), PRICE_PLACES)
             try:
-                held = self.wallets.reserve(
-                    query.account_id, query.key, priced.reservation(talk), query.day
-                )
+                held = self.accounts.reserve(query.account_id, query.key, hold, query.day)
             except ReservationRefusedError as refusal:
                 if refusal.reason == "insufficient_funds" and attempt == 1:
                     continue
@@ -169,8 +168,8 @@ class CallbackService:
         access = self.access.access_number(effect.access_number)
         if access is None or not access.enabled:
             raise Refused("no_access_number")
-        account: StoredCallbackAccount | None = None
-        internal: StoredCallbackAccount | None = None
+        account: CallbackAccount | None = None
+        internal: CallbackAccount | None = None
         if access.kind == Trigger.DNIS:
             account = self._account(access.account_id)
             if not account.dnis:
@@ -182,10 +181,11 @@ class CallbackService:
                 raise Refused(why or "untranslatable")
             user = translated
             if access.kind == Trigger.ANI:
-                found = self.wallets.find_by_caller(user)
-                if found is None:
+                account = self.accounts.find_by_caller(user)
+                if account is None:
                     raise Refused("unknown_caller")
-                account = self._account(found)
+                if not account.enabled:
+                    raise Refused("account_disabled")
             else:
                 locked = self.access.locked_until(user)
                 if locked is not None and locked > self.clock():
@@ -211,11 +211,11 @@ class CallbackService:
             lock_minutes=access.lock_minutes,
         )
 
-    def _account(self, account_id: str | None) -> StoredCallbackAccount:
+    def _account(self, account_id: str | None) -> CallbackAccount:
         if not account_id:
             raise Refused("no_account")
         try:
-            account = self.wallets.get(account_id)
+            account = self.accounts.get(account_id)
         except NotFoundError:
             raise Refused("unknown_account") from None
         if not account.enabled:
@@ -254,7 +254,7 @@ class CallbackService:
             Decimal(effect.amount),
             date.fromisoformat(effect.day),
         )
-        settled = self.wallets.settle(held, Decimal(effect.charge))
+        settled = self.accounts.settle(held, Decimal(effect.charge))
         return {"settled": effect.reservation, "charge": effect.charge, "moved": settled}
 
     def lock(self, effect: LockCaller, account_id: str) -> Mapping[str, Any]:
