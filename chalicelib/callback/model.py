@@ -144,6 +144,9 @@ class CallbackCall(CallData):
     attempt: int = 1
     dials: tuple[str, ...] = ()
     """Dials whose money is still held, as ``Dial.to_text``."""
+    settling: tuple[str, ...] = ()
+    """Settlements of ended dials (``SettleDial`` as JSON) queued but maybe not run yet: the
+    next dial runs them first (each is idempotent), so its money is not held back by them."""
     bridged: int = 0
     charged: Decimal = Decimal(0)
     last_destination: str | None = None

@@ -74,6 +74,8 @@ class DialQuery:
     bill_user_leg: bool = True
     ring_timeout: int = 30
     max_talk: int = 7200
+    settle_first: tuple[str, ...] = ()
+    """The call's ended dials whose settlement may not have run yet (``SettleDial`` JSON)."""
 
 
 @dataclass(frozen=True)

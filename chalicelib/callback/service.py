@@ -15,6 +15,7 @@ calls of ``calls``; never pynamodb or Vonage modules.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -117,7 +118,10 @@ class CallbackService:
         """Rate the destination (and the user's leg) and hold the money of the longest talk the
         balance pays for: 1 GetItem (the account), 1 BatchGetItem (both legs' rates, with the
         tariff's head cached), 1 TransactWriteItems (the reservation); a reservation that lost
-        to a concurrent one is worked out again once from a fresh read."""
+        to a concurrent one is worked out again once from a fresh read. The call's ended dials
+        are settled first (1 TransactWriteItems each, nothing moved if their task ran)."""
+        for text in query.settle_first:
+            self.settle(SettleDial(**json.loads(text)), query.account_id)
         for attempt in (1, 2):
             try:
                 account = self.accounts.get(query.account_id)

@@ -12,7 +12,8 @@ values say what was charged. Pure: imports flows, telephony events and the callb
 
 from __future__ import annotations
 
-from dataclasses import replace
+import json
+from dataclasses import asdict, replace
 from datetime import datetime
 
 from chalicelib.callback.model import CallbackCall, Dial
@@ -21,6 +22,9 @@ from chalicelib.flows.model import Flow
 from chalicelib.flows.outcomes import Effect
 from chalicelib.flows.state import CallState, LegRole
 from chalicelib.telephony.events import CallStatusChanged
+
+MAX_SETTLING = 8
+"""Settlements a call remembers for its next dial (older ones have long been run)."""
 
 
 def _settle(dial: Dial, charge: str) -> SettleDial:
@@ -42,7 +46,7 @@ def watch(
     leg = state.legs.get(event.leg_id)
     if data is None or not data.dials or leg is None:
         return state, ()
-    effects: list[Effect] = []
+    effects: list[SettleDial] = []
     if leg.role is LegRole.BRIDGED and event.ref:
         dial = next((d for d in data.open_dials() if d.ref == event.ref), None)
         if dial is None:
@@ -63,6 +67,9 @@ def watch(
                 data = data.without_dial(dial, dial.amount * 0, False)
     else:
         return state, ()
+    if effects:
+        queued = tuple(json.dumps(asdict(e), separators=(",", ":")) for e in effects)
+        data = replace(data, settling=(*data.settling, *queued)[-MAX_SETTLING:])
     values = {
         **state.call_vars,
         "callback.charged": str(data.charged),

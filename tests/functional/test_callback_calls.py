@@ -26,6 +26,11 @@ ACCOUNT = "123456"
 INTERNAL = "900000"
 FRIEND, SHOP = "447700900300", "447700900301"
 PREMIUM = "449098790000"  # no rate in the tariff
+FREE = "internal"
+FREE_UK = (
+    "prefix,destination,price_per_minute,connection_fee,first_increment,next_increment\n"
+    "44,United Kingdom,0,0,1,1\n"
+)
 DECK = (
     "prefix,destination,price_per_minute,connection_fee,first_increment,next_increment\n"
     "44,United Kingdom,0.10,0,60,60\n"
@@ -144,3 +149,146 @@ def test_a_missed_call_is_called_back_bridged_and_charged(world: CallbackWorld) 
         r for r in records if r.call_id != inbound.uuid and r.direction.value == "outbound"
     ]
     assert callback.outcome.value == "completed"
+
+
+def leg_a_of(world: CallbackWorld, inbound: Any) -> Any:
+    [leg_a] = [h for h in world.calls_to(USER) if h.uuid != inbound.uuid]
+    return leg_a
+
+
+def test_the_callback_speaks_the_language_the_user_chose(world: CallbackWorld) -> None:
+    # GIVEN a user who presses 2 at the language menu
+    world.network.set_number(USER, user_script({"press": "2"}, {"press": "07700900300#"}))
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 30})
+    said = leg_a_of(world, world.ring(ANI)).transcript.said()
+    # THEN the rest of the call is in Spanish, amounts and durations included
+    assert "Su saldo es de 5 euros." in said or any("5 euros" in t and "saldo" in t for t in said)
+    assert any("31 minutos" in text for text in said), said
+    assert world.balance()[0] == Decimal("4.84")  # 30 s: one minute on each leg
+
+
+def test_a_second_call_after_hash_hash_without_a_new_callback(world: CallbackWorld) -> None:
+    # GIVEN a user who ends the first call with ## and keys a second number
+    world.network.set_number(
+        USER,
+        user_script(
+            {"press": "1"},
+            {"press": "07700900300#"},
+            {"wait": 12},
+            {"press": "##"},
+            {"wait": 3},
+            {"press": "07700900301#"},
+            {"wait": 60},
+            {"hangup": True},
+        ),
+    )
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 300})
+    world.network.set_number(SHOP, {"behaviour": "answers", "talk_seconds": 20})
+    leg_a = leg_a_of(world, world.ring(ANI))
+    # THEN both were dialled on the one callback, the first ended by the user's keys
+    dialled = [leg.to for leg in leg_a.legs if leg.to in (FRIEND, SHOP)]
+    assert dialled == [FRIEND, SHOP]
+    said = leg_a.transcript.said()
+    assert said.count("Your call has ended.") == 2, said
+    [friend] = [leg for leg in leg_a.legs if leg.to == FRIEND]
+    assert friend.disconnected_by != "user" or friend.status.value == "completed"
+    # AND each was charged once: a minute on each leg, twice
+    assert world.balance() == (Decimal("4.68"), 0, 0)
+
+
+def test_111_speaks_the_balance_at_the_prompt(world: CallbackWorld) -> None:
+    world.network.set_number(
+        USER, user_script({"press": "1"}, {"press": "111#"}, {"press": "07700900300#"})
+    )
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 10})
+    said = leg_a_of(world, world.ring(ANI)).transcript.said()
+    assert said.count("Your balance is 5 euros.") == 2, said
+
+
+def test_a_destination_without_a_rate_is_refused_and_another_is_asked_for(
+    world: CallbackWorld,
+) -> None:
+    world.network.set_number(
+        USER, user_script({"press": "1"}, {"press": "0033123456789#"}, {"press": "07700900300#"})
+    )
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 10})
+    leg_a = leg_a_of(world, world.ring(ANI))
+    said = leg_a.transcript.said()
+    refused = said.index("Sorry, this destination cannot be called.")
+    assert "Please enter the number you want to call" in said[refused + 1]
+    assert [leg.to for leg in leg_a.legs if leg.to != USER] == [FRIEND]  # France never dialled
+    assert world.balance()[1:] == (0, 0)
+
+
+def test_a_declined_destination_is_final_and_nothing_is_charged(world: CallbackWorld) -> None:
+    world.network.set_number(USER, user_script({"press": "1"}, {"press": "07700900301#"}))
+    world.network.set_number(SHOP, {"behaviour": "rejected"})
+    leg_a = leg_a_of(world, world.ring(ANI))
+    said = leg_a.transcript.said()
+    assert any("declined" in text or "refused" in text for text in said), said
+    assert len([leg for leg in leg_a.legs if leg.to == SHOP]) == 1  # never redialled
+    assert world.balance() == (Decimal("5.00"), 0, 0)
+
+
+def test_a_busy_user_is_called_again_after_the_delay(world: CallbackWorld) -> None:
+    # GIVEN a user whose phone is busy when the callback comes
+    world.network.set_number(USER, {"behaviour": "busy"})
+    inbound = world.network.call(USER, ANI, [])
+    world.run_tasks()  # decide
+    world.run_tasks()  # place the first leg
+    world.network.run_until_idle()
+    # WHEN the phone is free again and the retry is due
+    world.network.set_number(USER, user_script({"press": "1"}, {"press": "07700900300#"}))
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 10})
+    for _ in range(4):
+        world.run_tasks()
+        world.network.run_until_idle()
+    # THEN the second attempt, 30 s later, was answered and the call went through
+    assert 30 in world.delays
+    legs = [h for h in world.calls_to(USER) if h.uuid != inbound.uuid]
+    assert [h.status for h in legs] == ["busy", "completed"]
+    assert world.balance()[0] == Decimal("4.84")
+
+
+def test_three_wrong_pins_end_the_call_and_lock_the_caller(world: CallbackWorld) -> None:
+    world.network.set_number(
+        USER,
+        user_script(
+            {"press": "1"}, {"press": "111111#"}, {"press": "222222#"}, {"press": "333333#"}
+        ),
+    )
+    leg_a = leg_a_of(world, world.ring(PIN))
+    said = leg_a.transcript.said()
+    assert said.count("That PIN is not valid. Please try again.") >= 1 or len(said) > 3, said
+    access = world.platform.container.services("callback").access_numbers
+    assert access.locked_until(USER) is not None
+    # WHEN the locked caller rings again THEN nobody calls them back
+    before = len(world.calls_to(USER))
+    world.ring(PIN)
+    assert len(world.calls_to(USER)) == before  # no callback
+
+
+def test_a_pin_callback_charges_the_account_the_pin_names(world: CallbackWorld) -> None:
+    world.network.set_number(
+        USER, user_script({"press": "1"}, {"press": f"{ACCOUNT}#"}, {"press": "07700900300#"})
+    )
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 10})
+    said = leg_a_of(world, world.ring(PIN)).transcript.said()
+    assert "Your balance is 5 euros." in said, said
+    assert world.balance()[0] == Decimal("4.84")
+    assert world.balance(INTERNAL)[0] == 0
+
+
+def test_a_dnis_callback_calls_the_accounts_associated_number(world: CallbackWorld) -> None:
+    world.network.set_number(USER, user_script({"press": "1"}, {"press": "07700900300#"}))
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 10})
+    inbound = world.ring(DNIS, caller="33612345678")  # from abroad: the caller id is no help
+    assert inbound.transcript.said() == []
+    assert len(world.calls_to(USER)) == 1
+    assert world.balance()[0] == Decimal("4.84")
+
+
+def test_an_unknown_caller_is_not_called_back(world: CallbackWorld) -> None:
+    inbound = world.ring(ANI, caller="447700900777")
+    assert inbound.status == "completed"
+    assert world.calls_to("447700900777") == []

@@ -117,6 +117,7 @@ def resume(config: DestinationConfig, ctx: Ctx, event: Resumption) -> Outcome:
                 bill_user_leg=config.bill_user_leg,
                 ring_timeout=config.ring_timeout,
                 max_talk=config.max_talk,
+                settle_first=data.settling,
             )
         )
     if isinstance(event, Consulted):
@@ -141,7 +142,7 @@ def resume(config: DestinationConfig, ctx: Ctx, event: Resumption) -> Outcome:
                 balance=answer.balance,
             )
             held = replace(
-                data.with_dial(dial),
+                replace(data, settling=()).with_dial(dial),
                 last_destination=query.destination,
                 last_destination_name=answer.rates.destination.destination,
             )
