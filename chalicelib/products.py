@@ -6,9 +6,9 @@ widgets, engine events and timers, kinds of effect, error statuses, and the impo
 module so its tables are known), and functions the container calls lazily to build its
 services, the runners of its effects, the resolvers of its widgets' queries (answered within a
 call's step), its SMS consumers, its REST routes (a Chalice blueprint) and its ``ringflow``
-commands (``cli``). Adding a product is a new package plus one
-line in ``PRODUCT_MODULES``; no core module changes. Imports nothing from the rest of the
-platform at import time.
+commands (``cli``) and its demo data for the local run (``demo``). Adding a product is a new
+package plus one line in ``PRODUCT_MODULES``; no core module changes. Imports nothing from the
+rest of the platform at import time.
 """
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ def _no_consumers(container: Container) -> Sequence[Consumer]:
     return ()
 
 
+def _no_demo(container: Container) -> Mapping[str, Any]:
+    return {}
+
+
 def _no_registrations() -> None:
     return None
 
@@ -67,6 +71,9 @@ class Product:
     blueprints: Sequence[Any] = field(default_factory=tuple)
     cli: Callable[[argparse._SubParsersAction[Any]], None] = _no_commands
     """Adds the product's commands to ``ringflow`` (its subparsers: ``cli(sub)``)."""
+    demo: Callable[[Container], Mapping[str, Any]] = _no_demo
+    """Loads the product's demo data into the local run (idempotent), after the demo account,
+    its flows and numbers; returns what it made, for the banner."""
 
 
 def installed(modules: Sequence[str] = PRODUCT_MODULES) -> tuple[Product, ...]:

@@ -120,6 +120,13 @@ def runners(container: Container) -> Mapping[type, Runner]:
     }
 
 
+def demo(container: Container) -> Mapping[str, Any]:
+    """The callback's demo data for the local run (``callback.demo``)."""
+    from chalicelib.callback.demo import load
+
+    return load(container)
+
+
 PRODUCT = Product(
     name="callback",
     register=register,
@@ -128,4 +135,5 @@ PRODUCT = Product(
     runners=runners,
     blueprints=(callback,),
     cli=register_cli,
+    demo=demo,
 )

@@ -1,7 +1,7 @@
-"""Demo data for the local run: the demo account, every flow in ``flows/`` (listener on) and the
-demo numbers, provisioned to the demo account and attached. Idempotent: running it twice adds
-flow versions only when a flow (or the variables given) changed. Imports the operator actions
-only (never the store)."""
+"""Demo data for the local run: the demo account, every flow in ``flows/`` (listener on), the
+demo numbers, provisioned to the demo account and attached, then each product's own demo.
+Idempotent: running it twice adds flow versions only when a flow (or the variables given)
+changed. Imports the operator actions only (never the store)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,8 @@ def load_demo(
         admin.provision_number(DEMO_ACCOUNT, number)
         admin.attach_number(DEMO_ACCOUNT, number, flow_id)
         made["numbers"][number] = flow_id
+    for product in container.products:
+        made.update(product.demo(container))
     return made
 
 

@@ -307,6 +307,20 @@ def running_stack(
         moto.stop()
 
 
+def _callback_banner(demo: Mapping[str, Any], where: str) -> str:
+    """How to try the callback demo, if the callback product loaded one."""
+    callback = demo.get("callback")
+    if not callback:
+        return ""
+    return f"""
+Callback (account {callback["account"]}, {callback["balance"]}; access numbers ANI \
+{callback["ani"]}, DNIS {callback["dnis"]}, PIN {callback["pin"]}):
+  .venv/bin/ringflow sim call --from {callback["caller"]} --to {callback["ani"]}{where}
+  sleep 30; .venv/bin/ringflow sim calls{where}   # the callback: its id, then
+  .venv/bin/ringflow sim calls CALL_ID{where}     # greeting, balance, the number prompt
+"""
+
+
 def main() -> int:
     """Start everything, print how to use it, stop everything on Ctrl-C (or SIGTERM)."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -342,7 +356,7 @@ Ringflow is running on loopback (logs in {STATE}/):
 
 Place a simulated call to the pull app (in another terminal):
   .venv/bin/ringflow sim call --from {DEMO_CALLER} --to {PULL_APP_NUMBER} --press 2{where}
-
+{_callback_banner(demo, where)}
 Ctrl-C stops everything.""",
                 flush=True,
             )

@@ -17,7 +17,7 @@ from platformkit import ROOT, running_platform
 from test_simulated_calls import World
 
 from chalicelib.billing.wallet import hash_password
-from chalicelib.callback.access import AccessNumber, TranslationRule
+from chalicelib.callback.access import AccessNumber, TranslationRule, TriggerKind
 from chalicelib.store.wallets import StoredCallbackAccount, WalletRepository
 
 ANI, DNIS, PIN = "447700900500", "447700900501", "447700900502"
@@ -87,9 +87,9 @@ class CallbackWorld(World):
         self.wallets.register_caller(ACCOUNT, USER)
         access = container.services("callback").access_numbers
         common = {"tenant": "acme", "language": "en-GB", "delay_seconds": 5}
-        access.put(AccessNumber(ANI, "ani", rules=(TranslationRule("0", "44"),), **common))
-        access.put(AccessNumber(DNIS, "dnis", account_id=ACCOUNT, **common))
-        access.put(AccessNumber(PIN, "pin", internal_account=INTERNAL, lock_minutes=30, **common))
+        access.put(AccessNumber(ANI, TriggerKind.ANI, rules=(TranslationRule("0", "44"),), **common))
+        access.put(AccessNumber(DNIS, TriggerKind.DNIS, account_id=ACCOUNT, **common))
+        access.put(AccessNumber(PIN, TriggerKind.PIN, internal_account=INTERNAL, lock_minutes=30, **common))
 
     def ring(self, access_number: str, caller: str = USER) -> Any:
         """The caller rings an access number; the callback is decided and placed; the network

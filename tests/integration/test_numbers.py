@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -178,7 +179,7 @@ def test_the_demo_loader_provisions_its_numbers_and_is_idempotent(
     from moto import mock_aws
     from platformkit import ROOT, settings_for_tests
 
-    from chalicelib.cli.demo import DEMO_ACCOUNT, DEMO_NUMBERS, load_demo
+    from chalicelib.cli.demo import DEMO_ACCOUNT, DEMO_CALLER, DEMO_NUMBERS, load_demo
     from chalicelib.wiring import Container
     from infra.local.stack import provision
 
@@ -194,4 +195,14 @@ def test_the_demo_loader_provisions_its_numbers_and_is_idempotent(
         # THEN the demo account holds its numbers, each attached to its flow
         assert first["numbers"] == second["numbers"] == DEMO_NUMBERS
         held = container.numbers.list_by_account(DEMO_ACCOUNT)
-        assert {n.number: n.flow_id for n in held} == DEMO_NUMBERS
+        demo_flows = {n.number: n.flow_id for n in held if n.number in DEMO_NUMBERS}
+        assert demo_flows == DEMO_NUMBERS
+        # AND the callback's demo: one access number of each kind on its trigger, an account
+        # with its balance, loaded once however often the demo is
+        callback = second["callback"]
+        access = {n.number: n.flow_id for n in held if n.number not in DEMO_NUMBERS}
+        assert access == dict.fromkeys(
+            (callback["ani"], callback["dnis"], callback["pin"]), "callback-trigger"
+        )
+        account = container.services("billing").accounts.get(callback["account"])
+        assert (account.wallet.balance, account.callers) == (Decimal("10.00"), (DEMO_CALLER,))
