@@ -87,9 +87,13 @@ class CallbackWorld(World):
         self.wallets.register_caller(ACCOUNT, USER)
         access = container.services("callback").access_numbers
         common = {"tenant": "acme", "language": "en-GB", "delay_seconds": 5}
-        access.put(AccessNumber(ANI, TriggerKind.ANI, rules=(TranslationRule("0", "44"),), **common))
+        access.put(
+            AccessNumber(ANI, TriggerKind.ANI, rules=(TranslationRule("0", "44"),), **common)
+        )
         access.put(AccessNumber(DNIS, TriggerKind.DNIS, account_id=ACCOUNT, **common))
-        access.put(AccessNumber(PIN, TriggerKind.PIN, internal_account=INTERNAL, lock_minutes=30, **common))
+        access.put(
+            AccessNumber(PIN, TriggerKind.PIN, internal_account=INTERNAL, lock_minutes=30, **common)
+        )
 
     def ring(self, access_number: str, caller: str = USER) -> Any:
         """The caller rings an access number; the callback is decided and placed; the network
