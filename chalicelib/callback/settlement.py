@@ -6,8 +6,10 @@ carrier's duration, or busy, unanswered, failed, declined) the dial's cost is wo
 that duration and the ring time (``Dial.charge``), the dial leaves the call's open dials and a
 ``SettleDial`` effect charges it and releases the rest, once per dial whatever is retried. When
 the user's leg ends, a dial that never got a leg of its own (the dial was held, the call ended
-before the carrier placed it) is released with nothing charged. The call's ``$call.callback.*``
-values say what was charged. Pure: imports flows, telephony events and the callback's model.
+before the carrier placed it) is released with nothing charged. ``$call.price`` (with its
+currency) says what the callback charged so far and ``$call.record.calls`` how many calls were
+bridged; the call's record keeps both. Pure: imports flows, telephony events, the callback's
+model and the names of ``calls.records``' values.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import datetime
 
 from chalicelib.callback.model import CallbackCall, Dial
 from chalicelib.callback.queries import SettleDial
+from chalicelib.calls.records import FACT, PRICE, PRICE_CURRENCY
 from chalicelib.flows.model import Flow
 from chalicelib.flows.outcomes import Effect
 from chalicelib.flows.state import CallState, LegRole
@@ -72,7 +75,8 @@ def watch(
         data = replace(data, settling=(*data.settling, *queued)[-MAX_SETTLING:])
     values = {
         **state.call_vars,
-        "callback.charged": str(data.charged),
-        "callback.calls": str(data.bridged),
+        PRICE: str(data.charged),
+        PRICE_CURRENCY: data.currency,
+        f"{FACT}calls": str(data.bridged),
     }
     return replace(state.with_data(data), call_vars=values), tuple(effects)

@@ -6,7 +6,8 @@ nothing but the standard library, ``telephony.events``, ``flows.path`` and ``flo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -52,3 +53,10 @@ class CallRecord:
     recording_uri: str | None = None
     path: tuple[PathStep, ...] = ()
     """The nodes the call went through (``flows.path``)."""
+    price: Decimal | None = None
+    """What a product charged its customer for the call (``$call.price``), in
+    ``price_currency``; with ``cost`` (the carrier's) it gives the call's margin."""
+    price_currency: str | None = None
+    facts: Mapping[str, str] = field(default_factory=dict)
+    """What a product noted about the call for its record (``$call.record.<name>``: the
+    destination's name, how many calls a callback bridged ...)."""

@@ -81,7 +81,28 @@ def record_of(state: CallState, currency: str = "EUR") -> CallRecord:
         or state.call_vars.get("flow.recordingUri")
         or None,
         path=state.path,
+        price=_price(state.call_vars.get(PRICE)),
+        price_currency=state.call_vars.get(PRICE_CURRENCY) or None,
+        facts={
+            name.removeprefix(FACT): value
+            for name, value in sorted(state.call_vars.items())
+            if name.startswith(FACT)
+        },
     )
+
+
+PRICE = "price"
+"""The ``$call`` value a product sets to what it charged its customer for the call."""
+PRICE_CURRENCY = "price.currency"
+FACT = "record."
+"""``$call.record.<name>``: a product's fact about the call, kept in its record."""
+
+
+def _price(text: str | None) -> Decimal | None:
+    try:
+        return Decimal(text) if text else None
+    except ArithmeticError:
+        return None
 
 
 class RecordLookup(Protocol):

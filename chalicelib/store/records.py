@@ -13,6 +13,7 @@ only package that may import pynamodb.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -80,6 +81,9 @@ class CallRecordItem(StoreItem):
     currency = UnicodeAttribute()
     recording_uri = UnicodeAttribute(null=True)
     path = UnicodeAttribute(null=True)  # compact JSON (flows.path)
+    price = DecimalAttribute(null=True)
+    price_currency = UnicodeAttribute(null=True)
+    facts = UnicodeAttribute(null=True)  # compact JSON object of text
     by_call = CallRecordsByCallIndex()
 
 
@@ -114,6 +118,9 @@ def call_record_item(record: CallRecord) -> CallRecordItem:
         currency=record.currency,
         recording_uri=record.recording_uri,
         path=encode_path(record.path),
+        price=record.price,
+        price_currency=record.price_currency,
+        facts=json.dumps(dict(record.facts), separators=(",", ":")) if record.facts else None,
     )
 
 
@@ -136,6 +143,9 @@ def call_record_from(item: CallRecordItem) -> CallRecord:
         currency=item.currency,
         recording_uri=item.recording_uri,
         path=decode_path(item.path),
+        price=item.price,
+        price_currency=item.price_currency,
+        facts=json.loads(item.facts) if item.facts else {},
     )
 
 

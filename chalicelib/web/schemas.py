@@ -240,9 +240,29 @@ class CallView(BaseModel):
     answered_at: datetime | None
     ended_at: datetime | None
     duration: int
-    cost: str
+    cost: str = Field(description="what the carrier charged for the call's legs")
     currency: str
     recording_uri: str | None
+    price: str | None = Field(
+        None, description="what a product charged its customer for the call (a callback)"
+    )
+    price_currency: str | None = None
+    margin: str | None = Field(None, description="price less cost, when both are in one currency")
+    facts: dict[str, str] = Field(
+        default_factory=dict,
+        description="what a product noted about the call (a callback's destination name ...)",
+    )
+
+
+class LegView(BaseModel):
+    """One leg of a call as the carrier reported it."""
+
+    leg_id: str
+    role: str = Field(description="`a`: the caller's leg (or the first one dialled); `b`: bridged")
+    number: str | None
+    status: str
+    duration: int | None = Field(None, description="seconds, as the carrier billed them")
+    price: str | None = Field(None, description="the carrier's price of the leg")
 
 
 class PathStepView(BaseModel):
@@ -263,6 +283,7 @@ class CallDetailView(CallView):
     """One call, ended or going on, with the path it took through its flow."""
 
     live: bool = Field(description="the call is still going on")
+    legs: list[LegView]
     path: list[PathStepView]
     path_cut: bool = Field(description="the call went on past the steps kept")
 
@@ -300,7 +321,18 @@ def call_detail_view(record: CallRecord, live: bool) -> dict[str, Any]:
     if live:
         view["outcome"] = "in_progress"
     path = [PathStepView(**step.to_json()).model_dump(mode="json") for step in record.path]
-    return {**view, "live": live, "path": path, "path_cut": is_cut(record.path)}
+    legs = [
+        LegView(
+            leg_id=leg.leg_id,
+            role=leg.role.value,
+            number=leg.number,
+            status=leg.status.value,
+            duration=leg.duration,
+            price=None if leg.price is None else str(leg.price),
+        ).model_dump(mode="json")
+        for leg in record.legs
+    ]
+    return {**view, "live": live, "legs": legs, "path": path, "path_cut": is_cut(record.path)}
 
 
 def call_view(record: CallRecord) -> dict[str, Any]:
@@ -319,4 +351,15 @@ def call_view(record: CallRecord) -> dict[str, Any]:
         cost=str(record.cost),
         currency=record.currency,
         recording_uri=record.recording_uri,
+        price=None if record.price is None else str(record.price),
+        price_currency=record.price_currency,
+        margin=_margin(record),
+        facts=dict(record.facts),
     ).model_dump(mode="json")
+
+
+def _margin(record: CallRecord) -> str | None:
+    """The call's price less its carrier cost, when both are known in one currency."""
+    if record.price is None or record.price_currency != record.currency:
+        return None
+    return str(record.price - record.cost)

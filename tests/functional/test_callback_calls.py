@@ -7,6 +7,7 @@ hand, as Lambda's event source would."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -149,10 +150,16 @@ def test_a_missed_call_is_called_back_bridged_and_charged(world: CallbackWorld) 
     # AND after the friend hung up the user was asked for another number
     assert said[-2:] == ["Your call has ended.", said[-1]] or "Your call has ended." in said
     records = world.platform.container.call_records.list_by_account("acme", None, None, 10)
-    [callback] = [
-        r for r in records if r.call_id != inbound.uuid and r.direction.value == "outbound"
-    ]
+    [callback] = [r for r in records if r.direction.value == "outbound"]
     assert callback.outcome.value == "completed"
+    # AND its record says what was charged, for which destination, beside the carrier's cost
+    assert (callback.price, callback.price_currency) == (Decimal("0.32"), "EUR")
+    assert callback.facts["destination_name"] == "United Kingdom Friends"
+    assert callback.facts["calls"] == "1"
+    assert {leg.role.value for leg in callback.legs} == {"a", "b"}
+    shown = json.loads(world.platform.api("GET", f"/v1/calls/{callback.call_id}").body)
+    assert Decimal(shown["price"]) == Decimal("0.32") and shown["margin"] is not None
+    assert [leg["role"] for leg in shown["legs"]] == ["a", "b"]
 
 
 def leg_a_of(world: CallbackWorld, inbound: Any) -> Any:

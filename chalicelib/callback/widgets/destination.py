@@ -148,8 +148,9 @@ def resume(config: DestinationConfig, ctx: Ctx, event: Resumption) -> Outcome:
             )
             values = {
                 ctx.scratch_key("tries"): "0",
-                "callback.destination": query.destination,
-                "callback.destination_name": answer.rates.destination.destination,
+                "record.destination": query.destination,
+                "record.destination_name": answer.rates.destination.destination,
+                "record.account": query.account_id,
                 "callback.max_talk": str(answer.talk_limit),
             }
             return Go(updates=Updates(call=values, data=(held,)))

@@ -85,7 +85,8 @@ def test_the_dialled_legs_end_settles_its_duration_once() -> None:
     assert Decimal(settle.charge) == Decimal("0.12")  # two London minutes
     data = after.data_of(CallbackCall)
     assert data is not None and data.dials == () and data.charged == Decimal("0.12")
-    assert (data.bridged, Decimal(after.call_vars["callback.charged"])) == (1, Decimal("0.12"))
+    assert (data.bridged, Decimal(after.call_vars["price"])) == (1, Decimal("0.12"))
+    assert (after.call_vars["price.currency"], after.call_vars["record.calls"]) == ("EUR", "1")
     # a retried event finds nothing open: nothing more is settled
     again, more = watch(FLOW, after, ended, T0 + timedelta(seconds=80))
     assert more == () and again is after
