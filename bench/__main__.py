@@ -1,5 +1,7 @@
 """``make bench``: webhook latency (p50, p99) in-process and over HTTP, DynamoDB requests per
-webhook and to rate a destination against a tariff, the cold import time of ``app.py``, and the
+webhook and to rate a destination against a tariff, the callback's figures (``bench.callback``:
+the requests of rating both legs and of a destination entry, missed call to create-call), the
+cold import time of ``app.py``, and the
 built package's cold start and size (:mod:`bench.package`), all on the local stack (moto in
 server mode on loopback; ``chalice local`` for the HTTP figures); then the time to the fallback
 answer under store faults (``bench.faults``), what a call costs on AWS (``bench.cost``) and the
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
-from bench import cost, faults, load, package
+from bench import callback, cost, faults, load, package
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signature-secret-0123456789abcdef"
@@ -388,6 +390,7 @@ def main() -> int:
         print()
         dynamodb_per_webhook(send)
         tariff_rating_requests(_container)
+        callback.run(_container, RequestCounter, describe, percentile)
         user_variables_cost(_container, send)
         floor = storage_floor(_container)
         print(f"  storage alone (GetItem + conditional PutItem) {describe(floor)}")
