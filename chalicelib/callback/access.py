@@ -13,7 +13,7 @@ caller is called back on an internal account (its own restricted tariff) and ask
 ``MAX_PIN_ATTEMPTS`` wrong ones end the call and lock the caller number for the access number's
 ``lock_minutes``.
 
-Pure: the standard library, ``phonenumbers``, ``chalicelib.errors`` and
+Pure: the standard library, ``phonenumbers``, ``chalicelib.errors``, the callback's catalogue and
 ``chalicelib.flows.languages`` only; no store, web, wiring or product module. Rules are plain
 prefixes, never user regexes.
 """
@@ -27,6 +27,7 @@ from enum import StrEnum
 
 import phonenumbers
 
+from chalicelib.callback import catalogue
 from chalicelib.errors import ValidationError
 from chalicelib.flows.languages import is_tts_language
 
@@ -198,6 +199,11 @@ def _problems(access: AccessNumber) -> list[str]:
         found.append(f"tenant: {access.tenant!r} is not an account id ({TENANT_PATTERN})")
     if not isinstance(access.language, str) or not is_tts_language(access.language):
         found.append(f"language: {access.language!r} is not a text-to-speech language")
+    elif not catalogue.has_language(access.language):
+        found.append(
+            f"language: the callback speaks no {access.language!r}; it speaks: "
+            + ", ".join(catalogue.LANGUAGES)
+        )
     if not isinstance(access.rules, tuple | list):
         found.append("rules: must be a list of translation rules")
     else:

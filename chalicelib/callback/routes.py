@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from chalicelib.callback import catalogue
 from chalicelib.callback.access import (
     ACCESS_NUMBER_PATTERN,
     CALLBACK_ACCOUNT_PATTERN,
@@ -43,6 +44,7 @@ from chalicelib.callback.access import (
     TriggerKind,
 )
 from chalicelib.errors import ValidationError
+from chalicelib.flows.languages import TEXT_TO_SPEECH
 from chalicelib.web.openapi import Operation
 from chalicelib.web.rest import (
     body,
@@ -52,8 +54,18 @@ from chalicelib.web.rest import (
     operation,
     operator_only,
 )
-from chalicelib.web.schemas import Integer, Language
+from chalicelib.web.schemas import Integer
 from chalicelib.wiring import container
+
+CatalogueLanguage = Annotated[
+    str,
+    Field(
+        json_schema_extra={
+            "enum": sorted(code for code in TEXT_TO_SPEECH if catalogue.has_language(code))
+        }
+    ),
+]
+"""A language the carrier speaks and the callback's catalogue has words for."""
 
 callback = Blueprint(__name__)
 ACCESS_PATH = "/v1/operator/access-numbers/{number}"
@@ -76,7 +88,7 @@ class _AccessBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     tenant: str = Field(pattern=TENANT_PATTERN, description="the account whose calls these are")
-    language: Language
+    language: CatalogueLanguage
     rules: list[RuleBody] = Field(
         default_factory=list,
         max_length=MAX_RULES,

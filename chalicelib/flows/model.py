@@ -444,6 +444,8 @@ def _parse_flow(source: str | bytes | Mapping[str, Any], stored: bool) -> Flow:
         )
     if not problems and after_call:
         problems.extend(_check_after_call(after_call, nodes))
+    for node_id, config in nodes.items():  # a product's widget may speak only some languages
+        problems.extend(f"nodes.{node_id}: {p}" for p in config.flow_problems(document.language))
     if problems:
         raise FlowValidationError(problems)
     return Flow(

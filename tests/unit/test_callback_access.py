@@ -27,16 +27,16 @@ from chalicelib.callback.access import (
 from chalicelib.errors import ValidationError
 
 CZ_RULE = AccessNumber(
-    "+420234000111", TriggerKind.ANI, "acme", "cs-CZ", (TranslationRule("0", "420"),)
+    "+420234000111", TriggerKind.ANI, "acme", "en-GB", (TranslationRule("0", "420"),)
 )
-CZ_COUNTRY = AccessNumber("420234000111", TriggerKind.ANI, "acme", "cs-CZ", country="cz")
+CZ_COUNTRY = AccessNumber("420234000111", TriggerKind.ANI, "acme", "en-GB", country="cz")
 NO_HINT = AccessNumber("442071838750", TriggerKind.ANI, "acme", "en-GB")
 GB = AccessNumber("442071838750", TriggerKind.ANI, "acme", "en-GB", country="GB")
 LONGEST = AccessNumber(
     "420234000111",
     TriggerKind.ANI,
     "acme",
-    "cs-CZ",
+    "en-GB",
     (TranslationRule("0", "420"), TranslationRule("09", "4219"), TranslationRule("011", "1")),
 )
 
@@ -123,7 +123,7 @@ def test_the_seeds_example_is_rewritten_by_its_rule_but_is_too_short_for_czech_n
 
 
 def test_a_rule_whose_prefix_covers_00_wins_over_the_international_prefix() -> None:
-    access = AccessNumber("420234000111", "ani", "acme", "cs-CZ", (TranslationRule("000", "420"),))
+    access = AccessNumber("420234000111", "ani", "acme", "en-GB", (TranslationRule("000", "420"),))
     assert translate(access, "000602123456").number == "420602123456"
     assert translate(access, "00420602123456").number == "420602123456"
 
@@ -131,7 +131,7 @@ def test_a_rule_whose_prefix_covers_00_wins_over_the_international_prefix() -> N
 def test_an_access_number_is_normalised() -> None:
     assert CZ_RULE.number == "420234000111"
     assert CZ_COUNTRY.country == "CZ"
-    assert AccessNumber("420234000111", "pin", "acme", "cs-CZ", internal_account="900001").kind is (
+    assert AccessNumber("420234000111", "pin", "acme", "en-GB", internal_account="900001").kind is (
         TriggerKind.PIN
     )
 
@@ -194,7 +194,7 @@ def test_each_rule_of_an_access_number_is_enforced(
         "number": "420234000111",
         "kind": "ani",
         "tenant": "acme",
-        "language": "cs-CZ",
+        "language": "en-GB",
         **changes,
     }
     with pytest.raises(InvalidAccessNumberError) as refused:
@@ -203,8 +203,8 @@ def test_each_rule_of_an_access_number_is_enforced(
 
 
 def test_dnis_and_pin_access_numbers_name_their_callback_accounts() -> None:
-    dnis = AccessNumber("420234000112", "dnis", "acme", "cs-CZ", account_id="6192345678")
-    pin = AccessNumber("420234000113", "pin", "acme", "cs-CZ", internal_account="900001")
+    dnis = AccessNumber("420234000112", "dnis", "acme", "en-GB", account_id="6192345678")
+    pin = AccessNumber("420234000113", "pin", "acme", "en-GB", internal_account="900001")
     assert (dnis.kind, dnis.account_id) == (TriggerKind.DNIS, "6192345678")
     assert (pin.kind, pin.internal_account) == (TriggerKind.PIN, "900001")
 
@@ -238,7 +238,7 @@ def test_three_wrong_pins_lock_the_caller_for_the_access_numbers_lock_minutes() 
     ]
     now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     pin = AccessNumber(
-        "420234000113", "pin", "acme", "cs-CZ", internal_account="900001", lock_minutes=45
+        "420234000113", "pin", "acme", "en-GB", internal_account="900001", lock_minutes=45
     )
     until = pin.lock_until(now)
     assert until == now + timedelta(minutes=45)

@@ -11,13 +11,13 @@ from typing import ClassVar, Literal, Mapping
 from pydantic import Field
 
 from chalicelib.callback.queries import Balance, BalanceQuery
-from chalicelib.callback.widgets.common import callback_of, say, words
+from chalicelib.callback.widgets.common import SpeakingConfig, callback_of, say, words
 from chalicelib.flows.outcomes import Consult, Consulted, Go, Outcome
-from chalicelib.flows.widgets.base import Ctx, Resumption, Widget, WidgetConfig
+from chalicelib.flows.widgets.base import Ctx, Resumption, Widget
 from chalicelib.telephony.actions import Action
 
 
-class BalanceConfig(WidgetConfig):
+class BalanceConfig(SpeakingConfig):
     """Greet the caller and speak the balance (always, or only on request)."""
 
     widget: Literal["callback_balance"]

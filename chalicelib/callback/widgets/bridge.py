@@ -16,10 +16,10 @@ from typing import ClassVar, Literal, Mapping
 from pydantic import Field
 
 from chalicelib.callback.model import Dial
-from chalicelib.callback.widgets.common import callback_of, say, words
+from chalicelib.callback.widgets.common import SpeakingConfig, callback_of, say, words
 from chalicelib.flows.outcomes import Await, Go, HangUpLeg, Outcome, SayInto, Stay, Updates
 from chalicelib.flows.state import LegRole
-from chalicelib.flows.widgets.base import Ctx, Resumption, Widget, WidgetConfig
+from chalicelib.flows.widgets.base import Ctx, Resumption, Widget
 from chalicelib.telephony.actions import Action, Bridge, ListenKeys, Notify
 from chalicelib.telephony.events import CallStatus, CallStatusChanged, KeyPressed, NotifyReceived
 
@@ -30,7 +30,7 @@ DECLINED_SIP = frozenset({486, 600, 603})
 """SIP codes of a callee who refused the call (busy here, busy everywhere, decline)."""
 
 
-class BridgeConfig(WidgetConfig):
+class BridgeConfig(SpeakingConfig):
     """Dial the held destination and bridge the user to it for the talk time paid for."""
 
     widget: Literal["callback_bridge"]

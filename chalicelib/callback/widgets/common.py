@@ -7,7 +7,7 @@ from __future__ import annotations
 from chalicelib.callback import catalogue
 from chalicelib.callback.model import CallbackCall
 from chalicelib.flows.errors import FlowRuntimeError
-from chalicelib.flows.widgets.base import Ctx
+from chalicelib.flows.widgets.base import Ctx, WidgetConfig
 from chalicelib.telephony.actions import Ask, DtmfSettings, Say
 
 
@@ -42,3 +42,16 @@ def check_catalogue_language(value: str | None) -> str | None:
             f"the callback speaks no {value!r}; it speaks: {', '.join(catalogue.LANGUAGES)}"
         )
     return value
+
+
+class SpeakingConfig(WidgetConfig):
+    """A callback widget that speaks from the catalogue: its flow's language must be one the
+    catalogue speaks, or the flow is refused when it is loaded."""
+
+    def flow_problems(self, language: str) -> list[str]:
+        problem = None
+        try:
+            check_catalogue_language(language)
+        except ValueError as error:
+            problem = str(error)
+        return [problem] if problem else []

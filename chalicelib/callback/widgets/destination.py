@@ -16,9 +16,9 @@ from chalicelib.billing.bridge import MAX_TALK_SECONDS, UserLeg
 from chalicelib.callback import numbers
 from chalicelib.callback.model import Dial
 from chalicelib.callback.queries import Balance, BalanceQuery, DialQuery, DialReady, DialRefused
-from chalicelib.callback.widgets.common import ask_keys, callback_of, say, words
+from chalicelib.callback.widgets.common import SpeakingConfig, ask_keys, callback_of, say, words
 from chalicelib.flows.outcomes import Await, Consult, Consulted, Go, Outcome, Updates
-from chalicelib.flows.widgets.base import Ctx, Resumption, Widget, WidgetConfig
+from chalicelib.flows.widgets.base import Ctx, Resumption, Widget
 from chalicelib.telephony.events import InputReceived
 
 _REFUSALS = {
@@ -31,7 +31,7 @@ _REFUSALS = {
 }
 
 
-class DestinationConfig(WidgetConfig):
+class DestinationConfig(SpeakingConfig):
     """Ask for the number to call, rate it and hold the money of its longest talk."""
 
     widget: Literal["callback_destination"]

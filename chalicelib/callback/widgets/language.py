@@ -8,9 +8,9 @@ from typing import ClassVar, Literal, Mapping
 
 from pydantic import Field, field_validator
 
-from chalicelib.callback.widgets.common import check_catalogue_language, words
+from chalicelib.callback.widgets.common import SpeakingConfig, check_catalogue_language, words
 from chalicelib.flows.outcomes import Await, Go, Outcome, Updates
-from chalicelib.flows.widgets.base import Ctx, Resumption, Widget, WidgetConfig
+from chalicelib.flows.widgets.base import Ctx, Resumption, Widget
 from chalicelib.telephony.actions import Ask, DtmfSettings, Say
 from chalicelib.telephony.events import InputReceived
 
@@ -18,7 +18,7 @@ CHOSEN = "callback.language_chosen"
 """``$call`` mark: the caller chose the language (a PIN account's own language then yields)."""
 
 
-class LanguageConfig(WidgetConfig):
+class LanguageConfig(SpeakingConfig):
     """Offer the catalogue's languages on keys; the caller's choice overrides the others."""
 
     widget: Literal["callback_language"]

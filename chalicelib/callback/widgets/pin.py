@@ -11,16 +11,16 @@ from typing import ClassVar, Literal, Mapping
 from pydantic import Field
 
 from chalicelib.callback.queries import LockCaller, PinAccount, PinQuery, PinRefused
-from chalicelib.callback.widgets.common import ask_keys, callback_of, say, words
+from chalicelib.callback.widgets.common import SpeakingConfig, ask_keys, callback_of, say, words
 from chalicelib.callback.widgets.language import CHOSEN
 from chalicelib.flows.outcomes import Await, Consult, Consulted, End, Go, Outcome, Updates
-from chalicelib.flows.widgets.base import Ctx, Resumption, Widget, WidgetConfig
+from chalicelib.flows.widgets.base import Ctx, Resumption, Widget
 from chalicelib.telephony.events import InputReceived
 
 MAX_PIN_DIGITS = 16
 
 
-class PinConfig(WidgetConfig):
+class PinConfig(SpeakingConfig):
     """Ask for the PIN of the account that pays (PIN-triggered callbacks only)."""
 
     widget: Literal["callback_pin"]

@@ -66,6 +66,11 @@ class WidgetConfig(BaseModel):
         """Whether this node waits (``WAITS``, unless its options decide)."""
         return self.WAITS
 
+    def flow_problems(self, language: str) -> list[str]:
+        """What is wrong with this node in a flow that speaks ``language`` (a product's widget
+        that speaks from its own catalogue refuses a language it lacks); none by default."""
+        return []
+
     def edges(self) -> dict[str, str]:
         """Output name -> target node id, with aliases resolved."""
         raw = {"next": self.next} if isinstance(self.next, str) else dict(self.next or {})

@@ -28,7 +28,7 @@ ANI = StoredAccessNumber(
     number="420234000111",
     kind="ani",
     tenant="acme",
-    language="cs-CZ",
+    language="en-GB",
     rules=("0=420", "00="),
     country="CZ",
 )
@@ -36,7 +36,7 @@ PIN = StoredAccessNumber(
     number="420234000113",
     kind="pin",
     tenant="acme",
-    language="cs-CZ",
+    language="en-GB",
     internal_account="900001",
     delay_seconds=0,
     lock_minutes=45,
