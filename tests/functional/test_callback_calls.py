@@ -303,3 +303,17 @@ def test_an_unknown_caller_is_not_called_back(world: CallbackWorld) -> None:
     inbound = world.ring(ANI, caller="447700900777")
     assert inbound.status == "completed"
     assert world.calls_to("447700900777") == []
+
+
+def test_111_during_the_call_speaks_the_balance_into_it(world: CallbackWorld) -> None:
+    # GIVEN a user who keys 111 ten seconds into the call with their friend
+    world.network.set_number(
+        USER, user_script({"press": "1"}, {"press": "07700900300#"}, {"wait": 10}, {"press": "111"})
+    )
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 40})
+    leg_a = leg_a_of(world, world.ring(ANI))
+    # THEN the balance was spoken into the live call (over the carrier's REST API), once
+    said = leg_a.transcript.said()
+    assert said.count("Your balance is 5 euros.") == 2, said  # the greeting's, and 111's
+    [friend] = [leg for leg in leg_a.legs if leg.to == FRIEND]
+    assert friend.status.value == "completed"
