@@ -100,18 +100,7 @@ class OutboundCalls:
             raise OutboundCallError(f"to: {number_problem(to_number)}")
         version, flow = self._live_flow(account_id, flow_id)
         number = self._account_number(account_id, from_number)
-        state = open_call(
-            call_id=self.new_id(),
-            number=number,
-            flow=flow,
-            version=version,
-            direction=Direction.OUTBOUND,
-            from_number=from_number,
-            to_number=to_number,
-            started_at=self.clock(),
-            user_vars=self.user_vars,
-            currency=self.currency,
-        )
+        state = self._open(number, flow, version, to_number, {})
         for item in data:
             state = state.with_data(item)
         if language:
@@ -180,13 +169,24 @@ class OutboundCalls:
         number = self._account_number(account_id, from_number)
         if number.flow_id != flow_id:
             raise OutboundCallError(f"{from_number} is not a number attached to flow {flow_id!r}")
+        return self._open(number, flow, version, to_number, variables)
+
+    def _open(
+        self,
+        number: PhoneNumber,
+        flow: Flow,
+        version: int,
+        to_number: str,
+        variables: Mapping[str, str],
+    ) -> CallState:
+        """The state of a new outbound call of ``flow`` from ``number`` to ``to_number``."""
         return open_call(
             call_id=self.new_id(),
             number=number,
             flow=flow,
             version=version,
             direction=Direction.OUTBOUND,
-            from_number=from_number,
+            from_number=number.number,
             to_number=to_number,
             started_at=self.clock(),
             user_vars=self.user_vars,
