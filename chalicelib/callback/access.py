@@ -310,7 +310,9 @@ def translate(access: AccessNumber, caller_id: str) -> Translation:
     digits are read as that country's national number or as international digits (a valid
     reading beats a merely possible one, the national reading wins a tie); without one, as
     international digits. The result must be a possible number
-    (``phonenumbers.is_possible_number``), or the id is untranslatable."""
+    (``phonenumbers.is_possible_number``), or the id is untranslatable; a rule's result may
+    also be E.164 digits of a known country code, 8 to 15 digits (the operator's rule is
+    trusted where the numbering plan is stricter)."""
     raw = caller_id if isinstance(caller_id, str) else ""
     if raw.strip().lower() in WITHHELD:
         return Translation(raw, reason=Untranslated.WITHHELD, detail="no caller id was delivered")
@@ -330,7 +332,7 @@ def translate(access: AccessNumber, caller_id: str) -> Translation:
         return _international(raw, digits[2:], "international prefix 00")
     if rule is not None:
         rewritten = rule.replace + digits[len(rule.prefix) :]
-        return _international(raw, rewritten, f"rule {rule}")
+        return _ruled(raw, rewritten, f"rule {rule}")
     if access.country is None:
         return _international(raw, digits, "no rule and no country: international digits")
     return _national(raw, digits, access.country)
@@ -346,6 +348,23 @@ def _international(raw: str, digits: str, how: str) -> Translation:
             candidate=digits or None,
         )
     return Translation(raw, number=_e164(parsed), detail=how)
+
+
+def _ruled(raw: str, digits: str, how: str) -> Translation:
+    """What an operator's rule made: a possible number, or else E.164 digits of a known
+    country code and a plausible length (the operator knows their network's caller ids better
+    than the numbering plans do: the seed's ``02345464`` -> ``+4202345464``)."""
+    found = _international(raw, digits, how)
+    if found.ok:
+        return found
+    try:
+        parsed = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return found
+    region = phonenumbers.region_code_for_country_code(parsed.country_code or 0)
+    if region == "ZZ" or not MIN_RULED_DIGITS <= len(digits) <= MAX_E164_DIGITS:
+        return found
+    return Translation(raw, number=digits, detail=f"{how} (kept as the operator's rule made it)")
 
 
 def _national(raw: str, digits: str, country: str) -> Translation:
@@ -369,6 +388,11 @@ def _national(raw: str, digits: str, country: str) -> Translation:
         )
     parsed, how = (valid or readings)[0]
     return Translation(raw, number=_e164(parsed), detail=how)
+
+
+MIN_RULED_DIGITS = 8
+"""The fewest digits a rule's result may have (country code included)."""
+MAX_E164_DIGITS = 15
 
 
 class PinVerdict(StrEnum):

@@ -110,16 +110,19 @@ def test_withheld_garbled_and_untranslatable_caller_ids_are_not_called_back(
     assert not found.ok and found.detail
 
 
-def test_the_seeds_example_is_rewritten_by_its_rule_but_is_too_short_for_czech_numbers() -> None:
+def test_the_seeds_example_is_translated_by_its_rule() -> None:
     # GIVEN the seed's example: 02345464 on a Czech access number with the rule 0 -> 420
     found = translate(CZ_RULE, "02345464")
-    # THEN the rule makes 4202345464 of it, which is no possible +420 number (9 digits follow
-    # +420 in the Czech plan): it is not called back, and the operator sees the candidate
-    assert (found.number, found.reason) == (None, Untranslated.UNTRANSLATABLE)
-    assert found.candidate == "4202345464"
-    assert found.detail == "+4202345464 (rule 0=420) is not a possible number"
-    # AND the same rule on a full-length national number translates it
+    # THEN the rule makes +4202345464 of it (shorter than the Czech plan's numbers, but the
+    # operator's rule is trusted for a known country code)
+    assert found.number == "4202345464"
+    assert "kept as the operator's rule made it" in found.detail
+    # AND the same rule on a full-length national number translates it as a possible number
     assert translate(CZ_RULE, "0234546400").number == "420234546400"
+    # AND a rule's result with an unknown country code, or too short, is untranslatable
+    assert translate(CZ_RULE, "0234").reason is Untranslated.GARBLED
+    unknown = AccessNumber("420234000111", "ani", "acme", "en-GB", (TranslationRule("0", "999"),))
+    assert translate(unknown, "0234546").reason is Untranslated.UNTRANSLATABLE
 
 
 def test_a_rule_whose_prefix_covers_00_wins_over_the_international_prefix() -> None:
