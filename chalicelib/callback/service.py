@@ -45,7 +45,7 @@ from chalicelib.callback.queries import (
 )
 from chalicelib.calls.outbound import OutboundCalls
 from chalicelib.calls.tasks import encode_task
-from chalicelib.errors import NotFoundError, ValidationError
+from chalicelib.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.ops.observability import MetricName, count, logger
 from chalicelib.store.wallets import Reservation
 
@@ -239,14 +239,24 @@ class CallbackService:
             lock_minutes=effect.lock_minutes,
             attempt=effect.attempt,
         )
-        started = self.outbound().place_for_product(
-            effect.tenant,
-            effect.flow_id,
-            effect.user_number,
-            effect.access_number,
-            (data,),
-            language=effect.language,
-        )
+        try:
+            started = self.outbound().place_for_product(
+                effect.tenant,
+                effect.flow_id,
+                effect.user_number,
+                effect.access_number,
+                (data,),
+                language=effect.language,
+            )
+        except (NotFoundError, ConflictError, ValidationError) as error:
+            # a rule of the platform refused it (the flow's listener is off, the access number
+            # is no longer the tenant's): retrying cannot help; say so, do not retry
+            count(MetricName.CALLBACK_REFUSALS, reason="not_placed")
+            logger.warning(
+                "callback not placed",
+                extra={"access_number": effect.access_number, "error": str(error)},
+            )
+            return {"callback": "not_placed", "error": str(error)}
         return {"callback": "placed", "call_id": started.call_id, "attempt": effect.attempt}
 
     def settle(self, effect: SettleDial, account_id: str) -> Mapping[str, Any]:

@@ -321,3 +321,12 @@ def test_111_during_the_call_speaks_the_balance_into_it(world: CallbackWorld) ->
     assert said.count("Your balance is 5 euros.") == 2, said  # the greeting's, and 111's
     [friend] = [leg for leg in leg_a.legs if leg.to == FRIEND]
     assert friend.status.value == "completed"
+
+
+def test_a_callback_flow_with_its_listener_off_calls_nobody_and_is_not_retried(
+    world: CallbackWorld,
+) -> None:
+    world.platform.container.admin.set_listener("acme", "callback", False)
+    world.ring(ANI)
+    assert world.calls_to(USER) == []
+    assert world.run_tasks() == []  # refused for good, not left to the queue's retries
