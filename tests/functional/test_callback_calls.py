@@ -279,27 +279,46 @@ def test_three_wrong_pins_end_the_call_and_lock_the_caller(world: CallbackWorld)
     assert len(world.calls_to(USER)) == before  # no callback
 
 
-def test_a_pin_callback_charges_the_account_the_pin_names(world: CallbackWorld) -> None:
-    # GIVEN a caller who chooses French, then keys the PIN of an English-speaking account
+LANGUAGES = {  # the menu's key, then what the callback says in that language
+    "en": ("1", "Your balance is 5 euros.", "You can talk for 31 minutes."),
+    "fr": ("3", "Votre solde est de 5 euros.", "Vous pouvez parler pendant 31 minutes."),
+    "vi": ("4", "Số dư tài khoản của quý khách là 5 euro.", "Quý khách có thể gọi trong 31 phút."),
+    "zh": ("5", "您的余额为5欧元。", "您可以通话31分钟。"),
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_pin_callback_charges_the_account_the_pin_names(
+    world: CallbackWorld, language: str
+) -> None:
+    # GIVEN a caller who chooses a language, then keys the PIN of an English-speaking account
+    key, balance, talk = LANGUAGES[language]
     world.network.set_number(
-        USER, user_script({"press": "3"}, {"press": f"{ACCOUNT}#"}, {"press": "07700900300#"})
+        USER, user_script({"press": key}, {"press": f"{ACCOUNT}#"}, {"press": "07700900300#"})
     )
     world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 10})
     said = leg_a_of(world, world.ring(PIN)).transcript.said()
     # THEN the PIN is asked for, and the caller's choice outranks the account's language
-    assert "Veuillez saisir votre code PIN, suivi de la touche dièse." in said, said
-    assert "Votre solde est de 5 euros." in said, said
-    assert "Vous pouvez parler pendant 31 minutes." in said, said
+    if language == "fr":
+        assert "Veuillez saisir votre code PIN, suivi de la touche dièse." in said, said
+    assert balance in said and talk in said, said
+    # AND the PIN's account paid, not the internal account that placed the call back
     assert world.balance()[0] == Decimal("4.84")
     assert world.balance(INTERNAL)[0] == 0
 
 
-def test_a_dnis_callback_calls_the_accounts_associated_number(world: CallbackWorld) -> None:
-    world.network.set_number(USER, user_script({"press": "1"}, {"press": "07700900300#"}))
+@pytest.mark.parametrize("language", ["vi", "zh"])
+def test_a_dnis_callback_calls_the_accounts_associated_number(
+    world: CallbackWorld, language: str
+) -> None:
+    key, balance, talk = LANGUAGES[language]
+    world.network.set_number(USER, user_script({"press": key}, {"press": "07700900300#"}))
     world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 10})
     inbound = world.ring(DNIS, caller="33612345678")  # from abroad: the caller id is no help
     assert inbound.transcript.said() == []
-    assert len(world.calls_to(USER)) == 1
+    [leg_a] = world.calls_to(USER)
+    said = leg_a.transcript.said()
+    assert balance in said and talk in said, said
     assert world.balance()[0] == Decimal("4.84")
 
 

@@ -5,7 +5,9 @@ asynchronous input): the end sequence (default ``##``) hangs up the destination 
 back at the prompt; the balance code (default ``111``) speaks the balance into the call. A busy,
 unanswered, failed or declined destination is said, and the flow goes on (to another number);
 a declined call is final: nothing redials it. The money of the dial is settled from the
-destination leg's own events (``callback.settlement``). Pure."""
+destination leg's own events (``callback.settlement``).
+Pure: imports flows, telephony types and the callback's own modules; never the store, web
+or any I/O."""
 
 from __future__ import annotations
 

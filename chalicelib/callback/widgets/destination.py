@@ -3,7 +3,9 @@ pressed during the prompt count (barge-in: type-ahead). The balance code (defaul
 the balance; a number is made E.164 in the user's country, rated in the account's tariff and its
 money held for the longest talk the balance pays for (``DialQuery``, answered within the step);
 then ``next`` dials it. A number that is not valid, has no rate or cannot be paid for is said so,
-and the user keys another. Pure."""
+and the user keys another.
+Pure: imports flows, telephony types and the callback's own modules; never the store, web
+or any I/O."""
 
 from __future__ import annotations
 

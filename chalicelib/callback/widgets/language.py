@@ -1,6 +1,8 @@
 """The callback's language menu: each option spoken in its own language ("For English, press 1.
 Para español, pulse 2."); the key pressed sets the call's language, overriding the access
-number's and the account's. No key, or a key of no option, keeps the language. Pure."""
+number's and the account's. No key, or a key of no option, keeps the language.
+Pure: imports flows, telephony types and the callback's own modules; never the store, web
+or any I/O."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """The PIN of a PIN-triggered callback: the caller keys it, it names the account that pays from
 now on (its tariff, currency, and language unless the caller chose one). A call that carries an
 account already goes straight on. Each wrong or missing PIN counts; the last allowed one ends the
-call and locks the caller's number for the access number's time (``LockCaller``). Pure."""
+call and locks the caller's number for the access number's time (``LockCaller``).
+Pure: imports flows, telephony types and the callback's own modules; never the store, web
+or any I/O."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """The callback's after-call step: a first leg the user did not answer (busy, no answer, a
 machine) is placed again after ``delay`` seconds, up to ``attempts`` in all; a leg that was
 answered, refused for good, or out of attempts closes the callback with its reason
-(``$call.callback.closed``). Runs in the flow's ``after_call`` chain. Pure."""
+(``$call.callback.closed``). Runs in the flow's ``after_call`` chain.
+Pure: imports flows, telephony types and the callback's own modules; never the store, web
+or any I/O."""
 
 from __future__ import annotations
 

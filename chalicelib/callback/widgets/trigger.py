@@ -2,7 +2,9 @@
 noted. The NCCO is empty, so the carrier ends the inbound leg at once (Vonage has no way to
 refuse a call unanswered; decision 0017), and ``CallbackRequested`` is queued: the runner reads
 the access number, finds whom to call back and places the callback's first leg after the access
-number's delay. Pure."""
+number's delay.
+Pure: imports flows, telephony types and the callback's own modules; never the store, web
+or any I/O."""
 
 from __future__ import annotations
 
