@@ -93,6 +93,7 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
         assert outbox[0]["text"].startswith("Hello Alice")
         assert_the_record_carries_wall_clock_times(lines, ports["APP"], placed, time.time())
         assert_a_scenario_sees_the_sms_through_the_stack(env, tmp_path)
+        assert_the_printed_missed_call_is_called_back(run, lines, env, ports["SIM"], tmp_path)
     finally:
         run.send_signal(signal.SIGTERM)
         try:
@@ -105,6 +106,41 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
     logs = {p.name for p in tmp_path.glob("*.log")}
     assert {"app.log", "pump.log", "simulator.log", "moto.log"} <= logs
     json.dumps(sorted(logs))
+
+
+def assert_the_printed_missed_call_is_called_back(
+    run: subprocess.Popen[str], lines: list[str], env: dict[str, str], sim_port: str, tmp: Path
+) -> None:
+    """The banner's missed call to the callback demo's ANI access number is called back after
+    the access number's delay (the task queue's, through the pump), and the user hears the
+    demo account's balance."""
+    assert run.stdout is not None
+    command = None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and command is None:
+        line = run.stdout.readline()
+        lines.append(line)
+        if "ringflow sim call" in line and "447700900500" in line:
+            command = line.strip()
+    assert command, "".join(lines)
+    args = shlex.split(command)
+    args[0] = str(ROOT / args[0])
+    missed = subprocess.run(
+        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert missed.returncode == 0, missed.stdout + missed.stderr
+    base, ca = f"https://127.0.0.1:{sim_port}/_sim/calls", str(tmp / "sim-ca.pem")
+    deadline = time.monotonic() + 60
+    callback = None
+    while time.monotonic() < deadline and callback is None:
+        for call in requests.get(base, verify=ca, timeout=5).json()["calls"]:
+            if call.get("to") == "447700900001" and call.get("status") == "completed":
+                callback = call
+        time.sleep(0.5)
+    assert callback is not None, requests.get(base, verify=ca, timeout=5).text
+    detail = requests.get(f"{base}/{callback['uuid']}", verify=ca, timeout=5).json()
+    said = [entry["text"] for entry in detail["transcript"] if entry["kind"] == "say"]
+    assert "Your balance is 10 euros." in said, said
 
 
 def assert_the_record_carries_wall_clock_times(
