@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any
 
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -94,7 +94,6 @@ def whole_number(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-PATCH = cast(Literal["get"], "patch")  # web.openapi.Operation's methods do not name PATCH yet
 
 
 class TariffView(BaseModel):
@@ -375,7 +374,7 @@ def get_callback_account(pin: str) -> Response:
     billing,
     Operation(
         "/v1/operator/callback-accounts/{pin}",
-        PATCH,
+        "patch",
         "Operator: change a callback account's settings (never its money)",
         request=CallbackAccountChangeRequest,
         response=CallbackAccountView,

@@ -50,7 +50,7 @@ class Operation:
     """One documented operation: how it is called, what it takes and what it answers."""
 
     path: str
-    method: Literal["get", "post", "put", "delete"]
+    method: Literal["get", "post", "put", "patch", "delete"]
     summary: str
     request: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
