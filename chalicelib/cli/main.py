@@ -24,7 +24,13 @@ from chalicelib.accounts.admin import AdminError, NumberNotHeldError
 from chalicelib.cli.calls import call_show, call_start, calls_list, recordings_get, recordings_list
 from chalicelib.cli.common import container, print_json
 from chalicelib.cli.local import LocalStackError, use_local_stack
-from chalicelib.errors import ConflictError, NotFoundError, RingflowError, ValidationError
+from chalicelib.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    NotFoundError,
+    RingflowError,
+    ValidationError,
+)
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -485,7 +491,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (AdminError, ValidationError, NotFoundError, ConflictError) as error:
+    except (
+        AdminError,
+        ValidationError,
+        NotFoundError,
+        ConflictError,
+        AlreadyExistsError,
+    ) as error:
         _refused(error)
         return 1
     except Exception as error:
