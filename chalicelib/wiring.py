@@ -214,12 +214,12 @@ class Container:
     def _boto(self, service: str, **options: Any) -> Any:
         """A client with short timeouts, bound to the request's deadline (a hung queue or
         bucket must not hold a voice webhook past it); ``options`` add to its ``Config``."""
-        import boto3
         from botocore.config import Config
 
+        from chalicelib.ops.aws import boto3_session
         from chalicelib.ops.deadline import bound_to_deadline
 
-        session: Any = boto3.session.Session(region_name=self.settings.region)
+        session: Any = boto3_session(self.settings.region)
         config = Config(
             connect_timeout=1,
             read_timeout=5,

@@ -94,8 +94,6 @@ def whole_number(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-
-
 class TariffView(BaseModel):
     """A tariff's live version."""
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from pynamodb.connection import Connection
 
+from chalicelib.ops.aws import botocore_session
 from chalicelib.ops.deadline import bound_to_deadline
 from chalicelib.settings import Settings
 from chalicelib.store.errors import StoreError
@@ -42,6 +43,17 @@ class DeadlineConnection(Connection):
     """A pynamodb connection whose botocore client honours ``ops.deadline``."""
 
     _bound_client: Any = None
+
+    @property
+    def session(self) -> Any:
+        """pynamodb's per-thread botocore session, sharing the process's data loader."""
+        if getattr(self._local, "session", None) is None:
+            self._local.session = botocore_session()
+            if self._aws_access_key_id and self._aws_secret_access_key:
+                self._local.session.set_credentials(
+                    self._aws_access_key_id, self._aws_secret_access_key, self._aws_session_token
+                )
+        return self._local.session
 
     @property
     def client(self) -> Any:

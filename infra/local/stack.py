@@ -13,9 +13,9 @@ from chalicelib.store.tables import create_tables
 
 
 def _client(settings: Settings, service: str) -> Any:
-    import boto3
+    from chalicelib.ops.aws import boto3_session
 
-    session: Any = boto3.session.Session(region_name=settings.region)
+    session: Any = boto3_session(settings.region)
     return session.client(service, endpoint_url=settings.aws_endpoint_url)
 
 
