@@ -27,6 +27,7 @@ class Trigger:
     ANI = "ani"
     DNIS = "dnis"
     PIN = "pin"
+    SMS = "sms"
 
 
 def _rate_json(rate: Rate) -> list[object]:
@@ -142,6 +143,8 @@ class CallbackCall(CallData):
     pin_failures: int = 0
     lock_minutes: int = 30
     attempt: int = 1
+    destination: str | None = None
+    """A destination the trigger gave (E.164 digits): dialled at once, the first time."""
     dials: tuple[str, ...] = ()
     """Dials whose money is still held, as ``Dial.to_text``."""
     settling: tuple[str, ...] = ()

@@ -9,7 +9,7 @@ imports none of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,7 @@ from chalicelib.store import access_numbers as access_store
 
 if TYPE_CHECKING:
     from chalicelib.calls.service import Resolver
+    from chalicelib.messaging.inbox import Consumer
     from chalicelib.wiring import Container
 
 
@@ -120,6 +121,15 @@ def runners(container: Container) -> Mapping[type, Runner]:
     }
 
 
+def sms_consumers(container: Container) -> Sequence[Consumer]:
+    """SMS commands to the access numbers (``callback.sms``)."""
+    from chalicelib.callback.sms import SmsCommands
+
+    billing = container.services("billing")
+    access = container.services("callback").access_numbers
+    return (SmsCommands(access.find, billing.accounts, billing.tariffs, container.enqueue_task),)
+
+
 def demo(container: Container) -> Mapping[str, Any]:
     """The callback's demo data for the local run (``callback.demo``)."""
     from chalicelib.callback.demo import load
@@ -133,6 +143,7 @@ PRODUCT = Product(
     services=services,
     resolvers=resolvers,
     runners=runners,
+    sms_consumers=sms_consumers,
     blueprints=(callback,),
     cli=register_cli,
     demo=demo,

@@ -131,6 +131,8 @@ class PlaceCallback:
     tariff: str | None = None
     currency: str = "EUR"
     lock_minutes: int = 30
+    destination: str | None = None
+    """A destination the trigger gave (an SMS's D., a web form's second number)."""
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ class Refused(Exception):
         self.reason = reason
 
 
-def _language(*codes: str | None) -> str:
+def spoken_language(*codes: str | None) -> str:
     """The last of ``codes`` the catalogue speaks (later ones override earlier ones)."""
     chosen = DEFAULT_LANGUAGE
     for code in codes:
@@ -206,7 +206,7 @@ class CallbackService:
             trigger=access.kind,
             access_number=access.number,
             user_number=user,
-            language=_language(access.language, account.language if account else None),
+            language=spoken_language(access.language, account.language if account else None),
             delay_seconds=access.delay_seconds,
             account_id=account.account_id if account else None,
             internal_account=internal.account_id if internal else None,
@@ -238,6 +238,7 @@ class CallbackService:
             internal_account=effect.internal_account,
             lock_minutes=effect.lock_minutes,
             attempt=effect.attempt,
+            destination=effect.destination,
         )
         try:
             started = self.outbound().place_for_product(

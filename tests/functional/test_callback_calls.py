@@ -24,6 +24,7 @@ from chalicelib.store.wallets import StoredCallbackAccount, WalletRepository
 ANI, DNIS, PIN = "447700900500", "447700900501", "447700900502"
 USER = "447700900001"  # the registered caller of the account
 ACCOUNT = "123456"
+PASSWORD = "horse-battery"
 INTERNAL = "900000"
 FRIEND, SHOP = "447700900300", "447700900301"
 PREMIUM = "449098790000"  # no rate in the tariff
@@ -76,7 +77,7 @@ class CallbackWorld(World):
             self.wallets.create(
                 StoredCallbackAccount(
                     account_id=account_id,
-                    password_hash=hash_password("correct horse").encoded(),
+                    password_hash=hash_password(PASSWORD).encoded(),
                     currency="EUR",
                     language="en-GB",
                     tariff=tariff,

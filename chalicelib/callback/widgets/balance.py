@@ -31,8 +31,15 @@ class BalanceConfig(SpeakingConfig):
     OUTPUT_MEANINGS: ClassVar[Mapping[str, str]] = {"next": "Greeted (and told the balance)."}
 
 
+def _barge_in(ctx: Ctx) -> bool:
+    """Keys pressed while these are spoken start the number the user keys next; not when the
+    trigger gave the destination (no input follows, and Vonage wants one after a barge-in)."""
+    return callback_of(ctx).destination is None
+
+
 def _greeting(ctx: Ctx, config: BalanceConfig) -> tuple[Action, ...]:
-    return (say(ctx, words(ctx).greeting(), barge_in=True),) if config.greeting else ()
+    greeting = say(ctx, words(ctx).greeting(), barge_in=_barge_in(ctx))
+    return (greeting,) if config.greeting else ()
 
 
 def enter(config: BalanceConfig, ctx: Ctx) -> Outcome:
@@ -48,7 +55,7 @@ def resume(config: BalanceConfig, ctx: Ctx, event: Resumption) -> Outcome:
     actions = _greeting(ctx, config)
     if isinstance(event, Consulted) and isinstance(event.answer, Balance):
         spoken = words(ctx).balance(event.answer.amount, event.answer.currency)
-        actions = (*actions, say(ctx, spoken, barge_in=True))
+        actions = (*actions, say(ctx, spoken, barge_in=_barge_in(ctx)))
     return Go(actions=actions)
 
 

@@ -90,8 +90,31 @@ def _again(config: DestinationConfig, ctx: Ctx, said: str, counted: bool = True)
 
 
 def enter(config: DestinationConfig, ctx: Ctx) -> Outcome:
-    """Ask for the number to call."""
+    """Ask for the number to call; a number the trigger gave (an SMS's, a web form's) is
+    dialled at once, the first time."""
+    data = callback_of(ctx)
+    if data.destination and data.account_id:
+        given = replace(data, destination=None)
+        query = _dial(config, ctx, data.account_id, data.destination)
+        return Consult(query, Updates(data=(given,)))
     return _prompt(config, ctx)
+
+
+def _dial(config: DestinationConfig, ctx: Ctx, account_id: str, number: str) -> DialQuery:
+    """Rate ``number`` and hold the money of its longest talk, under this node's ref."""
+    data = callback_of(ctx)
+    return DialQuery(
+        account_id=account_id,
+        user_number=data.user_number,
+        destination=number,
+        key=f"{ctx.state.call_id}:{ctx.ref}",
+        day=ctx.now.date(),
+        user_leg=config.user_leg,
+        bill_user_leg=config.bill_user_leg,
+        ring_timeout=config.ring_timeout,
+        max_talk=config.max_talk,
+        settle_first=data.settling,
+    )
 
 
 def resume(config: DestinationConfig, ctx: Ctx, event: Resumption) -> Outcome:
@@ -108,20 +131,7 @@ def resume(config: DestinationConfig, ctx: Ctx, event: Resumption) -> Outcome:
         number = numbers.destination(keyed, data.user_number)
         if number is None:
             return _again(config, ctx, words(ctx).invalid_number())
-        return Consult(
-            DialQuery(
-                account_id=data.account_id,
-                user_number=data.user_number,
-                destination=number,
-                key=f"{ctx.state.call_id}:{ctx.ref}",
-                day=ctx.now.date(),
-                user_leg=config.user_leg,
-                bill_user_leg=config.bill_user_leg,
-                ring_timeout=config.ring_timeout,
-                max_talk=config.max_talk,
-                settle_first=data.settling,
-            )
-        )
+        return Consult(_dial(config, ctx, data.account_id, number))
     if isinstance(event, Consulted):
         answer, query = event.answer, event.query
         if isinstance(answer, Balance):

@@ -64,6 +64,7 @@ def enter(config: RetryConfig, ctx: Ctx) -> Outcome:
         tariff=data.tariff,
         currency=data.currency,
         lock_minutes=data.lock_minutes,
+        destination=data.destination,
     )
     return End(effects=(again,), updates=Updates(call={"callback.retry": str(again.attempt)}))
 

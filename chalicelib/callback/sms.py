@@ -1,0 +1,154 @@
+"""SMS commands to a callback access number (the VoipSwitch grammar, ``callback.sms_commands``):
+the consumer the SMS inbox hands every whole inbound message to.
+
+An SMS to any access number is a command. ``U.<user> P.<pass> D.<destination> O.<source>``
+places a callback to the source that dials the destination at once (the same engine as every
+trigger: ``PlaceCallback`` with the destination given); ``U.<user> P.<pass> R.<number>``
+registers a number for caller-id authentication; from a registered number, ``I`` replies with
+the balance. Every command is answered by SMS from the access number: what was done, or what was
+wrong (a malformed command, a wrong user or password, an unknown sender, a destination with no
+rate), and a refused command changes nothing. The inbox hands a message over once (deduplicated
+by message id); the callback and the reply are queued under keys made of the message id, so a
+delivery processed again after a failure acts once. Imports the billing and callback services and
+``calls.tasks``' task encoding; never the store or Vonage modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.billing.accounts import CallbackAccounts
+from chalicelib.billing.service import TariffService
+from chalicelib.billing.wallet import CallbackAccount
+from chalicelib.callback import catalogue, numbers
+from chalicelib.callback.access import AccessNumber
+from chalicelib.callback.model import Trigger
+from chalicelib.callback.queries import PlaceCallback
+from chalicelib.callback.service import spoken_language as _language
+from chalicelib.callback.sms_commands import (
+    CallTwo,
+    CommandError,
+    Info,
+    RegisterNumber,
+    parse,
+)
+from chalicelib.calls.tasks import encode_task
+from chalicelib.errors import ConflictError, NotFoundError, RingflowError, ValidationError
+from chalicelib.flows.outcomes import SendSms
+from chalicelib.ops.observability import MetricName, count, logger
+from chalicelib.telephony.events import SmsReceived
+
+
+@dataclass
+class SmsCommands:
+    """Takes the SMS sent to access numbers as callback commands."""
+
+    access_number: Callable[[str], AccessNumber | None]
+    accounts: CallbackAccounts
+    tariffs: TariffService
+    enqueue: Callable[[str, int], None]
+
+    def __call__(self, message: SmsReceived) -> None:
+        access = self.access_number(message.to_number)
+        if access is None or not access.enabled:
+            return  # not an access number: another consumer's message
+        try:
+            reply = self._act(access, message)
+        except (CommandError, _Refused) as refused:
+            count(MetricName.CALLBACK_REFUSALS, reason=f"sms_{_reason(refused)}")
+            reply = str(refused.message if isinstance(refused, _Refused) else refused)
+        self._reply(access, message, reply)
+
+    def _act(self, access: AccessNumber, message: SmsReceived) -> str:
+        command = parse(message.text)
+        if isinstance(command, CallTwo):
+            account = self._authenticated(command.user, command.password)
+            source = self._number(command.source, message.from_number, "O")
+            destination = self._number(command.destination, message.from_number, "D")
+            rates = self.tariffs.rate_each(account.tariff, [destination])
+            if rates[destination] is None:
+                raise _Refused("no_rate", f"Sorry, +{destination} cannot be called.")
+            self._place(access, message, account, source, destination)
+            return f"Calling you back on +{source} to connect you with +{destination}."
+        if isinstance(command, RegisterNumber):
+            account = self._authenticated(command.user, command.password)
+            number = self._number(command.number, message.from_number, "R")
+            try:
+                self.accounts.register_caller(account.account_id, number)
+            except ConflictError:
+                raise _Refused("taken", f"+{number} is registered to another account.") from None
+            return f"+{number} is registered: text I for your balance."
+        caller = self.accounts.find_by_caller(message.from_number)
+        if caller is None:
+            raise _Refused(
+                "unregistered",
+                "This number is not registered. Send U.<user> P.<password> R.<number> first.",
+            )
+        if isinstance(command, Info):
+            prompts = catalogue.prompts(_language(caller.language, access.language))
+            return prompts.balance(caller.wallet.available, caller.currency)
+        raise _Refused("not_yet", "Sorry, this command is not available on this service yet.")
+
+    def _authenticated(self, user: str, password: str) -> CallbackAccount:
+        try:
+            return self.accounts.authenticate(user, password)
+        except (ValidationError, NotFoundError, RingflowError):
+            raise _Refused("unauthenticated", "Wrong user or password.") from None
+
+    @staticmethod
+    def _number(text: str, sender: str, field: str) -> str:
+        keyed = "00" + text[1:] if text.startswith("+") else text
+        number = numbers.destination(keyed, sender)
+        if number is None:
+            raise _Refused("bad_number", f"{field}.{text} is not a phone number.")
+        return number
+
+    def _place(
+        self,
+        access: AccessNumber,
+        message: SmsReceived,
+        account: CallbackAccount,
+        source: str,
+        destination: str,
+    ) -> None:
+        placing = PlaceCallback(
+            key=f"callback:sms:{message.message_id}",
+            tenant=access.tenant,
+            flow_id=access.flow_id,
+            trigger=Trigger.SMS,
+            access_number=access.number,
+            user_number=source,
+            language=_language(access.language, account.language),
+            delay_seconds=access.delay_seconds,
+            account_id=account.account_id,
+            tariff=account.tariff,
+            currency=account.currency,
+            lock_minutes=access.lock_minutes,
+            destination=destination,
+        )
+        self.enqueue(encode_task(placing, access.tenant), placing.delay_seconds)
+
+    def _reply(self, access: AccessNumber, message: SmsReceived, text: str) -> None:
+        reply = SendSms(
+            key=f"sms-reply:{message.message_id}",
+            from_number=access.number,
+            to_number=message.from_number,
+            text=text,
+        )
+        self.enqueue(encode_task(reply, access.tenant), 0)
+        logger.info("callback SMS command answered", extra={"access_number": access.number})
+
+
+class _Refused(Exception):
+    """A command that was understood but refused; ``message`` is the reply."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def _reason(refused: Any) -> str:
+    return str(getattr(refused, "reason", "refused"))

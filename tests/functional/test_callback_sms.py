@@ -1,0 +1,113 @@
+"""Callbacks by SMS, end to end on the simulated network: a user texts a command to an access
+number (the VoipSwitch grammar), the platform answers by SMS from that number, and a callback
+command ends in the same callback engine as a missed call: the source is called back, the
+destination dialled at once, the call bridged and charged. A refused command changes nothing
+and says why."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from platformkit import running_platform
+from test_callback_calls import (
+    ACCOUNT,
+    ANI,
+    FRIEND,
+    PASSWORD,
+    USER,
+    CallbackWorld,
+    user_script,
+)
+
+STRANGER = "447700900777"
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CallbackWorld]:
+    with running_platform(monkeypatch) as platform:
+        built = CallbackWorld(platform, tmp_path)
+        try:
+            yield built
+        finally:
+            built.close()
+
+
+def text(world: CallbackWorld, body: str, sender: str = USER) -> list[str]:
+    """Text ``body`` to the ANI access number; run the queue and the network until all is
+    done; the replies the sender got."""
+    before = len(world.network.outbox())
+    world.network.receive_sms(sender, ANI, body)
+    for _ in range(6):
+        world.run_tasks()
+        world.network.run_until_idle()
+    return [m.text for m in world.network.outbox()[before:] if m.to == sender]
+
+
+def test_a_callback_command_calls_the_source_and_dials_the_destination_at_once(
+    world: CallbackWorld,
+) -> None:
+    # GIVEN the user answers the callback and keeps English
+    world.network.set_number(USER, user_script({"press": "1"}))
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 90})
+    # WHEN they text the seed's command, as a phone keyboard writes it
+    replies = text(world, f"u.{ACCOUNT}  p.{PASSWORD} D.07700900300 O.447700900001.")
+    # THEN the reply says so, the source was called back and the destination dialled unasked
+    assert replies == ["Calling you back on +447700900001 to connect you with +447700900300."]
+    [leg_a] = world.calls_to(USER)
+    said = leg_a.transcript.said()
+    assert "You can talk for 31 minutes." in said, said
+    assert not any(
+        "enter the number" in line for line in said[: said.index("You can talk for 31 minutes.")]
+    )
+    assert [leg.to for leg in leg_a.legs if leg.to == FRIEND] == [FRIEND]
+    assert world.balance() == (Decimal("4.68"), 0, 0)
+
+
+def test_a_retried_delivery_of_the_same_sms_calls_once(world: CallbackWorld) -> None:
+    from chalicelib.telephony.events import SmsReceived
+
+    world.network.set_number(USER, user_script({"press": "1"}))
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 10})
+    sms = SmsReceived("msg-1", USER, ANI, f"U.{ACCOUNT} P.{PASSWORD} D.07700900300 O.{USER}")
+    inbox = world.platform.container.sms_inbox
+    assert inbox.receive(sms) is not None
+    assert inbox.receive(sms) is None  # the provider's retry of the same message id
+    for _ in range(6):
+        world.run_tasks()
+        world.network.run_until_idle()
+    assert len(world.calls_to(USER)) == 1
+    assert len([m for m in world.network.outbox() if m.to == USER]) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "reply"),
+    [
+        (f"U.{ACCOUNT} P.wrong-password D.07700900300 O.447700900001", "Wrong user or password."),
+        (
+            f"U.{ACCOUNT} P.{PASSWORD} D.0033123456789 O.447700900001",
+            "Sorry, +33123456789 cannot be called.",
+        ),
+        ("hello there", None),
+    ],
+)
+def test_a_refused_command_is_answered_and_calls_nobody(
+    world: CallbackWorld, body: str, reply: str | None
+) -> None:
+    replies = text(world, body)
+    assert len(replies) == 1, replies
+    if reply is not None:
+        assert replies == [reply]
+    assert world.calls_to(USER) == [] and world.calls_to("447700900001") == []
+    assert world.balance() == (Decimal("5.00"), 0, 0)
+
+
+def test_a_number_is_registered_then_asks_for_its_balance(world: CallbackWorld) -> None:
+    assert text(world, "I", sender=STRANGER) == [
+        "This number is not registered. Send U.<user> P.<password> R.<number> first."
+    ]
+    replies = text(world, f"U.{ACCOUNT} P.{PASSWORD} R.{STRANGER}", sender=STRANGER)
+    assert replies == [f"+{STRANGER} is registered: text I for your balance."]
+    assert text(world, "i.", sender=STRANGER) == ["Your balance is 5 euros."]
