@@ -254,7 +254,9 @@ def running_stack(
         sim_url = f"https://127.0.0.1:{ports.sim}"
         children.append(
             _spawn(
-                _simulator_command(python, ports, ca_path, public_key, simulator_args),
+                _simulator_command(
+                    python, ports, ca_path, public_key, [*_rented(demo), *simulator_args]
+                ),
                 env,
                 state / "simulator.log",
             )
@@ -305,6 +307,15 @@ def running_stack(
         if service.thread.is_alive():
             service.stop()
         moto.stop()
+
+
+def _rented(demo: Mapping[str, Any]) -> list[str]:
+    """``--numbers`` for the simulator: the demo's numbers are the account's (a connect may
+    present them as its caller id, as a callback shows its access number)."""
+    numbers = [*demo.get("numbers", {})]
+    callback = demo.get("callback") or {}
+    numbers += [callback[kind] for kind in ("ani", "dnis", "pin") if kind in callback]
+    return ["--numbers", ",".join(numbers)] if numbers else []
 
 
 def _callback_banner(demo: Mapping[str, Any], where: str) -> str:
