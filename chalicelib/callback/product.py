@@ -29,6 +29,7 @@ from chalicelib.callback.queries import (
 from chalicelib.callback.routes import callback
 from chalicelib.callback.service import CallbackService
 from chalicelib.callback.settlement import watch
+from chalicelib.callback.speed_dial import SpeedDial
 from chalicelib.callback.widgets import WIDGETS
 from chalicelib.calls.tasks import Runner, register_effect_type
 from chalicelib.flows.calldata import register_call_data
@@ -36,6 +37,7 @@ from chalicelib.flows.engine import register_leg_watcher
 from chalicelib.flows.widgets import register_widget
 from chalicelib.products import Product
 from chalicelib.store import access_numbers as access_store
+from chalicelib.store import speed_dial as speed_dial_store
 
 if TYPE_CHECKING:
     from chalicelib.calls.service import Resolver
@@ -61,6 +63,7 @@ class CallbackServices:
 
     access_numbers: AccessNumberService
     engine: CallbackService
+    speed_dial: SpeedDial
 
 
 def services(container: Container) -> CallbackServices:
@@ -80,7 +83,7 @@ def services(container: Container) -> CallbackServices:
         enqueue=container.enqueue_task,
         clock=container.clock,
     )
-    return CallbackServices(access, engine)
+    return CallbackServices(access, engine, SpeedDial(speed_dial_store.SpeedDialRepository()))
 
 
 def _engine(container: Container) -> CallbackService:
@@ -127,7 +130,12 @@ def sms_consumers(container: Container) -> Sequence[Consumer]:
 
     billing = container.services("billing")
     access = container.services("callback").access_numbers
-    return (SmsCommands(access.find, billing.accounts, billing.tariffs, container.enqueue_task),)
+    speed_dial = container.services("callback").speed_dial
+    return (
+        SmsCommands(
+            access.find, billing.accounts, billing.tariffs, container.enqueue_task, speed_dial
+        ),
+    )
 
 
 def demo(container: Container) -> Mapping[str, Any]:

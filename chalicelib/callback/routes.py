@@ -376,3 +376,110 @@ def delete_lockout(number: str) -> Response:
     operator_only()
     _service().unlock(number)
     return Response(body="", status_code=204)
+
+
+DIRECTORY_PATH = "/v1/operator/callback-accounts/{pin}/directory"
+ENTRY_PATH = DIRECTORY_PATH + "/{name}"
+DIRECTORY_PARAMETERS: dict[str, dict[str, Any]] = {
+    "pin": {"type": "string", "pattern": r"^[0-9]{6,16}$", "description": "the account's PIN"},
+}
+ENTRY_PARAMETERS: dict[str, dict[str, Any]] = {
+    **DIRECTORY_PARAMETERS,
+    "name": {
+        "type": "string",
+        "pattern": r"^[^\s/]{1,32}$",
+        "description": "the entry's name (letters, digits, _ or -; any case)",
+    },
+}
+
+
+class EntryRequest(BaseModel):
+    """The number a speed-dial entry calls."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(pattern=r"^\+?[1-9][0-9]{6,14}$", description="E.164, country code first")
+
+
+class EntryView(BaseModel):
+    """One speed-dial entry: ``N<position>`` or ``B.<name>`` calls it."""
+
+    position: int
+    name: str
+    number: str
+
+
+class DirectoryView(BaseModel):
+    """A callback account's speed-dial directory, in order."""
+
+    account_id: str
+    entries: list[EntryView]
+
+
+def _speed_dial() -> Any:
+    return container().services("callback").speed_dial
+
+
+def _directory(account_id: str) -> dict[str, Any]:
+    entries = [EntryView(**vars(entry)) for entry in _speed_dial().entries(account_id)]
+    return DirectoryView(account_id=account_id, entries=entries).model_dump()
+
+
+@operation(
+    callback,
+    Operation(
+        DIRECTORY_PATH,
+        "get",
+        "Operator: a callback account's speed-dial directory",
+        response=DirectoryView,
+        auth="operator",
+        path_parameters=DIRECTORY_PARAMETERS,
+    ),
+)
+@guarded
+def get_directory(pin: str) -> Response:
+    """The entries in order (an account with none has an empty directory)."""
+    operator_only()
+    container().services("billing").accounts.get(pin)
+    return json_response(_directory(pin))
+
+
+@operation(
+    callback,
+    Operation(
+        ENTRY_PATH,
+        "put",
+        "Operator: set a speed-dial entry (a new name goes last; an existing one keeps its place)",
+        request=EntryRequest,
+        response=DirectoryView,
+        auth="operator",
+        path_parameters=ENTRY_PARAMETERS,
+    ),
+)
+@guarded
+def put_entry(pin: str, name: str) -> Response:
+    """Set ``name`` to the body's number; 404 for an unknown account."""
+    operator_only()
+    container().services("billing").accounts.get(pin)
+    _speed_dial().put(pin, name, body(EntryRequest).number)
+    return json_response(_directory(pin))
+
+
+@operation(
+    callback,
+    Operation(
+        ENTRY_PATH,
+        "delete",
+        "Operator: remove a speed-dial entry",
+        status=204,
+        auth="operator",
+        path_parameters=ENTRY_PARAMETERS,
+    ),
+)
+@guarded
+def delete_entry(pin: str, name: str) -> Response:
+    """204 when removed; 404 when the account or the entry is unknown."""
+    operator_only()
+    container().services("billing").accounts.get(pin)
+    _speed_dial().remove(pin, name)
+    return Response(body="", status_code=204)

@@ -4,13 +4,15 @@ the consumer the SMS inbox hands every whole inbound message to.
 An SMS to any access number is a command. ``U.<user> P.<pass> D.<destination> O.<source>``
 places a callback to the source that dials the destination at once (the same engine as every
 trigger: ``PlaceCallback`` with the destination given); ``U.<user> P.<pass> R.<number>``
-registers a number for caller-id authentication; from a registered number, ``I`` replies with
-the balance. Every command is answered by SMS from the access number: what was done, or what was
-wrong (a malformed command, a wrong user or password, an unknown sender, a destination with no
-rate), and a refused command changes nothing. The inbox hands a message over once (deduplicated
-by message id); the callback and the reply are queued under keys made of the message id, so a
-delivery processed again after a failure acts once. Imports the billing and callback services and
-``calls.tasks``' task encoding; never the store or Vonage modules.
+registers a number for caller-id authentication; from a registered number, ``B.<name>`` and
+``N<k>`` call back the sender and dial an entry of the account's speed-dial directory, and ``I``
+replies with the balance. Every command is answered by SMS from the access number: what was
+done, or what was wrong (a malformed command, a wrong user or password, an unknown sender, an
+unknown entry, a destination with no rate), and a refused command changes nothing. The inbox
+hands a message over once (deduplicated by message id); the callback and the reply are queued
+under keys made of the message id, so a delivery processed again after a failure acts once.
+Imports the billing and callback services and ``calls.tasks``' task encoding; never the store or
+Vonage modules.
 """
 
 from __future__ import annotations
@@ -28,12 +30,15 @@ from chalicelib.callback.model import Trigger
 from chalicelib.callback.queries import PlaceCallback
 from chalicelib.callback.service import spoken_language as _language
 from chalicelib.callback.sms_commands import (
+    CallEntry,
+    CallNumbered,
     CallTwo,
     CommandError,
     Info,
     RegisterNumber,
     parse,
 )
+from chalicelib.callback.speed_dial import EntryNotFoundError, SpeedDial
 from chalicelib.calls.tasks import encode_task
 from chalicelib.errors import ConflictError, NotFoundError, RingflowError, ValidationError
 from chalicelib.flows.outcomes import SendSms
@@ -49,6 +54,7 @@ class SmsCommands:
     accounts: CallbackAccounts
     tariffs: TariffService
     enqueue: Callable[[str, int], None]
+    speed_dial: SpeedDial
 
     def __call__(self, message: SmsReceived) -> None:
         access = self.access_number(message.to_number)
@@ -89,7 +95,20 @@ class SmsCommands:
         if isinstance(command, Info):
             prompts = catalogue.prompts(_language(caller.language, access.language))
             return prompts.balance(caller.wallet.available, caller.currency)
-        raise _Refused("not_yet", "Sorry, this command is not available on this service yet.")
+        if isinstance(command, (CallEntry, CallNumbered)):
+            try:
+                entry = (
+                    self.speed_dial.find(caller.account_id, command.name)
+                    if isinstance(command, CallEntry)
+                    else self.speed_dial.at(caller.account_id, command.index)
+                )
+            except EntryNotFoundError as missing:
+                raise _Refused("no_entry", f"Sorry, {missing}.") from None
+            if self.tariffs.rate_each(caller.tariff, [entry.number])[entry.number] is None:
+                raise _Refused("no_rate", f"Sorry, +{entry.number} cannot be called.")
+            self._place(access, message, caller, message.from_number, entry.number)
+            return f"Calling you back to connect you with {entry.name} (+{entry.number})."
+        raise _Refused("not_yet", "Sorry, vouchers are not available on this service yet.")
 
     def _authenticated(self, user: str, password: str) -> CallbackAccount:
         try:

@@ -111,3 +111,23 @@ def test_a_number_is_registered_then_asks_for_its_balance(world: CallbackWorld) 
     replies = text(world, f"U.{ACCOUNT} P.{PASSWORD} R.{STRANGER}", sender=STRANGER)
     assert replies == [f"+{STRANGER} is registered: text I for your balance."]
     assert text(world, "i.", sender=STRANGER) == ["Your balance is 5 euros."]
+
+
+def test_speed_dial_entries_are_called_by_name_and_by_place(world: CallbackWorld) -> None:
+    # GIVEN the account's directory: home, then office
+    speed_dial = world.platform.container.services("callback").speed_dial
+    speed_dial.put(ACCOUNT, "Home", "+447700900301")
+    speed_dial.put(ACCOUNT, "office", "447700900300")
+    world.network.set_number(USER, user_script({"press": "1"}))
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 10})
+    # WHEN the registered user texts B.office THEN the office is dialled on the callback
+    assert text(world, "B.Office") == [
+        "Calling you back to connect you with office (+447700900300)."
+    ]
+    [leg_a] = world.calls_to(USER)
+    assert [leg.to for leg in leg_a.legs if leg.to == FRIEND] == [FRIEND]
+    # AND N1 is home; an entry that is not there is said so, and calls nobody
+    assert text(world, "N1") == ["Calling you back to connect you with home (+447700900301)."]
+    assert text(world, "N3") == ["Sorry, no directory entry number 3."]
+    assert text(world, "B.gym") == ["Sorry, no directory entry 'gym'."]
+    assert len(world.calls_to(USER)) == 2

@@ -39,6 +39,7 @@ INSTALLED_TABLES = [
     "callback_access_numbers",
     "callback_accounts",
     "callback_callers",
+    "callback_directories",
     "callback_ledger",
     "callback_lockouts",
     "tariff_rates",

@@ -33,6 +33,7 @@ EXPECTED_KEYS = {
     "sent_sms": [("message_id", "HASH", "S")],
     "callback_accounts": [("account_id", "HASH", "S")],
     "callback_callers": [("number", "HASH", "S")],
+    "callback_directories": [("account_id", "HASH", "S")],
     "callback_ledger": [("account_id", "HASH", "S"), ("entry", "RANGE", "S")],
     "tariff_rates": [("tariff_version", "HASH", "S"), ("prefix", "RANGE", "S")],
     "tariffs": [("tariff_id", "HASH", "S")],
