@@ -37,6 +37,7 @@ from chalicelib.flows.engine import register_leg_watcher
 from chalicelib.flows.widgets import register_widget
 from chalicelib.products import Product
 from chalicelib.store import access_numbers as access_store
+from chalicelib.store import callback_history as history_store
 from chalicelib.store import speed_dial as speed_dial_store
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ def services(container: Container) -> CallbackServices:
         outbound=lambda: container.outbound,
         enqueue=container.enqueue_task,
         clock=container.clock,
+        history=history_store.CallbackHistoryRepository(),
     )
     return CallbackServices(access, engine, SpeedDial(speed_dial_store.SpeedDialRepository()))
 
@@ -133,7 +135,12 @@ def sms_consumers(container: Container) -> Sequence[Consumer]:
     speed_dial = container.services("callback").speed_dial
     return (
         SmsCommands(
-            access.find, billing.accounts, billing.tariffs, container.enqueue_task, speed_dial
+            access.find,
+            billing.accounts,
+            billing.tariffs,
+            container.enqueue_task,
+            speed_dial,
+            container.services("callback").engine.history,
         ),
     )
 

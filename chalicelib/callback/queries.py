@@ -145,6 +145,15 @@ class SettleDial:
     amount: str
     day: str
     charge: str
+    answered: bool = False
+    """The destination answered: the call goes into the account's history."""
+    call_id: str = ""
+    user_number: str = ""
+    destination: str = ""
+    destination_name: str = ""
+    seconds: int = 0
+    ended_at: str = ""
+    currency: str = "EUR"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ internal account (its restricted tariff must rate the caller's number), and the 
 later names the paying account. A caller id that is withheld, garbled or untranslatable, an
 unknown caller, a locked one, a disabled account: nobody is called, and the refusal is logged
 and counted by reason. Imports the billing and callback modules, the store's wallet
-accounts (``billing.accounts``; the store's ``Reservation`` record they return) and the outbound
-calls of ``calls``; never pynamodb or Vonage modules.
+accounts (``billing.accounts``; the store's ``Reservation`` record they return), the store's
+call history of callback accounts and the outbound calls of ``calls``; never pynamodb or Vonage
+modules.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from chalicelib.calls.outbound import OutboundCalls
 from chalicelib.calls.tasks import encode_task
 from chalicelib.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.ops.observability import MetricName, count, logger
+from chalicelib.store.callback_history import CallbackHistoryRepository, HistoryRow
 from chalicelib.store.wallets import Reservation
 
 PIN_DIGITS = range(6, 17)
@@ -94,6 +96,7 @@ class CallbackService:
     outbound: Callable[[], OutboundCalls]
     enqueue: Callable[[str, int], None]
     clock: Callable[[], datetime]
+    history: CallbackHistoryRepository | None = None
 
     # -- queries (within a step) ----------------------------------------------------------
     def balance(self, query: BalanceQuery) -> Balance:
@@ -270,6 +273,21 @@ class CallbackService:
             date.fromisoformat(effect.day),
         )
         settled = self.accounts.settle(held, Decimal(effect.charge))
+        if effect.answered and self.history is not None:
+            self.history.add(
+                HistoryRow(
+                    account_id=effect.account_id,
+                    key=effect.reservation,
+                    ended_at=datetime.fromisoformat(effect.ended_at),
+                    call_id=effect.call_id,
+                    user_number=effect.user_number,
+                    destination=effect.destination,
+                    destination_name=effect.destination_name,
+                    seconds=effect.seconds,
+                    charge=Decimal(effect.charge),
+                    currency=effect.currency,
+                )
+            )
         return {"settled": effect.reservation, "charge": effect.charge, "moved": settled}
 
     def lock(self, effect: LockCaller, account_id: str) -> Mapping[str, Any]:

@@ -30,7 +30,15 @@ MAX_SETTLING = 8
 """Settlements a call remembers for its next dial (older ones have long been run)."""
 
 
-def _settle(dial: Dial, charge: str) -> SettleDial:
+def _settle(
+    dial: Dial,
+    charge: str,
+    state: CallState,
+    answered: bool = False,
+    seconds: int = 0,
+    ended_at: datetime | None = None,
+) -> SettleDial:
+    data = state.data_of(CallbackCall)
     return SettleDial(
         key=f"settle:{dial.key}",
         account_id=dial.account_id,
@@ -38,6 +46,14 @@ def _settle(dial: Dial, charge: str) -> SettleDial:
         amount=str(dial.amount),
         day=dial.day.isoformat(),
         charge=charge,
+        answered=answered,
+        call_id=state.call_id,
+        user_number=data.user_number if data else "",
+        destination=dial.destination,
+        destination_name=dial.rates.destination.destination,
+        seconds=seconds,
+        ended_at=ended_at.isoformat() if ended_at else "",
+        currency=data.currency if data else "EUR",
     )
 
 
@@ -59,14 +75,16 @@ def watch(
             data = data.with_dial(dial)
         if event.status.is_final:
             answered = leg.answered_at is not None
-            charge = dial.charge(leg.duration, answered, leg.ended_at or now)
-            effects.append(_settle(dial, str(charge)))
+            ended = leg.ended_at or now
+            charge = dial.charge(leg.duration, answered, ended)
+            talk = (leg.duration or 0) if answered else 0
+            effects.append(_settle(dial, str(charge), state, answered, talk, ended))
             data = data.without_dial(dial, charge, answered)
     elif leg.role is LegRole.CALLER and event.status.is_final:
         known = {leg_id for leg_id, other in state.legs.items() if other.role is LegRole.BRIDGED}
         for dial in data.open_dials():
             if dial.leg_id is None or dial.leg_id not in known:
-                effects.append(_settle(dial, "0"))
+                effects.append(_settle(dial, "0", state))
                 data = data.without_dial(dial, dial.amount * 0, False)
     else:
         return state, ()

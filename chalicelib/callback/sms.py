@@ -11,8 +11,8 @@ done, or what was wrong (a malformed command, a wrong user or password, an unkno
 unknown entry, a destination with no rate), and a refused command changes nothing. The inbox
 hands a message over once (deduplicated by message id); the callback and the reply are queued
 under keys made of the message id, so a delivery processed again after a failure acts once.
-Imports the billing and callback services and ``calls.tasks``' task encoding; never the store or
-Vonage modules.
+Imports the billing and callback services, the store's call history of callback accounts and
+``calls.tasks``' task encoding; never pynamodb or Vonage modules.
 """
 
 from __future__ import annotations
@@ -43,7 +43,11 @@ from chalicelib.calls.tasks import encode_task
 from chalicelib.errors import ConflictError, NotFoundError, RingflowError, ValidationError
 from chalicelib.flows.outcomes import SendSms
 from chalicelib.ops.observability import MetricName, count, logger
+from chalicelib.store.callback_history import CallbackHistoryRepository
 from chalicelib.telephony.events import SmsReceived
+
+LAST_CALLS = 3
+"""The calls ``I`` lists after the balance (the reply stays within a few SMS parts)."""
 
 
 @dataclass
@@ -55,6 +59,7 @@ class SmsCommands:
     tariffs: TariffService
     enqueue: Callable[[str, int], None]
     speed_dial: SpeedDial
+    history: CallbackHistoryRepository | None = None
 
     def __call__(self, message: SmsReceived) -> None:
         access = self.access_number(message.to_number)
@@ -94,7 +99,14 @@ class SmsCommands:
             )
         if isinstance(command, Info):
             prompts = catalogue.prompts(_language(caller.language, access.language))
-            return prompts.balance(caller.wallet.available, caller.currency)
+            balance = prompts.balance(caller.wallet.available, caller.currency)
+            rows = self.history.recent(caller.account_id, limit=LAST_CALLS) if self.history else []
+            calls = "; ".join(
+                f"{row.ended_at:%d/%m %H:%M} +{row.destination} {row.seconds // 60}:"
+                f"{row.seconds % 60:02d} {row.charge.normalize():f} {row.currency}"
+                for row in rows
+            )
+            return f"{balance} Last calls: {calls}." if calls else balance
         if isinstance(command, (CallEntry, CallNumbered)):
             try:
                 entry = (

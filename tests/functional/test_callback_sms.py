@@ -131,3 +131,14 @@ def test_speed_dial_entries_are_called_by_name_and_by_place(world: CallbackWorld
     assert text(world, "N3") == ["Sorry, no directory entry number 3."]
     assert text(world, "B.gym") == ["Sorry, no directory entry 'gym'."]
     assert len(world.calls_to(USER)) == 2
+    # AND I lists the balance and the last calls, newest first, from the account's history
+    [info] = text(world, "I")
+    assert info.startswith("Your balance is 4 euros and 68 cents. Last calls: "), info
+    assert info.count("+44770090030") == 2 and info.index("+447700900301") < info.index(
+        "+447700900300"
+    )
+    history = world.platform.container.services("callback").engine.history.recent(ACCOUNT)
+    assert [(row.destination, row.destination_name) for row in history] == [
+        ("447700900301", "United Kingdom Friends"),
+        ("447700900300", "United Kingdom Friends"),
+    ]

@@ -40,6 +40,7 @@ INSTALLED_TABLES = [
     "callback_accounts",
     "callback_callers",
     "callback_directories",
+    "callback_history",
     "callback_ledger",
     "callback_lockouts",
     "tariff_rates",

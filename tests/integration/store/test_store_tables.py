@@ -34,6 +34,7 @@ EXPECTED_KEYS = {
     "callback_accounts": [("account_id", "HASH", "S")],
     "callback_callers": [("number", "HASH", "S")],
     "callback_directories": [("account_id", "HASH", "S")],
+    "callback_history": [("account_id", "HASH", "S"), ("sort", "RANGE", "S")],
     "callback_ledger": [("account_id", "HASH", "S"), ("entry", "RANGE", "S")],
     "tariff_rates": [("tariff_version", "HASH", "S"), ("prefix", "RANGE", "S")],
     "tariffs": [("tariff_id", "HASH", "S")],
