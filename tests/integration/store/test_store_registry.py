@@ -41,6 +41,7 @@ INSTALLED_TABLES = [
     "callback_callers",
     "callback_ledger",
     "callback_lockouts",
+    "callback_vouchers",
     "tariff_rates",
     "tariffs",
 ]
