@@ -60,6 +60,7 @@ from chalicelib.billing.tariffs import (
 )
 from chalicelib.billing.vouchers import (
     CODE_PATTERN,
+    EXPIRY_PATTERN,
     LOT_ID_PATTERN,
     MAX_LOT,
     VoucherRefusedError,
@@ -519,7 +520,8 @@ class VoucherLotRequest(BaseModel):
     value: str = Field(pattern=POSITIVE_AMOUNT_PATTERN, description=ACCOUNT_MONEY)
     currency: str = Field(pattern=CURRENCY_PATTERN, description="ISO 4217 (EUR)")
     expires_at: str = Field(
-        max_length=40, description="ISO 8601 date and time with its zone (a date: its midnight UTC)"
+        pattern=EXPIRY_PATTERN,
+        description="ISO 8601 date and time with its zone (a date: its midnight UTC)",
     )
 
 

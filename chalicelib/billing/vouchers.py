@@ -33,8 +33,15 @@ CODE_DIGITS = 12
 MAX_LOT = 1000
 """The most vouchers one ``generate`` makes."""
 LOT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-CODE_PATTERN = r"^[0-9 -]{12,40}$"
-"""A code as typed: 12 digits, perhaps grouped by dashes or spaces."""
+CODE_PATTERN = r"^ ?[0-9]{4}[- ]?[0-9]{4}[- ]?[0-9]{4} ?$"
+"""A code as typed: 12 digits, perhaps grouped in fours by dashes or spaces."""
+EXPIRY_PATTERN = (
+    r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+    r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+)
+"""An expiry as typed: a date (valid through that day, UTC) or a date and time with its zone.
+What the pattern cannot say (the 31st of a short month, a past expiry) is a 422 too."""
 STATES = ("new", "redeemed", "disabled")
 REASONS = ("unknown", "used", "expired", "disabled", "currency")
 _LOT_ID = re.compile(LOT_ID_PATTERN)
@@ -120,7 +127,7 @@ def expiry_of(text: str) -> datetime:
         if len(text) == 10:
             return datetime.fromisoformat(text).replace(tzinfo=UTC) + timedelta(days=1)
         moment = datetime.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise errors.ValidationError("expires_at is an ISO 8601 date or date and time") from None
     if moment.utcoffset() is None:
         raise errors.ValidationError("expires_at must give its time zone (Z or +01:00)")

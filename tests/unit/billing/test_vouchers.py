@@ -5,6 +5,7 @@ currency."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -12,6 +13,8 @@ import pytest
 
 from chalicelib import errors
 from chalicelib.billing.vouchers import (
+    CODE_PATTERN,
+    EXPIRY_PATTERN,
     Voucher,
     VoucherRefusedError,
     expiry,
@@ -40,6 +43,12 @@ def test_a_code_is_shown_grouped_and_accepted_with_or_without_separators() -> No
     assert VOUCHER.shown == "0123-4567-8901"
     for typed in ("012345678901", "0123-4567-8901", "0123 4567 8901", " 0123-4567 8901"):
         assert parse_code(typed) == "012345678901"
+
+
+def test_every_code_the_documented_pattern_allows_parses() -> None:
+    for typed in ("123456789012", "1234-5678-9012", " 1234 5678-9012 ", "12345678 9012"):
+        assert re.fullmatch(CODE_PATTERN, typed) and parse_code(typed) == "123456789012"
+    assert not re.fullmatch(CODE_PATTERN, "1234-5678-90")
 
 
 @pytest.mark.parametrize(
@@ -73,9 +82,16 @@ def test_an_expiry_is_aware_and_in_the_future() -> None:
 def test_an_expiry_as_typed_a_date_is_valid_through_that_day() -> None:
     assert expiry_of("2027-12-31") == datetime(2028, 1, 1, tzinfo=UTC)
     assert expiry_of("2027-12-31T18:00:00+01:00") == datetime(2027, 12, 31, 17, tzinfo=UTC)
-    for bad in ("2027-12-31T18:00:00", "31/12/2027", "soon", "2" * 41):
+    for bad in ("2027-12-31T18:00:00", "31/12/2027", "soon", "2" * 41, "9999-12-31", "2027-02-31"):
         with pytest.raises(errors.ValidationError):
             expiry_of(bad)
+
+
+def test_the_documented_expiry_pattern_allows_dates_and_zoned_times() -> None:
+    for typed in ("2027-12-31", "2027-12-31T23:59Z", "2027-12-31T23:59:59.5+01:00"):
+        assert re.fullmatch(EXPIRY_PATTERN, typed) and expiry_of(typed).utcoffset() is not None
+    for typed in ("2027-13-01", "2027-12-31T23:59", "0000-01-01", "2027-12-31 23:59Z"):
+        assert not re.fullmatch(EXPIRY_PATTERN, typed)
 
 
 def test_a_new_unexpired_voucher_of_the_account_currency_is_redeemable() -> None:
