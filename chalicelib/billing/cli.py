@@ -2,7 +2,8 @@
 added to the CLI through ``Product.cli``: ``tariff load FILE --id T`` (a rate deck's CSV as the
 tariff's live version; every bad line listed, nothing loaded) and ``tariff rate T NUMBER`` (the
 rate the number is called at); ``callback-account create|show|update|top-up|caller-add|
-caller-remove`` (prepaid callback accounts). A service password is never an argument (``ps``
+caller-remove`` (prepaid callback accounts); ``voucher generate|lot|disable|redeem`` (voucher
+lots and their redemption onto an account). A service password is never an argument (``ps``
 would show it): it is read from a prompt without echo (twice, to confirm) or, with
 ``--password-stdin``, from the first line of standard input. Refusals are raised as the
 platform's errors and printed by the CLI as ``refused: ...`` lines. Imports argparse, getpass,
@@ -21,7 +22,8 @@ from typing import Any
 
 from chalicelib.billing.accounts import KEEP, amount, summary
 from chalicelib.billing.tariffs import TariffError, check_deck_size
-from chalicelib.errors import ValidationError
+from chalicelib.billing.vouchers import expiry_of, voucher_summary
+from chalicelib.errors import NotFoundError, ValidationError
 
 
 def _tariffs() -> Any:
@@ -233,10 +235,88 @@ def _register_accounts(sub: argparse._SubParsersAction[Any]) -> None:
     remove.set_defaults(run=caller_remove)
 
 
+def _vouchers() -> Any:
+    from chalicelib.wiring import container
+
+    return container().services("billing").vouchers
+
+
+def voucher_generate(args: argparse.Namespace) -> int:
+    """Generate a lot of vouchers and print them (JSON)."""
+    made = _vouchers().generate(
+        args.lot,
+        args.count,
+        amount(args.value, "value", positive=True),
+        args.currency,
+        expiry_of(args.expires),
+    )
+    print(
+        json.dumps({"lot_id": args.lot, "vouchers": [voucher_summary(v) for v in made]}, indent=2)
+    )
+    return 0
+
+
+def voucher_lot(args: argparse.Namespace) -> int:
+    """Print a lot's vouchers and their states."""
+    shown = [voucher_summary(v) for v in _vouchers().lot(args.lot)]
+    if not shown:
+        raise NotFoundError(f"no voucher lot {args.lot}")
+    print(json.dumps({"lot_id": args.lot, "vouchers": shown}, indent=2))
+    return 0
+
+
+def voucher_disable(args: argparse.Namespace) -> int:
+    """Disable a lot's unused vouchers."""
+    disabled = _vouchers().disable_lot(args.lot)
+    print(json.dumps({"lot_id": args.lot, "disabled": disabled}, indent=2))
+    return 0
+
+
+def voucher_redeem(args: argparse.Namespace) -> int:
+    """Redeem a voucher onto a callback account."""
+    credited = _vouchers().redeem(args.code, args.pin)
+    wallet = _accounts().get(args.pin).wallet
+    shown = {
+        "account_id": args.pin,
+        "code": args.code,
+        "credited": format(credited, "f"),
+        "balance": format(wallet.balance, "f"),
+        "available": format(wallet.available, "f"),
+    }
+    print(json.dumps(shown, indent=2))
+    return 0
+
+
+def _register_vouchers(sub: argparse._SubParsersAction[Any]) -> None:
+    vouchers = sub.add_parser("voucher", help="prepaid vouchers").add_subparsers(
+        dest="action", required=True
+    )
+    generate = vouchers.add_parser("generate", help="generate a lot of single-use vouchers")
+    generate.add_argument("--lot", required=True, help="the lot's id")
+    generate.add_argument("--count", required=True, type=int, help="1 to 1000 vouchers")
+    generate.add_argument("--value", required=True, help="each voucher's value (10.00)")
+    generate.add_argument("--currency", required=True, help="ISO 4217 (EUR)")
+    generate.add_argument(
+        "--expires", required=True, help="a date (valid through it, UTC) or date and time"
+    )
+    generate.set_defaults(run=voucher_generate)
+    lot = vouchers.add_parser("lot", help="a lot's vouchers and their states")
+    lot.add_argument("lot", metavar="LOT")
+    lot.set_defaults(run=voucher_lot)
+    disable = vouchers.add_parser("disable", help="disable a lot's unused vouchers")
+    disable.add_argument("lot", metavar="LOT")
+    disable.set_defaults(run=voucher_disable)
+    redeem = vouchers.add_parser("redeem", help="redeem a voucher onto a callback account")
+    redeem.add_argument("pin", metavar="PIN")
+    redeem.add_argument("code", metavar="CODE")
+    redeem.set_defaults(run=voucher_redeem)
+
+
 def register(sub: argparse._SubParsersAction[Any]) -> None:
-    """Add ``tariff load``, ``tariff rate`` and ``callback-account ...`` to the CLI's
-    commands."""
+    """Add ``tariff load``, ``tariff rate``, ``callback-account ...`` and ``voucher ...`` to the
+    CLI's commands."""
     _register_accounts(sub)
+    _register_vouchers(sub)
     tariff = sub.add_parser("tariff", help="tariffs (rate decks)").add_subparsers(
         dest="action", required=True
     )

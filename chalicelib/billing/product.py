@@ -1,15 +1,15 @@
-"""How billing is composed: its error statuses, its tables (``store.tariffs`` and
-``store.wallets``, imported here so they are known wherever the installed products are: the
-local stack, the infra template, the tests), its services (tariffs, callback accounts), its
-operator routes and its CLI commands. Named in ``chalicelib.products.PRODUCT_MODULES``. Imports
-the billing modules, the store's tariff and wallet repositories, the web layer's problem
+"""How billing is composed: its error statuses, its tables (``store.tariffs``, ``store.wallets``
+and ``store.vouchers``, imported here so they are known wherever the installed products are: the
+local stack, the infra template, the tests), its services (tariffs, callback accounts, vouchers),
+its operator routes and its CLI commands. Named in ``chalicelib.products.PRODUCT_MODULES``. Imports
+the billing modules, the store's tariff, wallet and voucher repositories, the web layer's problem
 registry and the wiring's types; the core imports none of it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from chalicelib.billing.accounts import AuthenticationFailedError, CallbackAccounts
@@ -17,8 +17,10 @@ from chalicelib.billing.cli import register as register_cli
 from chalicelib.billing.routes import billing
 from chalicelib.billing.service import TariffService
 from chalicelib.billing.tariffs import NoRateError, Rate, TariffNotFoundError
+from chalicelib.billing.vouchers import Vouchers
 from chalicelib.products import Product
 from chalicelib.store import tariffs as tariff_store
+from chalicelib.store import vouchers as voucher_store
 from chalicelib.store import wallets as wallet_store
 from chalicelib.web.problems import register_error
 
@@ -41,6 +43,7 @@ class BillingServices:
 
     tariffs: TariffService
     accounts: CallbackAccounts
+    vouchers: Vouchers
 
 
 def services(container: Container) -> BillingServices:
@@ -55,8 +58,14 @@ def services(container: Container) -> BillingServices:
     def today() -> date:
         return container.clock().date()
 
-    accounts = CallbackAccounts(wallet_store.WalletRepository(), tariff_exists, today)
-    return BillingServices(tariffs, accounts)
+    wallets = wallet_store.WalletRepository()
+    accounts = CallbackAccounts(wallets, tariff_exists, today)
+
+    def now() -> datetime:
+        return container.clock()
+
+    vouchers = Vouchers(voucher_store.VoucherRepository(), wallets, now)
+    return BillingServices(tariffs, accounts, vouchers)
 
 
 PRODUCT = Product(

@@ -36,6 +36,7 @@ EXPECTED_KEYS = {
     "callback_directories": [("account_id", "HASH", "S")],
     "callback_history": [("account_id", "HASH", "S"), ("sort", "RANGE", "S")],
     "callback_ledger": [("account_id", "HASH", "S"), ("entry", "RANGE", "S")],
+    "callback_vouchers": [("code", "HASH", "S")],
     "tariff_rates": [("tariff_version", "HASH", "S"), ("prefix", "RANGE", "S")],
     "tariffs": [("tariff_id", "HASH", "S")],
 }
@@ -43,6 +44,7 @@ EXPECTED_INDEXES = {
     "numbers": {"by_account": [("account_id", "HASH"), ("number", "RANGE")]},
     "flows": {"heads_by_account": [("account_id", "HASH"), ("name", "RANGE")]},
     "call_records": {"by_call": [("call_id", "HASH")]},
+    "callback_vouchers": {"by_lot": [("lot_id", "HASH"), ("code", "RANGE")]},
 }
 EXPECTED_TTL = {
     "callback_lockouts": "expires",
