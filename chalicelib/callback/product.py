@@ -141,6 +141,7 @@ def sms_consumers(container: Container) -> Sequence[Consumer]:
             container.enqueue_task,
             speed_dial,
             container.services("callback").engine.history,
+            billing.vouchers,
         ),
     )
 

@@ -5,14 +5,15 @@ An SMS to any access number is a command. ``U.<user> P.<pass> D.<destination> O.
 places a callback to the source that dials the destination at once (the same engine as every
 trigger: ``PlaceCallback`` with the destination given); ``U.<user> P.<pass> R.<number>``
 registers a number for caller-id authentication; from a registered number, ``B.<name>`` and
-``N<k>`` call back the sender and dial an entry of the account's speed-dial directory, and ``I``
-replies with the balance. Every command is answered by SMS from the access number: what was
-done, or what was wrong (a malformed command, a wrong user or password, an unknown sender, an
-unknown entry, a destination with no rate), and a refused command changes nothing. The inbox
-hands a message over once (deduplicated by message id); the callback and the reply are queued
-under keys made of the message id, so a delivery processed again after a failure acts once.
-Imports the billing and callback services, the store's call history of callback accounts and
-``calls.tasks``' task encoding; never pynamodb or Vonage modules.
+``N<k>`` call back the sender and dial an entry of the account's speed-dial directory,
+``V.<code>`` tops the account up with a voucher, and ``I`` replies with the balance and the last
+calls. Every command is answered by SMS from the access number: what was done, or what was wrong
+(a malformed command, a wrong user or password, an unknown sender, an unknown entry, a
+destination with no rate), and a refused command changes nothing. The inbox hands a message over
+once (deduplicated by message id); the callback and the reply are queued under keys made of the
+message id, so a delivery processed again after a failure acts once. Imports the billing and
+callback services, the store's call history of callback accounts and ``calls.tasks``' task
+encoding; never pynamodb or Vonage modules.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from chalicelib.billing.accounts import CallbackAccounts
 from chalicelib.billing.service import TariffService
+from chalicelib.billing.vouchers import VoucherRefusedError, Vouchers
 from chalicelib.billing.wallet import CallbackAccount
 from chalicelib.callback import catalogue, numbers
 from chalicelib.callback.access import AccessNumber
@@ -35,6 +37,7 @@ from chalicelib.callback.sms_commands import (
     CallTwo,
     CommandError,
     Info,
+    RedeemVoucher,
     RegisterNumber,
     parse,
 )
@@ -46,6 +49,13 @@ from chalicelib.ops.observability import MetricName, count, logger
 from chalicelib.store.callback_history import CallbackHistoryRepository
 from chalicelib.telephony.events import SmsReceived
 
+VOUCHER_REFUSALS = {
+    "unknown": "Sorry, that voucher code is not valid.",
+    "used": "Sorry, that voucher has been used already.",
+    "expired": "Sorry, that voucher has expired.",
+    "disabled": "Sorry, that voucher has been withdrawn.",
+    "currency": "Sorry, that voucher is for another currency.",
+}
 LAST_CALLS = 3
 """The calls ``I`` lists after the balance (the reply stays within a few SMS parts)."""
 
@@ -60,6 +70,7 @@ class SmsCommands:
     enqueue: Callable[[str, int], None]
     speed_dial: SpeedDial
     history: CallbackHistoryRepository | None = None
+    vouchers: Vouchers | None = None
 
     def __call__(self, message: SmsReceived) -> None:
         access = self.access_number(message.to_number)
@@ -120,7 +131,19 @@ class SmsCommands:
                 raise _Refused("no_rate", f"Sorry, +{entry.number} cannot be called.")
             self._place(access, message, caller, message.from_number, entry.number)
             return f"Calling you back to connect you with {entry.name} (+{entry.number})."
-        raise _Refused("not_yet", "Sorry, vouchers are not available on this service yet.")
+        if isinstance(command, RedeemVoucher) and self.vouchers is not None:
+            try:
+                credited = self.vouchers.redeem(command.code, caller.account_id)
+            except VoucherRefusedError as refused:
+                raise _Refused(
+                    f"voucher_{refused.reason}", VOUCHER_REFUSALS[refused.reason]
+                ) from None
+            prompts = catalogue.prompts(_language(caller.language, access.language))
+            after = self.accounts.get(caller.account_id)
+            return f"{credited.normalize():f} {after.currency} added. " + prompts.balance(
+                after.wallet.available, after.currency
+            )
+        raise _Refused("not_yet", "Sorry, this command is not available on this service.")
 
     def _authenticated(self, user: str, password: str) -> CallbackAccount:
         try:

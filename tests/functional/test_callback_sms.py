@@ -142,3 +142,17 @@ def test_speed_dial_entries_are_called_by_name_and_by_place(world: CallbackWorld
         ("447700900301", "United Kingdom Friends"),
         ("447700900300", "United Kingdom Friends"),
     ]
+
+
+def test_a_voucher_tops_up_the_senders_account_once(world: CallbackWorld) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    vouchers = world.platform.container.services("billing").vouchers
+    expires = datetime.now(UTC) + timedelta(days=30)
+    [voucher] = vouchers.generate("sms-test", 1, Decimal("10.00"), "EUR", expires)
+    # WHEN the registered user texts the code as printed (dashes and all)
+    assert text(world, f"v.{voucher.shown}") == ["10 EUR added. Your balance is 15 euros."]
+    # THEN a second use of the same code is refused, and the balance moved once
+    assert text(world, f"V.{voucher.code}") == ["Sorry, that voucher has been used already."]
+    assert text(world, "V.0000-0000-0000") == ["Sorry, that voucher code is not valid."]
+    assert world.balance() == (Decimal("15.00"), 0, 0)

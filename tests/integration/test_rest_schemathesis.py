@@ -20,6 +20,8 @@ document allows may still be refused for what the store holds, and those answers
   that is inbound or from a number not attached to the flow;
 - 422 for an access number (``PUT /v1/operator/access-numbers/{number}``) whose translation
   rules repeat a prefix: JSON Schema cannot say that items are unique by one of their fields;
+- 422 for a voucher lot (``POST /v1/operator/voucher-lots``) whose ``expires_at`` is past or
+  not a real date: JSON Schema cannot compare with the clock;
 - 422 for a rate deck (``PUT /v1/operator/tariffs/{tariff_id}``, a ``text/csv`` body) whose
   lines break the deck's rules: JSON Schema says "a string", not what a deck's CSV holds.
 
@@ -90,6 +92,8 @@ def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str
     if (method, path) == ("PUT", "/v1/operator/access-numbers/{number}"):
         problems = problem.get("errors") or [problem.get("detail", "")]
         return not all("has another rule already" in str(p) for p in problems)
+    if (method, path) == ("POST", "/v1/operator/voucher-lots"):
+        return not str(problem.get("detail", "")).startswith("expires_at")
     if (method, path) == ("POST", "/v1/calls"):
         return not any(reason in problem.get("detail", "") for reason in STATE_REFUSALS_OF_CALLS)
     return True
