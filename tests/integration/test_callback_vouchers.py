@@ -7,10 +7,8 @@ decimal text (CSV on ``Accept: text/csv``) and are in /openapi.json."""
 
 from __future__ import annotations
 
-import functools
 import json
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -19,7 +17,7 @@ from typing import Any
 
 import pytest
 from moto import mock_aws
-from moto.dynamodb.models import DynamoDBBackend
+from motokit import serialize_dynamodb
 from platformkit import Platform, running_platform
 
 from chalicelib.accounts.keys import new_operator_key
@@ -185,21 +183,8 @@ def test_bad_lots_are_refused_and_write_nothing(
 
 @pytest.fixture
 def serializable(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto in-process applies a request as Python code that threads may interleave, where
-    DynamoDB applies each request to an item atomically: each request runs under one lock, so
-    threads race as requests do on DynamoDB, and moto still evaluates every condition."""
-    lock = threading.RLock()  # moto may nest requests (a transaction reads items)
-
-    def atomic(method: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(method)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return wrapper
-
-    for name in ("transact_write_items", "update_item", "put_item", "get_item", "delete_item"):
-        monkeypatch.setattr(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
+    """Threads race as requests do on DynamoDB (``motokit``)."""
+    serialize_dynamodb(monkeypatch)
 
 
 @pytest.mark.usefixtures("serializable")

@@ -8,9 +8,6 @@ them with every installed product's tables."""
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
@@ -18,7 +15,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from moto.dynamodb.models import DynamoDBBackend
+from motokit import serialize_dynamodb
 from storekit import RequestLog
 
 from chalicelib.errors import AlreadyExistsError, ConflictError, NotFoundError
@@ -150,21 +147,8 @@ def test_callers_authenticate_by_one_get(wallets: ModuleType, repo: Any, sent: R
 
 @pytest.fixture
 def serializable(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto in-process applies a request as Python code that threads may interleave, where
-    DynamoDB applies each request to an item atomically: each request runs under one lock, so
-    threads race as requests do on DynamoDB, and moto still evaluates every condition."""
-    lock = threading.RLock()  # moto may nest requests (a transaction reads items)
-
-    def atomic(method: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(method)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return wrapper
-
-    for name in ("transact_write_items", "update_item", "put_item", "get_item", "delete_item"):
-        monkeypatch.setattr(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
+    """Threads race as requests do on DynamoDB (``motokit``)."""
+    serialize_dynamodb(monkeypatch)
 
 
 @pytest.mark.usefixtures("serializable")
