@@ -511,12 +511,22 @@ LOT_ID = {"lot_id": {"type": "string", "pattern": LOT_ID_PATTERN}}
 CSV_COLUMNS = ("code", "value", "currency", "expires_at")
 
 
+MAX_LOT_PER_REQUEST = 100
+"""Vouchers one REST request makes: one DynamoDB transaction, well inside the REST deadline."""
+
+
 class VoucherLotRequest(BaseModel):
     """A new lot of single-use vouchers."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
     lot_id: str = Field(pattern=LOT_ID_PATTERN)
-    count: Integer = Field(ge=1, le=MAX_LOT, description="vouchers to make")
+    count: Integer = Field(
+        ge=1,
+        le=MAX_LOT_PER_REQUEST,
+        description=f"vouchers to make: at most {MAX_LOT_PER_REQUEST} per request (one"
+        " transaction); a larger lot is several requests with its id (the CLI makes up to"
+        f" {MAX_LOT} at once)",
+    )
     value: str = Field(pattern=POSITIVE_AMOUNT_PATTERN, description=ACCOUNT_MONEY)
     currency: str = Field(pattern=CURRENCY_PATTERN, description="ISO 4217 (EUR)")
     expires_at: str = Field(

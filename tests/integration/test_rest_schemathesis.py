@@ -167,10 +167,13 @@ def _run(platform: Platform) -> Run:
                 **{name: {"enabled": True} for name in CHECKS},
             },
             "operations": [
+                # Voucher lots are left to their own REST tests: moto copies a table for each
+                # transaction, so lots fuzzed by the thousand make the run quadratic.
+                {"include-path-regex": "^/v1/operator/voucher-lots", "enabled": False},
                 {
                     "include-path-regex": "^/v1/operator/",
                     "headers": {"Authorization": f"Bearer {operator_key}"},
-                }
+                },
             ],
         }
     )
