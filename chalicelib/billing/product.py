@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from chalicelib.billing import account_routes, tariff_routes, voucher_routes
 from chalicelib.billing.accounts import AuthenticationFailedError, CallbackAccounts
 from chalicelib.billing.cli import register as register_cli
-from chalicelib.billing.routes import billing
+from chalicelib.billing.rest import billing
 from chalicelib.billing.service import TariffService
 from chalicelib.billing.tariffs import NoRateError, Rate, TariffNotFoundError
 from chalicelib.billing.vouchers import Vouchers
@@ -26,6 +27,11 @@ from chalicelib.web.problems import register_error
 
 if TYPE_CHECKING:
     from chalicelib.wiring import Container
+
+
+ROUTE_MODULES = (tariff_routes, account_routes, voucher_routes)
+"""The modules whose routes register on the ``billing`` blueprint when imported (before the app
+registers the blueprint)."""
 
 
 def register() -> None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.callback import account_routes
 from chalicelib.callback.access_service import AccessNumberService
 from chalicelib.callback.cli import register as register_cli
 from chalicelib.callback.directory import ServiceDirectory
@@ -44,6 +45,11 @@ if TYPE_CHECKING:
     from chalicelib.calls.service import Resolver
     from chalicelib.messaging.inbox import Consumer
     from chalicelib.wiring import Container
+
+
+ROUTE_MODULES = (account_routes,)
+"""Route modules registering on the ``callback`` blueprint (besides ``callback.routes``) when
+imported, before the app registers the blueprint."""
 
 
 def register() -> None:
