@@ -8,13 +8,13 @@ registry and the wiring's types; the core imports none of it.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.billing import account_routes, tariff_routes, voucher_routes
 from chalicelib.billing.accounts import AuthenticationFailedError, CallbackAccounts
-from chalicelib.billing.cli import register as register_cli
 from chalicelib.billing.rest import billing
 from chalicelib.billing.service import TariffService
 from chalicelib.billing.tariffs import NoRateError, Rate, TariffNotFoundError
@@ -72,6 +72,13 @@ def services(container: Container) -> BillingServices:
 
     vouchers = Vouchers(voucher_store.VoucherRepository(), wallets, now)
     return BillingServices(tariffs, accounts, vouchers)
+
+
+def register_cli(commands: argparse._SubParsersAction[Any]) -> None:
+    """The product's ``ringflow`` commands (imported here, never on a Lambda cold start)."""
+    from chalicelib.billing.cli import register as register_commands
+
+    register_commands(commands)
 
 
 PRODUCT = Product(

@@ -9,14 +9,13 @@ imports none of it.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.callback import account_routes
 from chalicelib.callback.access_service import AccessNumberService
-from chalicelib.callback.cli import register as register_cli
-from chalicelib.callback.directory import ServiceDirectory
 from chalicelib.callback.model import CallbackCall
 from chalicelib.callback.queries import (
     BalanceQuery,
@@ -85,7 +84,7 @@ def services(container: Container) -> CallbackServices:
     engine = CallbackService(
         accounts=container.services("billing").accounts,
         tariffs=container.services("billing").tariffs,
-        access=ServiceDirectory(access),
+        access=access,
         outbound=lambda: container.outbound,
         enqueue=container.enqueue_task,
         clock=container.clock,
@@ -157,6 +156,13 @@ def demo(container: Container) -> Mapping[str, Any]:
     from chalicelib.callback.demo import load
 
     return load(container)
+
+
+def register_cli(commands: argparse._SubParsersAction[Any]) -> None:
+    """The product's ``ringflow`` commands (imported here, never on a Lambda cold start)."""
+    from chalicelib.callback.cli import register as register_commands
+
+    register_commands(commands)
 
 
 PRODUCT = Product(

@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Mapping
 
 from chalicelib.billing.accounts import CallbackAccounts
 from chalicelib.billing.bridge import BridgeRates, max_talk
@@ -28,7 +28,8 @@ from chalicelib.billing.service import TariffService
 from chalicelib.billing.tariffs import PRICE_PLACES
 from chalicelib.billing.wallet import CallbackAccount, ReservationRefusedError
 from chalicelib.callback import catalogue
-from chalicelib.callback.access import AccessNumber
+from chalicelib.callback.access import translate
+from chalicelib.callback.access_service import AccessNumberService
 from chalicelib.callback.model import CallbackCall, Trigger
 from chalicelib.callback.queries import (
     Balance,
@@ -55,20 +56,6 @@ PIN_DIGITS = range(6, 17)
 DEFAULT_LANGUAGE = "en-US"
 
 
-class AccessDirectory(Protocol):
-    """Access numbers, caller-id translation and the lockout of callers."""
-
-    def access_number(self, number: str) -> AccessNumber | None: ...
-
-    def translate(self, access: AccessNumber, caller_id: str) -> tuple[str | None, str]:
-        """(E.164 digits, "") or (None, why not: withheld, garbled, untranslatable)."""
-        ...
-
-    def locked_until(self, number: str) -> datetime | None: ...
-
-    def lock(self, number: str, until: datetime) -> None: ...
-
-
 class Refused(Exception):
     """Nobody is called back; ``reason`` says why (counted by it)."""
 
@@ -92,7 +79,7 @@ class CallbackService:
 
     accounts: CallbackAccounts
     tariffs: TariffService
-    access: AccessDirectory
+    access: AccessNumberService
     outbound: Callable[[], OutboundCalls]
     enqueue: Callable[[str, int], None]
     clock: Callable[[], datetime]
@@ -172,7 +159,7 @@ class CallbackService:
         return {"callback": "queued", "to": placing.user_number, "delay": placing.delay_seconds}
 
     def _decide(self, effect: CallbackRequested) -> PlaceCallback:
-        access = self.access.access_number(effect.access_number)
+        access = self.access.find(effect.access_number)
         if access is None or not access.enabled:
             raise Refused("no_access_number")
         account: CallbackAccount | None = None
@@ -183,10 +170,11 @@ class CallbackService:
                 raise Refused("no_associated_number")
             user = account.dnis
         else:
-            translated, why = self.access.translate(access, effect.caller_id)
-            if translated is None:
-                raise Refused(why or "untranslatable")
-            user = translated
+            translation = translate(access, effect.caller_id)
+            if translation.number is None:
+                reason = translation.reason.value if translation.reason else "untranslatable"
+                raise Refused(reason)
+            user = translation.number
             if access.kind == Trigger.ANI:
                 account = self.accounts.find_by_caller(user)
                 if account is None:
@@ -293,6 +281,6 @@ class CallbackService:
     def lock(self, effect: LockCaller, account_id: str) -> Mapping[str, Any]:
         """Refuse callbacks to a caller for a while (too many wrong PINs)."""
         until = self.clock() + timedelta(minutes=effect.minutes)
-        self.access.lock(effect.number, until)
+        self.access.lockouts.lock(effect.number, until)
         count(MetricName.CALLBACK_REFUSALS, reason="pin_lockout")
         return {"locked": effect.number, "until": until.isoformat()}

@@ -9,23 +9,18 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from platformkit import Platform, running_platform
+from callbackkit import ACCOUNT_PIN, platform_with_an_account
+from platformkit import Platform
 
-from chalicelib.accounts.keys import new_operator_key
 from chalicelib.store.callback_history import HistoryRow
 
-PIN = "20240501"
+PIN = ACCOUNT_PIN
 PATH = f"/v1/operator/callback-accounts/{PIN}/calls"
-DECK = (
-    "prefix,destination,price_per_minute,connection_fee,first_increment,next_increment\n"
-    "44,UK,0.05,0,60,60\n"
-)
 
 
 def row(day: int, key: str, name: str = "United Kingdom") -> HistoryRow:
@@ -45,19 +40,7 @@ def row(day: int, key: str, name: str = "United Kingdom") -> HistoryRow:
 
 @pytest.fixture
 def platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Platform, str]]:
-    with running_platform(monkeypatch) as running:
-        key, digest = new_operator_key()
-        running.container.settings = replace(running.container.settings, operator_key_hash=digest)
-        billing = running.container.services("billing")
-        billing.tariffs.load("retail", DECK)
-        billing.accounts.create(
-            PIN,
-            "correct horse",
-            currency="EUR",
-            language="en-GB",
-            tariff="retail",
-            balance=Decimal("1"),
-        )
+    with platform_with_an_account(monkeypatch) as (running, key):
         history = running.container.services("callback").engine.history
         history.add(row(1, "a"))
         history.add(row(2, "b", name="=HYPERLINK(evil)"))

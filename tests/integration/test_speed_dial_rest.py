@@ -7,39 +7,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 import pytest
-from platformkit import Platform, running_platform
+from callbackkit import ACCOUNT_PIN, platform_with_an_account
+from platformkit import Platform
 
-from chalicelib.accounts.keys import new_operator_key
-
-PIN = "20240501"
+PIN = ACCOUNT_PIN
 BASE = f"/v1/operator/callback-accounts/{PIN}/directory"
-DECK = (
-    "prefix,destination,price_per_minute,connection_fee,first_increment,next_increment\n"
-    "44,UK,0.05,0,60,60\n"
-)
 
 
 @pytest.fixture
 def platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Platform, str]]:
-    with running_platform(monkeypatch) as running:
-        key, digest = new_operator_key()
-        running.container.settings = replace(running.container.settings, operator_key_hash=digest)
-        billing = running.container.services("billing")
-        billing.tariffs.load("retail", DECK)
-        billing.accounts.create(
-            PIN,
-            "correct horse",
-            currency="EUR",
-            language="en-GB",
-            tariff="retail",
-            balance=Decimal("1"),
-        )
-        yield running, key
+    with platform_with_an_account(monkeypatch) as running:
+        yield running
 
 
 def call(platform: tuple[Platform, str], method: str, path: str, payload: Any = None) -> Any:
