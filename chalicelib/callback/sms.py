@@ -81,6 +81,12 @@ class SmsCommands:
         except (CommandError, _Refused) as refused:
             count(MetricName.CALLBACK_REFUSALS, reason=f"sms_{_reason(refused)}")
             reply = str(refused.message if isinstance(refused, _Refused) else refused)
+        except (NotFoundError, ValidationError) as broken:
+            # the service's own set-up is wrong (an account's tariff is gone ...): answer and
+            # log it; raising would make the carrier retry the same message for a day
+            count(MetricName.CALLBACK_REFUSALS, reason="sms_service")
+            logger.error("SMS command could not be served", extra={"error": str(broken)})
+            reply = "Sorry, this service cannot take your command now. Please try again later."
         self._reply(access, message, reply)
 
     def _act(self, access: AccessNumber, message: SmsReceived) -> str:

@@ -156,3 +156,17 @@ def test_a_voucher_tops_up_the_senders_account_once(world: CallbackWorld) -> Non
     assert text(world, f"V.{voucher.code}") == ["Sorry, that voucher has been used already."]
     assert text(world, "V.0000-0000-0000") == ["Sorry, that voucher code is not valid."]
     assert world.balance() == (Decimal("15.00"), 0, 0)
+
+
+def test_a_service_set_up_wrongly_answers_once_and_is_not_retried(
+    world: CallbackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.billing.tariffs import TariffNotFoundError
+
+    def gone(*args: object) -> None:
+        raise TariffNotFoundError("retail")
+
+    monkeypatch.setattr(world.platform.container.services("billing").tariffs, "rate_each", gone)
+    replies = text(world, f"U.{ACCOUNT} P.{PASSWORD} D.07700900300 O.447700900001")
+    assert replies == ["Sorry, this service cannot take your command now. Please try again later."]
+    assert world.calls_to("447700900001") == []
