@@ -94,6 +94,7 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
         assert_the_record_carries_wall_clock_times(lines, ports["APP"], placed, time.time())
         assert_a_scenario_sees_the_sms_through_the_stack(env, tmp_path)
         assert_the_printed_missed_call_is_called_back(run, lines, env, ports["SIM"], tmp_path)
+        assert_the_printed_web_form_calls_back(run, lines, ports["SIM"], tmp_path)
     finally:
         run.send_signal(signal.SIGTERM)
         try:
@@ -141,6 +142,42 @@ def assert_the_printed_missed_call_is_called_back(
     detail = requests.get(f"{base}/{callback['uuid']}", verify=ca, timeout=5).json()
     said = [entry["text"] for entry in detail["transcript"] if entry["kind"] == "say"]
     assert "Your balance is 10 euros." in said, said
+
+
+def assert_the_printed_web_form_calls_back(
+    run: subprocess.Popen[str], lines: list[str], sim_port: str, tmp: Path
+) -> None:
+    """The banner's hosted web callback form is served, and the form's post (as a browser
+    sends it) calls the user back on the service's money."""
+    assert run.stdout is not None
+    forms: list[str] = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(forms) < 3:
+        line = run.stdout.readline()
+        lines.append(line)
+        if "/v1/web-callbacks/demo-desk/" in line:
+            forms.append(line.strip())
+    hosted = next(url for url in forms if url.endswith("/hosted/form"))
+    page = requests.get(hosted, timeout=10)
+    assert page.status_code == 200 and 'name="phone"' in page.text, page.text
+    base, ca = f"https://127.0.0.1:{sim_port}/_sim/calls", str(tmp / "sim-ca.pem")
+
+    def callbacks() -> int:
+        calls = requests.get(base, verify=ca, timeout=5).json()["calls"]
+        return sum(1 for call in calls if call.get("to") == "447700900001")
+
+    before = callbacks()
+    asked = requests.post(
+        hosted.removesuffix("/form"),
+        data={"phone": "+44 7700 900001"},
+        headers={"Accept": "text/html"},
+        timeout=10,
+    )
+    assert asked.status_code == 202 and "will ring in a moment" in asked.text, asked.text
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and callbacks() == before:
+        time.sleep(0.5)
+    assert callbacks() == before + 1
 
 
 def assert_the_record_carries_wall_clock_times(
