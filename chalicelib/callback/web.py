@@ -197,6 +197,19 @@ class Accepted:
     repeated: bool = False
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """One request as read: its mode, fields, numbers (E.164), id and signed-in account."""
+
+    mode: WebMode
+    fields: Mapping[str, str]
+    phone: str
+    destination: str
+    dialled: tuple[str, ...]
+    request_id: str
+    signed_in: str | None
+
+
 class WebRefusal(RingflowError):
     """Marks why a request was refused, for the refusal count (mixed into the raised error)."""
 
@@ -265,12 +278,15 @@ class WebCallbacks:
         form: Mapping[str, Any],
         client_ip: str,
         service: WebService | None = None,
+        signed_in: str | None = None,
     ) -> Accepted:
         """Accept a callback request (placed through the callback engine) or refuse it with a
         domain error saying why; refusals are counted by reason. ``service``: the service
-        already read for this request (else read here)."""
+        already read for this request (else read here); ``signed_in``: the account a web
+        session already authenticated (its web page), which then needs no account id or
+        password in ``form``."""
         try:
-            return self._request(service_id, mode, form, client_ip, service)
+            return self._request(service_id, mode, form, client_ip, service, signed_in)
         except RingflowError as refused:
             count(MetricName.CALLBACK_REFUSALS, reason=f"web_{_reason(refused)}")
             logger.info(
@@ -286,10 +302,13 @@ class WebCallbacks:
         form: Mapping[str, Any],
         client_ip: str,
         known: WebService | None,
+        signed_in: str | None,
     ) -> Accepted:
         service = self.offering(service_id, mode, known)
         chosen = WebMode(mode)
-        fields = _fields(chosen, form)
+        if signed_in is not None and chosen is not WebMode.EXTENDED:
+            raise ValueError("a signed-in user asks in extended mode")
+        fields = _fields(chosen, form, signed_in)
         phone = _number(fields["phone"], "phone")
         destination = (
             _number(fields["destination"], "destination")
@@ -308,35 +327,24 @@ class WebCallbacks:
         request_id = self.guard.first(scope, request_key, candidate, REPEAT_SECONDS)
         if request_id != candidate:
             return Accepted(request_id, chosen, phone, destination, repeated=True)
+        asked = _Asked(chosen, fields, phone, destination, dialled, request_id, signed_in)
         try:
-            self._admit(
-                service, scope, chosen, fields, client_ip, phone, destination, dialled, request_id
-            )
+            self._admit(service, scope, asked, client_ip)
         except BaseException:
             self.guard.forget(scope, request_key)  # a corrected request is not a repeat
             raise
         return Accepted(request_id, chosen, phone, destination)
 
-    def _admit(
-        self,
-        service: WebService,
-        scope: str,
-        chosen: WebMode,
-        fields: Mapping[str, str],
-        client_ip: str,
-        phone: str,
-        destination: str,
-        dialled: tuple[str, ...],
-        request_id: str,
-    ) -> None:
+    def _admit(self, service: WebService, scope: str, asked: _Asked, client_ip: str) -> None:
+        phone, destination = asked.phone, asked.destination
         self.guard.admit(
             scope,
             [
                 Counted("client IP", client_ip or "unknown", service.per_ip),
-                *(Counted("called number", number, service.per_number) for number in dialled),
+                *(Counted("called number", number, service.per_number) for number in asked.dialled),
             ],
         )
-        payer = self._payer(service, chosen, fields)
+        payer = self._payer(service, asked)
         rates = self.tariffs.rate_each(payer.tariff, [phone, destination])
         for number in (phone, destination):
             if rates[number] is None:
@@ -350,14 +358,13 @@ class WebCallbacks:
         access = self.access.find(service.access_number)
         if access is None or not access.enabled:
             raise _NotAllowed("this service is not taking callbacks now")
-        self._place(service, access, chosen, payer, phone, destination, fields, request_id)
+        self._place(service, access, asked, payer)
 
-    def _payer(
-        self, service: WebService, mode: WebMode, fields: Mapping[str, str]
-    ) -> CallbackAccount:
-        if mode is WebMode.EXTENDED:
+    def _payer(self, service: WebService, asked: _Asked) -> CallbackAccount:
+        fields = asked.fields
+        if asked.mode is WebMode.EXTENDED and asked.signed_in is None:
             return self.accounts.authenticate(fields["account"], fields["password"])
-        account_id = fields["account"] if mode is WebMode.SIMPLE else service.internal_account
+        account_id = service.internal_account if asked.mode is WebMode.HOSTED else fields["account"]
         try:
             account = self.accounts.get(str(account_id))
         except (NotFoundError, ValidationError):
@@ -367,31 +374,24 @@ class WebCallbacks:
         return account
 
     def _place(
-        self,
-        service: WebService,
-        access: AccessNumber,
-        mode: WebMode,
-        payer: CallbackAccount,
-        phone: str,
-        destination: str,
-        fields: Mapping[str, str],
-        request_id: str,
+        self, service: WebService, access: AccessNumber, asked: _Asked, payer: CallbackAccount
     ) -> None:
-        asked = fields.get("language") or None
+        mode, request_id = asked.mode, asked.request_id
+        language = asked.fields.get("language") or None
         placing = PlaceCallback(
             key=f"callback:web:{request_id}",
             tenant=service.tenant,
             flow_id=access.flow_id,
             trigger=Trigger.WEB,
             access_number=access.number,
-            user_number=phone,
-            language=spoken_language(access.language, payer.language, asked),
+            user_number=asked.phone,
+            language=spoken_language(access.language, payer.language, language),
             delay_seconds=access.delay_seconds,
             account_id=payer.account_id,
             tariff=payer.tariff,
             currency=payer.currency,
             lock_minutes=access.lock_minutes,
-            destination=destination,
+            destination=asked.destination,
             quiet=mode is WebMode.HOSTED,
             max_talk=service.max_minutes * 60,
         )
@@ -402,12 +402,13 @@ class WebCallbacks:
         )
 
 
-def _fields(mode: WebMode, form: Mapping[str, Any]) -> dict[str, str]:
+def _fields(mode: WebMode, form: Mapping[str, Any], signed_in: str | None) -> dict[str, str]:
     """The mode's fields from a form or JSON body: text, trimmed, bounded; 422 naming each
     missing or unusable one."""
-    values: dict[str, str] = {}
+    values: dict[str, str] = {} if signed_in is None else {"account": signed_in}
     problems: list[str] = []
-    for name in (*FIELDS[mode], "language"):
+    names = FIELDS[mode] if signed_in is None else ("phone", "destination")
+    for name in (*names, "language"):
         raw = form.get(name)
         if isinstance(raw, list):
             raw = raw[0] if len(raw) == 1 else None

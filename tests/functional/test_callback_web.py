@@ -325,3 +325,17 @@ def test_a_browser_post_from_another_site_is_refused(world: CallbackWorld) -> No
     )
     assert preflight.status_code == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+
+
+def test_a_signed_in_user_asks_without_the_password(world: CallbackWorld) -> None:
+    """The user's web page: the session authenticated the account; the rest is extended mode."""
+    world.network.set_number(USER, user_script({"press": "1"}))
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 30})
+    web = world.platform.container.services("callback").web
+    fields = {"phone": "+447700900001", "destination": "+447700900300"}
+    accepted = web.request("helpdesk", "extended", fields, "198.51.100.9", signed_in=ACCOUNT)
+    assert not accepted.repeated
+    settle(world)
+    [leg_a] = world.calls_to(USER)
+    assert [leg.to for leg in leg_a.legs if leg.to == FRIEND] == [FRIEND]
+    assert world.balance()[0] < Decimal("5.00")
