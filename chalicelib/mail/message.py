@@ -4,6 +4,7 @@ Pure: the standard library's MIME parser (``email`` with ``email.policy.default`
 ``html.parser``; nothing else. ``parse`` never raises: garbage, broken MIME, unknown charsets and
 huge headers give a mail with what could be read (empty fields for the rest). Attachments come
 through whole (the bytes as sent, transfer encoding undone) so a product can take a file by mail.
+The caps and the charset fallbacks are ``docs/decisions/0020``.
 Must not import anything from the rest of the platform.
 """
 
