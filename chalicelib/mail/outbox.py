@@ -19,7 +19,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import formatdate
 from typing import Any
 
@@ -76,6 +75,8 @@ def raw_message(effect: SendMail) -> bytes:
     if answered:
         message["In-Reply-To"] = answered
         message["References"] = answered
+    from email.policy import SMTP  # its header registry only when a mail is sent
+
     message.set_content(effect.text, charset="utf-8")
     return message.as_bytes(policy=SMTP)
 
