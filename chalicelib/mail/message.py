@@ -404,7 +404,8 @@ class _TextOfHtml(HTMLParser):
 
 
 def html_to_text(html: str) -> str:
-    """HTML as the reader sees it: no scripts or styles, a line per <br>, <p> and <div>."""
+    """HTML as the reader sees it: no scripts or styles, a line per <br>, <p> and <div> (and
+    per line of a <pre>), each line stripped."""
     reader = _TextOfHtml()
     with contextlib.suppress(Exception):  # html.parser is lenient; a last guard
         reader.feed(html)
