@@ -28,6 +28,7 @@ class Trigger:
     DNIS = "dnis"
     PIN = "pin"
     SMS = "sms"
+    EMAIL = "email"
 
 
 def _rate_json(rate: Rate) -> list[object]:
