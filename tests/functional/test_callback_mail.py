@@ -7,6 +7,7 @@ refused command changes nothing and the reply says why; random mail changes noth
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
@@ -145,6 +146,73 @@ def test_a_mailed_command_calls_back_bridges_and_charges(world: MailWorld) -> No
     assert world.balance() == (Decimal("4.68"), 0, 0)
     history = world.platform.container.services("callback").engine.history.recent(ACCOUNT)
     assert [(row.destination, row.seconds) for row in history] == [(FRIEND, 90)]
+
+
+def ses_notification(world: MailWorld, message_id: str, raw: bytes) -> str:
+    """Store ``raw`` as SES's S3 action does and return its "Received" notification as the
+    mail queue delivers it (an SNS envelope around SES's JSON)."""
+    settings = world.platform.container.settings
+    s3 = world.platform.container.s3
+    buckets = {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}
+    if settings.mail_bucket not in buckets:
+        s3.create_bucket(
+            Bucket=settings.mail_bucket,
+            CreateBucketConfiguration={"LocationConstraint": settings.region},
+        )
+    key = f"mail/{message_id}"
+    s3.put_object(Bucket=settings.mail_bucket, Key=key, Body=raw)
+    verdicts = {"spam": "PASS", "virus": "PASS", "spf": "PASS", "dkim": "PASS", "dmarc": "PASS"}
+    ses = {
+        "notificationType": "Received",
+        "mail": {"messageId": message_id, "source": SENDER, "destination": [CALLBACK]},
+        "receipt": {
+            "recipients": [CALLBACK.upper()],
+            **{f"{name}Verdict": {"status": status} for name, status in verdicts.items()},
+            "action": {"type": "S3", "bucketName": settings.mail_bucket, "objectKey": key},
+        },
+    }
+    return json.dumps({"Type": "Notification", "Message": json.dumps(ses)})
+
+
+def test_a_mail_from_ses_to_a_bridged_charged_call_and_one_reply_sent(world: MailWorld) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    container = world.platform.container
+    container.ses.verify_domain_identity(Domain="ringflow.example")
+    world.network.set_number(USER, user_script({"press": "1"}))
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 90})
+    # GIVEN the raw mail as a mail program sends it: HTML only, the command in a paragraph
+    raw = (
+        f"From: A. User <{SENDER}>\r\nTo: <{CALLBACK}>\r\nSubject: Callback\r\n"
+        "Message-ID: <m-42@example.org>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n\r\n"
+        f"<html><body><p>Hi,</p><p>P&nbsp;{ACCOUNT} {PASSWORD} SN +44&nbsp;7700&nbsp;900001 "
+        f"DN 07700&nbsp;900300.</p><div>--&nbsp;<br>A. User</div></body></html>\r\n"
+    ).encode()
+    body = ses_notification(world, "ses-e2e-1", raw)
+    # WHEN SES's notification reaches the mail queue's handler, twice (SQS is at least once)
+    for _ in range(2):
+        event = world.platform.client.events.generate_sqs_event(
+            message_bodies=[body], queue_name=container.settings.mail_queue
+        )
+        result = world.platform.client.lambda_.invoke("receive_mail", event)
+        assert result.payload == {"batchItemFailures": []}, result.payload
+    world.settle()
+    # THEN one callback: the user called back, the friend dialled unasked, bridged and charged
+    assert len(world.placed()) == 1
+    [leg_a] = world.calls_to(USER)
+    assert "You can talk for 31 minutes." in leg_a.transcript.said()
+    assert [leg.to for leg in leg_a.legs if leg.to == FRIEND] == [FRIEND]
+    assert world.balance() == (Decimal("4.68"), 0, 0)
+    # AND one confirmation went through SES, from the callback address, threaded to the mail
+    region = container.settings.region
+    sent = ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages
+    [reply] = [m for m in sent if SENDER in getattr(m, "destinations", [])]
+    assert reply.source == CALLBACK
+    assert "In-Reply-To: <m-42@example.org>" in reply.raw_data
+    assert "Subject: Re: Callback" in reply.raw_data
+    assert f"Calling you back on +{USER} to connect you with +{FRIEND}." in reply.raw_data
 
 
 def test_the_command_in_the_subject_with_the_seeds_spelling(world: MailWorld) -> None:
