@@ -105,12 +105,12 @@ class MailCommands:
         source = self._number(command.source, access, "SN")
         destination = self._number(command.destination, access, "DN")
         language = _language(access.language, account.language)
+        prompts = catalogue.prompts(language)
         if self.tariffs.rate_each(account.tariff, [destination])[destination] is None:
-            no_rate = catalogue.prompts(language).no_rate()
-            raise _Refused("no_rate", f"{no_rate} (+{destination}) No callback was placed.")
+            raise _Refused("no_rate", f"{prompts.no_rate()} (+{destination})")
         self._place(access, mail, account, source, destination, language)
-        balance = catalogue.prompts(language).balance(account.wallet.available, account.currency)
-        return f"Calling you back on +{source} to connect you with +{destination}. {balance}"
+        calling = prompts.calling_back(f"+{source}", f"+{destination}")
+        return f"{calling} {prompts.balance(account.wallet.available, account.currency)}"
 
     def _authenticated(self, command: CallRequest) -> CallbackAccount:
         try:

