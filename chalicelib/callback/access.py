@@ -106,6 +106,15 @@ def number_digits(text: str, what: str = "access number") -> str:
     return text.removeprefix("+")
 
 
+def is_mail_address(text: object) -> bool:
+    """Whether ``text`` is an e-mail address an access number may have (any case)."""
+    return (
+        isinstance(text, str)
+        and len(text) <= MAX_MAIL_ADDRESS
+        and _MAIL_ADDRESS.fullmatch(text) is not None
+    )
+
+
 def caller_digits(text: str) -> str:
     """A caller number as E.164 digits; ``InvalidCallerNumberError`` otherwise."""
     if not isinstance(text, str) or not _ACCESS_NUMBER.fullmatch(text):
@@ -248,11 +257,7 @@ def _problems(access: AccessNumber) -> list[str]:
         )
     if not isinstance(access.enabled, bool):
         found.append(f"enabled: {access.enabled!r} is not true or false")
-    if access.mail_address is not None and (
-        not isinstance(access.mail_address, str)
-        or len(access.mail_address) > MAX_MAIL_ADDRESS
-        or not _MAIL_ADDRESS.fullmatch(access.mail_address)
-    ):
+    if access.mail_address is not None and not is_mail_address(access.mail_address):
         found.append(f"mail_address: {access.mail_address!r} is not an e-mail address")
     return found
 

@@ -21,6 +21,7 @@ from chalicelib.callback.access import (
     TranslationRule,
     TriggerKind,
     caller_digits,
+    is_mail_address,
     number_digits,
     translate,
 )
@@ -158,7 +159,9 @@ class AccessNumberService:
 
     def find_by_mail(self, address: str) -> AccessNumber | None:
         """The access number whose mail address is ``address`` (any case), or None (a mail's
-        lookup). 2 GetItems."""
+        lookup). 2 GetItems; none for what is no address (an empty or overlong recipient)."""
+        if not is_mail_address(address):
+            return None
         record = self.numbers.find_by_mail(address)
         return None if record is None else domain(record)
 

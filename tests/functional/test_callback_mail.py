@@ -309,6 +309,12 @@ def test_mail_to_another_address_is_left_to_other_consumers(world: MailWorld) ->
     assert world.queued == []
 
 
+@pytest.mark.parametrize("to", ["", "x" * 3000 + "@ringflow.example", "no address", "a@b"])
+def test_a_recipient_that_is_no_address_is_never_looked_up(world: MailWorld, to: str) -> None:
+    assert world.consumer(mail(COMMAND, to=to)) is False
+    assert world.queued == []
+
+
 def test_a_disabled_access_numbers_address_is_not_a_callback_address(world: MailWorld) -> None:
     access = world.platform.container.services("callback").access_numbers
     access.put(replace(access.get(ANI), enabled=False))
