@@ -37,7 +37,6 @@ from chalicelib.calls.tasks import (
 from chalicelib.flows.catalogue import FlowCatalogue
 from chalicelib.flows.outcomes import FetchRecording, SaveUserVariables, ScheduleTimer, SendSms
 from chalicelib.flows.widgets.base import EngineEnv
-from chalicelib.mail.intake import MailConsumer, MailIntake
 from chalicelib.mail.outbox import SendMail, mail_runner
 from chalicelib.messaging.inbox import Consumer, SmsInbox
 from chalicelib.messaging.receipts import SmsDelivery
@@ -46,6 +45,7 @@ from chalicelib.settings import Settings, current
 from chalicelib.telephony.actions import Action
 
 if TYPE_CHECKING:
+    from chalicelib.mail.intake import MailConsumer, MailIntake
     from chalicelib.store.repositories import (
         AccountRepository,
         CallRecordRepository,
@@ -345,8 +345,10 @@ class Container:
 
     @cached_property
     def mail_intake(self) -> MailIntake:
-        """Received e-mail, once, to the products' mail consumers."""
+        """Received e-mail, once, to the products' mail consumers (the parser imported on
+        first use, not on a voice webhook's cold start)."""
         from chalicelib.mail.bucket import S3MailObjects
+        from chalicelib.mail.intake import MailIntake
 
         return MailIntake(
             self.markers,

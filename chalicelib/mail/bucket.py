@@ -1,4 +1,5 @@
-"""The mail bucket in S3, where SES puts each received message (the intake's ``MailObjects``).
+"""The mail bucket in S3, where SES puts each received message (the intake's ``MailObjects``),
+under ``OBJECT_PREFIX``.
 
 Reads at most one byte more than the parser takes (a larger object is read in part: the parser
 then reads its headers only). Takes a botocore S3 client; imports no AWS library itself, nothing
@@ -11,6 +12,9 @@ from typing import Any
 
 from chalicelib.mail.intake import MailObjectMissingError
 from chalicelib.mail.message import MAX_MAIL_BYTES
+
+OBJECT_PREFIX = "inbound/"
+"""Where SES's receipt rule stores each received message (``inbound/<messageId>``)."""
 
 
 class S3MailObjects:

@@ -11,9 +11,10 @@ Mail whose verdicts are not trusted (spam, virus, SPF, DKIM, DMARC) is still han
 its verdicts: the consumer refuses it (acts on nothing) and decides whether to answer, since only
 it knows whether the recipient address is one of its own and how to say no; a reply to a forged
 sender is backscatter, so a consumer answers such mail only where it would answer anyway.
-``InboundMail.verdicts.trusted`` is the one test. A notification that is not JSON, not SES's, for
-another bucket, or whose object is gone is logged, counted (``MailDropped``) and dropped: never a
-retry loop. Must not import pynamodb, boto3 or any product.
+``InboundMail.verdicts.trusted`` is the one test (``docs/decisions/0019``). A notification that
+is not JSON, not SES's, for another bucket, or whose object is gone is logged, counted
+(``MailDropped``) and dropped: never a retry loop. Must not import pynamodb, boto3 or any
+product.
 """
 
 from __future__ import annotations

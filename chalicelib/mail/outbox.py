@@ -5,10 +5,11 @@ the task worker runs it once per ``key`` (a marker is claimed first; a failure b
 the message releases it so the queue retries). The SES client is made once, on first use, with
 a single attempt per send: a send whose answer is lost may have been delivered, so it is
 reported (``MailOutcomeUnknownError``), never sent again. A message SES refuses (an unverified
-sender, a malformed address) fails the same way every time: logged, not retried. A reply
-(``in_reply_to``) goes out as raw MIME with ``In-Reply-To`` and ``References`` so mail clients
-thread it. Registering "send_mail" happens on import (a task naming it is decoded wherever this
-module was imported: the composition root imports it). Imports ``calls.tasks`` for the runner's
+sender, a malformed address) fails the same way every time: logged, not retried. Every mail
+goes out as raw MIME (``SendRawEmail``: one shape, UTF-8 plain text with its date), a reply
+(``in_reply_to``) with ``In-Reply-To`` and ``References`` so mail clients thread it.
+Registering "send_mail" happens on import (a task naming it is decoded wherever this module was
+imported: the composition root imports it). Imports ``calls.tasks`` for the runner's
 shape; never boto3 (the client is given), pynamodb or a product.
 """
 
@@ -18,7 +19,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import formatdate
 from typing import Any
 
@@ -65,7 +65,7 @@ def _header(value: str, most: int = 998) -> str:
 
 
 def raw_message(effect: SendMail) -> bytes:
-    """The MIME message of a reply (plain text, UTF-8, threaded to ``in_reply_to``)."""
+    """The MIME message of a mail (plain text, UTF-8; threaded to ``in_reply_to`` if any)."""
     message = EmailMessage()
     message["From"] = _header(effect.from_address)
     message["To"] = _header(effect.to_address)
@@ -75,6 +75,8 @@ def raw_message(effect: SendMail) -> bytes:
     if answered:
         message["In-Reply-To"] = answered
         message["References"] = answered
+    from email.policy import SMTP  # its header registry only when a mail is sent
+
     message.set_content(effect.text, charset="utf-8")
     return message.as_bytes(policy=SMTP)
 
@@ -95,24 +97,11 @@ def _lost_answer(error: Exception) -> bool:
 def send(ses: Any, effect: SendMail) -> str:
     """Send one mail through SES; its SES message id ("" when SES refused it for good)."""
     try:
-        if effect.in_reply_to:
-            answer = ses.send_raw_email(
-                Source=effect.from_address,
-                Destinations=[effect.to_address],
-                RawMessage={"Data": raw_message(effect)},
-            )
-        else:
-            answer = ses.send_email(
-                Source=effect.from_address,
-                Destination={"ToAddresses": [effect.to_address]},
-                Message={
-                    "Subject": {
-                        "Data": _header(effect.subject, MAX_SUBJECT_CHARS),
-                        "Charset": "UTF-8",
-                    },
-                    "Body": {"Text": {"Data": effect.text, "Charset": "UTF-8"}},
-                },
-            )
+        answer = ses.send_raw_email(
+            Source=effect.from_address,
+            Destinations=[effect.to_address],
+            RawMessage={"Data": raw_message(effect)},
+        )
     except Exception as error:
         if _lost_answer(error):
             lost = f"send mail {effect.key}: SES's answer was lost"

@@ -41,7 +41,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Path) -> None:
-    ports = {name: str(free_port()) for name in ("APP", "SIM", "MOTO", "MESSAGES")}
+    ports = {name: str(free_port()) for name in ("APP", "SIM", "MOTO", "MESSAGES", "SMTP")}
     env = {
         **os.environ,
         **{f"RINGFLOW_{k}_PORT": v for k, v in ports.items()},
@@ -94,6 +94,7 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
         assert_the_record_carries_wall_clock_times(lines, ports["APP"], placed, time.time())
         assert_a_scenario_sees_the_sms_through_the_stack(env, tmp_path)
         assert_the_printed_missed_call_is_called_back(run, lines, env, ports["SIM"], tmp_path)
+        assert_a_mail_sent_over_smtp_reaches_the_platform(env, tmp_path)
     finally:
         run.send_signal(signal.SIGTERM)
         try:
@@ -184,3 +185,29 @@ def assert_a_scenario_sees_the_sms_through_the_stack(env: dict[str, str], tmp_pa
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed, 0 failed" in done.stdout
+
+
+def assert_a_mail_sent_over_smtp_reaches_the_platform(env: dict[str, str], tmp: Path) -> None:
+    """``ringflow --local sim send-mail``: real SMTP to the listener, stored as SES stores it,
+    its notification drained by the pump into the app's mail handler, which logs it."""
+    sent = subprocess.run(
+        [
+            *(sys.executable, "-m", "chalicelib.cli.main", "--local", "sim", "send-mail"),
+            *("--from", "ann@example.com", "--to", "inbox@ringflow.test", "--body", "hello"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    mail_id = sent.stdout.split()[-1]
+    deadline = time.monotonic() + 20
+    log = ""
+    while time.monotonic() < deadline and mail_id not in log:
+        log = (tmp / "pump.log").read_text(errors="replace")
+        time.sleep(0.3)
+    received = [line for line in log.splitlines() if mail_id in line and "mail received" in line]
+    assert received, log[-2000:]

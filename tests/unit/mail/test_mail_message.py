@@ -19,9 +19,9 @@ from chalicelib.mail.message import (
     MAX_TEXT_CHARS,
     InboundMail,
     Verdicts,
-    html_to_text,
     parse,
 )
+from chalicelib.mail.mime import html_to_text
 
 PASSED = Verdicts(spam="PASS", virus="PASS", spf="PASS", dkim="PASS", dmarc="PASS")
 
