@@ -14,7 +14,9 @@ confirmation; a refused command changes nothing and the reply says why.
 
 Every reply is one ``SendMail`` from the callback address to the mail's ``reply_to``, ``Re:`` its
 subject, threaded by its ``Message-ID``; never to an empty address, to a callback address or a
-recipient of the mail (a loop), nor to a mailer daemon or postmaster (RFC 3834). The intake hands
+recipient of the mail (a loop), nor to a mailer daemon or postmaster (RFC 3834); and a refusal
+goes to one address at most once per ``REFUSAL_QUIET_SECONDS`` (``may_refuse``: a claim), so an
+auto-responder answering our refusals cannot keep a loop going. The intake hands
 a mail over once (deduplicated by SES's message id); the callback and the reply are queued under
 keys made of that id, so a delivery processed again after a failure acts once. Imports the
 billing and callback services, the mail message and outbox types and ``calls.tasks``' task
@@ -52,6 +54,8 @@ UNTRUSTED = (
 )
 WRONG_CREDENTIALS = "Wrong account or password: no callback was placed."
 UNAVAILABLE = "Sorry, this service cannot take your command now. Please try again later."
+REFUSAL_QUIET_SECONDS = 600
+"""After a refusal to an address, further refusals to it are not sent for this long."""
 
 
 @dataclass
@@ -62,6 +66,8 @@ class MailCommands:
     accounts: CallbackAccounts
     tariffs: TariffService
     enqueue: Callable[[str, int], None]
+    may_refuse: Callable[[str], bool] = lambda address: True
+    """Whether a refusal may go to ``address`` now (claims it for ``REFUSAL_QUIET_SECONDS``)."""
 
     def __call__(self, mail: InboundMail) -> bool:
         access = self._addressed(mail)
@@ -75,10 +81,12 @@ class MailCommands:
                 extra={"access_number": access.number, "reason": reason},
             )
             if mail.verdicts.spam == "PASS" and mail.verdicts.virus == "PASS":
-                self._reply(access, mail, UNTRUSTED.format(reason=reason.upper()))
+                self._reply(access, mail, UNTRUSTED.format(reason=reason.upper()), refusal=True)
             return True
+        refusal = True
         try:
             reply = self._act(access, mail)
+            refusal = False
         except (CommandError, _Refused) as refused:
             count(MetricName.CALLBACK_REFUSALS, reason=f"mail_{refused.reason}")
             reply = str(refused)
@@ -88,7 +96,7 @@ class MailCommands:
             count(MetricName.CALLBACK_REFUSALS, reason="mail_service")
             logger.error("e-mail command could not be served", extra={"error": str(broken)})
             reply = UNAVAILABLE
-        self._reply(access, mail, reply)
+        self._reply(access, mail, reply, refusal=refusal)
         return True
 
     def _addressed(self, mail: InboundMail) -> AccessNumber | None:
@@ -161,7 +169,7 @@ class MailCommands:
         )
         self.enqueue(encode_task(placing, access.tenant), placing.delay_seconds)
 
-    def _reply(self, access: AccessNumber, mail: InboundMail, text: str) -> None:
+    def _reply(self, access: AccessNumber, mail: InboundMail, text: str, *, refusal: bool) -> None:
         to = mail.reply_to.strip().lower()
         ours = str(access.mail_address)
         local = to.partition("@")[0]
@@ -172,6 +180,7 @@ class MailCommands:
             or to in mail.recipients
             or local in NEVER_ANSWERED
             or self.access_by_mail(to) is not None
+            or (refusal and not self.may_refuse(to))
         ):
             logger.info("callback e-mail not answered", extra={"access_number": access.number})
             return

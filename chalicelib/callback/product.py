@@ -154,13 +154,22 @@ def sms_consumers(container: Container) -> Sequence[Consumer]:
 
 def mail_consumers(container: Container) -> Sequence[MailConsumer]:
     """E-mail commands to the access numbers' mail addresses (``callback.mail``)."""
-    from chalicelib.callback.mail import MailCommands
+    from chalicelib.callback.mail import REFUSAL_QUIET_SECONDS, MailCommands
 
     billing = container.services("billing")
     access = container.services("callback").access_numbers
+
+    def may_refuse(address: str) -> bool:
+        key = f"callback-mail-refusal:{address}"
+        return container.markers.claim(key, container.clock(), REFUSAL_QUIET_SECONDS)
+
     return (
         MailCommands(
-            access.find_by_mail, billing.accounts, billing.tariffs, container.enqueue_task
+            access.find_by_mail,
+            billing.accounts,
+            billing.tariffs,
+            container.enqueue_task,
+            may_refuse,
         ),
     )
 

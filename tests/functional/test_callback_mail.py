@@ -274,9 +274,27 @@ def test_a_refused_command_is_answered_and_changes_nothing(
 
 def test_a_wrong_account_and_a_wrong_password_read_the_same(world: MailWorld) -> None:
     world.consumer(mail(f"P {ACCOUNT} nope SN {USER} DN {FRIEND}", message_id="a"))
-    world.consumer(mail(f"P 654321 {PASSWORD} SN {USER} DN {FRIEND}", message_id="b"))
+    world.consumer(
+        mail(f"P 654321 {PASSWORD} SN {USER} DN {FRIEND}", message_id="b", reply_to="b@x.org")
+    )
     first, second = world.replies()
     assert first.text == second.text
+
+
+def test_refusals_to_one_address_are_sent_once_in_ten_minutes(world: MailWorld) -> None:
+    # GIVEN an auto-responder that answers every mail, our refusals included
+    for number in range(3):
+        world.consumer(mail(f"Out of office ({number})", message_id=f"auto-{number}"))
+    # THEN it got one refusal, not a loop
+    assert len(world.replies()) == 1
+    # WHEN ten minutes have passed THEN a refusal goes again; a confirmation always goes
+    world.platform.clock.advance(601)
+    world.consumer(mail("Out of office (3)", message_id="auto-3"))
+    world.consumer(mail(COMMAND, message_id="command"))
+    assert [reply.key for reply in world.replies()][1:] == [
+        "mail-reply:auto-3",
+        "mail-reply:command",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -361,7 +379,10 @@ ALPHABET = st.sampled_from(
 def test_random_mail_changes_nothing(world: MailWorld, subject: str, text: str) -> None:
     # GIVEN any subject and body but never the right password with both numbers in order
     before = len(world.queued)
-    world.consumer(mail(text, subject=subject, message_id=f"fuzz-{len(world.queued)}"))
+    number = len(world.queued)
+    world.consumer(
+        mail(text, subject=subject, message_id=f"fuzz-{number}", reply_to=f"u{number}@x.org")
+    )
     added = world.queued[before:]
     if any(isinstance(task, PlaceCallback) for task in added):
         return  # hypothesis wrote a valid command: acting on it is right
