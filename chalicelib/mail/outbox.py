@@ -24,6 +24,7 @@ from typing import Any
 
 from chalicelib.calls.tasks import Runner, register_effect_type
 from chalicelib.errors import OutcomeUnknownError
+from chalicelib.mail.message import InboundMail
 from chalicelib.ops.observability import logger
 
 MAX_SUBJECT_CHARS = 250
@@ -54,6 +55,20 @@ class SendMail:
 
 
 register_effect_type("send_mail", SendMail)
+
+
+def reply(mail: InboundMail, *, key: str, from_address: str, text: str) -> SendMail:
+    """The answer to ``mail``: to its reply address, "Re: " its subject, threaded to it.
+    ``from_address`` must be at a domain SES verified (``Settings.mail_domain``)."""
+    subject = mail.subject if mail.subject.lower().startswith("re:") else f"Re: {mail.subject}"
+    return SendMail(
+        key=key,
+        from_address=from_address,
+        to_address=mail.reply_to,
+        subject=subject.strip()[:MAX_SUBJECT_CHARS],
+        text=text,
+        in_reply_to=mail.header_message_id,
+    )
 
 
 class MailOutcomeUnknownError(OutcomeUnknownError):

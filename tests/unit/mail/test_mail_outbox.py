@@ -4,6 +4,7 @@ again, a refusal is logged and not retried, and anything else fails the task for
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from typing import Any
@@ -12,7 +13,8 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from chalicelib.calls.tasks import TaskWorker, decode_task, encode_task
-from chalicelib.mail.outbox import SendMail, mail_runner, raw_message
+from chalicelib.mail.message import InboundMail, Verdicts
+from chalicelib.mail.outbox import SendMail, mail_runner, raw_message, reply
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 REPLY = SendMail(
@@ -122,3 +124,27 @@ def test_a_failure_before_ses_took_the_mail_is_retried() -> None:
     with pytest.raises(EndpointConnectionError):
         tasks.run(body)
     assert tasks.run(body)["mail"] == "ses-1"
+
+
+def test_a_reply_answers_the_reply_address_threaded_to_the_mail() -> None:
+    mail = InboundMail(
+        message_id="ses-1",
+        sender="ann@example.com",
+        reply_to="desk@example.com",
+        recipients=("callback@ringflow.test",),
+        subject="call me",
+        text="CALL 441234567890",
+        verdicts=Verdicts(),
+        header_message_id="<m-1@example.com>",
+    )
+    answer = reply(mail, key="k", from_address="callback@ringflow.test", text="Done.")
+    assert answer == SendMail(
+        key="k",
+        from_address="callback@ringflow.test",
+        to_address="desk@example.com",
+        subject="Re: call me",
+        text="Done.",
+        in_reply_to="<m-1@example.com>",
+    )
+    again = replace(mail, subject="RE: call me")
+    assert reply(again, key="k", from_address="a@ringflow.test", text="").subject == "RE: call me"
