@@ -12,15 +12,15 @@ authenticates the account (a wrong account or password get the same answer), rea
 ``PlaceCallback`` (the same engine as every trigger, the destination given) and replies with a
 confirmation; a refused command changes nothing and the reply says why.
 
-Every reply is one ``SendMail`` from the callback address to the mail's ``reply_to``, ``Re:`` its
-subject, threaded by its ``Message-ID``; never to an empty address, to a callback address or a
-recipient of the mail (a loop), nor to a mailer daemon or postmaster (RFC 3834); and a refusal
-goes to one address at most once per ``REFUSAL_QUIET_SECONDS`` (``may_refuse``: a claim), so an
-auto-responder answering our refusals cannot keep a loop going. The intake hands
-a mail over once (deduplicated by SES's message id); the callback and the reply are queued under
-keys made of that id, so a delivery processed again after a failure acts once. Imports the
-billing and callback services, the mail message and outbox types and ``calls.tasks``' task
-encoding; never pynamodb, SES or MIME modules.
+Every reply is one ``SendMail`` (``mail.outbox.reply``) from the callback address to the mail's
+``reply_to``, ``Re:`` its subject, threaded by its ``Message-ID``; never to an empty address, to
+a callback address or a recipient of the mail (a loop), nor to a mailer daemon or postmaster
+(RFC 3834); and a refusal goes to one address at most once per ``REFUSAL_QUIET_SECONDS``
+(``may_refuse``: a claim), so an auto-responder answering our refusals cannot loop with us.
+The intake hands a mail over once (deduplicated by SES's message id); the callback and the reply
+are queued under keys made of that id, so a delivery processed again after a failure acts once.
+Imports the billing and callback services, the mail message and outbox types and
+``calls.tasks``' task encoding; never pynamodb, SES or MIME modules.
 """
 
 from __future__ import annotations
@@ -40,11 +40,9 @@ from chalicelib.callback.service import spoken_language as _language
 from chalicelib.calls.tasks import encode_task
 from chalicelib.errors import NotFoundError, RingflowError, ValidationError
 from chalicelib.mail.message import InboundMail
-from chalicelib.mail.outbox import SendMail
+from chalicelib.mail.outbox import reply
 from chalicelib.ops.observability import MetricName, count, logger
 
-MAX_SUBJECT = 200
-"""The characters of the received subject a reply's ``Re:`` subject keeps."""
 NEVER_ANSWERED = frozenset({"mailer-daemon", "postmaster"})
 """Local parts that are never sent a reply (RFC 3834: bounces and their managers)."""
 UNTRUSTED = (
@@ -184,15 +182,8 @@ class MailCommands:
         ):
             logger.info("callback e-mail not answered", extra={"access_number": access.number})
             return
-        reply = SendMail(
-            key=f"mail-reply:{mail.message_id}",
-            from_address=ours,
-            to_address=to,
-            subject=_re(mail.subject),
-            text=text,
-            in_reply_to=mail.header_message_id,
-        )
-        self.enqueue(encode_task(reply, access.tenant), 0)
+        answer = reply(mail, key=f"mail-reply:{mail.message_id}", from_address=ours, text=text)
+        self.enqueue(encode_task(answer, access.tenant), 0)
         logger.info("callback e-mail command answered", extra={"access_number": access.number})
 
 
@@ -207,9 +198,3 @@ class _Refused(Exception):
 def _slug(reason: str) -> str:
     """A verdict's refusal as a metric dimension (``dkim/dmarc`` -> ``dkim_dmarc``)."""
     return "".join(char if char.isalnum() else "_" for char in reason.lower())
-
-
-def _re(subject: str) -> str:
-    """The reply's subject: ``Re:`` the received one (one ``Re:``, however many it had)."""
-    kept = " ".join(subject.split())[:MAX_SUBJECT]
-    return kept if kept.lower().startswith("re:") else f"Re: {kept}".rstrip()
