@@ -9,8 +9,9 @@ sender, a malformed address) fails the same way every time: logged, not retried.
 goes out as raw MIME (``SendRawEmail``: one shape, UTF-8 plain text with its date), a reply
 (``in_reply_to``) with ``In-Reply-To`` and ``References`` so mail clients thread it.
 Registering "send_mail" happens on import (a task naming it is decoded wherever this module was
-imported: the composition root imports it). Imports ``calls.tasks`` for the runner's
-shape; never boto3 (the client is given), pynamodb or a product.
+imported: the composition root imports it). ``reply`` builds the answer to a received mail.
+Imports ``calls.tasks`` for the runner's shape and ``mail.message``'s types; never boto3 (the
+client is given), pynamodb or a product.
 """
 
 from __future__ import annotations
