@@ -38,6 +38,13 @@ TENANT_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 CALLBACK_ACCOUNT_PATTERN = r"^[0-9]{6,16}$"
 """A callback account id, its PIN (as ``billing.wallet`` spells it)."""
 FLOW_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+MAIL_ADDRESS_PATTERN = (
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+"""An access number's e-mail address: a dot-atom local part and a domain name (no quoted or
+internationalised forms); compared lower-cased."""
+MAX_MAIL_ADDRESS = 254
 PREFIX_PATTERN = r"^[0-9]{1,15}$"
 REPLACE_PATTERN = r"^[0-9]{0,15}$"
 COUNTRIES: frozenset[str] = frozenset(phonenumbers.SUPPORTED_REGIONS)
@@ -66,6 +73,7 @@ _ACCESS_NUMBER = re.compile(ACCESS_NUMBER_PATTERN)
 _TENANT = re.compile(TENANT_PATTERN)
 _CALLBACK_ACCOUNT = re.compile(CALLBACK_ACCOUNT_PATTERN)
 _FLOW_ID = re.compile(FLOW_ID_PATTERN)
+_MAIL_ADDRESS = re.compile(MAIL_ADDRESS_PATTERN)
 _PREFIX = re.compile(PREFIX_PATTERN)
 _REPLACE = re.compile(REPLACE_PATTERN)
 
@@ -96,6 +104,15 @@ def number_digits(text: str, what: str = "access number") -> str:
             f"{what} {text!r} is not E.164 digits (country code first, 7 to 15 digits)"
         )
     return text.removeprefix("+")
+
+
+def is_mail_address(text: object) -> bool:
+    """Whether ``text`` is an e-mail address an access number may have (any case)."""
+    return (
+        isinstance(text, str)
+        and len(text) <= MAX_MAIL_ADDRESS
+        and _MAIL_ADDRESS.fullmatch(text) is not None
+    )
 
 
 def caller_digits(text: str) -> str:
@@ -144,7 +161,9 @@ class AccessNumber:
     callback account a DNIS number belongs to; ``internal_account`` the callback account a PIN
     number calls back on; ``delay_seconds`` the wait before the call back; ``flow_id`` the flow
     leg A runs; ``lock_minutes`` how long a caller stays locked after ``MAX_PIN_ATTEMPTS`` wrong
-    PINs. Built valid or not at all: ``InvalidAccessNumberError`` lists every problem."""
+    PINs; ``mail_address`` (lower-cased) the address whose e-mail is a callback command for it
+    (the e-mail trigger: ``callback.mail``), unique among access numbers. Built valid or not at
+    all: ``InvalidAccessNumberError`` lists every problem."""
 
     number: str
     kind: TriggerKind
@@ -158,6 +177,7 @@ class AccessNumber:
     country: str | None = None
     lock_minutes: int = DEFAULT_LOCK_MINUTES
     enabled: bool = True
+    mail_address: str | None = None
 
     def __post_init__(self) -> None:
         problems = _problems(self)
@@ -168,6 +188,8 @@ class AccessNumber:
         object.__setattr__(self, "rules", tuple(self.rules))
         if self.country is not None:
             object.__setattr__(self, "country", self.country.upper())
+        if self.mail_address is not None:
+            object.__setattr__(self, "mail_address", self.mail_address.lower())
 
     def rule_for(self, digits: str) -> TranslationRule | None:
         """The rule with the longest prefix of ``digits``, or None."""
@@ -235,6 +257,8 @@ def _problems(access: AccessNumber) -> list[str]:
         )
     if not isinstance(access.enabled, bool):
         found.append(f"enabled: {access.enabled!r} is not true or false")
+    if access.mail_address is not None and not is_mail_address(access.mail_address):
+        found.append(f"mail_address: {access.mail_address!r} is not an e-mail address")
     return found
 
 

@@ -21,10 +21,11 @@ from chalicelib.callback.access import (
     TranslationRule,
     TriggerKind,
     caller_digits,
+    is_mail_address,
     number_digits,
     translate,
 )
-from chalicelib.errors import NotFoundError
+from chalicelib.errors import AlreadyExistsError, ConflictError, NotFoundError
 from chalicelib.store.access_numbers import (
     AccessNumberRepository,
     LockoutRepository,
@@ -52,6 +53,14 @@ class AccessNumberNotFoundError(NotFoundError):
         self.number = number
 
 
+class MailAddressTakenError(ConflictError):
+    """An access number's e-mail address is another access number's already."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(f"mail address {address} belongs to another access number")
+        self.address = address
+
+
 class NotLockedError(NotFoundError):
     """The caller number is not locked (never was, or the lock ran out)."""
 
@@ -75,6 +84,7 @@ def stored(access: AccessNumber) -> StoredAccessNumber:
         country=access.country,
         lock_minutes=access.lock_minutes,
         enabled=access.enabled,
+        mail_address=access.mail_address,
     )
 
 
@@ -93,6 +103,7 @@ def domain(record: StoredAccessNumber) -> AccessNumber:
         country=record.country,
         lock_minutes=record.lock_minutes,
         enabled=record.enabled,
+        mail_address=record.mail_address,
     )
 
 
@@ -121,12 +132,17 @@ class AccessNumberService:
 
     def put(self, access: AccessNumber) -> bool:
         """Create or replace the access number; True if it is new. ``UnknownTenantError`` if
-        its tenant is no account (nothing stored). 1 GetItem (the account) + 1 PutItem."""
+        its tenant is no account, ``MailAddressTakenError`` if its mail address is another
+        access number's (nothing stored). 1 GetItem (the account) + the store's put (1
+        GetItem + 1 PutItem, or a transaction when a mail address is set or was)."""
         try:
             self._tenant_check(access.tenant)
         except NotFoundError:
             raise UnknownTenantError(access.tenant) from None
-        return self.numbers.put(stored(access))
+        try:
+            return self.numbers.put(stored(access))
+        except AlreadyExistsError:
+            raise MailAddressTakenError(str(access.mail_address)) from None
 
     def get(self, number: str) -> AccessNumber:
         """The access number; ``AccessNumberNotFoundError`` if none. 1 GetItem."""
@@ -141,8 +157,18 @@ class AccessNumberService:
         record = self.numbers.find(number_digits(number))
         return None if record is None else domain(record)
 
+    def find_by_mail(self, address: str) -> AccessNumber | None:
+        """The access number whose mail address is ``address`` (any case), or None (a mail's
+        lookup). 2 GetItems; none for what is no address (an empty or overlong recipient)."""
+        if not is_mail_address(address):
+            return None
+        record = self.numbers.find_by_mail(address)
+        return None if record is None else domain(record)
+
     def delete(self, number: str) -> None:
-        """Delete the access number; ``AccessNumberNotFoundError`` if none. 1 DeleteItem."""
+        """Delete the access number (and free its mail address);
+        ``AccessNumberNotFoundError`` if none. 1 GetItem + 1 DeleteItem (a transaction when
+        it has a mail address)."""
         digits = number_digits(number)
         if not self.numbers.delete(digits):
             raise AccessNumberNotFoundError(digits)

@@ -385,3 +385,8 @@ class Prompts:
     def no_input(self) -> str:
         """Nothing was entered."""
         return self._words.no_input
+
+    def calling_back(self, source: str, destination: str) -> str:
+        """A written confirmation: the user is called back on ``source`` and connected with
+        ``destination`` (numbers as they are to be shown, e.g. ``+447700900001``)."""
+        return self._words.calling_back.format(source=source, destination=destination)

@@ -3,11 +3,12 @@ for access numbers and PIN lockouts, added to the CLI through ``Product.cli``.
 
 ``access-number put NUMBER --kind ani|dnis|pin --tenant T --language L [--rule 0=420 ...]
 [--country CZ] [--account PIN] [--internal-account PIN] [--delay 5] [--flow F] [--lock-minutes
-30] [--disabled]`` creates or replaces one; ``show``, ``list``, ``delete`` and ``translate
-NUMBER CALLER_ID`` (a dry run of caller-id translation); ``lockout show|clear NUMBER``. Every
-answer is JSON on stdout; refusals are raised as the platform's errors and printed by the CLI
-as ``refused: ...`` lines. Imports argparse, the pure access module and (lazily) the wiring;
-must not import pynamodb, the store or the web layer.
+30] [--disabled] [--mail-address ADDRESS]`` creates or replaces one (e-mail to ``ADDRESS`` is a
+callback command); ``show``, ``list``, ``delete`` and ``translate NUMBER CALLER_ID`` (a dry
+run of caller-id translation); ``lockout show|clear NUMBER``. Every answer is JSON on stdout;
+refusals are raised as the platform's errors and printed by the CLI as ``refused: ...`` lines.
+Imports argparse, the pure access module and (lazily) the wiring; must not import pynamodb,
+the store or the web layer.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def shown(access: AccessNumber) -> dict[str, Any]:
         "country": access.country,
         "lock_minutes": access.lock_minutes,
         "enabled": access.enabled,
+        "mail_address": access.mail_address,
     }
 
 
@@ -79,6 +81,7 @@ def access_put(args: argparse.Namespace) -> int:
         country=args.country,
         lock_minutes=args.lock_minutes,
         enabled=not args.disabled,
+        mail_address=args.mail_address,
     )
     new = _service().put(access)
     _print({**shown(access), "created": new})
@@ -167,6 +170,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--lock-minutes", type=int, default=30, help="lock after 3 wrong PINs, minutes"
     )
     put.add_argument("--disabled", action="store_true", help="configure it switched off")
+    put.add_argument(
+        "--mail-address", help="e-mail to this address is a callback command (P ... SN ... DN ...)"
+    )
     put.set_defaults(run=access_put)
     for name, run, text in (
         ("show", access_show, "an access number"),

@@ -1,7 +1,8 @@
 """The callback's demo for the local run: a retail tariff, an account with a balance whose
 registered caller and associated number is the demo caller, an internal account on a free UK
 tariff, and one access number of each kind (ANI, DNIS, PIN) attached to the callback trigger of
-the demo account, and a web callback service offering the three modes (``demo-desk``).
+the demo account, a web callback service offering the three modes (``demo-desk``), and the ANI
+number's mail address ``callback@`` the platform's mail domain (the e-mail trigger).
 Idempotent: an existing tariff, account or caller is left as it is. Imports the
 billing and callback services and the operator actions only (never the store)."""
 
@@ -75,8 +76,12 @@ def load(container: Container) -> dict[str, Any]:
     admin = container.admin
     access = container.services("callback").access_numbers
     common: dict[str, Any] = {"tenant": TENANT, "language": "en-GB", "delay_seconds": 5}
+    mail_address = f"callback@{container.settings.mail_domain}"
+    ani_rules = (TranslationRule("0", "44"),)
     numbers = (
-        AccessNumber(ANI_NUMBER, TriggerKind.ANI, rules=(TranslationRule("0", "44"),), **common),
+        AccessNumber(
+            ANI_NUMBER, TriggerKind.ANI, rules=ani_rules, mail_address=mail_address, **common
+        ),
         AccessNumber(DNIS_NUMBER, TriggerKind.DNIS, account_id=ACCOUNT, **common),
         AccessNumber(PIN_NUMBER, TriggerKind.PIN, internal_account=INTERNAL_ACCOUNT, **common),
     )
@@ -104,5 +109,7 @@ def load(container: Container) -> dict[str, Any]:
             "dnis": DNIS_NUMBER,
             "pin": PIN_NUMBER,
             "caller": DEMO_CALLER,
+            "mail": mail_address,
+            "password": PASSWORD,
         }
     }

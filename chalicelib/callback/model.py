@@ -28,6 +28,7 @@ class Trigger:
     DNIS = "dnis"
     PIN = "pin"
     SMS = "sms"
+    EMAIL = "email"
     WEB = "web"
 
 

@@ -1,6 +1,7 @@
 """Numbers as callback users key them: a destination keyed on a phone's keypad made E.164, read
 in the country of the user's own number (``00`` or the country's international prefix makes it
-international; a national number is the user's country's). Pure: imports ``phonenumbers`` and the
+international; a national number is the user's country's), and international digits as an
+e-mail command writes them. Pure: imports ``phonenumbers`` and the
 standard library only."""
 
 from __future__ import annotations
@@ -26,10 +27,15 @@ def region_of(number: str) -> str | None:
 def destination(keyed: str, user_number: str) -> str | None:
     """The E.164 digits (no ``+``) of a destination keyed by the user of ``user_number``, or
     None when it is no possible number (too short, too long, not digits)."""
+    return in_region(keyed, region_of(user_number) or "US")
+
+
+def in_region(keyed: str, region: str) -> str | None:
+    """The E.164 digits (no ``+``) of a number keyed in ``region`` (an ISO region), or None
+    when it is no possible number."""
     digits = keyed.strip().rstrip("#")
     if not digits.isdigit() or not MIN_DIGITS <= len(digits) <= MAX_KEYED:
         return None
-    region = region_of(user_number) or "US"
     try:
         parsed = phonenumbers.parse(digits, region)
     except phonenumbers.NumberParseException:
@@ -41,12 +47,12 @@ def destination(keyed: str, user_number: str) -> str | None:
 
 
 def international(digits: str) -> str | None:
-    """The E.164 digits of ``digits`` read as country code and number (what follows ``+`` or
-    ``00``), or None when that is no possible number."""
-    if not digits.isdigit() or not MIN_DIGITS <= len(digits) <= MAX_KEYED:
+    """The E.164 digits (no ``+``) of international ``digits`` (country code first), or None
+    when they are no possible number."""
+    if not digits.isascii() or not digits.isdigit() or not MIN_DIGITS <= len(digits) <= MAX_KEYED:
         return None
     try:
-        parsed = phonenumbers.parse("+" + digits)
+        parsed = phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_possible_number(parsed):

@@ -2,9 +2,9 @@
 their runners, the resolvers of its queries, its leg watcher (dials settled from the dialled
 legs' events), its tables (``store.access_numbers``, imported here so they are known wherever
 the installed products are), its services (access numbers and lockouts, the callback engine's
-resolvers and runners), its operator routes and its CLI commands. Named in
-``chalicelib.products.PRODUCT_MODULES`` after billing, whose money and tariffs it uses. The core
-imports none of it.
+resolvers and runners), its SMS and e-mail command consumers, its operator routes and its CLI
+commands. Named in ``chalicelib.products.PRODUCT_MODULES`` after billing, whose money and
+tariffs it uses. The core imports none of it.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from chalicelib.store.counters import CounterRepository
 
 if TYPE_CHECKING:
     from chalicelib.calls.service import Resolver
+    from chalicelib.mail.intake import MailConsumer
     from chalicelib.messaging.inbox import Consumer
     from chalicelib.wiring import Container
 
@@ -167,6 +168,28 @@ def sms_consumers(container: Container) -> Sequence[Consumer]:
     )
 
 
+def mail_consumers(container: Container) -> Sequence[MailConsumer]:
+    """E-mail commands to the access numbers' mail addresses (``callback.mail``)."""
+    from chalicelib.callback.mail import REFUSAL_QUIET_SECONDS, MailCommands
+
+    billing = container.services("billing")
+    access = container.services("callback").access_numbers
+
+    def may_refuse(address: str) -> bool:
+        key = f"callback-mail-refusal:{address}"
+        return container.markers.claim(key, container.clock(), REFUSAL_QUIET_SECONDS)
+
+    return (
+        MailCommands(
+            access.find_by_mail,
+            billing.accounts,
+            billing.tariffs,
+            container.enqueue_task,
+            may_refuse,
+        ),
+    )
+
+
 def demo(container: Container) -> Mapping[str, Any]:
     """The callback's demo data for the local run (``callback.demo``)."""
     from chalicelib.callback.demo import load
@@ -190,6 +213,7 @@ PRODUCT = Product(
     resolvers=resolvers,
     runners=runners,
     sms_consumers=sms_consumers,
+    mail_consumers=mail_consumers,
     blueprints=(callback,),
     cli=register_cli,
     demo=demo,

@@ -4,7 +4,8 @@ lockouts of caller numbers.
 
 ``PUT /v1/operator/access-numbers/{number}`` creates (201) or replaces (200) an access number
 from a JSON body whose ``kind`` says which fields it takes (DNIS: ``account_id``; PIN:
-``internal_account``); ``GET`` reads it, ``DELETE`` removes it (204); ``GET
+``internal_account``; any kind: a ``mail_address`` for the e-mail trigger, 409 when another
+access number has it); ``GET`` reads it, ``DELETE`` removes it (204); ``GET
 /v1/operator/access-numbers`` lists them a page at a time (``limit``, ``after``); ``POST
 .../{number}/translate`` says what a caller id would be called back as. ``GET`` and ``DELETE
 /v1/operator/lockouts/{number}`` read and lift a caller number's lock. Operator key auth and
@@ -30,8 +31,10 @@ from chalicelib.callback.access import (
     COUNTRIES,
     DEFAULT_LOCK_MINUTES,
     FLOW_ID_PATTERN,
+    MAIL_ADDRESS_PATTERN,
     MAX_DELAY_SECONDS,
     MAX_LOCK_MINUTES,
+    MAX_MAIL_ADDRESS,
     MAX_PAGE,
     MAX_RULES,
     MIN_LOCK_MINUTES,
@@ -103,6 +106,13 @@ class _AccessBody(BaseModel):
         default=DEFAULT_LOCK_MINUTES, ge=MIN_LOCK_MINUTES, le=MAX_LOCK_MINUTES
     )
     enabled: bool = True
+    mail_address: str | None = Field(
+        default=None,
+        pattern=MAIL_ADDRESS_PATTERN,
+        max_length=MAX_MAIL_ADDRESS,
+        description="e-mail to this address (any case; unique among access numbers) is a "
+        "callback command: P <account> <password> SN <number> DN <number>",
+    )
 
 
 class AniBody(_AccessBody):
@@ -155,6 +165,7 @@ class AccessNumberView(BaseModel):
     country: str | None
     lock_minutes: int
     enabled: bool
+    mail_address: str | None = Field(description="lower-cased")
 
 
 class AccessNumberPageView(BaseModel):
@@ -204,6 +215,7 @@ def _view(access: AccessNumber) -> dict[str, Any]:
         country=access.country,
         lock_minutes=access.lock_minutes,
         enabled=access.enabled,
+        mail_address=access.mail_address,
     ).model_dump(mode="json")
 
 

@@ -61,6 +61,8 @@ class Words:
     another_call: str
     goodbye: str
     no_input: str
+    calling_back: str
+    """A mailed command's confirmation (written, not spoken): ``{source}``, ``{destination}``."""
 
 
 _EN_US = Words(
@@ -98,6 +100,7 @@ _EN_US = Words(
     another_call="To call another number, enter it now, followed by the pound key.",
     goodbye="Thank you for using our service. Goodbye.",
     no_input="Sorry, we did not receive your entry.",
+    calling_back="Calling you back on {source} to connect you with {destination}.",
 )
 
 # British (and Commonwealth) English: the # key is the hash key.
@@ -155,6 +158,7 @@ _ES_ES = Words(
     another_call="Para llamar a otro número, márquelo ahora, seguido de la tecla almohadilla.",
     goodbye="Gracias por utilizar nuestro servicio. Adiós.",
     no_input="Lo sentimos, no hemos recibido ninguna respuesta.",
+    calling_back="Le devolvemos la llamada al {source} para comunicarle con el {destination}.",
 )
 
 # Mexican (and Latin American) Spanish: "marque", "ingrese", the # key is "la tecla de gato",
@@ -227,6 +231,9 @@ _FR_FR = Words(
     ),
     goodbye="Merci d'avoir utilisé notre service. Au revoir.",
     no_input="Désolé, nous n'avons reçu aucune saisie.",
+    calling_back=(
+        "Nous vous rappelons au {source} pour vous mettre en relation avec le {destination}."
+    ),
 )
 
 _VI_VN = Words(
@@ -269,6 +276,9 @@ _VI_VN = Words(
     another_call="Để gọi số khác, xin vui lòng nhập số điện thoại, sau đó bấm phím thăng.",
     goodbye="Cảm ơn quý khách đã sử dụng dịch vụ. Xin chào và hẹn gặp lại.",
     no_input="Xin lỗi, chúng tôi không nhận được phím bấm nào của quý khách.",
+    calling_back=(
+        "Chúng tôi sẽ gọi lại cho quý khách theo số {source} để kết nối với số {destination}."
+    ),
 )
 
 # Mandarin in Simplified characters. Renminbi amounts are spoken in yuan, jiao and fen
@@ -307,6 +317,7 @@ _CMN_CN = Words(
     another_call="如需拨打其他号码，请直接输入号码，以井号键结束。",
     goodbye="感谢您的使用，再见。",
     no_input="对不起，没有收到您的输入。",
+    calling_back="我们将回拨您的号码{source}，为您接通{destination}。",
 )
 
 CATALOGUE: dict[str, Words] = {

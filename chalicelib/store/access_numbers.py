@@ -1,7 +1,9 @@
 """Callback access numbers and PIN lockouts in DynamoDB: the ``callback_access_numbers`` table
-(one item per access number, key ``number``) with ``AccessNumberRepository``, and the
-``callback_lockouts`` table (one item per locked caller number, key ``number``) with
-``LockoutRepository``.
+(one item per access number, key ``number``) and the ``callback_mail_addresses`` table (one item
+per access number's e-mail address, key ``address`` lower-cased: which number it is, so that an
+address is unique and a mail finds its access number by two GetItems) with
+``AccessNumberRepository``, and the ``callback_lockouts`` table (one item per locked caller
+number, key ``number``) with ``LockoutRepository``.
 
 A lockout holds ``locked_until`` and ``expires``, DynamoDB's TTL attribute (the same instant),
 so that DynamoDB deletes it some time after it ran out; until then a lock whose time is past
@@ -23,7 +25,9 @@ from typing import ClassVar
 
 from pynamodb.attributes import BooleanAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.constants import ALL_OLD, ATTRIBUTES
-from pynamodb.exceptions import DoesNotExist, PynamoDBException
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.store.attributes import (
     IntegerAttribute,
@@ -31,12 +35,23 @@ from chalicelib.store.attributes import (
     UtcDateTimeAttribute,
     require_aware,
 )
-from chalicelib.store.base import Clock, condition_failed, get_item, translated, utc_now
-from chalicelib.store.binding import bound_settings
+from chalicelib.store.base import (
+    Clock,
+    condition_failed,
+    get_item,
+    if_absent,
+    lost_races,
+    translated,
+    utc_now,
+)
+from chalicelib.store.binding import bound_settings, shared_connection
+from chalicelib.store.errors import AlreadyExistsError, StaleStateError
 from chalicelib.store.registry import StoreItem
 
 MAX_PAGE = 100
 """The most access numbers one list request returns."""
+WRITE_ATTEMPTS = 5
+"""Tries of a put or delete that lost a race with another writer of the same access number."""
 
 
 class AccessNumberItem(StoreItem):
@@ -59,6 +74,20 @@ class AccessNumberItem(StoreItem):
     country = UnicodeAttribute(null=True)
     lock_minutes = IntegerAttribute()
     enabled = BooleanAttribute()
+    mail_address = UnicodeAttribute(null=True)
+
+
+class MailAddressItem(StoreItem):
+    """An access number's e-mail address, lower-cased, and its number
+    (``callback_mail_addresses``): an address belongs to one access number at most."""
+
+    LOGICAL_NAME: ClassVar[str] = "callback_mail_addresses"
+
+    class Meta:
+        table_name = "callback_mail_addresses"
+
+    address = UnicodeAttribute(hash_key=True)
+    number = UnicodeAttribute()
 
 
 class LockoutItem(StoreItem):
@@ -74,7 +103,7 @@ class LockoutItem(StoreItem):
     expires = TTLAttribute()
 
 
-ACCESS_MODELS: tuple[type[StoreItem], ...] = (AccessNumberItem, LockoutItem)
+ACCESS_MODELS: tuple[type[StoreItem], ...] = (AccessNumberItem, MailAddressItem, LockoutItem)
 
 
 @dataclass(frozen=True)
@@ -93,6 +122,8 @@ class StoredAccessNumber:
     country: str | None = None
     lock_minutes: int = 30
     enabled: bool = True
+    mail_address: str | None = None
+    """Lower-cased; e-mail to it is a callback command for this access number."""
 
 
 def _item(access: StoredAccessNumber) -> AccessNumberItem:
@@ -109,6 +140,7 @@ def _item(access: StoredAccessNumber) -> AccessNumberItem:
         country=access.country,
         lock_minutes=access.lock_minutes,
         enabled=access.enabled,
+        mail_address=access.mail_address,
     )
 
 
@@ -126,7 +158,15 @@ def _stored(item: AccessNumberItem) -> StoredAccessNumber:
         country=item.country,
         lock_minutes=item.lock_minutes,
         enabled=item.enabled,
+        mail_address=item.mail_address,
     )
+
+
+def _same_address(address: str | None) -> Condition:
+    """The stored access number's address is ``address`` (None: it has none)."""
+    if address is None:
+        return AccessNumberItem.mail_address.does_not_exist()
+    return AccessNumberItem.mail_address == address
 
 
 @dataclass(frozen=True)
@@ -145,13 +185,60 @@ class AccessNumberRepository:
 
     @translated
     def put(self, access: StoredAccessNumber) -> bool:
-        """Create or replace the access number; True if it was new. 1 PutItem (its old image
-        returned tells whether one was replaced)."""
-        item = _item(access)
-        args, kwargs = item._get_save_args()
-        kwargs["return_values"] = ALL_OLD
-        old = item._get_connection().put_item(*args, **kwargs)
-        return not old.get(ATTRIBUTES)
+        """Create or replace the access number; True if it was new. ``AlreadyExistsError`` if
+        its ``mail_address`` is another access number's (nothing written). Without an address,
+        replacing none: 1 PutItem on condition that the stored one has no address (its old
+        image returned tells whether one was replaced). Else 1 consistent GetItem (the old
+        image) + 1 TransactWriteItems: the access number on condition that its address is
+        still the old one, its address's item (if absent or this number's), the old address's
+        item deleted (if the address changed); retried when another writer came in between."""
+        number, address = access.number, access.mail_address
+        if address is None:
+            item = _item(access)
+            args, kwargs = item._get_save_args(condition=_same_address(None))
+            kwargs["return_values"] = ALL_OLD
+            try:
+                old = item._get_connection().put_item(*args, **kwargs)
+                return not old.get(ATTRIBUTES)
+            except PynamoDBException as error:
+                if not condition_failed(error):
+                    raise  # else it had an address: free it in a transaction
+        for _ in range(WRITE_ATTEMPTS):
+            found = self._consistent(number)
+            old_address = None if found is None else found.mail_address
+            exists = (
+                AccessNumberItem.number.does_not_exist()
+                if found is None
+                else AccessNumberItem.number.exists()
+            )
+            try:
+                with TransactWrite(connection=shared_connection()) as transaction:
+                    transaction.save(_item(access), condition=exists & _same_address(old_address))
+                    if address is not None and address != old_address:
+                        transaction.save(
+                            MailAddressItem(address, number=number),
+                            condition=if_absent(MailAddressItem, MailAddressItem.number == number),
+                        )
+                    if old_address is not None and old_address != address:
+                        transaction.delete(
+                            MailAddressItem(old_address),
+                            condition=if_absent(MailAddressItem, MailAddressItem.number == number),
+                        )
+            except TransactWriteError as error:
+                lost = lost_races(error)
+                if address is not None and address != old_address and lost[1]:
+                    raise AlreadyExistsError(
+                        "mail address", address, "is another access number's"
+                    ) from error
+                continue
+            return found is None
+        raise StaleStateError("access number", number)
+
+    def _consistent(self, number: str) -> StoredAccessNumber | None:
+        try:
+            return _stored(AccessNumberItem.get(number, consistent_read=True))
+        except DoesNotExist:
+            return None
 
     @translated
     def get(self, number: str) -> StoredAccessNumber:
@@ -167,15 +254,49 @@ class AccessNumberRepository:
             return None
 
     @translated
-    def delete(self, number: str) -> bool:
-        """Delete the access number; True if there was one. 1 DeleteItem."""
+    def find_by_mail(self, address: str) -> StoredAccessNumber | None:
+        """The access number whose e-mail address is ``address`` (any case), or None (a
+        mail's lookup). 1 GetItem (the address) + 1 GetItem (its access number)."""
         try:
-            AccessNumberItem(number).delete(condition=AccessNumberItem.number.exists())
+            owner = MailAddressItem.get(address.lower())
+        except DoesNotExist:
+            return None
+        found = self.find(owner.number)
+        return found if found is not None and found.mail_address == owner.address else None
+
+    @translated
+    def delete(self, number: str) -> bool:
+        """Delete the access number; True if there was one. 1 DeleteItem on condition that it
+        exists without an address; when it has one, + 1 consistent GetItem + 1
+        TransactWriteItems that deletes it (its address unchanged) and its address's item
+        (retried when another writer came in between)."""
+        try:
+            AccessNumberItem(number).delete(
+                condition=AccessNumberItem.number.exists() & _same_address(None)
+            )
+            return True
         except PynamoDBException as error:
-            if condition_failed(error):
+            if not condition_failed(error):
+                raise  # else absent, or it has an address
+        for _ in range(WRITE_ATTEMPTS):
+            old = self._consistent(number)
+            if old is None:
                 return False
-            raise
-        return True
+            address = old.mail_address
+            condition = AccessNumberItem.number.exists() & _same_address(address)
+            try:
+                with TransactWrite(connection=shared_connection()) as transaction:
+                    transaction.delete(AccessNumberItem(number), condition=condition)
+                    if address is not None:
+                        transaction.delete(
+                            MailAddressItem(address),
+                            condition=if_absent(MailAddressItem, MailAddressItem.number == number),
+                        )
+            except TransactWriteError as error:
+                lost_races(error)
+                continue
+            return True
+        raise StaleStateError("access number", number)
 
     @translated
     def list(self, limit: int = MAX_PAGE, after: str | None = None) -> AccessNumberPage:

@@ -346,6 +346,19 @@ Callback (account {callback["account"]}, {callback["balance"]}; access numbers A
   .venv/bin/ringflow sim calls CALL_ID{where}     # greeting, balance, the number prompt
 Web callback forms (simple, extended, hosted):
   {forms}
+{_callback_mail_banner(callback)}"""
+
+
+def _callback_mail_banner(callback: Mapping[str, Any]) -> str:
+    """How to try the callback's e-mail trigger, if the demo has a callback address."""
+    if not callback.get("mail"):
+        return ""
+    account, password = callback["account"], callback["password"]
+    command = f"P {account} {password} SN {callback['caller']} DN 447700900300"
+    return f"""\
+  .venv/bin/ringflow sim send-mail --local --from you@example.com --to {callback["mail"]} \\
+    --subject "{command}"
+  .venv/bin/ringflow sim mail --local              # the confirmation; then the callback rings
 """
 
 

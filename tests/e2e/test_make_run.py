@@ -95,6 +95,7 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
         assert_a_scenario_sees_the_sms_through_the_stack(env, tmp_path)
         assert_the_printed_missed_call_is_called_back(run, lines, env, ports["SIM"], tmp_path)
         assert_the_printed_web_form_calls_back(run, lines, ports["SIM"], tmp_path)
+        assert_the_printed_mail_command_is_called_back(run, lines, env, ports["SIM"], tmp_path)
         assert_a_mail_sent_over_smtp_reaches_the_platform(env, tmp_path)
     finally:
         run.send_signal(signal.SIGTERM)
@@ -179,6 +180,57 @@ def assert_the_printed_web_form_calls_back(
     while time.monotonic() < deadline and callbacks() == before:
         time.sleep(0.5)
     assert callbacks() == before + 1
+
+
+def assert_the_printed_mail_command_is_called_back(
+    run: subprocess.Popen[str], lines: list[str], env: dict[str, str], sim_port: str, tmp: Path
+) -> None:
+    """The banner's e-mail command to the callback demo's address, sent over SMTP: the user is
+    called back and told how long they can talk to the number mailed, and the confirmation
+    went out through SES."""
+    assert run.stdout is not None
+    command = None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and command is None:
+        line = run.stdout.readline()
+        lines.append(line)
+        if "ringflow sim send-mail" in line and "callback@" in line:
+            following = run.stdout.readline()
+            lines.append(following)
+            command = line.strip().rstrip("\\") + " " + following.strip()
+    assert command, "".join(lines)
+    args = shlex.split(command, comments=True)
+    args[0] = str(ROOT / args[0])
+    base, ca = f"https://127.0.0.1:{sim_port}/_sim/calls", str(tmp / "sim-ca.pem")
+
+    def completed() -> list[dict[str, str]]:
+        calls = requests.get(base, verify=ca, timeout=5).json()["calls"]
+        return [c for c in calls if (c.get("to"), c.get("status")) == ("447700900001", "completed")]
+
+    before = {call["uuid"] for call in completed()}
+    sent = subprocess.run(
+        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    deadline = time.monotonic() + 60
+    new: list[dict[str, str]] = []
+    while time.monotonic() < deadline and not new:
+        new = [call for call in completed() if call["uuid"] not in before]
+        time.sleep(0.5)
+    assert new, requests.get(base, verify=ca, timeout=5).text
+    detail = requests.get(f"{base}/{new[0]['uuid']}", verify=ca, timeout=5).json()
+    said = [entry["text"] for entry in detail["transcript"] if entry["kind"] == "say"]
+    assert any(text.startswith("You can talk for") for text in said), said
+    mailbox = subprocess.run(
+        [sys.executable, "-m", "chalicelib.cli.main", "--local", "sim", "mail"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "Calling you back on +447700900001" in mailbox.stdout, mailbox.stdout + mailbox.stderr
 
 
 def assert_the_record_carries_wall_clock_times(

@@ -69,6 +69,7 @@ def test_an_access_number_is_created_replaced_read_listed_and_deleted(
         "country": "CZ",
         "lock_minutes": 30,
         "enabled": True,
+        "mail_address": None,
     }
     # AND replaced as a PIN number: 200
     pin = {
@@ -141,6 +142,8 @@ def test_a_caller_id_is_tried_against_an_access_number(platform: tuple[Platform,
         ("PUT", PATH, {**ANI, "lock_minutes": 0}, 422, "the request is not valid"),
         ("PUT", PATH, {**ANI, "country": "ZZ"}, 422, None),
         ("PUT", PATH, {**ANI, "colour": "red"}, 422, "the request is not valid"),
+        ("PUT", PATH, {**ANI, "mail_address": "not an address"}, 422, None),
+        ("PUT", PATH, {**ANI, "mail_address": "a@b"}, 422, None),
         (
             "PUT",
             PATH,
@@ -282,3 +285,49 @@ def test_the_cli_configures_tries_and_unlocks(
     assert capsys.readouterr().err == "refused: caller number 420602123456 is not locked\n"
     assert main(["access-number", "delete", "420234000111"]) == 0
     assert json.loads(capsys.readouterr().out)["deleted"] is True
+
+
+def test_a_mail_address_belongs_to_one_access_number(platform: tuple[Platform, str]) -> None:
+    running, _ = platform
+    service = running.container.services("callback").access_numbers
+    # WHEN an access number is given an address, in any case / THEN it is kept lower-cased
+    created = call(platform, "PUT", PATH, {**ANI, "mail_address": "Callback@Example.COM"})
+    assert created.status_code == 201, created.body
+    assert answer(created)["mail_address"] == "callback@example.com"
+    assert service.find_by_mail("CALLBACK@example.com").number == "420234000111"
+    # AND another access number cannot take it: 409, nothing stored
+    other = PATH[:-1] + "2"
+    taken = call(platform, "PUT", other, {**ANI, "mail_address": "callback@example.com"})
+    assert taken.status_code == 409, taken.body
+    assert answer(taken)["detail"] == (
+        "mail address callback@example.com belongs to another access number"
+    )
+    assert call(platform, "GET", other).status_code == 404
+    # WHEN the first changes its address / THEN the old one is free for the other
+    moved = call(platform, "PUT", PATH, {**ANI, "mail_address": "calls@example.com"})
+    assert moved.status_code == 200, moved.body
+    assert service.find_by_mail("callback@example.com") is None
+    again = call(platform, "PUT", other, {**ANI, "mail_address": "callback@example.com"})
+    assert again.status_code == 201, again.body
+    # AND an access number replaced without an address, or deleted, frees its address
+    assert call(platform, "PUT", other, ANI).status_code == 200
+    assert service.find_by_mail("callback@example.com") is None
+    assert call(platform, "DELETE", PATH).status_code == 204
+    assert service.find_by_mail("calls@example.com") is None
+    reused = call(platform, "PUT", other, {**ANI, "mail_address": "calls@example.com"})
+    assert reused.status_code == 200, reused.body
+
+
+def test_the_cli_sets_a_mail_address(
+    platform: tuple[Platform, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    put = ["access-number", "put", "420234000111", "--kind", "ani", "--tenant", ACCOUNT]
+    assert main([*put, "--language", "en-GB", "--mail-address", "CallBack@example.com"]) == 0
+    assert json.loads(capsys.readouterr().out)["mail_address"] == "callback@example.com"
+    other = ["access-number", "put", "420234000112", "--kind", "ani", "--tenant", ACCOUNT]
+    assert main([*other, "--language", "en-GB", "--mail-address", "callback@example.com"]) == 1
+    assert capsys.readouterr().err == (
+        "refused: mail address callback@example.com belongs to another access number\n"
+    )
+    assert main([*other, "--language", "en-GB", "--mail-address", "nope"]) == 1
+    assert "mail_address: 'nope' is not an e-mail address" in capsys.readouterr().err

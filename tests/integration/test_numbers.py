@@ -206,3 +206,5 @@ def test_the_demo_loader_provisions_its_numbers_and_is_idempotent(
         )
         account = container.services("billing").accounts.get(callback["account"])
         assert (account.wallet.balance, account.callers) == (Decimal("10.00"), (DEMO_CALLER,))
+        by_mail = container.services("callback").access_numbers.find_by_mail(callback["mail"])
+        assert by_mail is not None and by_mail.number == callback["ani"]  # the e-mail trigger

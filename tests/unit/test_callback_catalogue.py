@@ -50,6 +50,7 @@ def every_prompt(p: Prompts) -> dict[str, str]:
     said["balance"] = p.balance(Decimal("12.50"), "USD")
     said["max_duration"] = p.max_duration(23 * 60)
     said["language_option"] = p.language_option("1")
+    said["calling_back"] = p.calling_back("+447700900001", "+420212345678")
     return said
 
 

@@ -18,9 +18,10 @@ from chalicelib.store.access_numbers import (
     AccessNumberRepository,
     LockoutItem,
     LockoutRepository,
+    MailAddressItem,
     StoredAccessNumber,
 )
-from chalicelib.store.errors import NotFoundError
+from chalicelib.store.errors import AlreadyExistsError, NotFoundError
 from chalicelib.store.tables import table_models, ttl_attribute
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -151,3 +152,44 @@ def test_unlock_lifts_a_lock(store: Settings) -> None:
 def test_a_naive_lock_time_is_refused(store: Settings) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         LockoutRepository().lock("420602123456", datetime(2024, 5, 1, 12, 0))
+
+
+def test_a_mail_address_is_unique_and_finds_its_access_number_in_two_reads(
+    store: Settings, sent: RequestLog
+) -> None:
+    repo = AccessNumberRepository()
+    mailed = StoredAccessNumber(**{**ANI.__dict__, "mail_address": "callback@example.com"})
+    sent.clear()
+    # WHEN an access number is put with an address: a read of the old image, one transaction
+    assert repo.put(mailed) is True
+    assert requests(sent) == ["GetItem", "TransactWriteItems"]
+    assert repo.get(ANI.number) == mailed
+    # THEN it is found by its address, in any case, in two GetItems
+    sent.clear()
+    assert repo.find_by_mail("CallBack@Example.com") == mailed
+    assert requests(sent) == ["GetItem", "GetItem"]
+    assert repo.find_by_mail("other@example.com") is None
+    # AND another access number cannot take the address: nothing of it is written
+    other = StoredAccessNumber(**{**mailed.__dict__, "number": "420234000112"})
+    with pytest.raises(AlreadyExistsError, match="is another access number's"):
+        repo.put(other)
+    assert repo.find(other.number) is None
+    # AND putting the same again keeps it; without an address, the address's item goes
+    assert repo.put(mailed) is False
+    assert repo.put(ANI) is False
+    assert repo.find_by_mail("callback@example.com") is None
+    assert list(MailAddressItem.scan()) == []
+    assert repo.put(other) is True
+    # WHEN an access number with an address is deleted THEN its address goes with it
+    sent.clear()
+    assert repo.delete(other.number) is True
+    assert requests(sent) == ["DeleteItem", "GetItem", "TransactWriteItems"]
+    assert repo.find_by_mail("callback@example.com") is None
+    assert repo.delete(other.number) is False
+
+
+def test_an_address_item_that_names_another_number_is_not_followed(store: Settings) -> None:
+    repo = AccessNumberRepository()
+    repo.put(ANI)
+    MailAddressItem("stale@example.com", number=ANI.number).save()  # ANI has no such address
+    assert repo.find_by_mail("stale@example.com") is None

@@ -23,6 +23,7 @@ from chalicelib.store.tables import (
 EXPECTED_KEYS = {
     "callback_access_numbers": [("number", "HASH", "S")],
     "callback_lockouts": [("number", "HASH", "S")],
+    "callback_mail_addresses": [("address", "HASH", "S")],
     "accounts": [("account_id", "HASH", "S")],
     "numbers": [("number", "HASH", "S")],
     "flows": [("flow_id", "HASH", "S"), ("version", "RANGE", "N")],
