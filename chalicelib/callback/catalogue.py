@@ -385,3 +385,27 @@ class Prompts:
     def no_input(self) -> str:
         """Nothing was entered."""
         return self._words.no_input
+
+    def enter_voucher(self) -> str:
+        """Asks for a voucher code, ended by the # key."""
+        return self._words.enter_voucher
+
+    def voucher_credited(self, amount: Decimal, currency: str) -> str:
+        """ "10 euros has been added to your account." (see :meth:`amount`)."""
+        return self._words.voucher_credited.format(amount=self.amount(amount, currency))
+
+    def voucher_refused(self, reason: str) -> str:
+        """Why a voucher was not redeemed: ``unknown``, ``used``, ``expired``, ``disabled``
+        (withdrawn) or ``currency``; any other reason is said as the call's failure."""
+        said = {
+            "unknown": self._words.voucher_unknown,
+            "used": self._words.voucher_used,
+            "expired": self._words.voucher_expired,
+            "disabled": self._words.voucher_disabled,
+            "currency": self._words.voucher_currency,
+        }
+        return said.get(reason, self._words.failed)
+
+    def voucher_attempts(self) -> str:
+        """Too many voucher codes were refused on this call."""
+        return self._words.voucher_attempts

@@ -11,7 +11,8 @@ calls. Every command is answered by SMS from the access number: what was done, o
 (a malformed command, a wrong user or password, an unknown sender, an unknown entry, a
 destination with no rate), and a refused command changes nothing. The inbox hands a message over
 once (deduplicated by message id); the callback and the reply are queued under keys made of the
-message id, so a delivery processed again after a failure acts once. Imports the billing and
+message id, and a voucher is redeemed under it, so a delivery processed again after a failure
+acts once (and replies the credit again, not "used"). Imports the billing and
 callback services, the store's call history of callback accounts and ``calls.tasks``' task
 encoding; never pynamodb or Vonage modules.
 """
@@ -139,7 +140,9 @@ class SmsCommands:
             return f"Calling you back to connect you with {entry.name} (+{entry.number})."
         if isinstance(command, RedeemVoucher) and self.vouchers is not None:
             try:
-                credited = self.vouchers.redeem(command.code, caller.account_id)
+                credited = self.vouchers.redeem(
+                    command.code, caller.account_id, key=f"sms:{message.message_id}"
+                )
             except VoucherRefusedError as refused:
                 raise _Refused(
                     f"voucher_{refused.reason}", VOUCHER_REFUSALS[refused.reason]
