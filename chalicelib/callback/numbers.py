@@ -25,7 +25,8 @@ def region_of(number: str) -> str | None:
 
 def destination(keyed: str, user_number: str) -> str | None:
     """The E.164 digits (no ``+``) of a destination keyed by the user of ``user_number``, or
-    None when it is no possible number (too short, too long, not digits)."""
+    None when it is no possible number (too short, too long, not digits, or one that only the
+    local exchange could dial: ``0770`` in the UK is no number a carrier can bridge)."""
     digits = keyed.strip().rstrip("#")
     if not digits.isdigit() or not MIN_DIGITS <= len(digits) <= MAX_KEYED:
         return None
@@ -34,7 +35,8 @@ def destination(keyed: str, user_number: str) -> str | None:
         parsed = phonenumbers.parse(digits, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(parsed):
+    possible = phonenumbers.is_possible_number_with_reason(parsed)
+    if possible != phonenumbers.ValidationResult.IS_POSSIBLE:
         return None
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return e164.lstrip("+")
