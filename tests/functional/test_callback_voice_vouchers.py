@@ -48,7 +48,7 @@ def voucher(world: CallbackWorld, value: str = "10.00", currency: str = "EUR") -
     vouchers = world.platform.container.services("billing").vouchers
     expires = datetime.now(UTC) + timedelta(days=30)
     [made] = vouchers.generate("phone", 1, Decimal(value), currency, expires)
-    return made  # type: ignore[no-any-return]
+    return made
 
 
 def keys_voucher(*codes: str, then: str = "") -> dict[str, object]:
@@ -178,7 +178,7 @@ def test_concurrent_redemptions_by_the_resolver_credit_once(
     engine = world.platform.container.services("callback").engine
 
     def key(attempt: int) -> VoucherCredited | VoucherRefused:
-        return engine.voucher(VoucherQuery(ACCOUNT, good.code, f"voucher:call-{attempt}:3"))  # type: ignore[no-any-return]
+        return engine.voucher(VoucherQuery(ACCOUNT, good.code, f"voucher:call-{attempt}:3"))
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(key, range(8)))
