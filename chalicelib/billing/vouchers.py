@@ -6,7 +6,10 @@ A code is 12 random digits (``secrets``), to be spoken and keyed on a phone keyp
 grouped ``1234-5678-9012`` and accepted with or without dashes and spaces. A voucher is single
 use: it is redeemed once, in one DynamoDB transaction that marks it and credits the account
 (``store.vouchers``); a second, concurrent, expired, disabled, unknown or other-currency
-redemption is refused with ``VoucherRefusedError(reason)`` and moves nothing. A lot is read by a
+redemption is refused with ``VoucherRefusedError(reason)`` and moves nothing. A redemption may
+carry an idempotency key (a call's attempt, an SMS's message id): the same input processed again
+(a webhook retried after a crash, an SMS delivered twice) finds its own key on the redeemed
+voucher and is answered the value credited, not ``used``. A lot is read by a
 Query on the table's ``by_lot`` index (no scan).
 
 Owns the voucher rules and the service. Imports ``secrets``, the platform's errors, the account
@@ -68,6 +71,7 @@ class Voucher:
     state: str = "new"
     redeemed_by: str | None = None
     redeemed_at: datetime | None = None
+    redemption_key: str | None = None
 
     @property
     def shown(self) -> str:
@@ -161,6 +165,7 @@ def to_voucher(stored: store.StoredVoucher) -> Voucher:
         state=stored.state,
         redeemed_by=stored.redeemed_by,
         redeemed_at=stored.redeemed_at,
+        redemption_key=stored.redemption_key,
     )
 
 
@@ -176,6 +181,17 @@ def voucher_summary(voucher: Voucher) -> dict[str, object]:
         "redeemed_by": voucher.redeemed_by,
         "redeemed_at": None if voucher.redeemed_at is None else voucher.redeemed_at.isoformat(),
     }
+
+
+def _redeemed_under(voucher: Voucher, account_id: str, key: str | None) -> bool:
+    """The voucher was redeemed by this account under this idempotency key (the same input,
+    processed again)."""
+    return (
+        key is not None
+        and voucher.state == "redeemed"
+        and voucher.redeemed_by == account_id
+        and voucher.redemption_key == key
+    )
 
 
 class Vouchers:
@@ -229,15 +245,20 @@ class Vouchers:
             raise errors.NotFoundError(f"no voucher lot {lot}")
         return sum(1 for v in vouchers if v.state == "new" and self.repository.disable(v.code))
 
-    def redeem(self, code: str, account_id: str, now: datetime | None = None) -> Decimal:
-        """Redeem the voucher onto the account: the value credited. Refused with
-        ``VoucherRefusedError`` (``unknown``, ``used``, ``expired``, ``disabled``,
-        ``currency``) and ``CallbackAccountNotFoundError``: nothing moves. 2 GetItems and
-        1 TransactWriteItems (+2 GetItems when the transaction loses)."""
+    def redeem(
+        self, code: str, account_id: str, now: datetime | None = None, key: str | None = None
+    ) -> Decimal:
+        """Redeem the voucher onto the account: the value credited. Under an idempotency
+        ``key``, a voucher this account already redeemed under the same key answers its value
+        again (nothing moves). Refused with ``VoucherRefusedError`` (``unknown``, ``used``,
+        ``expired``, ``disabled``, ``currency``) and ``CallbackAccountNotFoundError``: nothing
+        moves. 2 GetItems and 1 TransactWriteItems (+2 GetItems when the transaction loses)."""
         digits = parse_code(code)
         checked_account_id(account_id)
         at = self.clock() if now is None else now
         voucher = self.get(digits)
+        if _redeemed_under(voucher, account_id, key):
+            return voucher.value
         currency = self._currency(account_id)
         reason = refusal(voucher, currency, at)
         if reason is not None:
@@ -246,9 +267,12 @@ class Vouchers:
             stored = store.StoredVoucher(
                 voucher.code, voucher.lot_id, voucher.value, voucher.currency, voucher.expires_at
             )
-            self.repository.redeem(stored, account_id, at)
+            self.repository.redeem(stored, account_id, at, key)
         except store.RedemptionLostError:
-            why = refusal(self.get(digits), self._currency(account_id), at)
+            again = self.get(digits)
+            if _redeemed_under(again, account_id, key):
+                return again.value
+            why = refusal(again, self._currency(account_id), at)
             raise VoucherRefusedError(why or "used", digits) from None
         return voucher.value
 

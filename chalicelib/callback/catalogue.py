@@ -1,6 +1,8 @@
 """What the callback product says to a caller, one catalogue per language: the sentences of its
 prompts (welcome, PIN, balance, destination, outcomes of a call, goodbye), the language menu,
-and money and durations spoken the way each language says them.
+and money and durations spoken the way each language says them; and the replies of its SMS
+commands in the same languages (``Replies``: the sentences are ``callback.sms_words``'), with
+numbers and amounts written the way each language writes them.
 
 A catalogue language is a carrier TTS code (``LANGUAGES``); any other code of the same language
 falls back by its primary subtag (``en-AU`` reads the English of ``en-GB`` with an ``en-AU``
@@ -10,7 +12,7 @@ voice). Amounts are ``Decimal`` only, never negative, rounded down to the curren
 reads in its own language; plural rules, currency precision, currency names the catalogue does
 not spell itself and the duration units come from CLDR through Babel
 (docs/decisions/0016). The sentences themselves are ``callback.words``'. Pure: imports the
-standard library, ``babel``, ``callback.words``, ``chalicelib.errors`` and
+standard library, ``babel``, ``callback.words``, ``callback.sms_words``, ``chalicelib.errors`` and
 ``chalicelib.flows.languages`` only; no store, web or wiring.
 """
 
@@ -18,8 +20,9 @@ standard library, ``babel``, ``callback.words``, ``chalicelib.errors`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from functools import cache
 
@@ -27,6 +30,8 @@ from babel import Locale
 from babel.numbers import format_decimal, get_currency_name, get_currency_precision
 from babel.units import format_unit
 
+from chalicelib.callback.sms_words import SMS_CATALOGUE as _SMS_CATALOGUE
+from chalicelib.callback.sms_words import SmsWords as _SmsWords
 from chalicelib.callback.words import CATALOGUE as _CATALOGUE
 from chalicelib.callback.words import Currency as _Currency
 from chalicelib.callback.words import Words as _Words
@@ -197,6 +202,11 @@ class Prompts:
     code: str
     language: str
     _words: _Words = field(repr=False)
+
+    @property
+    def locale(self) -> str:
+        """The Babel (CLDR) locale of this language's numbers."""
+        return self._words.locale
 
     # -- money and time ---------------------------------------------------------------------
 
@@ -390,3 +400,194 @@ class Prompts:
         """A written confirmation: the user is called back on ``source`` and connected with
         ``destination`` (numbers as they are to be shown, e.g. ``+447700900001``)."""
         return self._words.calling_back.format(source=source, destination=destination)
+
+    def enter_voucher(self) -> str:
+        """Asks for a voucher code, ended by the # key."""
+        return self._words.enter_voucher
+
+    def voucher_credited(self, amount: Decimal, currency: str) -> str:
+        """ "10 euros has been added to your account." (see :meth:`amount`)."""
+        return self._words.voucher_credited.format(amount=self.amount(amount, currency))
+
+    def voucher_refused(self, reason: str) -> str:
+        """Why a voucher was not redeemed: ``unknown``, ``used``, ``expired``, ``disabled``
+        (withdrawn) or ``currency``; any other reason is said as the call's failure."""
+        said = {
+            "unknown": self._words.voucher_unknown,
+            "used": self._words.voucher_used,
+            "expired": self._words.voucher_expired,
+            "disabled": self._words.voucher_disabled,
+            "currency": self._words.voucher_currency,
+        }
+        return said.get(reason, self._words.failed)
+
+    def voucher_attempts(self) -> str:
+        """Too many voucher codes were refused on this call."""
+        return self._words.voucher_attempts
+
+
+def replies(code: object) -> Replies:
+    """The SMS replies for language ``code`` (as :func:`prompts` chooses it);
+    :class:`UnsupportedLanguageError` when the catalogue has no words in it."""
+    spoken = prompts(code)
+    return Replies(spoken, _SMS_CATALOGUE[spoken.language])
+
+
+@dataclass(frozen=True)
+class Replies:
+    """The SMS replies of one catalogue language: every method returns one reply's text.
+    Numbers are E.164 with their ``+``; amounts are written as the language writes decimals,
+    with the ISO code ("4,68 EUR"); the balance is the prompts' sentence ("Your balance is 4
+    euros and 68 cents.")."""
+
+    prompts: Prompts
+    _words: _SmsWords = field(repr=False)
+
+    @property
+    def language(self) -> str:
+        return self.prompts.language
+
+    # -- numbers, amounts and forms -----------------------------------------------------------
+
+    def money(self, amount: Decimal, currency: str) -> str:
+        """ "10 EUR", "0.16 EUR", "0,16 EUR": the amount without trailing zeros, and its code."""
+        value = _checked_amount(amount)
+        code = _checked_currency(currency)
+        number = format_decimal(
+            value.normalize() if value != value.to_integral_value() else value.to_integral_value(),
+            locale=_locale(self.prompts.locale),
+            group_separator=False,
+            decimal_quantization=False,
+        )
+        return f"{number} {code}"
+
+    @staticmethod
+    def number(digits: str) -> str:
+        """An E.164 number as written in a reply: ``+447700900300``."""
+        return "+" + digits
+
+    def form(self, kind: str) -> str:
+        """The form of a kind of command, in this language's words (``U.<user> P.<password>
+        R.<number>``); the command letters are the same in every language."""
+        w = self._words
+        forms = {
+            "call": f"U.<{w.user}> P.<{w.password}> D.<{w.destination}> O.<{w.your_number}>",
+            "register": f"U.<{w.user}> P.<{w.password}> R.<{w.number}>",
+            "entry": f"B.<{w.name}>",
+            "numbered": "N<k>",
+            "info": "I",
+            "voucher": f"V.<{w.code}>",
+        }
+        return forms.get(kind, forms["call"])
+
+    def _fill(self, template: str, **values: str) -> str:
+        forms = {kind: self.form(kind) for kind in ("call", "register", "entry", "voucher")}
+        helped = self._words.help.format(**forms)
+        return template.format(
+            help=helped, example_name=self._words.example_name, **forms, **values
+        )
+
+    # -- the grammar's refusals ---------------------------------------------------------------
+
+    def command_error(self, reason: str, values: Mapping[str, str]) -> str:
+        """The reply to a message the grammar refused for ``reason`` (``CommandError``'s
+        ``reason`` and ``values``): what was wrong and the right form, in this language."""
+        template = self._words.errors.get(reason, self._words.errors["unknown_command"])
+        filled = {key: str(value) for key, value in values.items() if key != "form"}
+        filled.setdefault("field", "")
+        filled.setdefault("min", "")
+        filled.setdefault("max", "")
+        return self._fill(template, form=self.form(values.get("form", "call")), **filled)
+
+    # -- the commands' replies ----------------------------------------------------------------
+
+    def calling_two(self, source: str, destination: str) -> str:
+        """ "Calling you back on +44... to connect you with +44..."."""
+        return self._fill(
+            self._words.calling_two,
+            source=self.number(source),
+            destination=self.number(destination),
+        )
+
+    def registered(self, number: str) -> str:
+        """The number is registered for caller-id authentication."""
+        return self._fill(self._words.registered, number=self.number(number))
+
+    def taken(self, number: str) -> str:
+        """The number is registered to another account."""
+        return self._fill(self._words.taken, number=self.number(number))
+
+    def unregistered(self) -> str:
+        """The sender's number is not registered; the form to register it."""
+        return self._fill(self._words.unregistered)
+
+    def unauthenticated(self) -> str:
+        """Wrong user or password."""
+        return self._fill(self._words.unauthenticated)
+
+    def not_a_number(self, field: str, text: str) -> str:
+        """``D.abc`` is no phone number the sender's country knows."""
+        return self._fill(self._words.not_a_number, field=field, text=text)
+
+    def no_rate(self, number: str) -> str:
+        """The number cannot be called (no rate in the account's tariff)."""
+        return self._fill(self._words.no_rate, number=self.number(number))
+
+    def calling_entry(self, name: str, number: str) -> str:
+        """ "Calling you back to connect you with office (+44...)."."""
+        return self._fill(self._words.calling_entry, name=name, number=self.number(number))
+
+    def no_entry(self, wanted: str | int) -> str:
+        """No directory entry of that name, or at that place."""
+        if isinstance(wanted, int):
+            return self._fill(self._words.no_entry_index, index=self._integer(wanted))
+        return self._fill(self._words.no_entry_name, name=wanted)
+
+    def info(
+        self,
+        balance: Decimal,
+        currency: str,
+        calls: Sequence[tuple[datetime, str, int, Decimal, str]] = (),
+    ) -> str:
+        """The balance, and the last calls (ended at, destination, seconds, charge, currency):
+        "Your balance is 4 euros. Last calls: 01/12 10:30 +4477... 1:30 0.16 EUR."."""
+        said = self.prompts.balance(balance, currency)
+        if not calls:
+            return said
+        rows = "; ".join(
+            f"{ended:%d/%m %H:%M} {self.number(number)} {seconds // 60}:{seconds % 60:02d} "
+            f"{self.money(charge, charged_in)}"
+            for ended, number, seconds, charge, charged_in in calls
+        )
+        return self._fill(self._words.last_calls, balance=said, calls=rows)
+
+    def voucher_credited(self, amount: Decimal, balance: Decimal, currency: str) -> str:
+        """ "10 EUR added. Your balance is 15 euros."."""
+        return self._fill(
+            self._words.voucher_credited,
+            amount=self.money(amount, currency),
+            balance=self.prompts.balance(balance, currency),
+        )
+
+    def voucher_refused(self, reason: str) -> str:
+        """Why a voucher was not redeemed (``unknown``, ``used``, ``expired``, ``disabled``,
+        ``currency``)."""
+        said = {
+            "unknown": self._words.voucher_unknown,
+            "used": self._words.voucher_used,
+            "expired": self._words.voucher_expired,
+            "disabled": self._words.voucher_disabled,
+            "currency": self._words.voucher_currency,
+        }
+        return self._fill(said.get(reason, self._words.voucher_unknown))
+
+    def not_available(self) -> str:
+        """The command is not offered by this service."""
+        return self._fill(self._words.not_available)
+
+    def unavailable(self) -> str:
+        """The service cannot take commands now (its set-up is wrong); try later."""
+        return self._fill(self._words.unavailable)
+
+    def _integer(self, value: int) -> str:
+        return format_decimal(value, locale=_locale(self.prompts.locale), group_separator=False)

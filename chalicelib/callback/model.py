@@ -143,6 +143,8 @@ class CallbackCall(CallData):
     currency: str = "EUR"
     internal_account: str | None = None
     pin_failures: int = 0
+    voucher_failures: int = 0
+    """Voucher codes refused on this call (``callback_voucher``'s attempts)."""
     lock_minutes: int = 30
     attempt: int = 1
     destination: str | None = None

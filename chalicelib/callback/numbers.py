@@ -26,13 +26,14 @@ def region_of(number: str) -> str | None:
 
 def destination(keyed: str, user_number: str) -> str | None:
     """The E.164 digits (no ``+``) of a destination keyed by the user of ``user_number``, or
-    None when it is no possible number (too short, too long, not digits)."""
+    None when it is no possible number (too short, too long, not digits, or one that only the
+    local exchange could dial: ``0770`` in the UK is no number a carrier can bridge)."""
     return in_region(keyed, region_of(user_number) or "US")
 
 
 def in_region(keyed: str, region: str) -> str | None:
     """The E.164 digits (no ``+``) of a number keyed in ``region`` (an ISO region), or None
-    when it is no possible number."""
+    when it is no possible number (as ``destination`` judges it)."""
     digits = keyed.strip().rstrip("#")
     if not digits.isdigit() or not MIN_DIGITS <= len(digits) <= MAX_KEYED:
         return None
@@ -40,7 +41,8 @@ def in_region(keyed: str, region: str) -> str | None:
         parsed = phonenumbers.parse(digits, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(parsed):
+    possible = phonenumbers.is_possible_number_with_reason(parsed)
+    if possible != phonenumbers.ValidationResult.IS_POSSIBLE:
         return None
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return e164.lstrip("+")
@@ -48,13 +50,14 @@ def in_region(keyed: str, region: str) -> str | None:
 
 def international(digits: str) -> str | None:
     """The E.164 digits (no ``+``) of international ``digits`` (country code first), or None
-    when they are no possible number."""
+    when they are no possible number (as ``destination`` judges it)."""
     if not digits.isascii() or not digits.isdigit() or not MIN_DIGITS <= len(digits) <= MAX_KEYED:
         return None
     try:
         parsed = phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(parsed):
+    possible = phonenumbers.is_possible_number_with_reason(parsed)
+    if possible != phonenumbers.ValidationResult.IS_POSSIBLE:
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).lstrip("+")

@@ -25,6 +25,7 @@ from chalicelib.callback.queries import (
     PinQuery,
     PlaceCallback,
     SettleDial,
+    VoucherQuery,
 )
 from chalicelib.callback.routes import callback
 from chalicelib.callback.service import CallbackService
@@ -95,6 +96,7 @@ def services(container: Container) -> CallbackServices:
         enqueue=container.enqueue_task,
         clock=container.clock,
         history=history_store.CallbackHistoryRepository(),
+        vouchers=container.services("billing").vouchers,
     )
     web = WebCallbacks(
         web_store.WebCallbackRepository(),
@@ -124,6 +126,7 @@ def resolvers(container: Container) -> Mapping[type, Resolver]:
         BalanceQuery: lambda query: service().balance(query),
         PinQuery: lambda query: service().pin(query),
         DialQuery: lambda query: service().dial(query),
+        VoucherQuery: lambda query: service().voucher(query),
     }
 
 

@@ -1,8 +1,9 @@
 """What the callback's widgets ask within a call's step (``Query`` kinds, answered by
 ``callback.resolvers``) and what they start after it (effects, run by ``callback.runners``).
 
-Queries: the balance of an account, whether a keyed PIN names an account, and the preparation of
-one dial (rate both legs, reserve the money of the longest talk the balance pays for). Effects:
+Queries: the balance of an account, whether a keyed PIN names an account, the preparation of
+one dial (rate both legs, reserve the money of the longest talk the balance pays for), and the
+redemption of a keyed voucher code onto the call's account. Effects:
 ask for a callback (an access number was rung), place the callback's first leg (now or after a
 delay, a retry of an unanswered one too), settle one dial's money, lock a caller out after too
 many wrong PINs. Every effect has its idempotency ``key``. Pure data: imports the standard
@@ -94,6 +95,33 @@ class DialReady:
 class DialRefused:
     """The dial cannot go: ``reason`` is ``no_rate``, ``insufficient_funds``,
     ``too_many_calls``, ``daily_cap``, ``disabled`` or ``unknown_account``."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class VoucherQuery:
+    """Redeem the voucher ``code`` (as keyed) onto the account, under the idempotency ``key``
+    (the call and the attempt: a webhook retried after a crash is answered the same credit)."""
+
+    account_id: str
+    code: str
+    key: str
+
+
+@dataclass(frozen=True)
+class VoucherCredited:
+    """The voucher credited ``amount``; the account can now spend ``balance``."""
+
+    amount: Decimal
+    balance: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class VoucherRefused:
+    """The voucher was not redeemed: ``reason`` is ``unknown``, ``used``, ``expired``,
+    ``disabled``, ``currency`` or ``unknown_account``; nothing moved."""
 
     reason: str
 

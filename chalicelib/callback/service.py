@@ -1,6 +1,6 @@
 """The callback's imperative side: it answers its widgets' queries within a step (the balance, a
-PIN, the rating and money of a dial) and runs its effects (whom a rung access number calls back,
-placing the first leg, settling a dial, locking a caller out).
+PIN, the rating and money of a dial, a voucher keyed during the call) and runs its effects (whom
+a rung access number calls back, placing the first leg, settling a dial, locking a caller out).
 
 A rung access number is decided by its kind: ANI calls back the caller id, translated to E.164
 by the access number's rules and registered to an account; DNIS calls back the associated
@@ -26,6 +26,7 @@ from chalicelib.billing.accounts import CallbackAccounts
 from chalicelib.billing.bridge import BridgeRates, max_talk
 from chalicelib.billing.service import TariffService
 from chalicelib.billing.tariffs import PRICE_PLACES
+from chalicelib.billing.vouchers import VoucherRefusedError, Vouchers
 from chalicelib.billing.wallet import CallbackAccount, ReservationRefusedError
 from chalicelib.callback import catalogue
 from chalicelib.callback.access import translate
@@ -44,6 +45,9 @@ from chalicelib.callback.queries import (
     PinRefused,
     PlaceCallback,
     SettleDial,
+    VoucherCredited,
+    VoucherQuery,
+    VoucherRefused,
 )
 from chalicelib.calls.outbound import OutboundCalls
 from chalicelib.calls.tasks import encode_task
@@ -84,6 +88,7 @@ class CallbackService:
     enqueue: Callable[[str, int], None]
     clock: Callable[[], datetime]
     history: CallbackHistoryRepository | None = None
+    vouchers: Vouchers | None = None
 
     # -- queries (within a step) ----------------------------------------------------------
     def balance(self, query: BalanceQuery) -> Balance:
@@ -142,6 +147,26 @@ class CallbackService:
                 return DialRefused(refusal.reason)
             return DialReady(held.amount, talk, priced, available, account.currency)
         return DialRefused("insufficient_funds")
+
+    def voucher(self, query: VoucherQuery) -> VoucherCredited | VoucherRefused:
+        """Redeem a keyed voucher onto the call's account (``Vouchers.redeem`` under the
+        query's key: 2 GetItems, 1 TransactWriteItems), then read the balance (1 GetItem).
+        A refusal is counted by its reason: guessing codes by phone is seen."""
+        if self.vouchers is None:
+            return VoucherRefused("unknown")
+        try:
+            credited = self.vouchers.redeem(query.code, query.account_id, key=query.key)
+        except VoucherRefusedError as refused:
+            reason = refused.reason
+        except ValidationError:
+            reason = "unknown"  # not 12 digits: no voucher has that code
+        except NotFoundError:
+            reason = "unknown_account"
+        else:
+            account = self.accounts.get(query.account_id)
+            return VoucherCredited(credited, account.wallet.available, account.currency)
+        count(MetricName.CALLBACK_REFUSALS, reason=f"voucher_{reason}")
+        return VoucherRefused(reason)
 
     # -- effects (after a step) -----------------------------------------------------------
     def requested(self, effect: CallbackRequested, account_id: str) -> Mapping[str, Any]:

@@ -110,11 +110,16 @@ Command: TypeAlias = CallTwo | RegisterNumber | CallEntry | CallNumbered | Info 
 
 class CommandError(ValidationError):
     """An SMS that is no command. ``reason`` is stable snake_case (``REASONS``); the message
-    (``str(error)``) is the reply SMS: what was wrong and the right form, within one SMS."""
+    (``str(error)``) is the English reply SMS: what was wrong and the right form, within one SMS.
+    ``values`` fill the reply's template in another language (``callback.catalogue``'s
+    ``Replies.command_error``): ``field`` (the field as shown, ``D``, ``B.``), ``form`` (the kind
+    of command whose form is shown: ``call``, ``register``, ``entry``, ``numbered``, ``info``,
+    ``voucher``), ``min`` and ``max`` (limits)."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, **values: str) -> None:
         super().__init__(message, problems=[message])
         self.reason = reason
+        self.values = values
 
 
 # The right forms, as the replies show them.
@@ -256,10 +261,11 @@ _MISSING_NUMBER: Final = {
 }
 
 
-def _number(value: str | None, key: str, form: str, missing: str) -> str:
+def _number(value: str | None, key: str, kind: str, missing: str) -> str:
     """A number field's value without separators, a leading ``+`` kept."""
+    form = _FORM_OF_KIND[kind]
     if value is None:
-        raise CommandError(missing, _MISSING_NUMBER[missing] + form)
+        raise CommandError(missing, _MISSING_NUMBER[missing] + form, form=kind)
     body = value[1:] if value.startswith("+") else value
     digits = sum(1 for char in body if char in _ASCII_DIGITS)
     if (
@@ -271,21 +277,30 @@ def _number(value: str | None, key: str, form: str, missing: str) -> str:
             "bad_number",
             f"{key}. is no phone number: give 3 to 20 digits, + first if international, "
             f"no spaces. Send {form}",
+            field=key,
+            form=kind,
         )
     return ("+" if value.startswith("+") else "") + body.replace("-", "")
 
 
-def _credentials(found: dict[str, str | None], form: str) -> tuple[str, str]:
+def _credentials(found: dict[str, str | None], kind: str) -> tuple[str, str]:
     user, password = found.get("U"), found.get("P")
+    form = _FORM_OF_KIND[kind]
+    limit = str(MAX_CREDENTIAL)
     if not user:
-        raise CommandError("missing_user", f"User missing. Send {form}")
+        raise CommandError("missing_user", f"User missing. Send {form}", form=kind)
     if not password:
-        raise CommandError("missing_password", f"Password missing. Send {form}")
+        raise CommandError("missing_password", f"Password missing. Send {form}", form=kind)
     if len(user) > MAX_CREDENTIAL:
-        raise CommandError("bad_user", f"User is over {MAX_CREDENTIAL} characters. Send {form}")
+        raise CommandError(
+            "bad_user", f"User is over {limit} characters. Send {form}", form=kind, max=limit
+        )
     if len(password) > MAX_CREDENTIAL:
         raise CommandError(
-            "bad_password", f"Password is over {MAX_CREDENTIAL} characters. Send {form}"
+            "bad_password",
+            f"Password is over {limit} characters. Send {form}",
+            form=kind,
+            max=limit,
         )
     return user, password
 
@@ -299,7 +314,9 @@ def _check_text(text: str) -> str:
     """The message stripped of surrounding space and one trailing ``.`` or ``,``."""
     if len(text) > MAX_LENGTH:
         raise CommandError(
-            "too_long", f"Message over {MAX_LENGTH} characters. Send one command, e.g. {_CALL}"
+            "too_long",
+            f"Message over {MAX_LENGTH} characters. Send one command, e.g. {_CALL}",
+            max=str(MAX_LENGTH),
         )
     for char in text:
         if char not in _ALLOWED_CONTROLS and unicodedata.category(char) in ("Cc", "Cs"):
@@ -320,8 +337,14 @@ def parse(text: str) -> Command:
     for key, value in fields:
         if key in found:
             shown = _SHOWN[key]
-            form = _FORM_OF_KIND[next(iter(kinds))] if len(kinds) == 1 else _CALL
-            raise CommandError("repeated_field", f"{shown} is given twice. Send each once: {form}")
+            kind = next(iter(kinds)) if len(kinds) == 1 else _CALL_KIND
+            form = _FORM_OF_KIND[kind]
+            raise CommandError(
+                "repeated_field",
+                f"{shown} is given twice. Send each once: {form}",
+                field=shown,
+                form=kind,
+            )
         found[key] = value
     if len(kinds) > 1:
         raise CommandError(
@@ -335,17 +358,19 @@ def parse(text: str) -> Command:
         )
     (kind,) = kinds
     if kind == _CALL_KIND:
-        user, password = _credentials(found, _CALL)
-        destination = _number(found.get("D"), "D", _CALL, "missing_destination")
-        source = _number(found.get("O"), "O", _CALL, "missing_source")
+        user, password = _credentials(found, _CALL_KIND)
+        destination = _number(found.get("D"), "D", _CALL_KIND, "missing_destination")
+        source = _number(found.get("O"), "O", _CALL_KIND, "missing_source")
         return CallTwo(user, password, destination, source)
     if kind == _REGISTER_KIND:
-        user, password = _credentials(found, _REGISTER)
-        return RegisterNumber(user, password, _number(found["R"], "R", _REGISTER, "missing_number"))
+        user, password = _credentials(found, _REGISTER_KIND)
+        number = _number(found["R"], "R", _REGISTER_KIND, "missing_number")
+        return RegisterNumber(user, password, number)
     if "U" in found or "P" in found:
         raise CommandError(
             "unexpected_credentials",
             f"{_FORM_OF_KIND[kind]} takes no U. or P.: send it alone from your registered number",
+            form=kind,
         )
     if kind == "info":
         if found["I"] is not None:
@@ -370,7 +395,9 @@ def _index(value: str | None) -> int:
         or not 1 <= int(digits or "0") <= MAX_INDEX
     ):
         raise CommandError(
-            "bad_index", f"N needs an entry number from 1 to {MAX_INDEX}: N2 calls your 2nd entry"
+            "bad_index",
+            f"N needs an entry number from 1 to {MAX_INDEX}: N2 calls your 2nd entry",
+            max=str(MAX_INDEX),
         )
     return int(digits)
 
@@ -382,6 +409,7 @@ def _name(value: str | None) -> str:
         raise CommandError(
             "bad_name",
             f"B. needs a directory name of 1 to {MAX_NAME} letters, digits, _ or -, e.g. B.office",
+            max=str(MAX_NAME),
         )
     return value.lower()
 
@@ -400,5 +428,7 @@ def _voucher(value: str | None) -> str:
             "bad_voucher",
             f"A voucher code is {MIN_VOUCHER} to {MAX_VOUCHER} letters or digits. "
             "Send V.<code>, e.g. V.12345678",
+            min=str(MIN_VOUCHER),
+            max=str(MAX_VOUCHER),
         )
     return code.upper()

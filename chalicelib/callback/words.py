@@ -63,6 +63,14 @@ class Words:
     no_input: str
     calling_back: str
     """A mailed command's confirmation (written, not spoken): ``{source}``, ``{destination}``."""
+    enter_voucher: str
+    voucher_credited: str
+    voucher_unknown: str
+    voucher_used: str
+    voucher_expired: str
+    voucher_disabled: str
+    voucher_currency: str
+    voucher_attempts: str
 
 
 _EN_US = Words(
@@ -101,6 +109,14 @@ _EN_US = Words(
     goodbye="Thank you for using our service. Goodbye.",
     no_input="Sorry, we did not receive your entry.",
     calling_back="Calling you back on {source} to connect you with {destination}.",
+    enter_voucher="Please enter your voucher code, followed by the pound key.",
+    voucher_credited="{amount} has been added to your account.",
+    voucher_unknown="Sorry, that voucher code is not valid.",
+    voucher_used="Sorry, that voucher has been used already.",
+    voucher_expired="Sorry, that voucher has expired.",
+    voucher_disabled="Sorry, that voucher has been withdrawn.",
+    voucher_currency="Sorry, that voucher is for another currency.",
+    voucher_attempts="Sorry, too many voucher codes were not accepted on this call.",
 )
 
 # British (and Commonwealth) English: the # key is the hash key.
@@ -110,6 +126,7 @@ _EN_GB = replace(
     enter_pin="Please enter your PIN, followed by the hash key.",
     enter_destination="Please enter the number you want to call, followed by the hash key.",
     another_call="To call another number, enter it now, followed by the hash key.",
+    enter_voucher="Please enter your voucher code, followed by the hash key.",
 )
 
 _ES_ES = Words(
@@ -159,6 +176,14 @@ _ES_ES = Words(
     goodbye="Gracias por utilizar nuestro servicio. Adiós.",
     no_input="Lo sentimos, no hemos recibido ninguna respuesta.",
     calling_back="Le devolvemos la llamada al {source} para comunicarle con el {destination}.",
+    enter_voucher="Por favor, marque el código de su bono, seguido de la tecla almohadilla.",
+    voucher_credited="Hemos añadido {amount} a su cuenta.",
+    voucher_unknown="Lo sentimos, el código del bono no es válido.",
+    voucher_used="Lo sentimos, este bono ya se ha utilizado.",
+    voucher_expired="Lo sentimos, este bono ha caducado.",
+    voucher_disabled="Lo sentimos, este bono ha sido retirado.",
+    voucher_currency="Lo sentimos, este bono es de otra moneda.",
+    voucher_attempts="Lo sentimos, se han rechazado demasiados códigos de bono en esta llamada.",
 )
 
 # Mexican (and Latin American) Spanish: "marque", "ingrese", the # key is "la tecla de gato",
@@ -189,6 +214,9 @@ _ES_MX = replace(
     another_call="Para llamar a otro número, márquelo ahora, seguido de la tecla de gato.",
     goodbye="Gracias por usar nuestro servicio. Hasta luego.",
     no_input="Lo sentimos, no recibimos ninguna respuesta.",
+    enter_voucher="Por favor, marque el código de su bono, seguido de la tecla de gato.",
+    voucher_credited="Agregamos {amount} a su cuenta.",
+    voucher_expired="Lo sentimos, este bono venció.",
 )
 
 _FR_FR = Words(
@@ -234,6 +262,14 @@ _FR_FR = Words(
     calling_back=(
         "Nous vous rappelons au {source} pour vous mettre en relation avec le {destination}."
     ),
+    enter_voucher="Veuillez saisir le code de votre bon, suivi de la touche dièse.",
+    voucher_credited="Votre compte a été crédité de {amount}.",
+    voucher_unknown="Désolé, ce code de bon n'est pas valide.",
+    voucher_used="Désolé, ce bon a déjà été utilisé.",
+    voucher_expired="Désolé, ce bon a expiré.",
+    voucher_disabled="Désolé, ce bon a été retiré.",
+    voucher_currency="Désolé, ce bon est dans une autre devise.",
+    voucher_attempts="Désolé, trop de codes de bon ont été refusés pendant cet appel.",
 )
 
 _VI_VN = Words(
@@ -279,6 +315,14 @@ _VI_VN = Words(
     calling_back=(
         "Chúng tôi sẽ gọi lại cho quý khách theo số {source} để kết nối với số {destination}."
     ),
+    enter_voucher="Xin vui lòng nhập mã thẻ nạp, sau đó bấm phím thăng.",
+    voucher_credited="Tài khoản của quý khách đã được cộng {amount}.",
+    voucher_unknown="Xin lỗi, mã thẻ nạp không hợp lệ.",
+    voucher_used="Xin lỗi, thẻ nạp này đã được sử dụng.",
+    voucher_expired="Xin lỗi, thẻ nạp này đã hết hạn.",
+    voucher_disabled="Xin lỗi, thẻ nạp này đã bị thu hồi.",
+    voucher_currency="Xin lỗi, thẻ nạp này dùng cho loại tiền tệ khác.",
+    voucher_attempts="Xin lỗi, quý khách đã nhập sai mã thẻ nạp quá nhiều lần trong cuộc gọi này.",
 )
 
 # Mandarin in Simplified characters. Renminbi amounts are spoken in yuan, jiao and fen
@@ -318,6 +362,14 @@ _CMN_CN = Words(
     goodbye="感谢您的使用，再见。",
     no_input="对不起，没有收到您的输入。",
     calling_back="我们将回拨您的号码{source}，为您接通{destination}。",
+    enter_voucher="请输入您的充值券密码，以井号键结束。",
+    voucher_credited="已向您的账户充值{amount}。",
+    voucher_unknown="对不起，您输入的充值券密码无效。",
+    voucher_used="对不起，该充值券已被使用。",
+    voucher_expired="对不起，该充值券已过期。",
+    voucher_disabled="对不起，该充值券已停用。",
+    voucher_currency="对不起，该充值券的币种与您的账户不同。",
+    voucher_attempts="对不起，本次通话中输入错误的充值券密码次数过多。",
 )
 
 CATALOGUE: dict[str, Words] = {

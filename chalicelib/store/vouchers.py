@@ -9,7 +9,9 @@ conditional writes: the voucher becomes ``redeemed`` on condition that it is ``n
 account's currency and not expired; the account (``store.wallets``' item) is credited
 (``balance`` and ``available``) on condition that it exists with that currency; a ledger entry
 ``voucher#<code>`` is put where none is. A second or concurrent redemption loses a condition and
-moves nothing. A lot is read by a Query on ``by_lot`` (lot id, code).
+moves nothing. A redemption may carry its caller's idempotency key (``redemption_key``: a call's
+attempt, an SMS's message id), kept on the voucher so that the same input processed again can be
+told from another redemption. A lot is read by a Query on ``by_lot`` (lot id, code).
 
 Items and pynamodb exceptions never leave this module. Imports the wallet items of
 ``store.wallets`` (the account and ledger the redemption writes) and no other aggregate module.
@@ -81,13 +83,15 @@ class VoucherItem(StoreItem):
     state = UnicodeAttribute()
     redeemed_by = UnicodeAttribute(null=True)
     redeemed_at = UTCDateTimeAttribute(null=True)
+    redemption_key = UnicodeAttribute(null=True)
     by_lot = VouchersByLotIndex()
 
 
 @dataclass(frozen=True)
 class StoredVoucher:
     """A voucher as stored: ``code`` is its 12 digits, ``state`` ``new``, ``redeemed`` or
-    ``disabled``; ``redeemed_by`` / ``redeemed_at`` are set once redeemed."""
+    ``disabled``; ``redeemed_by`` / ``redeemed_at`` (and the redemption's idempotency key
+    ``redemption_key``, when it had one) are set once redeemed."""
 
     code: str
     lot_id: str
@@ -97,6 +101,7 @@ class StoredVoucher:
     state: str = NEW
     redeemed_by: str | None = None
     redeemed_at: datetime | None = None
+    redemption_key: str | None = None
 
 
 class RedemptionLostError(StoreError):
@@ -121,6 +126,7 @@ def voucher_item(voucher: StoredVoucher) -> VoucherItem:
         state=voucher.state,
         redeemed_by=voucher.redeemed_by,
         redeemed_at=voucher.redeemed_at,
+        redemption_key=voucher.redemption_key,
     )
 
 
@@ -135,6 +141,7 @@ def voucher_from(item: VoucherItem) -> StoredVoucher:
         state=item.state,
         redeemed_by=item.redeemed_by,
         redeemed_at=item.redeemed_at,
+        redemption_key=item.redemption_key,
     )
 
 
@@ -203,12 +210,14 @@ class VoucherRepository:
         return True
 
     @translated
-    def redeem(self, voucher: StoredVoucher, account_id: str, now: datetime) -> None:
-        """Mark the voucher redeemed by the account and credit its value, with the ledger
-        entry ``voucher#<code>``, in one transaction conditional on the voucher being new,
-        unexpired at ``now`` and of the account's currency. ``RedemptionLostError`` if a
-        condition lost (nothing moved). 1 TransactWriteItems (retried if it only met
-        another)."""
+    def redeem(
+        self, voucher: StoredVoucher, account_id: str, now: datetime, key: str | None = None
+    ) -> None:
+        """Mark the voucher redeemed by the account (under the caller's idempotency ``key``,
+        when given) and credit its value, with the ledger entry ``voucher#<code>``, in one
+        transaction conditional on the voucher being new, unexpired at ``now`` and of the
+        account's currency. ``RedemptionLostError`` if a condition lost (nothing moved).
+        1 TransactWriteItems (retried if it only met another)."""
         value = voucher.value
         entry = CallbackLedgerItem(account_id, _VOUCHER + voucher.code, amount=value)
         redeemable = (
@@ -222,6 +231,8 @@ class VoucherRepository:
             VoucherItem.redeemed_by.set(account_id),
             VoucherItem.redeemed_at.set(now),
         ]
+        if key is not None:
+            marks.append(VoucherItem.redemption_key.set(key))
         account = CallbackAccountItem
         credit: list[Action] = [account.balance.add(value), account.available.add(value)]
         same_currency = account.account_id.exists() & (account.currency == voucher.currency)

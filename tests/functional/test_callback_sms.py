@@ -6,9 +6,11 @@ and says why."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from platformkit import running_platform
@@ -170,3 +172,93 @@ def test_a_service_set_up_wrongly_answers_once_and_is_not_retried(
     replies = text(world, f"U.{ACCOUNT} P.{PASSWORD} D.07700900300 O.447700900001")
     assert replies == ["Sorry, this service cannot take your command now. Please try again later."]
     assert world.calls_to("447700900001") == []
+
+
+def _voucher(world: CallbackWorld, value: str = "10.00") -> Any:
+    from datetime import UTC, datetime, timedelta
+
+    vouchers = world.platform.container.services("billing").vouchers
+    expires = datetime.now(UTC) + timedelta(days=30)
+    return vouchers.generate("sms-lang", 1, Decimal(value), "EUR", expires)[0]
+
+
+def test_replies_are_in_the_accounts_language(world: CallbackWorld) -> None:
+    # GIVEN an account that speaks Spanish, on an access number that speaks English
+    world.platform.container.services("billing").accounts.update(ACCOUNT, language="es-ES")
+    world.network.set_number(USER, user_script({"press": "1"}))
+    world.network.set_number(FRIEND, {"behaviour": "answers", "talk_seconds": 10})
+    # THEN its registered number is answered in Spanish, amounts and forms included
+    assert text(world, "I") == ["Su saldo es de 5 euros."]
+    code = _voucher(world, "2.50").code
+    assert text(world, f"V.{code}") == ["Abonado: 2,5 EUR. Su saldo es de 7 euros con 50 céntimos."]
+    assert text(world, f"V.{code}") == ["Lo sentimos, este bono ya se ha utilizado."]
+    assert text(world, "V.1234") == ["Lo sentimos, el código del bono no es válido."]
+    assert text(world, "N4") == ["Lo sentimos, su agenda no tiene la entrada número 4."]
+    assert text(world, "B.casa") == ["Lo sentimos, su agenda no tiene la entrada 'casa'."]
+    assert text(world, "I please") == [
+        "Comando desconocido. Envíe U.<usuario> P.<clave> D.<destino> O.<su número>, o desde "
+        "su número registrado B.<nombre>, N<k>, I o V.<código>"
+    ]
+    # AND a command with its user and password too, once they name the account
+    assert text(world, f"U.{ACCOUNT} P.{PASSWORD} D.0033123456789 O.{USER}") == [
+        "Lo sentimos, no es posible llamar al +33123456789."
+    ]
+    assert text(world, f"U.{ACCOUNT} P.{PASSWORD} D.07700900300 O.{USER}") == [
+        f"Le llamamos al +{USER} para conectarle con el +447700900300."
+    ]
+    assert text(world, f"U.{ACCOUNT} P.{PASSWORD} R.{STRANGER}") == [
+        f"El +{STRANGER} está registrado: envíe I para saber su saldo."
+    ]
+    assert world.balance()[0] < Decimal("7.50")  # the call was made and charged
+
+
+def test_an_unknown_sender_is_answered_in_the_access_numbers_language(
+    world: CallbackWorld,
+) -> None:
+    from dataclasses import replace
+
+    access = world.platform.container.services("callback").access_numbers
+    access.put(replace(access.find(ANI), language="fr-FR"))
+    assert text(world, "I", sender=STRANGER) == [
+        "Ce numéro n'est pas enregistré. Envoyez d'abord U.<identifiant> P.<mot de passe> "
+        "R.<numéro>."
+    ]
+    assert text(world, f"U.{ACCOUNT} P.wrong D.07700900300 O.{USER}", sender=STRANGER) == [
+        "Identifiant ou mot de passe incorrect."
+    ]
+    assert text(world, "U.x P.y", sender=STRANGER) == [
+        "Rien à faire. Envoyez U.<identifiant> P.<mot de passe> D.<destination> "
+        "O.<votre numéro> pour appeler, ou U.<identifiant> P.<mot de passe> R.<numéro> pour "
+        "enregistrer un numéro"
+    ]
+    # the account's own language (en-GB) wins once the account is known
+    assert text(world, f"U.{ACCOUNT} P.{PASSWORD} D.0770 O.{USER}", sender=STRANGER) == [
+        "D.0770 is not a phone number."
+    ]
+    assert text(world, f"U.{ACCOUNT} P.{PASSWORD} R.{USER}", sender=STRANGER) == [
+        f"+{USER} is registered: text I for your balance."
+    ]
+    assert world.calls_to(USER) == []
+
+
+def test_a_voucher_sms_processed_again_replies_the_credit_again(world: CallbackWorld) -> None:
+    from chalicelib.callback.product import sms_consumers
+    from chalicelib.telephony.events import SmsReceived
+
+    code = _voucher(world).code
+    [consumer] = sms_consumers(world.platform.container)
+    queued: list[str] = []
+    consumer.enqueue = lambda body, delay: queued.append(body)  # type: ignore[attr-defined]
+    sms = SmsReceived("msg-voucher", USER, ANI, f"V.{code}")
+    # WHEN the same message is handed over twice (a failure after the redemption, before the
+    # inbox noted it done)
+    consumer(sms)
+    consumer(sms)
+    # THEN both replies say the credit, and the money moved once
+    replies = [json.loads(body) for body in queued]
+    said = [reply["effect"]["text"] for reply in replies]
+    assert said == ["10 EUR added. Your balance is 15 euros."] * 2, said
+    assert world.balance() == (Decimal("15.00"), 0, 0)
+    # AND another message with the same code is told it is used
+    consumer(SmsReceived("msg-other", USER, ANI, f"V.{code}"))
+    assert json.loads(queued[-1])["effect"]["text"] == "Sorry, that voucher has been used already."

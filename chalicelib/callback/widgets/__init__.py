@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.callback.widgets import balance, bridge, destination, language, pin, retry, trigger
+from chalicelib.callback.widgets import (
+    balance,
+    bridge,
+    destination,
+    language,
+    pin,
+    retry,
+    trigger,
+    voucher,
+)
 from chalicelib.flows.widgets.base import Widget
 
 WIDGETS: tuple[Widget[Any], ...] = (
@@ -14,6 +23,7 @@ WIDGETS: tuple[Widget[Any], ...] = (
     pin.WIDGET,
     balance.WIDGET,
     destination.WIDGET,
+    voucher.WIDGET,
     bridge.WIDGET,
     retry.WIDGET,
 )

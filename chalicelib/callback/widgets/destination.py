@@ -1,9 +1,10 @@
 """The destination of a callback: "enter the number you want to call, followed by hash". Keys
 pressed during the prompt count (barge-in: type-ahead). The balance code (default ``111``) speaks
-the balance; a number is made E.164 in the user's country, rated in the account's tariff and its
-money held for the longest talk the balance pays for (``DialQuery``, answered within the step);
-then ``next`` dials it. A number that is not valid, has no rate or cannot be paid for is said so,
-and the user keys another.
+the balance; the voucher code (default ``222``) takes the ``voucher`` output, when it is wired
+(``callback_voucher`` asks for a voucher and comes back); a number is made E.164 in the user's
+country, rated in the account's tariff and its money held for the longest talk the balance pays
+for (``DialQuery``, answered within the step); then ``next`` dials it. A number that is not
+valid, has no rate or cannot be paid for is said so, and the user keys another.
 Pure: imports flows, telephony types and the callback's own modules; never the store, web
 or any I/O."""
 
@@ -42,6 +43,12 @@ class DestinationConfig(SpeakingConfig):
         pattern=r"^[0-9*]{1,6}$",
         description="Keyed instead of a number, it speaks the balance.",
     )
+    voucher_code: str = Field(
+        default="222",
+        pattern=r"^[0-9*]{1,6}$",
+        description="Keyed instead of a number, it takes the `voucher` output (when wired): "
+        "a voucher is redeemed by phone.",
+    )
     timeout: int = Field(default=8, ge=1, le=10, description="Seconds after the last key.")
     tries: int = Field(
         default=3, ge=1, le=10, description="Prompts with no usable number before `no_input`."
@@ -64,12 +71,14 @@ class DestinationConfig(SpeakingConfig):
         description="The longest talk of one call, whatever the balance.",
     )
 
-    OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next", "no_input", "failed"})
+    OUTPUTS: ClassVar[frozenset[str]] = frozenset({"next", "no_input", "failed", "voucher"})
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
     OUTPUT_MEANINGS: ClassVar[Mapping[str, str]] = {
         "next": "A number was keyed, rated and its money held: dial it.",
         "no_input": "No usable number after `tries` prompts (default: end the call).",
         "failed": "The number could not be rated or paid for now (default: end the call).",
+        "voucher": "The voucher code was keyed: redeem a voucher (`callback_voucher`), then "
+        "come back.",
     }
     WAITS: ClassVar[bool] = True
 
@@ -121,7 +130,8 @@ def _dial(config: DestinationConfig, ctx: Ctx, account_id: str, number: str) -> 
 
 
 def resume(config: DestinationConfig, ctx: Ctx, event: Resumption) -> Outcome:
-    """A keyed number is rated and paid for; the balance code speaks the balance."""
+    """A keyed number is rated and paid for; the balance code speaks the balance, the voucher
+    code goes to the voucher."""
     data = callback_of(ctx)
     if data.account_id is None:
         return Go("failed", actions=(say(ctx, words(ctx).failed()),))
@@ -131,6 +141,8 @@ def resume(config: DestinationConfig, ctx: Ctx, event: Resumption) -> Outcome:
             return _again(config, ctx, words(ctx).no_input())
         if keyed == config.balance_code:
             return Consult(BalanceQuery(data.account_id))
+        if keyed == config.voucher_code and "voucher" in config.edges():
+            return Go("voucher")
         number = numbers.destination(keyed, data.user_number)
         if number is None:
             return _again(config, ctx, words(ctx).invalid_number())
