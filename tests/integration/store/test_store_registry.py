@@ -43,6 +43,7 @@ INSTALLED_TABLES = [
     "callback_history",
     "callback_ledger",
     "callback_lockouts",
+    "callback_portal_logins",
     "callback_vouchers",
     "tariff_rates",
     "tariffs",

@@ -36,6 +36,7 @@ EXPECTED_KEYS = {
     "callback_directories": [("account_id", "HASH", "S")],
     "callback_history": [("account_id", "HASH", "S"), ("sort", "RANGE", "S")],
     "callback_ledger": [("account_id", "HASH", "S"), ("entry", "RANGE", "S")],
+    "callback_portal_logins": [("account_id", "HASH", "S")],
     "callback_vouchers": [("code", "HASH", "S")],
     "tariff_rates": [("tariff_version", "HASH", "S"), ("prefix", "RANGE", "S")],
     "tariffs": [("tariff_id", "HASH", "S")],
@@ -48,6 +49,7 @@ EXPECTED_INDEXES = {
 }
 EXPECTED_TTL = {
     "callback_lockouts": "expires",
+    "callback_portal_logins": "expires",
     "calls": "expires_at",
     "flows": "expires_at",
     "markers": "expires_at",
