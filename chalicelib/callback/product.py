@@ -1,8 +1,9 @@
 """How the callback product is composed: its widgets, its data on calls, its kinds of effect and
 their runners, the resolvers of its queries, its leg watcher (dials settled from the dialled
-legs' events), its tables (``store.access_numbers``, imported here so they are known wherever
-the installed products are), its services (access numbers and lockouts, the callback engine's
-resolvers and runners), its operator routes and its CLI commands. Named in
+legs' events), its tables (``store.access_numbers``, ``store.portal_logins``, imported here so
+they are known wherever the installed products are), its services (access numbers and lockouts,
+the callback engine's resolvers and runners, the web pages' logins), its operator routes, its
+users' web pages (``callback.portal``) and its CLI commands. Named in
 ``chalicelib.products.PRODUCT_MODULES`` after billing, whose money and tariffs it uses. The core
 imports none of it.
 """
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.callback import account_routes
 from chalicelib.callback.access_service import AccessNumberService
 from chalicelib.callback.model import CallbackCall
+from chalicelib.callback.portal.logins import Logins
+from chalicelib.callback.portal.routes import portal
 from chalicelib.callback.queries import (
     BalanceQuery,
     CallbackRequested,
@@ -38,6 +41,7 @@ from chalicelib.flows.widgets import register_widget
 from chalicelib.products import Product
 from chalicelib.store import access_numbers as access_store
 from chalicelib.store import callback_history as history_store
+from chalicelib.store import portal_logins as portal_logins_store
 from chalicelib.store import speed_dial as speed_dial_store
 
 if TYPE_CHECKING:
@@ -70,6 +74,7 @@ class CallbackServices:
     access_numbers: AccessNumberService
     engine: CallbackService
     speed_dial: SpeedDial
+    portal_logins: Logins
 
 
 def services(container: Container) -> CallbackServices:
@@ -90,7 +95,13 @@ def services(container: Container) -> CallbackServices:
         clock=container.clock,
         history=history_store.CallbackHistoryRepository(),
     )
-    return CallbackServices(access, engine, SpeedDial(speed_dial_store.SpeedDialRepository()))
+    logins = Logins(
+        container.services("billing").accounts,
+        portal_logins_store.LoginFailuresRepository(),
+        container.clock,
+    )
+    speed_dial = SpeedDial(speed_dial_store.SpeedDialRepository())
+    return CallbackServices(access, engine, speed_dial, logins)
 
 
 def _engine(container: Container) -> CallbackService:
@@ -172,7 +183,7 @@ PRODUCT = Product(
     resolvers=resolvers,
     runners=runners,
     sms_consumers=sms_consumers,
-    blueprints=(callback,),
+    blueprints=(callback, portal),
     cli=register_cli,
     demo=demo,
 )
