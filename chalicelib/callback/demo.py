@@ -82,6 +82,7 @@ def load(container: Container) -> dict[str, Any]:
     return {
         "callback": {
             "account": ACCOUNT,
+            "password": PASSWORD,
             "balance": "10.00 EUR",
             "ani": ANI_NUMBER,
             "dnis": DNIS_NUMBER,

@@ -318,7 +318,7 @@ def _rented(demo: Mapping[str, Any]) -> list[str]:
     return ["--numbers", ",".join(numbers)] if numbers else []
 
 
-def _callback_banner(demo: Mapping[str, Any], where: str) -> str:
+def _callback_banner(demo: Mapping[str, Any], where: str, app_url: str) -> str:
     """How to try the callback demo, if the callback product loaded one."""
     callback = demo.get("callback")
     if not callback:
@@ -326,6 +326,8 @@ def _callback_banner(demo: Mapping[str, Any], where: str) -> str:
     return f"""
 Callback (account {callback["account"]}, {callback["balance"]}; access numbers ANI \
 {callback["ani"]}, DNIS {callback["dnis"]}, PIN {callback["pin"]}):
+  the user's web pages     {app_url}/my/login   account id {callback["account"]}, \
+password {callback["password"]}
   .venv/bin/ringflow sim call --from {callback["caller"]} --to {callback["ani"]}{where}
   sleep 30; .venv/bin/ringflow sim calls{where}   # the callback: its id, then
   .venv/bin/ringflow sim calls CALL_ID{where}     # greeting, balance, the number prompt
@@ -367,7 +369,7 @@ Ringflow is running on loopback (logs in {STATE}/):
 
 Place a simulated call to the pull app (in another terminal):
   .venv/bin/ringflow sim call --from {DEMO_CALLER} --to {PULL_APP_NUMBER} --press 2{where}
-{_callback_banner(demo, where)}
+{_callback_banner(demo, where, stack.app_url)}
 Ctrl-C stops everything.""",
                 flush=True,
             )

@@ -1,7 +1,8 @@
 """The local run as a newcomer uses it: GIVEN ``python -m infra.local.run`` (what ``make run``
 starts) on free ports, WHEN the command it prints is run, THEN the simulated call to the pull-app
-number hears the caller's personalised message, the SMS arrives at the simulated carrier through
-the tasks queue and the pump, and SIGTERM (as Ctrl-C) stops every process it started."""
+number hears the caller's personalised message, the banner's web page logs the demo user in,
+the SMS arrives at the simulated carrier through the tasks queue and the pump, and SIGTERM (as
+Ctrl-C) stops every process it started."""
 
 from __future__ import annotations
 
@@ -92,6 +93,7 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
         assert [m["to"] for m in outbox] == ["447700900001"]
         assert outbox[0]["text"].startswith("Hello Alice")
         assert_the_record_carries_wall_clock_times(lines, ports["APP"], placed, time.time())
+        assert_the_printed_web_page_logs_the_demo_user_in(lines)
         assert_a_scenario_sees_the_sms_through_the_stack(env, tmp_path)
         assert_the_printed_missed_call_is_called_back(run, lines, env, ports["SIM"], tmp_path)
     finally:
@@ -184,3 +186,19 @@ def assert_a_scenario_sees_the_sms_through_the_stack(env: dict[str, str], tmp_pa
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed, 0 failed" in done.stdout
+
+
+def assert_the_printed_web_page_logs_the_demo_user_in(lines: list[str]) -> None:
+    """The banner's web page and demo login: the login form, then the demo account's home."""
+    line = next(line for line in lines if "/my/login" in line)
+    url = next(word for word in line.split() if word.endswith("/my/login"))
+    account = line.split("account id ")[1].split(",")[0]
+    password = line.split("password ")[1].strip()
+    http = requests.Session()
+    form = http.get(url, timeout=10)
+    assert form.status_code == 200
+    token = form.text.split('name="csrf" value="')[1].split('"')[0]
+    data = {"account_id": account, "password": password, "csrf": token}
+    home = http.post(url, data=data, timeout=30)
+    assert home.status_code == 200 and home.url.endswith("/my/home"), home.text[:500]
+    assert "10.00 EUR" in home.text
