@@ -145,6 +145,11 @@ def _visit(private: bool, post: bool) -> Visit | Response:
     return visit
 
 
+def _bare(message: str) -> dict[str, Any]:
+    """The context of a page that says only ``message`` (no session to link back with)."""
+    return {"base": "", "csrf": "", "notice": "", "error": "", "message": message}
+
+
 def _page(private: bool = True, post: bool = False) -> Callable[[Handler], Callable[[], Response]]:
     """Run a handler on its visit, under the REST deadline; a stage without a session key
     answers 503 and anything unexpected is logged and answered 500, as a page."""
@@ -160,11 +165,11 @@ def _page(private: bool = True, post: bool = False) -> Callable[[Handler], Calla
             except sessions.PortalNotConfiguredError:
                 logger.error("portal: RINGFLOW_PORTAL_SECRET is not set")
                 message = "These pages are not available on this service yet."
-                return page("refused.html", {"base": "", "message": message, "csrf": ""}, 503)
+                return page("refused.html", _bare(message), 503)
             except Exception:
                 logger.exception("portal request failed")
                 message = "Something went wrong on our side. Nothing was changed; try again later."
-                return page("refused.html", {"base": "", "message": message, "csrf": ""}, 500)
+                return page("refused.html", _bare(message), 500)
 
         run.__name__ = handler.__name__
         run.__doc__ = handler.__doc__
