@@ -146,9 +146,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         moto.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's chromium, headless, through Playwright."""
+    """Debian's chromium, headless, through Playwright; stopped after each test module, as
+    Playwright's sync API holds a running event loop on the main thread while it runs (the
+    suites after this one start their own loops)."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: `make venv` installs it (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
