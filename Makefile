@@ -10,6 +10,11 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_EC2_METADATA_DISABLED := true
 export POWERTOOLS_METRICS_DISABLED ?= true
 
+# the browser tests' chromium (Debian's; Playwright's own download is never used)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CHROMIUM_INSTALL := $(SUDO) apt-get install -y chromium || \
+	($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+
 .PHONY: venv run test lint typecheck unit bench docs deploy package clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -17,6 +22,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/pip install --quiet "pip>=23,<26.3"
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -e .
+	test -x /usr/bin/chromium || $(CHROMIUM_INSTALL)
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -66,6 +66,9 @@ class Settings:
     operator_key_hash: str | None = None
     """sha256 hex digest of the operator key (``ringflow operator key`` makes one); None turns
     the operator routes of the REST API off."""
+    portal_secret: str | None = None
+    """The key that signs the callback user's web sessions (at least 32 characters). Unset, the
+    local stage signs with a fixed development key and any other stage serves no pages."""
 
     @property
     def checks_signatures(self) -> bool:
@@ -123,6 +126,7 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Se
             e.get("RINGFLOW_REST_DEADLINE_SECONDS"), defaults.rest_deadline_seconds, 25.0
         ),
         operator_key_hash=e.get("RINGFLOW_OPERATOR_KEY_HASH", "").strip().lower() or None,
+        portal_secret=e.get("RINGFLOW_PORTAL_SECRET", "").strip() or None,
     )
 
 

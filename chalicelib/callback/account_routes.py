@@ -3,21 +3,19 @@
 /v1/operator/callback-accounts/{pin}/directory``, ``PUT`` / ``DELETE .../directory/{name}``: a
 new name goes last, an existing one keeps its place) and its settled calls (``GET
 .../calls?from=&to=&limit=``, newest first; ``format=csv`` exports them with formula cells
-quoted). Owns these routes and their views. Imports Chalice, pydantic, ``web.rest``,
-``web.openapi``, the wiring and the callback modules; must not import pynamodb, the store or a
-core route module.
+quoted, through ``callback.call_history``). Owns these routes and their views. Imports Chalice,
+pydantic, ``web.rest``, ``web.openapi``, the wiring and the callback modules; must not import
+pynamodb, the store or a core route module.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import UTC, date, datetime, time
 from typing import Any
 
 from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.callback.call_history import HistoryView, calls, csv_headers, day, to_csv
 from chalicelib.callback.routes import callback
 from chalicelib.errors import ValidationError
 from chalicelib.web.openapi import Operation
@@ -145,29 +143,6 @@ CALLS_QUERY: dict[str, dict[str, Any]] = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 1000},
     "format": {"type": "string", "enum": ["json", "csv"]},
 }
-CSV_COLUMNS = (
-    "ended_at",
-    "call_id",
-    "user_number",
-    "destination",
-    "destination_name",
-    "seconds",
-    "charge",
-    "currency",
-)
-
-
-class HistoryView(BaseModel):
-    """One settled call of a callback account: both legs' numbers, the talk time, the charge."""
-
-    ended_at: str
-    call_id: str
-    user_number: str
-    destination: str
-    destination_name: str
-    seconds: int
-    charge: str = Field(description="a decimal amount as text")
-    currency: str
 
 
 class HistoryPageView(BaseModel):
@@ -175,21 +150,6 @@ class HistoryPageView(BaseModel):
 
     account_id: str
     calls: list[HistoryView]
-
-
-def _day(text: str | None, what: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"{what} {text[:20]!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet shows as text: one starting = + - @ (a formula) is quoted."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @operation(
@@ -211,38 +171,14 @@ def list_calls(pin: str) -> Response:
     operator_only()
     container().services("billing").accounts.get(pin)
     query: dict[str, str] = dict(current_request().query_params or {})
-    first, last = _day(query.get("from"), "from"), _day(query.get("to"), "to")
+    first, last = day(query.get("from"), "from"), day(query.get("to"), "to")
     limit_text = query.get("limit", "100")
     if not (limit_text.isascii() and limit_text.isdigit() and 1 <= int(limit_text) <= 1000):
         raise ValidationError(f"limit {limit_text[:10]!r} is not 1 to 1000")
-    since = datetime.combine(first, time.min, UTC) if first else None
-    until = datetime.combine(last, time.max, UTC) if last else None
     history = container().services("callback").engine.history
-    rows = history.recent(pin, since, until, int(limit_text))
-    views = [
-        HistoryView(
-            ended_at=row.ended_at.isoformat(),
-            call_id=row.call_id,
-            user_number=row.user_number,
-            destination=row.destination,
-            destination_name=row.destination_name,
-            seconds=row.seconds,
-            charge=str(row.charge),
-            currency=row.currency,
-        ).model_dump()
-        for row in rows
-    ]
+    views = calls(history, pin, first, last, int(limit_text))
     if query.get("format", "json") == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
-        writer.writerows([[_cell(view[name]) for name in CSV_COLUMNS] for view in views])
-        disposition = f'attachment; filename="calls-{pin}.csv"'
-        headers: dict[str, str | list[str]] = {
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": disposition,
-        }
-        return Response(body=out.getvalue(), status_code=200, headers=headers)
+        return Response(body=to_csv(views), status_code=200, headers=csv_headers(pin))
     if query.get("format", "json") != "json":
         raise ValidationError("format is json or csv")
     return json_response({"account_id": pin, "calls": views})

@@ -104,12 +104,12 @@ def load(container: Container) -> dict[str, Any]:
         "callback": {
             "web": [f"/v1/web-callbacks/{WEB_SERVICE}/{mode.value}/form" for mode in WebMode],
             "account": ACCOUNT,
+            "password": PASSWORD,
             "balance": "10.00 EUR",
             "ani": ANI_NUMBER,
             "dnis": DNIS_NUMBER,
             "pin": PIN_NUMBER,
             "caller": DEMO_CALLER,
             "mail": mail_address,
-            "password": PASSWORD,
         }
     }

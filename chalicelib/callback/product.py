@@ -1,10 +1,11 @@
 """How the callback product is composed: its widgets, its data on calls, its kinds of effect and
 their runners, the resolvers of its queries, its leg watcher (dials settled from the dialled
-legs' events), its tables (``store.access_numbers``, imported here so they are known wherever
-the installed products are), its services (access numbers and lockouts, the callback engine's
-resolvers and runners), its SMS and e-mail command consumers, its operator routes and its CLI
-commands. Named in ``chalicelib.products.PRODUCT_MODULES`` after billing, whose money and
-tariffs it uses. The core imports none of it.
+legs' events), its tables (``store.access_numbers``, ``store.portal_logins``, imported here so
+they are known wherever the installed products are), its services (access numbers and lockouts,
+the callback engine's resolvers and runners, web callbacks, the web pages' logins), its SMS and
+e-mail command consumers, its operator routes, its users' web pages (``callback.portal``) and
+its CLI commands. Named in ``chalicelib.products.PRODUCT_MODULES`` after billing, whose money
+and tariffs it uses. The core imports none of it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.callback import account_routes, web_routes
 from chalicelib.callback.access_service import AccessNumberService
 from chalicelib.callback.model import CallbackCall
+from chalicelib.callback.portal.logins import Logins
+from chalicelib.callback.portal.routes import portal
 from chalicelib.callback.queries import (
     BalanceQuery,
     CallbackRequested,
@@ -41,6 +44,7 @@ from chalicelib.guards.limits import Guard
 from chalicelib.products import Product
 from chalicelib.store import access_numbers as access_store
 from chalicelib.store import callback_history as history_store
+from chalicelib.store import portal_logins as portal_logins_store
 from chalicelib.store import speed_dial as speed_dial_store
 from chalicelib.store import web_callbacks as web_store
 from chalicelib.store.counters import CounterRepository
@@ -77,6 +81,7 @@ class CallbackServices:
     engine: CallbackService
     speed_dial: SpeedDial
     web: WebCallbacks
+    portal_logins: Logins
 
 
 def services(container: Container) -> CallbackServices:
@@ -108,8 +113,13 @@ def services(container: Container) -> CallbackServices:
         container.clock,
         tenant_check=container.accounts.get,
     )
+    logins = Logins(
+        container.services("billing").accounts,
+        portal_logins_store.LoginFailuresRepository(),
+        container.clock,
+    )
     speed_dial = SpeedDial(speed_dial_store.SpeedDialRepository())
-    return CallbackServices(access, engine, speed_dial, web)
+    return CallbackServices(access, engine, speed_dial, web, logins)
 
 
 def _engine(container: Container) -> CallbackService:
@@ -217,7 +227,7 @@ PRODUCT = Product(
     runners=runners,
     sms_consumers=sms_consumers,
     mail_consumers=mail_consumers,
-    blueprints=(callback,),
+    blueprints=(callback, portal),
     cli=register_cli,
     demo=demo,
 )

@@ -100,6 +100,22 @@ class SpeedDial:
 
         self._change(account_id, change)
 
+    def move(self, account_id: str, name: str, position: int) -> Entry:
+        """Move ``name`` to ``position`` (1-based, clamped to the directory), the others keeping
+        their order; ``EntryNotFoundError`` if the directory has no such entry."""
+        key = entry_name(name)
+
+        def change(entries: Entries) -> Entries:
+            moved = [entry for entry in entries if entry[0] == key]
+            if not moved:
+                raise EntryNotFoundError(f"no directory entry {key!r}")
+            rest = [entry for entry in entries if entry[0] != key]
+            place = min(max(position, 1), len(entries)) - 1
+            return (*rest[:place], moved[0], *rest[place:])
+
+        self._change(account_id, change)
+        return self.find(account_id, key)
+
     def _change(self, account_id: str, change: Callable[[Entries], Entries]) -> None:
         """Read, change and write back the directory, again if another change came first."""
         for _ in range(ATTEMPTS):

@@ -20,6 +20,8 @@ from chalice.app import Response
 from chalicelib import errors
 
 PROBLEM_TYPE = "application/problem+json"
+PAGE_TYPE = "text/html"
+"""A web page's answer: it says what went wrong in its own words and is never rewritten."""
 VOICE_PREFIX = "/vonage/"
 """Paths of the carrier's webhooks: they keep their own contract (NCCO, 401 on a bad signature)."""
 SERVER_ERROR_DETAIL = "the request failed; it has been logged"
@@ -157,13 +159,14 @@ def as_problem(path: str, response: Response) -> Response:
     Chalice answers some requests itself (405 unknown method, 415 unsupported media type, 400
     bad JSON, 500 unhandled error) with plain JSON; this keeps their status and their ``Allow``,
     ``Retry-After`` and CORS headers and tells what Chalice said, except for a 5xx, whose detail
-    stays generic. Voice and SMS webhooks (``/vonage/...``) are left as they are.
+    stays generic. Voice and SMS webhooks (``/vonage/...``) and web pages (``text/html``) are
+    left as they are.
     """
     status = response.status_code
     if status < 400 or path.startswith(VOICE_PREFIX):
         return response
-    if _header(response, "content-type").split(";")[0].strip().lower() == PROBLEM_TYPE:
-        return response
+    if _header(response, "content-type").split(";")[0].strip().lower() in (PROBLEM_TYPE, PAGE_TYPE):
+        return response  # a problem already, or a page that says what went wrong in its words
     kept = {
         key: str(value)
         for key, value in response.headers.items()

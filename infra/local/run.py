@@ -341,6 +341,8 @@ def _callback_banner(demo: Mapping[str, Any], where: str, app_url: str = "") -> 
     return f"""
 Callback (account {callback["account"]}, {callback["balance"]}; access numbers ANI \
 {callback["ani"]}, DNIS {callback["dnis"]}, PIN {callback["pin"]}):
+  the user's web pages     {app_url}/my/login   account id {callback["account"]}, \
+password {callback["password"]}
   .venv/bin/ringflow sim call --from {callback["caller"]} --to {callback["ani"]}{where}
   sleep 30; .venv/bin/ringflow sim calls{where}   # the callback: its id, then
   .venv/bin/ringflow sim calls CALL_ID{where}     # greeting, balance, the number prompt

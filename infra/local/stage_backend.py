@@ -28,6 +28,7 @@ from infra.local.stack import provision
 from infra.resources import load_stage
 
 SECRET = "package-signature-secret-0123456789abcdef"
+PORTAL_SECRET = "package-portal-secret-0123456789abcdef-0123"
 ACCOUNT = "smoke"
 NUMBER = "447700900600"
 CALLER = "447700900001"
@@ -130,6 +131,10 @@ class Backend:
             "GET", "/v1/account", headers={"Authorization": f"Bearer {self.api_key}"}
         )
 
+    def page_event(self) -> dict[str, Any]:
+        """``GET /my/login``: the callback user's login page, as a browser asks for it."""
+        return api_gateway_event("GET", "/my/login", headers={"Accept": "text/html"})
+
 
 def function_variables(stage: str, moto_url: str) -> dict[str, str]:
     """The stage's variables as deployed, pointed at moto, with test credentials."""
@@ -138,6 +143,7 @@ def function_variables(stage: str, moto_url: str) -> dict[str, str]:
         "RINGFLOW_AWS_ENDPOINT_URL": moto_url,
         "RINGFLOW_PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "VONAGE_SIGNATURE_SECRET": SECRET,
+        "RINGFLOW_PORTAL_SECRET": PORTAL_SECRET,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",

@@ -1,7 +1,8 @@
 """The local run as a newcomer uses it: GIVEN ``python -m infra.local.run`` (what ``make run``
 starts) on free ports, WHEN the command it prints is run, THEN the simulated call to the pull-app
-number hears the caller's personalised message, the SMS arrives at the simulated carrier through
-the tasks queue and the pump, and SIGTERM (as Ctrl-C) stops every process it started."""
+number hears the caller's personalised message, the banner's web page logs the demo user in,
+the SMS arrives at the simulated carrier through the tasks queue and the pump, and SIGTERM (as
+Ctrl-C) stops every process it started."""
 
 from __future__ import annotations
 
@@ -97,6 +98,7 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
         assert_the_printed_web_form_calls_back(run, lines, ports["SIM"], tmp_path)
         assert_the_printed_mail_command_is_called_back(run, lines, env, ports["SIM"], tmp_path)
         assert_a_mail_sent_over_smtp_reaches_the_platform(env, tmp_path)
+        assert_the_printed_web_page_logs_the_demo_user_in(lines)
     finally:
         run.send_signal(signal.SIGTERM)
         try:
@@ -300,3 +302,19 @@ def assert_a_mail_sent_over_smtp_reaches_the_platform(env: dict[str, str], tmp: 
         time.sleep(0.3)
     received = [line for line in log.splitlines() if mail_id in line and "mail received" in line]
     assert received, log[-2000:]
+
+
+def assert_the_printed_web_page_logs_the_demo_user_in(lines: list[str]) -> None:
+    """The banner's web page and demo login: the login form, then the demo account's home."""
+    line = next(line for line in lines if "/my/login" in line)
+    url = next(word for word in line.split() if word.endswith("/my/login"))
+    account = line.split("account id ")[1].split(",")[0]
+    password = line.split("password ")[1].strip()
+    http = requests.Session()
+    form = http.get(url, timeout=10)
+    assert form.status_code == 200
+    token = form.text.split('name="csrf" value="')[1].split('"')[0]
+    data = {"account_id": account, "password": password, "csrf": token}
+    home = http.post(url, data=data, timeout=30)
+    assert home.status_code == 200 and home.url.endswith("/my/home"), home.text[:500]
+    assert f"Account {account}" in home.text and " EUR</p>" in home.text

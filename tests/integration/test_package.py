@@ -98,8 +98,8 @@ def cold(unpacked: Path, backend: Backend, daemon: XrayDaemon) -> ColdRun:
     run = cold_run(
         unpacked,
         environment,
-        [backend.answer_event(), backend.account_event()],
-        trace_ids=[trace_id(), trace_id()],
+        [backend.answer_event(), backend.account_event(), backend.page_event()],
+        trace_ids=[trace_id(), trace_id(), trace_id()],
         imports=runtime_imports(),
     )
     assert run.error is None, run.error + run.stdout + run.stderr
@@ -141,6 +141,18 @@ def test_a_rest_request_with_an_api_key_gets_the_account(cold: ColdRun) -> None:
     # THEN it is the account
     assert response.status == 200
     assert response.json()["account_id"] == "smoke"
+
+
+def test_a_web_page_is_rendered_from_the_packaged_templates(cold: ColdRun) -> None:
+    # GIVEN the third invocation: a browser's GET of the callback user's login page
+    page = cold.invocations[2]
+    # THEN it is the page (Jinja2 and the templates ship), with its session cookie and headers
+    assert page.status == 200, page.body
+    headers = {k.lower(): v for k, v in page.result.get("headers", {}).items()}
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "Secure" in headers["set-cookie"]  # a deployed stage is served over https
+    assert 'name="csrf"' in page.body and "Log in" in page.body
 
 
 def test_the_trace_reaches_the_xray_daemon_and_nothing_is_logged_as_a_problem(

@@ -44,7 +44,10 @@ INSTALLED_TABLES = [
     "callback_ledger",
     "callback_lockouts",
     "callback_mail_addresses",
+    "callback_portal_logins",
     "callback_vouchers",
+    "callback_web_services",
+    "guard_counters",
     "tariff_rates",
     "tariffs",
 ]

@@ -37,6 +37,7 @@ EXPECTED_KEYS = {
     "callback_directories": [("account_id", "HASH", "S")],
     "callback_history": [("account_id", "HASH", "S"), ("sort", "RANGE", "S")],
     "callback_ledger": [("account_id", "HASH", "S"), ("entry", "RANGE", "S")],
+    "callback_portal_logins": [("account_id", "HASH", "S")],
     "callback_vouchers": [("code", "HASH", "S")],
     "callback_web_services": [("service_id", "HASH", "S")],
     "guard_counters": [("key", "HASH", "S")],
@@ -51,6 +52,7 @@ EXPECTED_INDEXES = {
 }
 EXPECTED_TTL = {
     "callback_lockouts": "expires",
+    "callback_portal_logins": "expires",
     "calls": "expires_at",
     "flows": "expires_at",
     "guard_counters": "expires",

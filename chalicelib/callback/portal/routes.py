@@ -1,0 +1,459 @@
+"""The callback user's web pages, as the blueprint ``portal`` (all under ``/my/``): ``login``
+(GET the form, POST the account id and service password), ``logout`` (POST), ``home`` (balance,
+recent calls), ``history`` (calls by date; ``history/export`` downloads them as CSV, through
+``callback.call_history``), ``numbers`` (the registered caller numbers: add, remove),
+``directory`` (the speed-dial directory: add or change, remove, move up or down) and
+``voucher`` (redeem one). ``static/{name}`` serves the stylesheet and the script.
+
+Every form is an ``application/x-www-form-urlencoded`` POST carrying the session's CSRF token;
+a POST whose token does not match is refused (403) and changes nothing. A POST that worked
+redirects (303) to a page that shows what was done (POST-redirect-GET); one that was refused
+shows the form again with the reason in plain words. A private page without a session redirects
+to the login. Owns these routes and the words they show. Imports Chalice, the wiring, the
+callback and billing services' errors and the portal's session, login and page modules; must
+not import pynamodb or the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import errors
+from chalicelib.billing.accounts import CallerNotRegisteredError, CallerTakenError
+from chalicelib.billing.vouchers import VoucherRefusedError
+from chalicelib.callback.call_history import calls, csv_headers, day, to_csv
+from chalicelib.callback.portal import session as sessions
+from chalicelib.callback.portal.logins import LoginLockedError, LoginRefusedError
+from chalicelib.callback.portal.pages import PREFIX, money, page, redirect, static
+from chalicelib.callback.speed_dial import MAX_ENTRIES, EntryNotFoundError
+from chalicelib.ops.deadline import deadline
+from chalicelib.ops.observability import logger
+from chalicelib.wiring import container
+
+portal = Blueprint(__name__)
+
+FORM = ["application/x-www-form-urlencoded"]
+MAX_FORM_BYTES = 4096
+RECENT_CALLS = 5
+PAGE_CALLS = 100
+EXPORT_CALLS = 1000
+STALE_FORM = (
+    "This form has expired or did not come from this site. Nothing was changed: reload the "
+    "page and try again."
+)
+VOUCHER_REFUSALS = {
+    "unknown": "No voucher has this code. Check the digits and try again.",
+    "used": "This voucher has already been redeemed.",
+    "expired": "This voucher has expired.",
+    "disabled": "This voucher has been withdrawn.",
+    "currency": "This voucher is in another currency than your account.",
+}
+
+
+@dataclass
+class Visit:
+    """The request a page answers: its session (a new anonymous one if it had none valid),
+    its form fields (a POST) and where the pages are served."""
+
+    session: sessions.Session
+    form: dict[str, str]
+    query: dict[str, str]
+    base: str
+    key: bytes
+    secure: bool
+    fresh: bool
+
+    def cookie(self, session: sessions.Session | None = None) -> str:
+        """The ``Set-Cookie`` value that keeps ``session`` (default: this visit's)."""
+        value = sessions.encode(session or self.session, self.key)
+        max_age = int(sessions.LIFETIME.total_seconds())
+        return sessions.set_cookie(value, self.path, self.secure, max_age)
+
+    @property
+    def path(self) -> str:
+        return f"{self.base}{PREFIX}"
+
+    def context(self, **values: Any) -> dict[str, Any]:
+        """A template's context: the links' base, the CSRF token, the notice, ``values``."""
+        return {
+            "base": self.path,
+            "csrf": self.session.csrf,
+            "notice": self.session.notice,
+            "error": "",
+            **values,
+        }
+
+    def show(self, template: str, status: int = 200, **values: Any) -> Response:
+        """Render a page; a shown notice is dropped from the session (set again)."""
+        context = self.context(**values)
+        if self.session.notice or self.fresh:
+            return page(template, context, status, self.cookie(self.session.with_notice("")))
+        return page(template, context, status)
+
+    def done(self, path: str, notice: str, session: sessions.Session | None = None) -> Response:
+        """Redirect to a page that will show ``notice``."""
+        kept = (session or self.session).with_notice(notice)
+        return redirect(self.base, path, self.cookie(kept))
+
+
+Handler = Callable[[Visit], Response]
+
+
+def _form(raw: str | bytes | None) -> dict[str, str] | None:
+    """A form body's fields (the first value of each), None if it is too large or not text."""
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        raw = raw.encode()
+    if len(raw) > MAX_FORM_BYTES:
+        return None
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    try:
+        fields = parse_qs(text, keep_blank_values=True, max_num_fields=20, errors="strict")
+    except ValueError:
+        return None
+    return {name: values[0] for name, values in fields.items()}
+
+
+def _visit(private: bool, post: bool) -> Visit | Response:
+    """The visit of the current request, or the answer that ends it (login, stale form)."""
+    settings = container().settings
+    request = portal.current_request
+    key = sessions.signing_key(settings)
+    base = sessions.base_path(settings)
+    secure = settings.public_base_url.startswith("https://") or settings.stage != "local"
+    now = container().clock()
+    found = sessions.from_header(request.headers.get("cookie"), key, now)
+    form = _form(request.raw_body) if post else {}
+    query = dict(request.query_params or {})
+    visit = Visit(
+        found or sessions.new_session("", now), form or {}, query, base, key, secure, not found
+    )
+    if post and (form is None or not sessions.token_matches(found, (form or {}).get("csrf"))):
+        return page("refused.html", visit.context(message=STALE_FORM), 403, visit.cookie())
+    if private and not visit.session.logged_in:
+        return redirect(base, "/login", visit.cookie())
+    return visit
+
+
+def _bare(message: str) -> dict[str, Any]:
+    """The context of a page that says only ``message`` (no session to link back with)."""
+    return {"base": "", "csrf": "", "notice": "", "error": "", "message": message}
+
+
+def _page(private: bool = True, post: bool = False) -> Callable[[Handler], Callable[[], Response]]:
+    """Run a handler on its visit, under the REST deadline; a stage without a session key
+    answers 503 and anything unexpected is logged and answered 500, as a page."""
+
+    def wrap(handler: Handler) -> Callable[[], Response]:
+        def run() -> Response:
+            try:
+                with deadline(container().settings.rest_deadline_seconds):
+                    visit = _visit(private, post)
+                    if isinstance(visit, Response):
+                        return visit
+                    return handler(visit)
+            except sessions.PortalNotConfiguredError:
+                logger.error("portal: RINGFLOW_PORTAL_SECRET is not set")
+                message = "These pages are not available on this service yet."
+                return page("refused.html", _bare(message), 503)
+            except Exception:
+                logger.exception("portal request failed")
+                message = "Something went wrong on our side. Nothing was changed; try again later."
+                return page("refused.html", _bare(message), 500)
+
+        run.__name__ = handler.__name__
+        run.__doc__ = handler.__doc__
+        return run
+
+    return wrap
+
+
+def _account(visit: Visit) -> Any:
+    return container().services("billing").accounts.get(visit.session.account_id)
+
+
+def _balance(account: Any) -> dict[str, Any]:
+    wallet = account.wallet
+    return {
+        "balance": money(wallet.balance, account.currency),
+        "available": money(wallet.available, account.currency),
+        "reserved": money(wallet.reserved, account.currency) if wallet.reserved else "",
+    }
+
+
+def _history() -> Any:
+    return container().services("callback").engine.history
+
+
+def _shown(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Call views with their charge in words and their end as a short UTC time."""
+    return [
+        {
+            **view,
+            "when": view["ended_at"][:16].replace("T", " ") + " UTC",
+            "cost": money(Decimal(view["charge"]), view["currency"]),
+        }
+        for view in views
+    ]
+
+
+@portal.route(PREFIX, methods=["GET"])
+@_page(private=False)
+def portal_root(visit: Visit) -> Response:
+    """The pages' entry: home when logged in, else the login."""
+    return redirect(visit.base, "/home" if visit.session.logged_in else "/login", visit.cookie())
+
+
+@portal.route(PREFIX + "/static/{name}", methods=["GET"])
+def portal_static(name: str) -> Response:
+    """The stylesheet and the script."""
+    return static(name)
+
+
+@portal.route(PREFIX + "/login", methods=["GET"])
+@_page(private=False)
+def login_form(visit: Visit) -> Response:
+    """The login form (a logged-in visitor goes home)."""
+    if visit.session.logged_in:
+        return redirect(visit.base, "/home")
+    return visit.show("login.html", account_id="")
+
+
+@portal.route(PREFIX + "/login", methods=["POST"], content_types=FORM)
+@_page(private=False, post=True)
+def login(visit: Visit) -> Response:
+    """Log in: a new session (a new CSRF token) for the account, or the form again with why."""
+    account_id = visit.form.get("account_id", "")[:32]
+    password = visit.form.get("password", "")
+    logins = container().services("callback").portal_logins
+    try:
+        logged_in = logins.log_in(account_id, password)
+    except LoginRefusedError as refused:
+        status = 429 if isinstance(refused, LoginLockedError) else 401
+        return visit.show("login.html", status, error=str(refused), account_id=account_id)
+    session = sessions.new_session(logged_in, container().clock())
+    return visit.done("/home", "", session)
+
+
+@portal.route(PREFIX + "/logout", methods=["POST"], content_types=FORM)
+@_page(post=True)
+def logout(visit: Visit) -> Response:
+    """Log out: the session is replaced by an anonymous one."""
+    anonymous = sessions.new_session("", container().clock())
+    return visit.done("/login", "You are logged out.", anonymous)
+
+
+@portal.route(PREFIX + "/home", methods=["GET"])
+@_page()
+def home(visit: Visit) -> Response:
+    """The balance and the latest calls."""
+    account = _account(visit)
+    recent = calls(_history(), account.account_id, None, None, RECENT_CALLS)
+    return visit.show(
+        "home.html", account=account, calls=_shown(recent), active="home", **_balance(account)
+    )
+
+
+def _days(visit: Visit) -> tuple[Any, Any, str]:
+    """The history's from/to days as typed, and why they are wrong ("" when right)."""
+    try:
+        first = day(visit.query.get("from") or None, "from")
+        last = day(visit.query.get("to") or None, "to")
+    except errors.ValidationError:
+        return None, None, "Dates are written YYYY-MM-DD (or picked from the calendar)."
+    if first and last and first > last:
+        return None, None, "The first day comes after the last one."
+    return first, last, ""
+
+
+@portal.route(PREFIX + "/history", methods=["GET"])
+@_page()
+def history(visit: Visit) -> Response:
+    """The calls, newest first, between two days (both optional)."""
+    account_id = visit.session.account_id
+    first, last, wrong = _days(visit)
+    views = [] if wrong else calls(_history(), account_id, first, last, PAGE_CALLS)
+    return visit.show(
+        "history.html",
+        422 if wrong else 200,
+        error=wrong,
+        calls=_shown(views),
+        first=visit.query.get("from", "")[:10],
+        last=visit.query.get("to", "")[:10],
+        limit=PAGE_CALLS,
+        active="history",
+    )
+
+
+@portal.route(PREFIX + "/history/export", methods=["GET"])
+@_page()
+def history_export(visit: Visit) -> Response:
+    """The calls between two days as a CSV download (formula cells quoted)."""
+    account_id = visit.session.account_id
+    first, last, wrong = _days(visit)
+    if wrong:
+        empty: dict[str, Any] = {"calls": [], "first": "", "last": "", "limit": PAGE_CALLS}
+        return visit.show("history.html", 422, error=wrong, active="history", **empty)
+    views = calls(_history(), account_id, first, last, EXPORT_CALLS)
+    headers = {**csv_headers(account_id), "Cache-Control": "no-store"}
+    headers["X-Content-Type-Options"] = "nosniff"
+    return Response(body=to_csv(views), status_code=200, headers=headers)
+
+
+def _numbers(visit: Visit, status: int = 200, error: str = "", typed: str = "") -> Response:
+    account = _account(visit)
+    return visit.show(
+        "numbers.html", status, error=error, callers=account.callers, typed=typed, active="numbers"
+    )
+
+
+@portal.route(PREFIX + "/numbers", methods=["GET"])
+@_page()
+def numbers(visit: Visit) -> Response:
+    """The numbers registered to the account (a call from one is known as the account's)."""
+    return _numbers(visit)
+
+
+@portal.route(PREFIX + "/numbers", methods=["POST"], content_types=FORM)
+@_page(post=True)
+def add_number(visit: Visit) -> Response:
+    """Register a number."""
+    typed = visit.form.get("number", "").strip()[:32]
+    accounts = container().services("billing").accounts
+    try:
+        added = accounts.register_caller(visit.session.account_id, typed.replace(" ", ""))
+    except errors.ValidationError:
+        wrong = "A number is written with its country code, like +44 7700 900123."
+        return _numbers(visit, 422, wrong, typed)
+    except CallerTakenError:
+        return _numbers(visit, 409, "This number is registered to another account.", typed)
+    return visit.done("/numbers", f"+{added} is registered.")
+
+
+@portal.route(PREFIX + "/numbers/remove", methods=["POST"], content_types=FORM)
+@_page(post=True)
+def remove_number(visit: Visit) -> Response:
+    """Unregister a number."""
+    number = visit.form.get("number", "")[:32]
+    accounts = container().services("billing").accounts
+    try:
+        removed = accounts.unregister_caller(visit.session.account_id, number)
+    except (errors.ValidationError, CallerNotRegisteredError):
+        return _numbers(visit, 404, "This number is not registered to your account.")
+    return visit.done("/numbers", f"+{removed} is no longer registered.")
+
+
+def _speed_dial() -> Any:
+    return container().services("callback").speed_dial
+
+
+def _directory(visit: Visit, status: int = 200, error: str = "", **typed: str) -> Response:
+    entries = _speed_dial().entries(visit.session.account_id)
+    return visit.show(
+        "directory.html",
+        status,
+        error=error,
+        entries=entries,
+        most=MAX_ENTRIES,
+        typed_name=typed.get("name", ""),
+        typed_number=typed.get("number", ""),
+        active="directory",
+    )
+
+
+@portal.route(PREFIX + "/directory", methods=["GET"])
+@_page()
+def directory(visit: Visit) -> Response:
+    """The speed-dial directory, in order (``N1`` is the first entry)."""
+    return _directory(visit)
+
+
+@portal.route(PREFIX + "/directory", methods=["POST"], content_types=FORM)
+@_page(post=True)
+def put_entry(visit: Visit) -> Response:
+    """Add an entry (it goes last) or change an entry's number (it keeps its place)."""
+    name = visit.form.get("name", "").strip()[:40]
+    number = visit.form.get("number", "").strip()[:32]
+    try:
+        entry = _speed_dial().put(visit.session.account_id, name, number.replace(" ", ""))
+    except errors.ValidationError as wrong:
+        return _directory(visit, 422, _entry_words(str(wrong)), name=name, number=number)
+    return visit.done("/directory", f"{entry.name} calls +{entry.number}.")
+
+
+def _entry_words(message: str) -> str:
+    """A directory refusal in the page's words."""
+    if "name" in message:
+        return "A name is 1 to 32 letters, digits, _ or - (no spaces)."
+    if "at most" in message:
+        return f"The directory holds at most {MAX_ENTRIES} entries: remove one first."
+    return "A number is written with its country code, like +44 7700 900123."
+
+
+@portal.route(PREFIX + "/directory/remove", methods=["POST"], content_types=FORM)
+@_page(post=True)
+def remove_entry(visit: Visit) -> Response:
+    """Remove an entry (those after it move up one place)."""
+    name = visit.form.get("name", "")[:40]
+    try:
+        _speed_dial().remove(visit.session.account_id, name)
+    except (errors.ValidationError, EntryNotFoundError):
+        return _directory(visit, 404, "The directory has no such entry.")
+    return visit.done("/directory", f"{name.strip().lower()} is removed.")
+
+
+@portal.route(PREFIX + "/directory/move", methods=["POST"], content_types=FORM)
+@_page(post=True)
+def move_entry(visit: Visit) -> Response:
+    """Move an entry to another place."""
+    name = visit.form.get("name", "")[:40]
+    place = visit.form.get("position", "")
+    if not (place.isascii() and place.isdigit() and 1 <= int(place) <= MAX_ENTRIES):
+        return _directory(visit, 422, "That place is not in the directory.")
+    try:
+        entry = _speed_dial().move(visit.session.account_id, name, int(place))
+    except (errors.ValidationError, EntryNotFoundError):
+        return _directory(visit, 404, "The directory has no such entry.")
+    return visit.done("/directory", f"{entry.name} is number {entry.position}.")
+
+
+def _voucher(visit: Visit, status: int = 200, error: str = "", typed: str = "") -> Response:
+    account = _account(visit)
+    return visit.show(
+        "voucher.html", status, error=error, typed=typed, active="voucher", **_balance(account)
+    )
+
+
+@portal.route(PREFIX + "/voucher", methods=["GET"])
+@_page()
+def voucher(visit: Visit) -> Response:
+    """The voucher form and the balance."""
+    return _voucher(visit)
+
+
+@portal.route(PREFIX + "/voucher", methods=["POST"], content_types=FORM)
+@_page(post=True)
+def redeem(visit: Visit) -> Response:
+    """Redeem a voucher: the amount credited and the new balance, or why not."""
+    typed = visit.form.get("code", "").strip()[:40]
+    account_id = visit.session.account_id
+    try:
+        credited = container().services("billing").vouchers.redeem(typed, account_id)
+    except errors.ValidationError:
+        return _voucher(visit, 422, "A voucher code is 12 digits, like 1234-5678-9012.", typed)
+    except VoucherRefusedError as refused:
+        return _voucher(visit, 409, VOUCHER_REFUSALS.get(refused.reason, str(refused)), typed)
+    account = _account(visit)
+    balance = money(account.wallet.balance, account.currency)
+    notice = f"Voucher redeemed: {money(credited, account.currency)} credited. "
+    return visit.done("/voucher", notice + f"Your balance is now {balance}.")
