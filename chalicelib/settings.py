@@ -60,6 +60,15 @@ class Settings:
     operator_key_hash: str | None = None
     """sha256 hex digest of the operator key (``ringflow operator key`` makes one); None turns
     the operator routes of the REST API off."""
+    account_password_key: str = "local-account-password-key-0123456789abcdef"
+    """The key under which passwords of account lots and card purchases are derived (with a
+    per-lot or per-purchase secret; never stored): a secret in production."""
+    stripe_secret_key: str = "sk_test_ringflow_local"
+    stripe_webhook_secret: str = "whsec_ringflow_local_0123456789abcdef"
+    """The signing secret of the Stripe webhook endpoint (``whsec_...``)."""
+    stripe_api_base: str = "http://127.0.0.1:8310"
+    """Where the stripe library sends API requests: Stripe itself in production, the local
+    stand-in (``infra.local.stripe_api``) on the local stage and in tests."""
 
     @property
     def checks_signatures(self) -> bool:
@@ -109,6 +118,13 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Se
             e.get("RINGFLOW_REST_DEADLINE_SECONDS"), defaults.rest_deadline_seconds, 25.0
         ),
         operator_key_hash=e.get("RINGFLOW_OPERATOR_KEY_HASH", "").strip().lower() or None,
+        account_password_key=e.get("RINGFLOW_ACCOUNT_PASSWORD_KEY", defaults.account_password_key),
+        stripe_secret_key=e.get("STRIPE_SECRET_KEY", defaults.stripe_secret_key),
+        stripe_webhook_secret=e.get("STRIPE_WEBHOOK_SECRET", defaults.stripe_webhook_secret),
+        stripe_api_base=e.get(
+            "STRIPE_API_BASE",
+            defaults.stripe_api_base if stage == "local" else "https://api.stripe.com",
+        ).rstrip("/"),
     )
 
 
