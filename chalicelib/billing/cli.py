@@ -1,10 +1,11 @@
 """``ringflow tariff ...`` and ``ringflow callback-account ...``: the billing product's commands,
 added to the CLI through ``Product.cli``: ``tariff load FILE --id T`` (a rate deck's CSV as the
 tariff's live version; every bad line listed, nothing loaded) and ``tariff rate T NUMBER`` (the
-rate the number is called at); ``callback-account create|show|update|top-up|caller-add|
-caller-remove`` (prepaid callback accounts); ``voucher generate|lot|disable|redeem`` (voucher
-lots and their redemption onto an account); ``callback-lot create|list|show|export|disable``
-(lots of accounts with random ids and passwords, exported once as CSV). A service password is
+rate the number is called at); ``callback-account create|show|update|top-up|card-top-up|
+caller-add|caller-remove`` (prepaid callback accounts; ``card-top-up`` prints a Stripe checkout's
+URL); ``voucher generate|lot|disable|redeem`` (voucher lots and their redemption onto an
+account); ``callback-lot create|list|show|export|disable`` (lots of accounts with random ids and
+passwords, exported once as CSV). A service password is
 never an argument (``ps`` would show it): it is read from a prompt without echo (twice, to
 confirm) or, with ``--password-stdin``, from the first line of standard input. Refusals are
 raised as the platform's errors and printed by the CLI as ``refused: ...`` lines. Imports
@@ -159,6 +160,23 @@ def account_top_up(args: argparse.Namespace) -> int:
     return 0
 
 
+def account_card_top_up(args: argparse.Namespace) -> int:
+    """Start a card top-up checkout (Stripe) and print where to pay."""
+    from chalicelib.wiring import container
+
+    payments = container().services("billing").card_payments
+    checkout = payments.top_up_checkout(args.pin, amount(args.amount, "amount", positive=True))
+    shown = {
+        "account_id": args.pin,
+        "session_id": checkout.session_id,
+        "url": checkout.url,
+        "amount": format(checkout.amount, "f"),
+        "currency": checkout.currency,
+    }
+    print(json.dumps(shown, indent=2))
+    return 0
+
+
 def caller_add(args: argparse.Namespace) -> int:
     """Register a caller number for ANI authentication."""
     accounts = _accounts()
@@ -229,6 +247,10 @@ def _register_accounts(sub: argparse._SubParsersAction[Any]) -> None:
     top_up.add_argument("amount", metavar="AMOUNT", help="a decimal amount (10.00)")
     top_up.add_argument("--key", required=True, help="the idempotency key (a voucher, a payment)")
     top_up.set_defaults(run=account_top_up)
+    card = accounts.add_parser("card-top-up", help="start a top-up by card: prints the pay URL")
+    card.add_argument("pin", metavar="PIN")
+    card.add_argument("amount", metavar="AMOUNT", help="a decimal amount (10.00)")
+    card.set_defaults(run=account_card_top_up)
     add = accounts.add_parser("caller-add", help="register a caller number (ANI)")
     add.add_argument("pin", metavar="PIN")
     add.add_argument("number", metavar="NUMBER")

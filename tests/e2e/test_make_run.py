@@ -41,7 +41,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Path) -> None:
-    ports = {name: str(free_port()) for name in ("APP", "SIM", "MOTO", "MESSAGES")}
+    ports = {name: str(free_port()) for name in ("APP", "SIM", "MOTO", "MESSAGES", "STRIPE")}
     env = {
         **os.environ,
         **{f"RINGFLOW_{k}_PORT": v for k, v in ports.items()},
