@@ -221,9 +221,11 @@ class AccountLots:
         queue: bool = True,
     ) -> store.StoredAccountLot:
         """Write a new lot (``creating``) after checking every rule, and queue its chunks
-        (``queue``; else the caller runs ``make`` for each chunk itself, as the CLI does).
-        ``LotExistsError`` if the id is taken, ``TariffNotFoundError`` for an unknown tariff.
-        1 PutItem and 1 SendMessage per chunk."""
+        (``queue``; else the caller runs ``make`` for each chunk itself, as the CLI does). The
+        same start again while the lot is being made queues its chunks again (a retry after a
+        failed queue); ``LotExistsError`` if the id is another lot's or the lot is made,
+        ``TariffNotFoundError`` for an unknown tariff. 1 PutItem (+1 GetItem for a retry) and
+        1 SendMessage per chunk."""
         lot_id(lot)
         lot_size(count)
         currency_code(currency)
@@ -249,12 +251,38 @@ class AccountLots:
         try:
             self.repository.create(record)
         except errors.AlreadyExistsError:
-            raise LotExistsError(lot) from None
+            record = self._retried(record)
         if queue:
             for index in range(len(chunks(count, self.chunk))):
                 task = MakeLotAccounts(f"account-lot:{lot}:make:{index}", lot, index)
                 self.enqueue(encode_task(task, TASK_ACCOUNT), 0)
         return record
+
+    def _retried(self, asked: store.StoredAccountLot) -> store.StoredAccountLot:
+        """The stored lot, if ``asked`` repeats it and it is still being made (a retried start
+        queues its chunks again; chunks made already make nothing); else
+        ``LotExistsError``."""
+        stored = self.get(asked.lot_id)
+        same = (
+            stored.count,
+            stored.tariff,
+            stored.currency,
+            stored.language,
+            stored.balance,
+            stored.id_length,
+            stored.prefix,
+        ) == (
+            asked.count,
+            asked.tariff,
+            asked.currency,
+            asked.language,
+            asked.balance,
+            asked.id_length,
+            asked.prefix,
+        )
+        if not same or stored.state != store.CREATING:
+            raise LotExistsError(asked.lot_id)
+        return stored
 
     def chunk_count(self, lot: str) -> int:
         """How many chunks the lot's accounts are made in."""

@@ -22,6 +22,8 @@ document allows may still be refused for what the store holds, and those answers
   rules repeat a prefix: JSON Schema cannot say that items are unique by one of their fields;
 - 422 for a voucher lot (``POST /v1/operator/voucher-lots``) whose ``expires_at`` is past or
   not a real date: JSON Schema cannot compare with the clock;
+- 422 for an account lot (``POST /v1/operator/callback-account-lots``) whose ``prefix`` leaves
+  fewer than 6 random digits of ``id_length``: JSON Schema cannot compare two fields;
 - 422 for a rate deck (``PUT /v1/operator/tariffs/{tariff_id}``, a ``text/csv`` body) whose
   lines break the deck's rules: JSON Schema says "a string", not what a deck's CSV holds.
 
@@ -94,6 +96,8 @@ def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str
         return not all("has another rule already" in str(p) for p in problems)
     if (method, path) == ("POST", "/v1/operator/voucher-lots"):
         return not str(problem.get("detail", "")).startswith("expires_at")
+    if (method, path) == ("POST", "/v1/operator/callback-account-lots"):
+        return not str(problem.get("detail", "")).startswith("an account id keeps")
     if (method, path) == ("POST", "/v1/calls"):
         return not any(reason in problem.get("detail", "") for reason in STATE_REFUSALS_OF_CALLS)
     return True
