@@ -256,8 +256,7 @@ class CardPayments:
             ],
             "metadata": dict(metadata),
             "payment_intent_data": {"metadata": dict(metadata)},
-            "success_url": success_url
-            or f"{self.public_base_url}/payments/checkouts/{{CHECKOUT_SESSION_ID}}",
+            "success_url": success_url or self._success_url(metadata["purpose"]),
             "cancel_url": cancel_url or f"{self.public_base_url}/payments/cancelled",
         }
         if reference is not None:
@@ -276,6 +275,13 @@ class CardPayments:
         if not isinstance(made.get("id"), str) or not isinstance(made.get("url"), str):
             raise errors.UpstreamError("the card payment service answered no session id and URL")
         return made
+
+    def _success_url(self, purpose: str) -> str:
+        """Where Stripe sends the payer by default: a purchase's page (its account, once made),
+        or the page that thanks for a top-up."""
+        if purpose == NEW_ACCOUNT:
+            return f"{self.public_base_url}/payments/checkouts/{{CHECKOUT_SESSION_ID}}"
+        return f"{self.public_base_url}/payments/paid"
 
     # -- the webhook ----------------------------------------------------------------------
     def webhook(self, payload: bytes, signature: str | None) -> WebhookOutcome:

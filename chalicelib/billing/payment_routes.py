@@ -5,9 +5,9 @@ session that does not match what it bought (Stripe retries it; nothing moves), a
 rest (credited, a replay, an event it ignores). The buyer's pages (public, in the document):
 ``GET /payments/checkouts/{session_id}`` says whether a purchase made its account,
 ``POST .../credentials`` shows the new account's id and password once (409 after),
-``GET /payments/cancelled`` answers a cancelled checkout. The operator's (operator key):
-``POST /v1/operator/card-checkouts/top-up`` and ``.../new-account`` start a checkout and answer
-its URL. Owns these routes and their views. Imports Chalice, pydantic, ``web.rest``,
+``GET /payments/paid`` and ``GET /payments/cancelled`` answer a payer back from a top-up. The
+operator's (operator key): ``POST /v1/operator/card-checkouts/top-up`` and ``.../new-account``
+start a checkout and answer its URL. Owns these routes and their views. Imports Chalice, pydantic, ``web.rest``,
 ``web.openapi``, ``web.problems``, the wiring and the billing modules; must not import pynamodb,
 stripe or a core route module.
 """
@@ -94,8 +94,9 @@ class CredentialsView(BaseModel):
     balance: str
 
 
-class CancelledView(BaseModel):
-    """A checkout the payer cancelled: nothing was paid."""
+class PaymentPageView(BaseModel):
+    """Where a payer lands after a top-up: ``paid`` (the balance is credited when Stripe
+    confirms the payment, in seconds) or ``cancelled`` (nothing was paid)."""
 
     state: str
 
@@ -249,10 +250,26 @@ def purchase_credentials(session_id: str) -> Response:
 @operation(
     billing,
     Operation(
+        "/payments/paid",
+        "get",
+        "A card top-up the payer paid (credited when Stripe confirms it)",
+        response=PaymentPageView,
+        auth="none",
+    ),
+)
+@guarded
+def checkout_paid() -> Response:
+    """The payer paid; the webhook credits the account."""
+    return json_response({"state": "paid"})
+
+
+@operation(
+    billing,
+    Operation(
         "/payments/cancelled",
         "get",
         "A card checkout the payer cancelled",
-        response=CancelledView,
+        response=PaymentPageView,
         auth="none",
     ),
 )

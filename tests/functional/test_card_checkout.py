@@ -52,9 +52,8 @@ def test_a_top_up_by_card_is_credited_once(payments: Payments) -> None:
     # WHEN the payer pays: the event reaches the app, the payer goes to the success URL
     paid = pay(checkout["url"])
     assert paid.status_code == 303 and paid.headers["X-Webhook-Status"] == "200"
-    assert paid.headers["Location"] == (
-        f"{payments.app_url}/payments/checkouts/{checkout['session_id']}"
-    )
+    assert paid.headers["Location"] == f"{payments.app_url}/payments/paid"
+    assert requests.get(paid.headers["Location"], timeout=10).json() == {"state": "paid"}
     assert payments.balance() == Decimal("7.50")
     # AND Stripe resends the event: nothing more is credited
     resend = requests.post(
