@@ -7,9 +7,9 @@ rest (credited, a replay, an event it ignores). The buyer's pages (public, in th
 ``POST .../credentials`` shows the new account's id and password once (409 after),
 ``GET /payments/paid`` and ``GET /payments/cancelled`` answer a payer back from a top-up. The
 operator's (operator key): ``POST /v1/operator/card-checkouts/top-up`` and ``.../new-account``
-start a checkout and answer its URL. Owns these routes and their views. Imports Chalice, pydantic, ``web.rest``,
-``web.openapi``, ``web.problems``, the wiring and the billing modules; must not import pynamodb,
-stripe or a core route module.
+start a checkout and answer its URL. Owns these routes and their views. Imports Chalice,
+pydantic, ``web.rest``, ``web.openapi``, ``web.problems``, the wiring and the billing modules;
+must not import pynamodb, stripe or a core route module.
 """
 
 from __future__ import annotations
