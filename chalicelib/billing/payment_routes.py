@@ -30,6 +30,7 @@ from chalicelib.billing.card import (
 )
 from chalicelib.billing.rest import ACCOUNT_MONEY, billing, no_float_money
 from chalicelib.billing.tariffs import TARIFF_ID_PATTERN
+from chalicelib.ops.deadline import deadline
 from chalicelib.ops.observability import logger
 from chalicelib.web.openapi import Operation
 from chalicelib.web.problems import SERVER_ERROR_DETAIL, error_problem, problem
@@ -124,7 +125,8 @@ def stripe_webhook() -> Response:
     raw = request.raw_body
     payload = raw.encode() if isinstance(raw, str) else bytes(raw)
     try:
-        outcome = _payments().webhook(payload, request.headers.get("stripe-signature"))
+        with deadline(container().settings.rest_deadline_seconds):
+            outcome = _payments().webhook(payload, request.headers.get("stripe-signature"))
     except PaymentSignatureError as error:
         return problem(400, str(error))
     except PaymentMismatchError as refused:
