@@ -42,6 +42,7 @@ for product in installed():
         app.register_blueprint(blueprint)
 
 TASK_QUEUE = current().task_queue
+MAIL_QUEUE = current().mail_queue
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
     container().warm()
@@ -74,3 +75,10 @@ def run_tasks(event: SQSEvent) -> Any:
     """Run queued call tasks (send SMS, copy recordings); only the failed messages are left for
     redelivery (a partial batch response)."""
     return container().tasks.run_batch(record.to_dict() for record in event)
+
+
+@app.on_sqs_message(queue=MAIL_QUEUE, batch_size=5)
+def receive_mail(event: SQSEvent) -> Any:
+    """Take the e-mail SES received (its notifications, through SNS); only the failed messages
+    are left for redelivery (a partial batch response)."""
+    return container().mail_intake.run_batch(record.to_dict() for record in event)

@@ -50,6 +50,20 @@ class TooLargeError(ValidationError):
     """The input is larger than the platform stores (a flow document, a body)."""
 
 
+class RefusedError(RingflowError):
+    """A rule of the service refuses the request as such, whoever asks again (a destination
+    outside a service's allow-list, a daily cap reached): not malformed, not a missing thing."""
+
+
+class RateLimitedError(RingflowError):
+    """Too many requests of one kind within a window; the same request may pass after
+    ``retry_after`` seconds."""
+
+    def __init__(self, message: str = "", retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
 class UnavailableError(RingflowError):
     """Something the platform depends on failed before acting (the store, the carrier, the
     request's deadline): nothing changed; the same request may succeed later."""

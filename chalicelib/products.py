@@ -5,10 +5,10 @@ small module exposing a ``Product``: its name, ``register`` (process-wide, pure 
 widgets, engine events and timers, kinds of effect, error statuses, and the import of its store
 module so its tables are known), and functions the container calls lazily to build its
 services, the runners of its effects, the resolvers of its widgets' queries (answered within a
-call's step), its SMS consumers, its REST routes (a Chalice blueprint) and its ``ringflow``
-commands (``cli``) and its demo data for the local run (``demo``). Adding a product is a new
-package plus one line in ``PRODUCT_MODULES``; no core module changes. Imports nothing from the
-rest of the platform at import time.
+call's step), its SMS and e-mail consumers, its REST routes (a Chalice blueprint), its
+``ringflow`` commands (``cli``) and its demo data for the local run (``demo``). Adding a product
+is a new package plus one line in ``PRODUCT_MODULES``; no core module changes. Imports nothing
+from the rest of the platform at import time.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from chalicelib.calls.service import Resolver
     from chalicelib.calls.tasks import Runner
+    from chalicelib.mail.intake import MailConsumer
     from chalicelib.messaging.inbox import Consumer
     from chalicelib.wiring import Container
 
@@ -42,6 +43,10 @@ def _no_resolvers(container: Container) -> Mapping[type, Resolver]:
 
 
 def _no_consumers(container: Container) -> Sequence[Consumer]:
+    return ()
+
+
+def _no_mail_consumers(container: Container) -> Sequence[MailConsumer]:
     return ()
 
 
@@ -68,6 +73,9 @@ class Product:
     resolvers: Callable[[Container], Mapping[type, Resolver]] = _no_resolvers
     """Who answers each kind of its widgets' ``Query`` within a call's step."""
     sms_consumers: Callable[[Container], Sequence[Consumer]] = _no_consumers
+    mail_consumers: Callable[[Container], Sequence[MailConsumer]] = _no_mail_consumers
+    """Who takes received e-mail (``chalicelib.mail.intake``), in turn until one says it was
+    addressed to it."""
     blueprints: Sequence[Any] = field(default_factory=tuple)
     cli: Callable[[argparse._SubParsersAction[Any]], None] = _no_commands
     """Adds the product's commands to ``ringflow`` (its subparsers: ``cli(sub)``)."""

@@ -37,6 +37,12 @@ class Settings:
     table_prefix: str = "ringflow-local-"
     recordings_bucket: str = "ringflow-local-recordings"
     task_queue: str = "ringflow-local-tasks"
+    mail_bucket: str = "ringflow-local-mail"
+    """Where SES stores each received e-mail (raw MIME)."""
+    mail_queue: str = "ringflow-local-mail"
+    """The queue SES's notifications of received e-mail arrive on (through SNS)."""
+    mail_from: str = "ringflow@ringflow.test"
+    """The platform's sender address (its domain verified in SES)."""
     public_base_url: str = "http://127.0.0.1:8000"
     vonage_application_id: str = "00000000-0000-4000-8000-000000000000"
     vonage_private_key: str = ""
@@ -75,6 +81,11 @@ class Settings:
         """Signature checks may be turned off on the local stage only."""
         return self.verify_signatures or self.stage != "local"
 
+    @property
+    def mail_domain(self) -> str:
+        """The domain of the sender address (what SES must have verified)."""
+        return self.mail_from.rpartition("@")[2].lower()
+
     def table(self, name: str) -> str:
         """The physical name of a logical table."""
         return f"{self.table_prefix}{name}"
@@ -92,6 +103,9 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Se
         table_prefix=e.get("RINGFLOW_TABLE_PREFIX", f"ringflow-{stage}-"),
         recordings_bucket=e.get("RINGFLOW_RECORDINGS_BUCKET", f"ringflow-{stage}-recordings"),
         task_queue=e.get("RINGFLOW_TASK_QUEUE", f"ringflow-{stage}-tasks"),
+        mail_bucket=e.get("RINGFLOW_MAIL_BUCKET", f"ringflow-{stage}-mail"),
+        mail_queue=e.get("RINGFLOW_MAIL_QUEUE", f"ringflow-{stage}-mail"),
+        mail_from=e.get("RINGFLOW_MAIL_FROM", "").strip() or defaults.mail_from,
         public_base_url=e.get("RINGFLOW_PUBLIC_BASE_URL", defaults.public_base_url).rstrip("/"),
         vonage_application_id=e.get("VONAGE_APPLICATION_ID", defaults.vonage_application_id),
         vonage_private_key=e.get("VONAGE_PRIVATE_KEY", "").replace("\\n", "\n"),

@@ -37,6 +37,7 @@ from chalicelib.calls.tasks import (
 from chalicelib.flows.catalogue import FlowCatalogue
 from chalicelib.flows.outcomes import FetchRecording, SaveUserVariables, ScheduleTimer, SendSms
 from chalicelib.flows.widgets.base import EngineEnv
+from chalicelib.mail.outbox import SendMail, mail_runner
 from chalicelib.messaging.inbox import Consumer, SmsInbox
 from chalicelib.messaging.receipts import SmsDelivery
 from chalicelib.products import Product, installed
@@ -44,6 +45,7 @@ from chalicelib.settings import Settings, current
 from chalicelib.telephony.actions import Action
 
 if TYPE_CHECKING:
+    from chalicelib.mail.intake import MailConsumer, MailIntake
     from chalicelib.store.repositories import (
         AccountRepository,
         CallRecordRepository,
@@ -220,12 +222,12 @@ class Container:
         from chalicelib.ops.deadline import bound_to_deadline
 
         session: Any = boto3_session(self.settings.region)
-        config = Config(
-            connect_timeout=1,
-            read_timeout=5,
-            retries={"mode": "standard", "total_max_attempts": 3},
-            **options,
-        )
+        defaults: dict[str, Any] = {
+            "connect_timeout": 1,
+            "read_timeout": 5,
+            "retries": {"mode": "standard", "total_max_attempts": 3},
+        }
+        config = Config(**(defaults | options))
         client = session.client(service, endpoint_url=self.settings.aws_endpoint_url, config=config)
         return bound_to_deadline(client)
 
@@ -238,6 +240,12 @@ class Container:
     def s3(self) -> Any:
         """S3 client (Signature Version 4, which presigned URLs need in every region)."""
         return self._boto("s3", signature_version="s3v4")
+
+    @cached_property
+    def ses(self) -> Any:
+        """SES client (sending mail): one attempt per request, since a retried send whose first
+        answer was lost would send the mail twice."""
+        return self._boto("ses", retries={"mode": "standard", "total_max_attempts": 1})
 
     @cached_property
     def task_queue_url(self) -> str:
@@ -336,6 +344,26 @@ class Container:
         return [consumer for p in self.products for consumer in p.sms_consumers(self)]
 
     @cached_property
+    def mail_intake(self) -> MailIntake:
+        """Received e-mail, once, to the products' mail consumers (the parser imported on
+        first use, not on a voice webhook's cold start)."""
+        from chalicelib.mail.bucket import S3MailObjects
+        from chalicelib.mail.intake import MailIntake
+
+        return MailIntake(
+            self.markers,
+            S3MailObjects(self.s3),
+            self.mail_consumers,
+            self.clock,
+            self.settings.mail_bucket,
+        )
+
+    @cached_property
+    def mail_consumers(self) -> list[MailConsumer]:
+        """Who gets each received e-mail: the products' consumers, in turn."""
+        return [consumer for p in self.products for consumer in p.mail_consumers(self)]
+
+    @cached_property
     def effect_runners(self) -> Runners:
         """The runner of each kind of effect: the platform's, then the products'."""
         runners: dict[type, Runner] = {
@@ -349,6 +377,7 @@ class Container:
                 lambda url: bytes(self.carrier.download_recording(url)), self.store_recording
             ),
             SaveUserVariables: user_variables_runner(self.user_variables, self.clock),
+            SendMail: mail_runner(lambda: self.ses),
             **live_call_runners(lambda: self.carrier),
             ScheduleTimer: timer_runner(lambda call_id, event: self.voice.wake(call_id, event)),  # noqa: PLW0108 - the voice service is built after its runners
         }

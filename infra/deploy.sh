@@ -10,6 +10,11 @@
 #   ALARM_EMAIL      an address subscribed to the alarm topic
 #   OPERATOR_KEY_HASH  sha256 hex of the operator key (`ringflow operator key` makes one); turns
 #                    the REST API's operator routes on. Unset: the stack keeps its current value
+#   MAIL_RECIPIENTS  addresses or domains SES receives mail for, comma-separated (their MX
+#                    records point at SES); makes the receipt rule set (activate it once:
+#                    aws ses set-active-receipt-rule-set --rule-set-name ringflow-STAGE-mail)
+#   MAIL_FROM        the platform's sender address (its domain verified in SES)
+#                    Unset: the stack keeps its current values of these two
 #   BUILD_DIR        where the package is built, default ./build (then BUILD_DIR/STAGE)
 #
 # The Vonage credentials are never passed on the command line: they live in the Secrets Manager
@@ -49,6 +54,12 @@ stack_output() {
 OPTIONAL_PARAMETERS=()
 if [ -n "${OPERATOR_KEY_HASH:-}" ]; then
     OPTIONAL_PARAMETERS+=("OperatorKeyHash=$OPERATOR_KEY_HASH")
+fi
+if [ -n "${MAIL_RECIPIENTS:-}" ]; then
+    OPTIONAL_PARAMETERS+=("MailRecipients=$MAIL_RECIPIENTS")
+fi
+if [ -n "${MAIL_FROM:-}" ]; then
+    OPTIONAL_PARAMETERS+=("MailFrom=$MAIL_FROM")
 fi
 
 deploy() {

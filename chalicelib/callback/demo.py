@@ -1,7 +1,8 @@
 """The callback's demo for the local run: a retail tariff, an account with a balance whose
 registered caller and associated number is the demo caller, an internal account on a free UK
 tariff, and one access number of each kind (ANI, DNIS, PIN) attached to the callback trigger of
-the demo account. Idempotent: an existing tariff, account or caller is left as it is. Imports the
+the demo account, and a web callback service offering the three modes (``demo-desk``).
+Idempotent: an existing tariff, account or caller is left as it is. Imports the
 billing and callback services and the operator actions only (never the store)."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.callback.access import AccessNumber, TranslationRule, TriggerKind
+from chalicelib.callback.web import WebMode, WebService
 from chalicelib.errors import ConflictError, NotFoundError
 
 if TYPE_CHECKING:
@@ -21,6 +23,9 @@ DEMO_CALLER = "447700900001"
 ACCOUNT = "20261201"
 PASSWORD = "demo-callback"
 INTERNAL_ACCOUNT = "99000001"
+WEB_SERVICE = "demo-desk"
+HELPDESK = "447700900300"
+"""The number simple and hosted web callbacks of the demo connect the user to."""
 ANI_NUMBER, DNIS_NUMBER, PIN_NUMBER = "447700900500", "447700900501", "447700900502"
 RETAIL = (
     "prefix,destination,price_per_minute,connection_fee,first_increment,next_increment\n"
@@ -64,7 +69,7 @@ def load(container: Container) -> dict[str, Any]:
     _tariff(container, "demo-retail", RETAIL)
     _tariff(container, "demo-internal", INTERNAL)
     _account(container, ACCOUNT, "demo-retail", "10.00")
-    _account(container, INTERNAL_ACCOUNT, "demo-internal", "0")
+    _account(container, INTERNAL_ACCOUNT, "demo-internal", "100.00")  # hosted web callbacks
     with contextlib.suppress(ConflictError):
         container.services("billing").accounts.register_caller(ACCOUNT, DEMO_CALLER)
     admin = container.admin
@@ -79,8 +84,20 @@ def load(container: Container) -> dict[str, Any]:
         admin.provision_number(TENANT, number.number)
         admin.attach_number(TENANT, number.number, "callback-trigger")
         access.put(number)
+    container.services("callback").web.put(
+        WebService(
+            WEB_SERVICE,
+            TENANT,
+            ANI_NUMBER,
+            (WebMode.SIMPLE, WebMode.EXTENDED, WebMode.HOSTED),
+            destination=HELPDESK,
+            internal_account=INTERNAL_ACCOUNT,
+            allow=("44",),
+        )
+    )
     return {
         "callback": {
+            "web": [f"/v1/web-callbacks/{WEB_SERVICE}/{mode.value}/form" for mode in WebMode],
             "account": ACCOUNT,
             "balance": "10.00 EUR",
             "ani": ANI_NUMBER,

@@ -28,6 +28,7 @@ class Trigger:
     DNIS = "dnis"
     PIN = "pin"
     SMS = "sms"
+    WEB = "web"
 
 
 def _rate_json(rate: Rate) -> list[object]:
@@ -145,6 +146,10 @@ class CallbackCall(CallData):
     attempt: int = 1
     destination: str | None = None
     """A destination the trigger gave (E.164 digits): dialled at once, the first time."""
+    quiet: bool = False
+    """Nothing about money is spoken (a hosted web callback, on the provider's account)."""
+    max_talk: int | None = None
+    """The longest talk of any dial (seconds) the trigger allows, below the widget's."""
     dials: tuple[str, ...] = ()
     """Dials whose money is still held, as ``Dial.to_text``."""
     settling: tuple[str, ...] = ()

@@ -38,3 +38,17 @@ def destination(keyed: str, user_number: str) -> str | None:
         return None
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return e164.lstrip("+")
+
+
+def international(digits: str) -> str | None:
+    """The E.164 digits of ``digits`` read as country code and number (what follows ``+`` or
+    ``00``), or None when that is no possible number."""
+    if not digits.isdigit() or not MIN_DIGITS <= len(digits) <= MAX_KEYED:
+        return None
+    try:
+        parsed = phonenumbers.parse("+" + digits)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).lstrip("+")

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.callback import account_routes
+from chalicelib.callback import account_routes, web_routes
 from chalicelib.callback.access_service import AccessNumberService
 from chalicelib.callback.model import CallbackCall
 from chalicelib.callback.queries import (
@@ -30,15 +30,19 @@ from chalicelib.callback.routes import callback
 from chalicelib.callback.service import CallbackService
 from chalicelib.callback.settlement import watch
 from chalicelib.callback.speed_dial import SpeedDial
+from chalicelib.callback.web import WebCallbacks
 from chalicelib.callback.widgets import WIDGETS
 from chalicelib.calls.tasks import Runner, register_effect_type
 from chalicelib.flows.calldata import register_call_data
 from chalicelib.flows.engine import register_leg_watcher
 from chalicelib.flows.widgets import register_widget
+from chalicelib.guards.limits import Guard
 from chalicelib.products import Product
 from chalicelib.store import access_numbers as access_store
 from chalicelib.store import callback_history as history_store
 from chalicelib.store import speed_dial as speed_dial_store
+from chalicelib.store import web_callbacks as web_store
+from chalicelib.store.counters import CounterRepository
 
 if TYPE_CHECKING:
     from chalicelib.calls.service import Resolver
@@ -46,7 +50,7 @@ if TYPE_CHECKING:
     from chalicelib.wiring import Container
 
 
-ROUTE_MODULES = (account_routes,)
+ROUTE_MODULES = (account_routes, web_routes)
 """Route modules registering on the ``callback`` blueprint (besides ``callback.routes``) when
 imported, before the app registers the blueprint."""
 
@@ -70,6 +74,7 @@ class CallbackServices:
     access_numbers: AccessNumberService
     engine: CallbackService
     speed_dial: SpeedDial
+    web: WebCallbacks
 
 
 def services(container: Container) -> CallbackServices:
@@ -90,7 +95,18 @@ def services(container: Container) -> CallbackServices:
         clock=container.clock,
         history=history_store.CallbackHistoryRepository(),
     )
-    return CallbackServices(access, engine, SpeedDial(speed_dial_store.SpeedDialRepository()))
+    web = WebCallbacks(
+        web_store.WebCallbackRepository(),
+        access,
+        container.services("billing").accounts,
+        container.services("billing").tariffs,
+        Guard(CounterRepository(), container.clock),
+        container.enqueue_task,
+        container.clock,
+        tenant_check=container.accounts.get,
+    )
+    speed_dial = SpeedDial(speed_dial_store.SpeedDialRepository())
+    return CallbackServices(access, engine, speed_dial, web)
 
 
 def _engine(container: Container) -> CallbackService:
@@ -161,8 +177,10 @@ def demo(container: Container) -> Mapping[str, Any]:
 def register_cli(commands: argparse._SubParsersAction[Any]) -> None:
     """The product's ``ringflow`` commands (imported here, never on a Lambda cold start)."""
     from chalicelib.callback.cli import register as register_commands
+    from chalicelib.callback.web_cli import register as register_web_commands
 
     register_commands(commands)
+    register_web_commands(commands)
 
 
 PRODUCT = Product(

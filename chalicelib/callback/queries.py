@@ -133,6 +133,10 @@ class PlaceCallback:
     lock_minutes: int = 30
     destination: str | None = None
     """A destination the trigger gave (an SMS's D., a web form's second number)."""
+    quiet: bool = False
+    """Speak nothing about money (hosted web callbacks)."""
+    max_talk: int | None = None
+    """The longest talk the trigger allows per dial (seconds)."""
 
 
 @dataclass(frozen=True)

@@ -230,6 +230,8 @@ class CallbackService:
             lock_minutes=effect.lock_minutes,
             attempt=effect.attempt,
             destination=effect.destination,
+            quiet=effect.quiet,
+            max_talk=effect.max_talk,
         )
         try:
             started = self.outbound().place_for_product(

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, is_dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
+from chalicelib.errors import OutcomeUnknownError
 from chalicelib.flows.outcomes import (
     Effect,
     FetchRecording,
@@ -29,7 +30,6 @@ from chalicelib.flows.outcomes import (
 )
 from chalicelib.flows.state import CallState
 from chalicelib.ops.observability import MetricName, count, logger
-from chalicelib.telephony.errors import CarrierOutcomeUnknownError
 from chalicelib.telephony.ports import CallControl, SentSms, SmsSender
 
 EFFECT_TYPES: dict[str, type[Any]] = {
@@ -203,7 +203,7 @@ class TaskWorker:
             raise TaskBusyError(f"task {effect.key} is running elsewhere")
         try:
             outcome = self._perform(account_id, effect)
-        except CarrierOutcomeUnknownError as error:
+        except OutcomeUnknownError as error:
             # it may have happened: never send twice; say so loudly instead
             logger.error("task outcome unknown, not retried", extra={"task": effect.key})
             outcome = {"task": effect.key, "done": "unknown", "error": str(error)}

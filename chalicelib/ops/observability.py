@@ -43,6 +43,8 @@ class MetricName(StrEnum):
     RECEIPT_FAILURES = "SmsReceiptFailures"
     UNANSWERED_QUERIES = "UnansweredQueries"
     CALLBACK_REFUSALS = "CallbackRefusals"
+    MAIL_RECEIVED = "MailReceived"
+    MAIL_DROPPED = "MailDropped"
 
 
 def count(name: MetricName, value: float = 1, **dimensions: str) -> None:

@@ -236,7 +236,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def register(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> argparse.ArgumentParser:
-    """Add ``sim call``, ``sim scenario``, ``sim sms``, ``sim calls`` and ``sim outbox``."""
+    """Add ``sim call``, ``sim scenario``, ``sim sms``, ``sim calls``, ``sim outbox`` and the
+    e-mail commands (``sim mail``, ``sim send-mail``)."""
     sim = subparsers.add_parser("sim", help="drive the provider simulator")
     commands = sim.add_subparsers(dest="sim_command", required=True)
 
@@ -294,4 +295,8 @@ def register(
     outbox.add_argument("--from", dest="from_", metavar="NUMBER", help="only those from NUMBER")
     _common(outbox)
     outbox.set_defaults(func=_guarded(_cmd_outbox))
+
+    from chalicelib.simulator.mail import register as register_mail
+
+    register_mail(commands)
     return sim

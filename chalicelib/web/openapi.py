@@ -65,6 +65,8 @@ class Operation:
     """The media type of a successful answer."""
     request_media: str = "application/json"
     """The media type of the request body (``text/csv`` bodies are documented as a string)."""
+    form_too: bool = False
+    """The JSON request model is also taken as an HTML form (``x-www-form-urlencoded``)."""
     path_parameters: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     """Schemas of path parameters the platform does not know (a product's ids)."""
     required_query: tuple[str, ...] = ()
@@ -72,6 +74,7 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+FORM_MEDIA = "application/x-www-form-urlencoded"
 
 
 def flow_document_schema() -> dict[str, Any]:
@@ -146,10 +149,10 @@ def openapi_document(operations: list[Operation] | None = None) -> dict[str, Any
                 "content": {op.request_media: {"schema": {"type": "string"}}},
             }
         elif op.request is not None:
-            entry["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": ref(op.request)}},
-            }
+            content = {"application/json": {"schema": ref(op.request)}}
+            if op.form_too:
+                content[FORM_MEDIA] = {"schema": ref(op.request)}
+            entry["requestBody"] = {"required": True, "content": content}
         answer: dict[str, Any] = {"type": "object"}
         if op.response is not None:
             answer = {"type": "array", "items": ref(op.response)} if op.many else ref(op.response)

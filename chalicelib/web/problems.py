@@ -76,6 +76,8 @@ ERROR_STATUSES: dict[type[BaseException], int] = {
     errors.AlreadyExistsError: 409,
     errors.ConflictError: 409,
     errors.TooLargeError: 413,
+    errors.RefusedError: 403,
+    errors.RateLimitedError: 429,
     errors.ValidationError: 422,
     errors.UpstreamError: 502,
     errors.UnavailableError: 503,
@@ -119,6 +121,8 @@ def error_problem(error: BaseException) -> Response | None:
         return problem(status, shown, headers=retry)
     if status >= 500:
         return problem(status, shown)
+    if isinstance(error, errors.RateLimitedError):
+        return problem(status, shown, headers={"Retry-After": str(error.retry_after)})
     listed = getattr(error, "problems", None)
     if listed:
         return problem(status, str(error), errors=listed)

@@ -31,7 +31,7 @@ from chalicelib.accounts.model import Account
 from chalicelib.errors import NotFoundError
 from chalicelib.ops.deadline import deadline
 from chalicelib.ops.observability import logger
-from chalicelib.web.openapi import OPERATIONS, Operation
+from chalicelib.web.openapi import FORM_MEDIA, OPERATIONS, Operation
 from chalicelib.web.problems import SERVER_ERROR_DETAIL, error_problem, problem
 from chalicelib.web.schemas import field_errors
 from chalicelib.wiring import container
@@ -70,10 +70,29 @@ def operation(blueprint: Blueprint, op: Operation) -> Callable[[Route], Route]:
 
         run.__name__ = fn.__name__
         run.__doc__ = fn.__doc__
-        route = blueprint.route(
-            op.path, methods=[op.method.upper()], content_types=[op.request_media]
-        )
+        media = [op.request_media, *([FORM_MEDIA] if op.form_too else [])]
+        route = blueprint.route(op.path, methods=[op.method.upper()], content_types=media)
         registered: Route = route(run)
+        return registered
+
+    return register
+
+
+def preflight_route(blueprint: Blueprint, path: str) -> Callable[[Route], Route]:
+    """Register a browser's CORS preflight (``OPTIONS``) of ``path``, which OpenAPI does not
+    document; ``current_request`` works inside it as in any ``operation``."""
+
+    def register(fn: Route) -> Route:
+        def run(**params: str) -> Response:
+            token = _REQUEST.set(blueprint.current_request)
+            try:
+                return fn(**params)
+            finally:
+                _REQUEST.reset(token)
+
+        run.__name__ = fn.__name__
+        run.__doc__ = fn.__doc__
+        registered: Route = blueprint.route(path, methods=["OPTIONS"])(run)
         return registered
 
     return register

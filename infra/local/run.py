@@ -1,7 +1,8 @@
 """``make run``: the whole platform on loopback, on its embedded defaults.
 
-Starts moto in server mode (DynamoDB, S3, SQS, SES, EventBridge, Scheduler), provisions the
-tables, bucket and queue, loads the demo (account, every flow in ``flows/``, the pull-app number)
+Starts moto in server mode (DynamoDB, S3, SQS, SNS, SES, EventBridge, Scheduler), provisions the
+tables, buckets, topic and queues, starts the SMTP listener that receives mail as SES does
+(``infra.local.mail``), loads the demo (account, every flow in ``flows/``, the pull-app number)
 and the demo message service, then starts the app on Chalice's local server
 (``infra.local.app_server``, what ``chalice local`` serves, with a listen backlog for bursts),
 the network simulator's provider API (TLS, throwaway CA) and the event pump, prints the URLs and
@@ -38,6 +39,7 @@ APP_PORT = int(os.environ.get("RINGFLOW_APP_PORT", "8000"))
 SIM_PORT = int(os.environ.get("RINGFLOW_SIM_PORT", "8090"))
 MOTO_PORT = int(os.environ.get("RINGFLOW_MOTO_PORT", "5055"))
 MESSAGES_PORT = int(os.environ.get("RINGFLOW_MESSAGES_PORT", "8300"))
+SMTP_PORT = int(os.environ.get("RINGFLOW_SMTP_PORT", "2525"))
 STRIPE_PORT = int(os.environ.get("RINGFLOW_STRIPE_PORT", "8310"))
 STRIPE_SECRET_KEY = "sk_test_ringflow_local"
 STRIPE_WEBHOOK_SECRET = "whsec_ringflow_local_0123456789abcdef"
@@ -56,6 +58,7 @@ class Ports:
     sim: int = SIM_PORT
     moto: int = MOTO_PORT
     messages: int = MESSAGES_PORT
+    smtp: int = SMTP_PORT
     stripe: int = STRIPE_PORT
 
     def named(self) -> list[tuple[str, int]]:
@@ -65,6 +68,7 @@ class Ports:
             ("RINGFLOW_SIM_PORT", self.sim),
             ("RINGFLOW_MOTO_PORT", self.moto),
             ("RINGFLOW_MESSAGES_PORT", self.messages),
+            ("RINGFLOW_SMTP_PORT", self.smtp),
             ("RINGFLOW_STRIPE_PORT", self.stripe),
         ]
 
@@ -83,6 +87,8 @@ class RunningStack:
     ca_path: Path
     demo: dict[str, Any]
     children: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    smtp: str = ""
+    """``host:port`` of the SMTP listener that receives mail as SES does."""
 
     def stopped_children(self) -> list[Any]:
         """The command lines of children that have exited."""
@@ -126,6 +132,7 @@ def local_environment(
         "VONAGE_CA_BUNDLE": str(ca_path),
         "RINGFLOW_SIM_URL": f"https://127.0.0.1:{ports.sim}",
         "RINGFLOW_SIM_CA": str(ca_path),
+        "RINGFLOW_SMTP_PORT": str(ports.smtp),
         "STRIPE_API_BASE": f"http://127.0.0.1:{ports.stripe}",
         "STRIPE_SECRET_KEY": STRIPE_SECRET_KEY,
         "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
@@ -234,6 +241,7 @@ def running_stack(
     state.mkdir(parents=True, exist_ok=True)
     python = sys.executable
     children: list[subprocess.Popen[bytes]] = []
+    listener: Any = None
     moto = MotoProcess(ports.moto, log_path=state / "moto.log")
     service = MessageService(
         {k: dict(v) for k, v in (messages or load_messages()).items()}, port=ports.messages
@@ -263,6 +271,9 @@ def running_stack(
         from infra.local.stack import provision
 
         provision(container.settings)
+        from infra.local.mail import SesSmtpListener
+
+        listener = SesSmtpListener(container.settings, ports.smtp).start()
         demo = load_demo(container, ROOT / "flows", {"pull-message": {"service_url": service.url}})
         service.start()
         stripe.start()
@@ -318,10 +329,13 @@ def running_stack(
             ca_path=ca_path,
             demo=demo,
             children=children,
+            smtp=f"127.0.0.1:{listener.port}",
         )
     finally:
         for child in reversed(children):
             _stop(child)
+        if listener is not None:
+            listener.stop()
         if service.thread.is_alive():
             service.stop()
         if stripe.thread.is_alive():
@@ -338,17 +352,20 @@ def _rented(demo: Mapping[str, Any]) -> list[str]:
     return ["--numbers", ",".join(numbers)] if numbers else []
 
 
-def _callback_banner(demo: Mapping[str, Any], where: str) -> str:
+def _callback_banner(demo: Mapping[str, Any], where: str, app_url: str = "") -> str:
     """How to try the callback demo, if the callback product loaded one."""
     callback = demo.get("callback")
     if not callback:
         return ""
+    forms = "\n  ".join(app_url + path for path in callback.get("web", []))
     return f"""
 Callback (account {callback["account"]}, {callback["balance"]}; access numbers ANI \
 {callback["ani"]}, DNIS {callback["dnis"]}, PIN {callback["pin"]}):
   .venv/bin/ringflow sim call --from {callback["caller"]} --to {callback["ani"]}{where}
   sleep 30; .venv/bin/ringflow sim calls{where}   # the callback: its id, then
   .venv/bin/ringflow sim calls CALL_ID{where}     # greeting, balance, the number prompt
+Web callback forms (simple, extended, hosted):
+  {forms}
 """
 
 
@@ -366,6 +383,7 @@ def main() -> int:
         )
         return 2
     from chalicelib.cli.demo import DEMO_CALLER, PULL_APP_NUMBER
+    from chalicelib.settings import from_environment
 
     try:
         with running_stack(ports, STATE) as stack:
@@ -374,6 +392,7 @@ def main() -> int:
             if not defaults and STATE == ROOT / ".local":
                 where = " --local"  # the ports moved; .local/env.json knows where to
             demo = stack.demo
+            mail_to = f"platform@{from_environment().mail_domain}"
             key_note = f"  API key: {demo['api_key']}" if "api_key" in demo else ""
             print(
                 f"""
@@ -382,13 +401,17 @@ Ringflow is running on loopback (logs in {STATE}/):
   network simulator (TLS)  {stack.sim_url}   CA: {stack.ca_path}
   moto (AWS)               {stack.moto_url}
   demo message service     {stack.messages_url}/messages?cid={DEMO_CALLER}
+  SMTP (as SES receives)   {stack.smtp}
   Stripe stand-in (cards)  {stack.stripe_url}   (ringflow callback-account card-top-up PIN 5.00)
   demo account             {demo["account_id"]}{key_note}
   pull-app number          {PULL_APP_NUMBER}
 
 Place a simulated call to the pull app (in another terminal):
   .venv/bin/ringflow sim call --from {DEMO_CALLER} --to {PULL_APP_NUMBER} --press 2{where}
-{_callback_banner(demo, where)}
+{_callback_banner(demo, where, stack.app_url)}
+Send the platform an e-mail, and read what it sent back:
+  .venv/bin/ringflow sim send-mail --local --from you@example.com --to {mail_to} --body "hello"
+  .venv/bin/ringflow sim mail --local
 Ctrl-C stops everything.""",
                 flush=True,
             )

@@ -41,4 +41,7 @@ def provision(settings: Settings) -> dict[str, str]:
             "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}),
         },
     )
+    from infra.local.mail import provision_mail
+
+    provision_mail(settings)
     return {"bucket": settings.recordings_bucket, "queue": settings.task_queue}

@@ -41,7 +41,8 @@ def _alive(pid: int) -> bool:
 
 
 def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Path) -> None:
-    ports = {name: str(free_port()) for name in ("APP", "SIM", "MOTO", "MESSAGES", "STRIPE")}
+    names = ("APP", "SIM", "MOTO", "MESSAGES", "SMTP", "STRIPE")
+    ports = {name: str(free_port()) for name in names}
     env = {
         **os.environ,
         **{f"RINGFLOW_{k}_PORT": v for k, v in ports.items()},
@@ -94,6 +95,8 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
         assert_the_record_carries_wall_clock_times(lines, ports["APP"], placed, time.time())
         assert_a_scenario_sees_the_sms_through_the_stack(env, tmp_path)
         assert_the_printed_missed_call_is_called_back(run, lines, env, ports["SIM"], tmp_path)
+        assert_the_printed_web_form_calls_back(run, lines, ports["SIM"], tmp_path)
+        assert_a_mail_sent_over_smtp_reaches_the_platform(env, tmp_path)
     finally:
         run.send_signal(signal.SIGTERM)
         try:
@@ -143,6 +146,42 @@ def assert_the_printed_missed_call_is_called_back(
     assert "Your balance is 10 euros." in said, said
 
 
+def assert_the_printed_web_form_calls_back(
+    run: subprocess.Popen[str], lines: list[str], sim_port: str, tmp: Path
+) -> None:
+    """The banner's hosted web callback form is served, and the form's post (as a browser
+    sends it) calls the user back on the service's money."""
+    assert run.stdout is not None
+    forms: list[str] = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(forms) < 3:
+        line = run.stdout.readline()
+        lines.append(line)
+        if "/v1/web-callbacks/demo-desk/" in line:
+            forms.append(line.strip())
+    hosted = next(url for url in forms if url.endswith("/hosted/form"))
+    page = requests.get(hosted, timeout=10)
+    assert page.status_code == 200 and 'name="phone"' in page.text, page.text
+    base, ca = f"https://127.0.0.1:{sim_port}/_sim/calls", str(tmp / "sim-ca.pem")
+
+    def callbacks() -> int:
+        calls = requests.get(base, verify=ca, timeout=5).json()["calls"]
+        return sum(1 for call in calls if call.get("to") == "447700900001")
+
+    before = callbacks()
+    asked = requests.post(
+        hosted.removesuffix("/form"),
+        data={"phone": "+44 7700 900001"},
+        headers={"Accept": "text/html"},
+        timeout=10,
+    )
+    assert asked.status_code == 202 and "will ring in a moment" in asked.text, asked.text
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and callbacks() == before:
+        time.sleep(0.5)
+    assert callbacks() == before + 1
+
+
 def assert_the_record_carries_wall_clock_times(
     lines: list[str], app_port: str, placed: float, done: float
 ) -> None:
@@ -184,3 +223,29 @@ def assert_a_scenario_sees_the_sms_through_the_stack(env: dict[str, str], tmp_pa
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed, 0 failed" in done.stdout
+
+
+def assert_a_mail_sent_over_smtp_reaches_the_platform(env: dict[str, str], tmp: Path) -> None:
+    """``ringflow --local sim send-mail``: real SMTP to the listener, stored as SES stores it,
+    its notification drained by the pump into the app's mail handler, which logs it."""
+    sent = subprocess.run(
+        [
+            *(sys.executable, "-m", "chalicelib.cli.main", "--local", "sim", "send-mail"),
+            *("--from", "ann@example.com", "--to", "inbox@ringflow.test", "--body", "hello"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    mail_id = sent.stdout.split()[-1]
+    deadline = time.monotonic() + 20
+    log = ""
+    while time.monotonic() < deadline and mail_id not in log:
+        log = (tmp / "pump.log").read_text(errors="replace")
+        time.sleep(0.3)
+    received = [line for line in log.splitlines() if mail_id in line and "mail received" in line]
+    assert received, log[-2000:]

@@ -79,6 +79,7 @@ def test_every_queue_the_app_consumes_is_created_with_its_exact_name(resources):
     # and partial batch responses are enabled
     assert load_stage(STAGE).task_queue == "ringflow-dev-tasks"
     assert "ringflow-dev-tasks" in consumed
+    assert "ringflow-dev-mail" in consumed
     for queue, properties in consumed.items():
         assert queue in created, f"the template does not create queue {queue}"
         assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -112,6 +113,40 @@ def test_the_recordings_bucket_is_private_encrypted_and_expires_objects(resource
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     assert all(bucket["PublicAccessBlockConfiguration"].values())
     assert bucket["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] > 0
+
+
+def test_mail_flows_from_ses_through_the_bucket_and_topic_to_the_queue_the_app_reads(resources):
+    # GIVEN the mail resources of the dev template
+    stage = load_stage(STAGE)
+    rule = resources["MailReceiptRule"]
+    (action,) = rule["Properties"]["Rule"]["Actions"]
+    # THEN SES's rule (only when recipients are given) scans, stores under inbound/, notifies
+    assert rule["Condition"] == "HasMailRecipients"
+    assert rule["Properties"]["Rule"]["ScanEnabled"] is True
+    assert action["S3Action"] == {
+        "BucketName": {"Ref": "MailBucket"},
+        "ObjectKeyPrefix": "inbound/",
+        "TopicArn": {"Ref": "MailTopic"},
+    }
+    assert resources["MailBucket"]["Properties"]["BucketName"] == stage.mail_bucket
+    # AND SES may write only there and publish only for that rule; the topic feeds the queue
+    bucket_policy = resources["MailBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    ses_put = next(s for s in bucket_policy if s["Effect"] == "Allow")
+    assert ses_put["Principal"] == {"Service": "ses.amazonaws.com"}
+    assert ses_put["Action"] == "s3:PutObject"
+    assert ses_put["Resource"] == {"Fn::Sub": "${MailBucket.Arn}/inbound/*"}
+    assert "receipt-rule/ringflow-dev-mail-store" in json.dumps(ses_put["Condition"])
+    (feed,) = resources["MailQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert feed["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Ref": "MailTopic"}}}
+    subscription = resources["MailSubscription"]["Properties"]
+    assert subscription["Endpoint"] == {"Fn::GetAtt": ["MailQueue", "Arn"]}
+    assert resources["MailQueue"]["Properties"]["QueueName"] == stage.mail_queue
+    # AND the functions may read the stored mail and send mail, and know the sender address
+    granted = json.dumps(resources["DefaultRole"]["Properties"]["Policies"][0])
+    assert "${MailBucket.Arn}/inbound/*" in granted and "ses:SendRawEmail" in granted
+    for function in _of_type(resources, "AWS::Serverless::Function").values():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["RINGFLOW_MAIL_FROM"] == {"Ref": "MailFrom"}
 
 
 def test_scheduler_has_its_group_and_a_role_that_can_only_send_to_the_tasks_queue(resources):

@@ -103,7 +103,7 @@ def test_the_simulator_imports_none_of_the_apps_modules() -> None:
     assert breaches(modules("simulator"), app_side) == {}
 
 
-CORE = ("flows", "calls", "telephony", "accounts", "messaging", "ops", "store", "web")
+CORE = ("flows", "calls", "telephony", "accounts", "messaging", "mail", "ops", "store", "web")
 """The product-neutral core: products ride on it and it names none of them."""
 CORE_PACKAGES = {f"chalicelib.{name}" for name in (*CORE, "simulator", "cli")} | {
     "chalicelib.errors",
@@ -142,3 +142,12 @@ def test_no_web_route_module_imports_another_and_the_shared_ones_import_none() -
     for path in modules("web"):
         others = tuple(f"chalicelib.web.{name}" for name in WEB_ROUTES if name != path.stem)
         assert breaches([path], others) == {}
+
+
+def test_a_parsed_mail_needs_nothing_but_the_standard_library() -> None:
+    # the mail parser is pure: the campaigns' upload and the callback's commands share it
+    stdlib = {"__future__", "contextlib", "dataclasses", "email", "html", "re", "typing"}
+    for module in ("message.py", "mime.py"):
+        names = imported(CHALICELIB / "mail" / module)
+        outside = {n for n in names if n.split(".")[0] not in stdlib}
+        assert {n for n in outside if not n.startswith("chalicelib.mail.")} == set(), module

@@ -45,7 +45,7 @@ def _greeting(ctx: Ctx, config: BalanceConfig) -> tuple[Action, ...]:
 def enter(config: BalanceConfig, ctx: Ctx) -> Outcome:
     """Greet, and ask for the balance when it is announced every time."""
     data = callback_of(ctx)
-    if config.announce == "on_request" or data.account_id is None:
+    if config.announce == "on_request" or data.account_id is None or data.quiet:
         return Go(actions=_greeting(ctx, config))
     return Consult(BalanceQuery(data.account_id))
 

@@ -78,7 +78,7 @@ def enter(config: BridgeConfig, ctx: Ctx) -> Outcome:
         return _failed(config, ctx, "failed")
     dial = replace(dial, ref=ctx.ref)
     actions: list[Action] = [ListenKeys(ctx.ref)]
-    if config.announce_limit:
+    if config.announce_limit and not data.quiet:
         actions.append(say(ctx, words(ctx).max_duration(dial.talk_limit)))
     actions.append(
         Bridge(
@@ -137,7 +137,7 @@ def _keys(config: BridgeConfig, ctx: Ctx, event: KeyPressed) -> Outcome:
         hang_up = HangUpLeg(f"{ctx.state.call_id}:{ctx.node_id}:{at.isoformat()}:end", leg)
         return Stay(effects=(hang_up,), updates=Updates(call=kept))
     dial = _current(ctx, event.ref)
-    if keys.endswith(config.balance_code) and dial is not None:
+    if keys.endswith(config.balance_code) and dial is not None and not callback_of(ctx).quiet:
         kept[ctx.scratch_key("keys")] = ""
         text = words(ctx).balance(dial.balance, callback_of(ctx).currency)
         caller = _caller_leg(ctx)

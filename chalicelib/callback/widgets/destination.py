@@ -83,7 +83,7 @@ def _prompt(config: DestinationConfig, ctx: Ctx, *before: str) -> Await:
 def _again(config: DestinationConfig, ctx: Ctx, said: str, counted: bool = True) -> Outcome:
     """Say ``said`` and ask again; after ``tries`` prompts without a number, ``no_input``."""
     tries = int(ctx.scratch("tries") or 0) + (1 if counted else 0)
-    if tries >= config.tries:
+    if tries >= config.tries or callback_of(ctx).quiet:  # hosted: never asked for a number
         return Go("no_input", actions=(say(ctx, said), say(ctx, words(ctx).goodbye())))
     asked = _prompt(config, ctx, said)
     return replace(asked, updates=Updates(call={ctx.scratch_key("tries"): str(tries)}))
@@ -97,6 +97,9 @@ def enter(config: DestinationConfig, ctx: Ctx) -> Outcome:
         given = replace(data, destination=None)
         query = _dial(config, ctx, data.account_id, data.destination)
         return Consult(query, Updates(data=(given,)))
+    if data.quiet:
+        # a hosted callback connects the one number the service gives, never a keyed one
+        return Go("failed", actions=(say(ctx, words(ctx).goodbye()),))
     return _prompt(config, ctx)
 
 
@@ -112,7 +115,7 @@ def _dial(config: DestinationConfig, ctx: Ctx, account_id: str, number: str) -> 
         user_leg=config.user_leg,
         bill_user_leg=config.bill_user_leg,
         ring_timeout=config.ring_timeout,
-        max_talk=config.max_talk,
+        max_talk=min(config.max_talk, data.max_talk or config.max_talk),
         settle_first=data.settling,
     )
 

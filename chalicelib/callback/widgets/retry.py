@@ -65,6 +65,8 @@ def enter(config: RetryConfig, ctx: Ctx) -> Outcome:
         currency=data.currency,
         lock_minutes=data.lock_minutes,
         destination=data.destination,
+        quiet=data.quiet,
+        max_talk=data.max_talk,
     )
     return End(effects=(again,), updates=Updates(call={"callback.retry": str(again.attempt)}))
 

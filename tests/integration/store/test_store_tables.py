@@ -40,6 +40,8 @@ EXPECTED_KEYS = {
     "callback_history": [("account_id", "HASH", "S"), ("sort", "RANGE", "S")],
     "callback_ledger": [("account_id", "HASH", "S"), ("entry", "RANGE", "S")],
     "callback_vouchers": [("code", "HASH", "S")],
+    "callback_web_services": [("service_id", "HASH", "S")],
+    "guard_counters": [("key", "HASH", "S")],
     "tariff_rates": [("tariff_version", "HASH", "S"), ("prefix", "RANGE", "S")],
     "tariffs": [("tariff_id", "HASH", "S")],
 }
@@ -53,6 +55,7 @@ EXPECTED_TTL = {
     "callback_lockouts": "expires",
     "calls": "expires_at",
     "flows": "expires_at",
+    "guard_counters": "expires",
     "markers": "expires_at",
     "sent_sms": "expires_at",
     "tariff_rates": "expires_at",

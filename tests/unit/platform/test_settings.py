@@ -53,3 +53,15 @@ def test_the_operator_key_hash_is_optional_and_compared_in_constant_time() -> No
     assert configured.operator_key_hash == digest
     assert is_operator_key(key, configured.operator_key_hash)
     assert not is_operator_key(key + "x", configured.operator_key_hash)
+
+
+def test_mail_settings_follow_the_stage_and_the_sender_names_the_domain() -> None:
+    s = from_environment({"RINGFLOW_STAGE": "dev"})
+    assert (s.mail_bucket, s.mail_queue, s.mail_domain) == (
+        "ringflow-dev-mail",
+        "ringflow-dev-mail",
+        "ringflow.test",
+    )
+    s = from_environment({"RINGFLOW_MAIL_FROM": " Callback@Mail.Example.com "})
+    assert (s.mail_from, s.mail_domain) == ("Callback@Mail.Example.com", "mail.example.com")
+    assert from_environment({"RINGFLOW_MAIL_FROM": ""}).mail_from == "ringflow@ringflow.test"
