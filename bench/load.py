@@ -175,7 +175,12 @@ def measure(count: int = CALLS) -> LoadResult:
     from infra.local.run import Ports, running_stack
 
     ports = Ports(
-        app=free_port(), sim=free_port(), moto=free_port(), messages=free_port(), smtp=free_port()
+        app=free_port(),
+        sim=free_port(),
+        moto=free_port(),
+        messages=free_port(),
+        smtp=free_port(),
+        stripe=free_port(),
     )
     STATE.mkdir(parents=True, exist_ok=True)
     for log in STATE.glob("*.log"):

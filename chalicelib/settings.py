@@ -69,6 +69,15 @@ class Settings:
     portal_secret: str | None = None
     """The key that signs the callback user's web sessions (at least 32 characters). Unset, the
     local stage signs with a fixed development key and any other stage serves no pages."""
+    account_password_key: str = "local-account-password-key-0123456789abcdef"
+    """The key under which passwords of account lots and card purchases are derived (with a
+    per-lot or per-purchase secret; never stored): a secret in production."""
+    stripe_secret_key: str = "sk_test_ringflow_local"
+    stripe_webhook_secret: str = "whsec_ringflow_local_0123456789abcdef"
+    """The signing secret of the Stripe webhook endpoint (``whsec_...``)."""
+    stripe_api_base: str = "http://127.0.0.1:8310"
+    """Where the stripe library sends API requests: Stripe itself in production, the local
+    stand-in (``infra.local.stripe_api``) on the local stage and in tests."""
 
     @property
     def checks_signatures(self) -> bool:
@@ -127,6 +136,13 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Se
         ),
         operator_key_hash=e.get("RINGFLOW_OPERATOR_KEY_HASH", "").strip().lower() or None,
         portal_secret=e.get("RINGFLOW_PORTAL_SECRET", "").strip() or None,
+        account_password_key=e.get("RINGFLOW_ACCOUNT_PASSWORD_KEY", defaults.account_password_key),
+        stripe_secret_key=e.get("STRIPE_SECRET_KEY", defaults.stripe_secret_key),
+        stripe_webhook_secret=e.get("STRIPE_WEBHOOK_SECRET", defaults.stripe_webhook_secret),
+        stripe_api_base=e.get(
+            "STRIPE_API_BASE",
+            defaults.stripe_api_base if stage == "local" else "https://api.stripe.com",
+        ).rstrip("/"),
     )
 
 

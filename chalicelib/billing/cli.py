@@ -1,25 +1,30 @@
 """``ringflow tariff ...`` and ``ringflow callback-account ...``: the billing product's commands,
 added to the CLI through ``Product.cli``: ``tariff load FILE --id T`` (a rate deck's CSV as the
 tariff's live version; every bad line listed, nothing loaded) and ``tariff rate T NUMBER`` (the
-rate the number is called at); ``callback-account create|show|update|top-up|caller-add|
-caller-remove`` (prepaid callback accounts); ``voucher generate|lot|disable|redeem`` (voucher
-lots and their redemption onto an account). A service password is never an argument (``ps``
-would show it): it is read from a prompt without echo (twice, to confirm) or, with
-``--password-stdin``, from the first line of standard input. Refusals are raised as the
-platform's errors and printed by the CLI as ``refused: ...`` lines. Imports argparse, getpass,
-the pure tariff and account modules and (lazily) the wiring; must not import pynamodb or the
-web layer.
+rate the number is called at); ``callback-account create|show|update|top-up|card-top-up|
+caller-add|caller-remove`` (prepaid callback accounts; ``card-top-up`` prints a Stripe checkout's
+URL); ``voucher generate|lot|disable|redeem`` (voucher lots and their redemption onto an
+account); ``callback-lot create|list|show|export|disable`` (lots of accounts with random ids and
+passwords, exported once as CSV). A service password is
+never an argument (``ps`` would show it): it is read from a prompt without echo (twice, to
+confirm) or, with ``--password-stdin``, from the first line of standard input. Refusals are
+raised as the platform's errors and printed by the CLI as ``refused: ...`` lines. Imports
+argparse, getpass, the pure tariff, account and lot modules and (lazily) the wiring; must not
+import pynamodb or the web layer.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import getpass
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from chalicelib.billing.account_lots import CSV_COLUMNS as LOT_CSV_COLUMNS
+from chalicelib.billing.account_lots import csv_rows, lot_summary
 from chalicelib.billing.accounts import KEEP, amount, summary
 from chalicelib.billing.tariffs import TariffError, check_deck_size
 from chalicelib.billing.vouchers import expiry_of, voucher_summary
@@ -155,6 +160,23 @@ def account_top_up(args: argparse.Namespace) -> int:
     return 0
 
 
+def account_card_top_up(args: argparse.Namespace) -> int:
+    """Start a card top-up checkout (Stripe) and print where to pay."""
+    from chalicelib.wiring import container
+
+    payments = container().services("billing").card_payments
+    checkout = payments.top_up_checkout(args.pin, amount(args.amount, "amount", positive=True))
+    shown = {
+        "account_id": args.pin,
+        "session_id": checkout.session_id,
+        "url": checkout.url,
+        "amount": format(checkout.amount, "f"),
+        "currency": checkout.currency,
+    }
+    print(json.dumps(shown, indent=2))
+    return 0
+
+
 def caller_add(args: argparse.Namespace) -> int:
     """Register a caller number for ANI authentication."""
     accounts = _accounts()
@@ -225,6 +247,10 @@ def _register_accounts(sub: argparse._SubParsersAction[Any]) -> None:
     top_up.add_argument("amount", metavar="AMOUNT", help="a decimal amount (10.00)")
     top_up.add_argument("--key", required=True, help="the idempotency key (a voucher, a payment)")
     top_up.set_defaults(run=account_top_up)
+    card = accounts.add_parser("card-top-up", help="start a top-up by card: prints the pay URL")
+    card.add_argument("pin", metavar="PIN")
+    card.add_argument("amount", metavar="AMOUNT", help="a decimal amount (10.00)")
+    card.set_defaults(run=account_card_top_up)
     add = accounts.add_parser("caller-add", help="register a caller number (ANI)")
     add.add_argument("pin", metavar="PIN")
     add.add_argument("number", metavar="NUMBER")
@@ -312,11 +338,109 @@ def _register_vouchers(sub: argparse._SubParsersAction[Any]) -> None:
     redeem.set_defaults(run=voucher_redeem)
 
 
+def _lots() -> Any:
+    from chalicelib.wiring import container
+
+    return container().services("billing").account_lots
+
+
+def lot_create(args: argparse.Namespace) -> int:
+    """Start a lot and make its accounts here, chunk by chunk (no queue needed)."""
+    lots = _lots()
+    lot = lots.start(
+        args.lot,
+        args.count,
+        tariff=args.tariff,
+        currency=args.currency,
+        language=args.language,
+        balance=amount(args.balance, "balance"),
+        id_length=args.id_length,
+        prefix=args.prefix,
+        queue=False,
+    )
+    for chunk in range(lots.chunk_count(lot.lot_id)):
+        lots.make(lot.lot_id, chunk)
+        print(f"{lots.get(lot.lot_id).created} of {lot.count} accounts made", file=sys.stderr)
+    print(json.dumps(lot_summary(lots.get(lot.lot_id)), indent=2))
+    return 0
+
+
+def lot_list(args: argparse.Namespace) -> int:
+    """Print every lot."""
+    print(json.dumps({"lots": [lot_summary(lot) for lot in _lots().all()]}, indent=2))
+    return 0
+
+
+def lot_show(args: argparse.Namespace) -> int:
+    """Print a lot and how far it is made."""
+    print(json.dumps(lot_summary(_lots().get(args.lot)), indent=2))
+    return 0
+
+
+def lot_export(args: argparse.Namespace) -> int:
+    """Write a lot's ids and passwords as CSV, once (to ``--out``, a new file created before
+    the export so the passwords have somewhere to go, or standard output)."""
+    out = None
+    if args.out is not None:
+        try:
+            out = Path(args.out).open("x", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as error:
+            raise ValidationError(f"{args.out}: cannot create it: {error.strerror}") from None
+    try:
+        lot, accounts = _lots().export(args.lot)
+    except Exception:
+        if out is not None:
+            out.close()
+            Path(args.out).unlink()
+        raise
+    writer = csv.writer(out or sys.stdout, lineterminator="\n")
+    writer.writerow(LOT_CSV_COLUMNS)
+    writer.writerows(csv_rows(lot, accounts))
+    if out is not None:
+        out.close()
+    return 0
+
+
+def lot_disable(args: argparse.Namespace) -> int:
+    """Disable a lot and every account of it (here, chunk by chunk)."""
+    print(json.dumps(lot_summary(_lots().disable(args.lot, queue=False)), indent=2))
+    return 0
+
+
+def _register_lots(sub: argparse._SubParsersAction[Any]) -> None:
+    lots = sub.add_parser("callback-lot", help="lots of callback accounts").add_subparsers(
+        dest="action", required=True
+    )
+    create = lots.add_parser("create", help="make a lot of accounts with random ids and passwords")
+    create.add_argument("lot", metavar="LOT", help="the lot's id")
+    create.add_argument("--count", required=True, type=int, help="1 to 1000 accounts")
+    create.add_argument("--currency", required=True, help="ISO 4217 (EUR)")
+    create.add_argument("--language", required=True, help="a text-to-speech language (en-GB)")
+    create.add_argument("--tariff", required=True, help="the id of a loaded tariff")
+    create.add_argument("--balance", default="0", help="each account's opening balance (5.00)")
+    create.add_argument("--id-length", type=int, default=10, help="digits of each id (6 to 16)")
+    create.add_argument("--prefix", default="", help="digits every id starts with")
+    create.set_defaults(run=lot_create)
+    listing = lots.add_parser("list", help="every lot")
+    listing.set_defaults(run=lot_list)
+    show = lots.add_parser("show", help="a lot and how far it is made")
+    show.add_argument("lot", metavar="LOT")
+    show.set_defaults(run=lot_show)
+    export = lots.add_parser("export", help="the lot's ids and passwords as CSV: once only")
+    export.add_argument("lot", metavar="LOT")
+    export.add_argument("--out", help="a new file to write (default: standard output)")
+    export.set_defaults(run=lot_export)
+    disable = lots.add_parser("disable", help="disable a lot and every account of it")
+    disable.add_argument("lot", metavar="LOT")
+    disable.set_defaults(run=lot_disable)
+
+
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add ``tariff load``, ``tariff rate``, ``callback-account ...`` and ``voucher ...`` to the
     CLI's commands."""
     _register_accounts(sub)
     _register_vouchers(sub)
+    _register_lots(sub)
     tariff = sub.add_parser("tariff", help="tariffs (rate decks)").add_subparsers(
         dest="action", required=True
     )

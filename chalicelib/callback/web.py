@@ -237,8 +237,8 @@ class WebCallbacks:
         self.tenant_check(service.tenant)
         access = self.access.get(service.access_number)
         if access.tenant != service.tenant:
-            raise ValidationError(
-                f"access number {service.access_number} is not tenant {service.tenant}'s"
+            raise NotFoundError(
+                f"no access number {service.access_number} of tenant {service.tenant}"
             )
         if service.internal_account:
             self.accounts.get(service.internal_account)

@@ -25,7 +25,7 @@ import html
 import json
 import re
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
 from chalice.app import Response
@@ -418,12 +418,12 @@ class WebServiceBody(BaseModel):
     internal_account: str | None = Field(
         default=None, pattern=CALLBACK_ACCOUNT_PATTERN, description="hosted: who pays"
     )
-    allow: list[str] = Field(
+    allow: list[Annotated[str, Field(pattern=PREFIX_PATTERN)]] = Field(
         default_factory=list,
         max_length=MAX_PREFIXES,
         description="number prefixes every dialled number must start with (hosted needs one)",
     )
-    origins: list[str] = Field(
+    origins: list[Annotated[str, Field(pattern=ORIGIN_PATTERN)]] = Field(
         default_factory=list,
         max_length=MAX_ORIGINS,
         description="web origins allowed to post from a browser (https://shop.example)",
@@ -454,12 +454,6 @@ class WebServicePageView(BaseModel):
 
 
 def _to_service(service_id: str, request: WebServiceBody) -> WebService:
-    for prefix in request.allow:
-        if not re.fullmatch(PREFIX_PATTERN, prefix):
-            raise ValidationError(f"allow prefix {prefix!r} is not digits")
-    for origin in request.origins:
-        if not re.fullmatch(ORIGIN_PATTERN, origin):
-            raise ValidationError(f"origin {origin!r} is not scheme://host[:port]")
     return WebService(
         service_id=service_id,
         tenant=request.tenant,
@@ -579,5 +573,8 @@ def list_web_callback_services() -> Response:
     text = query.get("limit", "100")
     if not (text.isascii() and text.isdigit() and len(text) <= 3) or not 1 <= int(text) <= 100:
         raise ValidationError(f"limit {text!r} is not 1 to 100")
-    items, after = _web().list(int(text), query.get("after"))
+    after = query.get("after")
+    if after is not None and not re.fullmatch(SERVICE_ID_PATTERN, after):
+        raise ValidationError(f"after {after[:MAX_FIELD]!r} is no service id")
+    items, after = _web().list(int(text), after)
     return json_response({"items": [_service_view(item) for item in items], "next": after})

@@ -31,6 +31,7 @@ from typing import Any
 
 from infra.local.message_service import MessageService, load_messages
 from infra.local.moto import MotoProcess, wait_until_ready
+from infra.local.stripe_api import StripeStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = Path(os.environ.get("RINGFLOW_LOCAL_DIR", str(ROOT / ".local")))
@@ -39,6 +40,9 @@ SIM_PORT = int(os.environ.get("RINGFLOW_SIM_PORT", "8090"))
 MOTO_PORT = int(os.environ.get("RINGFLOW_MOTO_PORT", "5055"))
 MESSAGES_PORT = int(os.environ.get("RINGFLOW_MESSAGES_PORT", "8300"))
 SMTP_PORT = int(os.environ.get("RINGFLOW_SMTP_PORT", "2525"))
+STRIPE_PORT = int(os.environ.get("RINGFLOW_STRIPE_PORT", "8310"))
+STRIPE_SECRET_KEY = "sk_test_ringflow_local"
+STRIPE_WEBHOOK_SECRET = "whsec_ringflow_local_0123456789abcdef"
 SIGNATURE_SECRET = "local-signature-secret-0123456789abcdef"
 SMS_SIGNATURE_METHOD = "md5hash"
 """The SMS signature method of the local account: a fresh Vonage account's default (FACTS §4.2);
@@ -55,6 +59,7 @@ class Ports:
     moto: int = MOTO_PORT
     messages: int = MESSAGES_PORT
     smtp: int = SMTP_PORT
+    stripe: int = STRIPE_PORT
 
     def named(self) -> list[tuple[str, int]]:
         """Each port with the variable that moves it."""
@@ -64,6 +69,7 @@ class Ports:
             ("RINGFLOW_MOTO_PORT", self.moto),
             ("RINGFLOW_MESSAGES_PORT", self.messages),
             ("RINGFLOW_SMTP_PORT", self.smtp),
+            ("RINGFLOW_STRIPE_PORT", self.stripe),
         ]
 
 
@@ -77,6 +83,7 @@ class RunningStack:
     sim_url: str
     moto_url: str
     messages_url: str
+    stripe_url: str
     ca_path: Path
     demo: dict[str, Any]
     children: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -126,6 +133,9 @@ def local_environment(
         "RINGFLOW_SIM_URL": f"https://127.0.0.1:{ports.sim}",
         "RINGFLOW_SIM_CA": str(ca_path),
         "RINGFLOW_SMTP_PORT": str(ports.smtp),
+        "STRIPE_API_BASE": f"http://127.0.0.1:{ports.stripe}",
+        "STRIPE_SECRET_KEY": STRIPE_SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
     }
 
 
@@ -236,6 +246,12 @@ def running_stack(
     service = MessageService(
         {k: dict(v) for k, v in (messages or load_messages()).items()}, port=ports.messages
     )
+    stripe = StripeStandIn(
+        f"http://127.0.0.1:{ports.app}/payments/stripe/webhook",
+        secret_key=STRIPE_SECRET_KEY,
+        webhook_secret=STRIPE_WEBHOOK_SECRET,
+        port=ports.stripe,
+    )
     try:
         moto_url = moto.start()
         wait_until_ready(moto_url, 15)
@@ -260,6 +276,7 @@ def running_stack(
         listener = SesSmtpListener(container.settings, ports.smtp).start()
         demo = load_demo(container, ROOT / "flows", {"pull-message": {"service_url": service.url}})
         service.start()
+        stripe.start()
 
         app_url = f"http://127.0.0.1:{ports.app}"
         sim_url = f"https://127.0.0.1:{ports.sim}"
@@ -308,6 +325,7 @@ def running_stack(
             sim_url=sim_url,
             moto_url=moto_url,
             messages_url=service.url,
+            stripe_url=stripe.url,
             ca_path=ca_path,
             demo=demo,
             children=children,
@@ -320,6 +338,8 @@ def running_stack(
             listener.stop()
         if service.thread.is_alive():
             service.stop()
+        if stripe.thread.is_alive():
+            stripe.stop()
         moto.stop()
 
 
@@ -397,6 +417,7 @@ Ringflow is running on loopback (logs in {STATE}/):
   moto (AWS)               {stack.moto_url}
   demo message service     {stack.messages_url}/messages?cid={DEMO_CALLER}
   SMTP (as SES receives)   {stack.smtp}
+  Stripe stand-in (cards)  {stack.stripe_url}   (ringflow callback-account card-top-up PIN 5.00)
   demo account             {demo["account_id"]}{key_note}
   pull-app number          {PULL_APP_NUMBER}
 

@@ -42,7 +42,8 @@ def _alive(pid: int) -> bool:
 
 
 def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Path) -> None:
-    ports = {name: str(free_port()) for name in ("APP", "SIM", "MOTO", "MESSAGES", "SMTP")}
+    names = ("APP", "SIM", "MOTO", "MESSAGES", "SMTP", "STRIPE")
+    ports = {name: str(free_port()) for name in names}
     env = {
         **os.environ,
         **{f"RINGFLOW_{k}_PORT": v for k, v in ports.items()},

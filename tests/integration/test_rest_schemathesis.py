@@ -22,6 +22,11 @@ document allows may still be refused for what the store holds, and those answers
   rules repeat a prefix: JSON Schema cannot say that items are unique by one of their fields;
 - 422 for a voucher lot (``POST /v1/operator/voucher-lots``) whose ``expires_at`` is past or
   not a real date: JSON Schema cannot compare with the clock;
+- 422 for an account lot (``POST /v1/operator/callback-account-lots``) whose ``prefix`` leaves
+  fewer than 6 random digits of ``id_length``: JSON Schema cannot compare two fields;
+- 422 for a web callback service (``PUT /v1/operator/web-callbacks/{service}``) whose modes lack
+  what they need (a destination, an internal account, an allow-list) or whose daily cap has no
+  currency: JSON Schema cannot tie one field to another's value here;
 - 422 for a rate deck (``PUT /v1/operator/tariffs/{tariff_id}``, a ``text/csv`` body) whose
   lines break the deck's rules: JSON Schema says "a string", not what a deck's CSV holds.
 
@@ -78,6 +83,16 @@ def errors_are_problems(ctx: Any, response: Any, case: Any) -> bool | None:
     return True
 
 
+WEB_SERVICE_RULES = (
+    "hosted mode needs",
+    "simple mode needs",
+    "simple and hosted mode needs",
+    "hosted and simple mode needs",
+    "a daily cap needs its currency",
+)
+"""A web callback service's rules between its fields (a mode and what it needs)."""
+
+
 def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str, Any]) -> bool:
     """Whether refusing a request the document allows says the document is wrong."""
     if status == 400:
@@ -94,6 +109,11 @@ def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str
         return not all("has another rule already" in str(p) for p in problems)
     if (method, path) == ("POST", "/v1/operator/voucher-lots"):
         return not str(problem.get("detail", "")).startswith("expires_at")
+    if (method, path) == ("POST", "/v1/operator/callback-account-lots"):
+        return not str(problem.get("detail", "")).startswith("an account id keeps")
+    if (method, path) == ("PUT", "/v1/operator/web-callbacks/{service}"):
+        problems = problem.get("errors") or [problem.get("detail", "")]
+        return not all(str(p).startswith(WEB_SERVICE_RULES) for p in problems)
     if (method, path) == ("POST", "/v1/calls"):
         return not any(reason in problem.get("detail", "") for reason in STATE_REFUSALS_OF_CALLS)
     return True
@@ -170,6 +190,13 @@ def _run(platform: Platform) -> Run:
                 # Voucher lots are left to their own REST tests: moto copies a table for each
                 # transaction, so lots fuzzed by the thousand make the run quadratic.
                 {"include-path-regex": "^/v1/operator/voucher-lots", "enabled": False},
+                # A lot's export answers once only (its own tests); card checkouts call the
+                # payment provider (its loopback stand-in, in their own tests).
+                {
+                    "include-path-regex": "^/v1/operator/callback-account-lots/.*/export$",
+                    "enabled": False,
+                },
+                {"include-path-regex": "^/v1/operator/card-checkouts/", "enabled": False},
                 {
                     "include-path-regex": "^/v1/operator/",
                     "headers": {"Authorization": f"Bearer {operator_key}"},

@@ -37,8 +37,11 @@ CORE_TABLES = [
 ]
 INSTALLED_TABLES = [
     "callback_access_numbers",
+    "callback_account_lot_members",
+    "callback_account_lots",
     "callback_accounts",
     "callback_callers",
+    "callback_card_purchases",
     "callback_directories",
     "callback_history",
     "callback_ledger",
