@@ -67,6 +67,9 @@ class Settings:
     """sha256 hex digest of the operator key (``ringflow operator key`` makes one); None turns
     the operator routes of the REST API off."""
     portal_secret: str | None = None
+    portal_callback_service: str | None = None
+    """The web callback service (``callback.web``) whose extended mode places the calls a user
+    starts from their web pages; unset, the pages offer no "call now"."""
     """The key that signs the callback user's web sessions (at least 32 characters). Unset, the
     local stage signs with a fixed development key and any other stage serves no pages."""
     account_password_key: str = "local-account-password-key-0123456789abcdef"
@@ -136,6 +139,7 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Se
         ),
         operator_key_hash=e.get("RINGFLOW_OPERATOR_KEY_HASH", "").strip().lower() or None,
         portal_secret=e.get("RINGFLOW_PORTAL_SECRET", "").strip() or None,
+        portal_callback_service=e.get("RINGFLOW_PORTAL_CALLBACK_SERVICE", "").strip() or None,
         account_password_key=e.get("RINGFLOW_ACCOUNT_PASSWORD_KEY", defaults.account_password_key),
         stripe_secret_key=e.get("STRIPE_SECRET_KEY", defaults.stripe_secret_key),
         stripe_webhook_secret=e.get("STRIPE_WEBHOOK_SECRET", defaults.stripe_webhook_secret),

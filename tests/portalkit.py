@@ -6,10 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 PASSWORD = "browser-test-pw"
-ACCOUNTS = ("home", "lockout", "history", "numbers", "directory", "voucher", "phone", "csrf")
+ACCOUNTS = (
+    "home",
+    "lockout",
+    "history",
+    "numbers",
+    "directory",
+    "voucher",
+    "phone",
+    "csrf",
+    "call",
+)
 """One account per test that changes one, so the tests pass in any order."""
 TAKEN_NUMBER = "447700900777"
 """Registered to the ``home`` account: no other account may register it."""
+CALL_SERVICE = "browser-desk"
+"""The web callback service the pages' "Call now" places calls through."""
 
 
 @dataclass

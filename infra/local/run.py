@@ -136,6 +136,8 @@ def local_environment(
         "STRIPE_API_BASE": f"http://127.0.0.1:{ports.stripe}",
         "STRIPE_SECRET_KEY": STRIPE_SECRET_KEY,
         "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
+        # the demo's web callback service places the calls of the users' web pages
+        "RINGFLOW_PORTAL_CALLBACK_SERVICE": "demo-desk",
     }
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 import requests
-from portalkit import ACCOUNTS, PASSWORD, TAKEN_NUMBER, Site
+from portalkit import ACCOUNTS, CALL_SERVICE, PASSWORD, TAKEN_NUMBER, Site
 
 from infra.local.moto import MotoProcess, free_port
 
@@ -47,6 +47,7 @@ def _environment(moto_url: str, port: int) -> dict[str, str]:
         "RINGFLOW_TABLE_PREFIX": "ringflow-local-",
         "RINGFLOW_AWS_ENDPOINT_URL": moto_url,
         "RINGFLOW_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "RINGFLOW_PORTAL_CALLBACK_SERVICE": CALL_SERVICE,
     }
 
 
@@ -98,12 +99,31 @@ def _seed(env: dict[str, str]) -> tuple[dict[str, str], list[str]]:
             history.add(_history(accounts[name], 2, f"{name}-b", "=HYPERLINK(evil)"))
         history.add(_history(accounts["phone"], 1, "phone-a", "United Kingdom"))
         history.add(_history(accounts["phone"], 2, "phone-b", "United Kingdom Mobile"))
+        _call_service(container, accounts["call"])
         expires = datetime.now(UTC) + timedelta(days=30)
         vouchers = billing.vouchers.generate("browser", 2, Decimal("5"), "EUR", expires)
         return accounts, [voucher.code for voucher in vouchers]
     finally:
         if before is not None:
             binding.bind(before)
+
+
+def _call_service(container: Any, account_id: str) -> None:
+    """A tenant with the callback flow, an access number and the web callback service the
+    pages' "Call now" uses; the account's registered number."""
+    from chalicelib.callback.access import AccessNumber, TriggerKind
+    from chalicelib.callback.web import WebMode, WebService
+
+    admin = container.admin
+    admin.create_account("browser", "Browser", "en-GB")
+    admin.load_flow("browser", (ROOT / "flows" / "callback.json").read_text())
+    admin.set_listener("browser", "callback", True)
+    admin.provision_number("browser", "447700900550")
+    access = AccessNumber("447700900550", TriggerKind.ANI, tenant="browser", language="en-GB")
+    container.services("callback").access_numbers.put(access)
+    desk = WebService(CALL_SERVICE, "browser", "447700900550", (WebMode.EXTENDED,))
+    container.services("callback").web.put(desk)
+    container.services("billing").accounts.register_caller(account_id, "447700900551")
 
 
 @pytest.fixture(scope="session")

@@ -188,6 +188,23 @@ def test_a_voucher_is_credited_once(page: Any, site: Site) -> None:
     expect(page.locator(".error")).to_contain_text("12 digits")
 
 
+def test_a_callback_is_started_from_the_call_page(page: Any, site: Site) -> None:
+    # GIVEN a logged-in user with a registered number
+    log_in(page, site, "call")
+    page.click("nav >> text=Call now")
+    expect(page.locator("#phone")).to_have_value("+447700900551")
+    # WHEN a number that is no number is asked for THEN the page says why, and keeps the entry
+    page.fill("#destination", "12")
+    page.click("button:has-text('Call me')")
+    expect(page.locator(".error")).to_contain_text("Destination: start with +")
+    expect(page.locator("#destination")).to_have_value("12")
+    # WHEN the number to reach is typed as people write it
+    page.fill("#destination", "+44 7700 900300")
+    page.click("button:has-text('Call me')")
+    # THEN the callback is on its way to the user's number
+    expect(page.locator(".notice")).to_have_text("We are calling you on +447700900551 now.")
+
+
 def test_logging_out_ends_the_session(page: Any, site: Site) -> None:
     # GIVEN a logged-in user
     log_in(page, site, "home")

@@ -2,8 +2,10 @@
 (GET the form, POST the account id and service password), ``logout`` (POST), ``home`` (balance,
 recent calls), ``history`` (calls by date; ``history/export`` downloads them as CSV, through
 ``callback.call_history``), ``numbers`` (the registered caller numbers: add, remove),
-``directory`` (the speed-dial directory: add or change, remove, move up or down) and
-``voucher`` (redeem one). ``static/{name}`` serves the stylesheet and the script.
+``directory`` (the speed-dial directory: add or change, remove, move up or down), ``voucher``
+(redeem one) and ``call`` (start a callback through the web callback service the settings name,
+in extended mode with the session for the account's id and password). ``static/{name}`` serves
+the stylesheet and the script.
 
 Every form is an ``application/x-www-form-urlencoded`` POST carrying the session's CSRF token;
 a POST whose token does not match is refused (403) and changes nothing. A POST that worked
@@ -457,3 +459,65 @@ def redeem(visit: Visit) -> Response:
     balance = money(account.wallet.balance, account.currency)
     notice = f"Voucher redeemed: {money(credited, account.currency)} credited. "
     return visit.done("/voucher", notice + f"Your balance is now {balance}.")
+
+
+def _call(
+    visit: Visit, status: int = 200, error: str = "", phone: str = "", destination: str = ""
+) -> Response:
+    account = _account(visit)
+    entries = _speed_dial().entries(visit.session.account_id)
+    return visit.show(
+        "call.html",
+        status,
+        error=error,
+        offered=bool(container().settings.portal_callback_service),
+        callers=account.callers,
+        entries=entries,
+        typed_phone=phone,
+        typed_destination=destination,
+        active="call",
+        **_balance(account),
+    )
+
+
+@portal.route(PREFIX + "/call", methods=["GET"])
+@_page()
+def call_form(visit: Visit) -> Response:
+    """The form that starts a callback: the user's number, the number to reach."""
+    return _call(visit)
+
+
+@portal.route(PREFIX + "/call", methods=["POST"], content_types=FORM)
+@_page(post=True)
+def start_call(visit: Visit) -> Response:
+    """Start a callback through the web callback service of these pages (extended mode, the
+    session standing for the account id and password), or say why not."""
+    service = container().settings.portal_callback_service
+    phone = visit.form.get("phone", "").strip()[:40]
+    destination = visit.form.get("destination", "").strip()[:40]
+    if not service:
+        return _call(visit, 404, "Calls from this page are not offered on this service.")
+    identity = (portal.current_request.context or {}).get("identity") or {}
+    fields = {"phone": phone, "destination": destination}
+    try:
+        accepted = (
+            container()
+            .services("callback")
+            .web.request(
+                service,
+                "extended",
+                fields,
+                str(identity.get("sourceIp") or ""),
+                signed_in=visit.session.account_id,
+            )
+        )
+    except errors.RateLimitedError as limited:
+        return _call(visit, 429, str(limited).capitalize() + ".", phone, destination)
+    except (errors.ValidationError, errors.RefusedError) as refused:
+        words = "; ".join(refused.problems) if refused.problems else str(refused)
+        return _call(visit, 422, words[:1].upper() + words[1:] + ".", phone, destination)
+    except errors.NotFoundError:
+        return _call(visit, 404, "Calls from this page are not offered now.", phone, destination)
+    except errors.RingflowError as refused:
+        return _call(visit, 409, str(refused)[:1].upper() + str(refused)[1:] + ".", phone)
+    return visit.done("/call", f"We are calling you on +{accepted.phone} now.")
