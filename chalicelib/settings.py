@@ -140,9 +140,14 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Se
         operator_key_hash=e.get("RINGFLOW_OPERATOR_KEY_HASH", "").strip().lower() or None,
         portal_secret=e.get("RINGFLOW_PORTAL_SECRET", "").strip() or None,
         portal_callback_service=e.get("RINGFLOW_PORTAL_CALLBACK_SERVICE", "").strip() or None,
-        account_password_key=e.get("RINGFLOW_ACCOUNT_PASSWORD_KEY", defaults.account_password_key),
-        stripe_secret_key=e.get("STRIPE_SECRET_KEY", defaults.stripe_secret_key),
-        stripe_webhook_secret=e.get("STRIPE_WEBHOOK_SECRET", defaults.stripe_webhook_secret),
+        # the development keys are the local stage's only: elsewhere an unset secret is empty,
+        # and what needs it refuses (503) rather than run on a key anyone can read here
+        account_password_key=e.get("RINGFLOW_ACCOUNT_PASSWORD_KEY", "").strip()
+        or (defaults.account_password_key if stage == "local" else ""),
+        stripe_secret_key=e.get("STRIPE_SECRET_KEY", "").strip()
+        or (defaults.stripe_secret_key if stage == "local" else ""),
+        stripe_webhook_secret=e.get("STRIPE_WEBHOOK_SECRET", "").strip()
+        or (defaults.stripe_webhook_secret if stage == "local" else ""),
         stripe_api_base=e.get(
             "STRIPE_API_BASE",
             defaults.stripe_api_base if stage == "local" else "https://api.stripe.com",

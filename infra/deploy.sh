@@ -21,7 +21,10 @@
 # secret ringflow/STAGE/vonage (a JSON object with application_id, private_key, api_key,
 # api_secret, signature_secret) and the template reads them with dynamic references. The
 # secret's current version id is passed as VonageSecretVersion so that a changed secret reaches
-# the functions on the next deployment.
+# the functions on the next deployment. The app's own secrets live in ringflow/STAGE/app (a JSON
+# object: portal_secret, 32+ characters signing the users' web sessions; account_password_key,
+# 32+ random characters under which lot and bought accounts' passwords are derived;
+# stripe_secret_key and stripe_webhook_secret, Stripe's keys), passed by version the same way.
 set -euo pipefail
 
 STAGE=${1:?usage: infra/deploy.sh STAGE}
@@ -31,6 +34,7 @@ REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:?set AWS_REGION or AWS_DEFAULT_REGION}
 STACK=${STACK_NAME:-ringflow-$STAGE}
 BUCKET=${ARTIFACT_BUCKET:?set ARTIFACT_BUCKET to an S3 bucket for the deployment package}
 SECRET_ID="ringflow/$STAGE/vonage"
+APP_SECRET_ID="ringflow/$STAGE/app"
 OUT="${BUILD_DIR:-$ROOT/build}/$STAGE"
 export AWS_REGION=$REGION AWS_DEFAULT_REGION=$REGION
 
@@ -42,6 +46,20 @@ The secret $SECRET_ID does not exist (or has no current version). Create it firs
   aws secretsmanager create-secret --name $SECRET_ID --secret-string file://vonage.json
 with vonage.json = {"application_id": "...", "private_key": "-----BEGIN PRIVATE KEY-----\\n...",
                     "api_key": "...", "api_secret": "...", "signature_secret": "..."}
+EOF
+    exit 1
+fi
+
+if ! APP_SECRET_VERSION=$(aws secretsmanager describe-secret --secret-id "$APP_SECRET_ID" \
+        --query 'VersionIdsToStages' --output json 2>/dev/null |
+        "$PYTHON" -c 'import json,sys; print(next(v for v, s in json.load(sys.stdin).items() if "AWSCURRENT" in s))'); then
+    cat >&2 <<EOF
+The secret $APP_SECRET_ID does not exist (or has no current version). Create it first:
+  aws secretsmanager create-secret --name $APP_SECRET_ID --secret-string file://app.json
+with app.json = {"portal_secret": "<32+ random characters>",
+                 "account_password_key": "<32+ random characters>",
+                 "stripe_secret_key": "sk_live_...", "stripe_webhook_secret": "whsec_..."}
+(python3 -c 'import secrets; print(secrets.token_urlsafe(32))' prints a random value.)
 EOF
     exit 1
 fi
@@ -71,6 +89,7 @@ deploy() {
         --parameter-overrides \
             "PublicBaseUrl=$1" \
             "VonageSecretVersion=$SECRET_VERSION" \
+            "AppSecretVersion=$APP_SECRET_VERSION" \
             "AlarmEmail=${ALARM_EMAIL:-}" \
             ${OPTIONAL_PARAMETERS[@]+"${OPTIONAL_PARAMETERS[@]}"}
 }

@@ -52,6 +52,14 @@ VONAGE_SECRET_KEYS = {
     "VONAGE_API_SECRET": "api_secret",
     "VONAGE_SIGNATURE_SECRET": "signature_secret",
 }
+APP_SECRET_KEYS = {
+    "RINGFLOW_PORTAL_SECRET": "portal_secret",
+    "RINGFLOW_ACCOUNT_PASSWORD_KEY": "account_password_key",
+    "STRIPE_SECRET_KEY": "stripe_secret_key",
+    "STRIPE_WEBHOOK_SECRET": "stripe_webhook_secret",
+}
+"""The app's own secrets (the secret ``ringflow/<stage>/app``): the web pages' session key, the
+key lot and bought accounts' passwords are derived under, Stripe's keys."""
 WEBHOOK_OUTPUTS = {
     "VonageAnswerUrl": ("Vonage application: voice answer URL", urls.ANSWER_PATH),
     "VonageEventUrl": ("Vonage application: voice event URL", urls.EVENT_PATH),
@@ -112,6 +120,11 @@ class Stage:
     def vonage_secret_id(self) -> str:
         """The Secrets Manager secret holding the stage's Vonage credentials."""
         return f"ringflow/{self.name}/vonage"
+
+    @property
+    def app_secret_id(self) -> str:
+        """The Secrets Manager secret holding the app's own secrets (``APP_SECRET_KEYS``)."""
+        return f"ringflow/{self.name}/app"
 
 
 def load_stage(stage: str, project_dir: Path = PROJECT_DIR) -> Stage:
@@ -727,7 +740,13 @@ def function_environment(stage: Stage) -> dict[str, Any]:
         for name, key in VONAGE_SECRET_KEYS.items()
     }
     variables |= {
-        "RINGFLOW_SECRETS_VERSION": {"Ref": "VonageSecretVersion"},
+        name: f"{{{{resolve:secretsmanager:{stage.app_secret_id}:SecretString:{key}}}}}"
+        for name, key in APP_SECRET_KEYS.items()
+    }
+    variables |= {
+        "RINGFLOW_SECRETS_VERSION": {
+            "Fn::Join": ["/", [{"Ref": "VonageSecretVersion"}, {"Ref": "AppSecretVersion"}]]
+        },
         "RINGFLOW_PUBLIC_BASE_URL": {"Ref": "PublicBaseUrl"},
         "RINGFLOW_SCHEDULE_GROUP": {"Ref": "ScheduleGroup"},
         "RINGFLOW_SCHEDULER_ROLE_ARN": _arn("SchedulerRole"),
@@ -759,6 +778,12 @@ def merge_template(stage_name: str, project_dir: Path = PROJECT_DIR) -> dict[str
                 "Default": "initial",
                 "Description": f"Version id of the {stage.vonage_secret_id} secret; a new "
                 "value makes CloudFormation resolve the Vonage credentials again",
+            },
+            "AppSecretVersion": {
+                "Type": "String",
+                "Default": "initial",
+                "Description": f"Version id of the {stage.app_secret_id} secret; a new value "
+                "makes CloudFormation resolve the app's secrets again",
             },
             "AlarmEmail": {
                 "Type": "String",

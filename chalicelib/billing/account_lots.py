@@ -141,10 +141,17 @@ def new_account_id(id_length: int, prefix: str) -> str:
     return prefix + "".join(secrets.choice("0123456789") for _ in range(id_length - len(prefix)))
 
 
+MIN_KEY_BYTES = 16
+"""The shortest platform key passwords are derived under."""
+
+
 def derived_password(key: bytes, secret: bytes, subject: str) -> str:
     """The ``PASSWORD_DIGITS``-digit password of ``subject`` (an account id) under the
     platform's ``key`` and a lot's (or a purchase's) ``secret``: an HMAC-SHA256, reduced to
-    digits (the bias of the reduction is below 2**-200)."""
+    digits (the bias of the reduction is below 2**-200). ``UnavailableError`` when the stage has
+    no key (``RINGFLOW_ACCOUNT_PASSWORD_KEY``)."""
+    if len(key) < MIN_KEY_BYTES:
+        raise errors.UnavailableError("the stage has no account password key set")
     digest = hmac.new(key, secret + b"\x00" + subject.encode(), hashlib.sha256).digest()
     return f"{int.from_bytes(digest, 'big') % 10**PASSWORD_DIGITS:0{PASSWORD_DIGITS}d}"
 

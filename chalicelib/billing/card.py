@@ -291,6 +291,8 @@ class CardPayments:
         ``PaymentMismatchError`` for a session that does not match its metadata."""
         import stripe
 
+        if not self.webhook_secret:  # an empty key would verify a signature anyone can make
+            raise errors.UnavailableError("the stage has no Stripe webhook secret set")
         try:
             event = stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
         except stripe.SignatureVerificationError as error:

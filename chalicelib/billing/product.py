@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from chalicelib import errors
 from chalicelib.billing import (
     account_lot_routes,
     account_routes,
@@ -115,6 +116,8 @@ def _stripe_client(secret_key: str, api_base: str) -> Callable[[], Any]:
     made: list[Any] = []
 
     def client() -> Any:
+        if not secret_key:
+            raise errors.UnavailableError("the stage has no Stripe secret key set")
         if not made:
             import stripe
 

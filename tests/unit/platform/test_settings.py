@@ -65,3 +65,23 @@ def test_mail_settings_follow_the_stage_and_the_sender_names_the_domain() -> Non
     s = from_environment({"RINGFLOW_MAIL_FROM": " Callback@Mail.Example.com "})
     assert (s.mail_from, s.mail_domain) == ("Callback@Mail.Example.com", "mail.example.com")
     assert from_environment({"RINGFLOW_MAIL_FROM": ""}).mail_from == "ringflow@ringflow.test"
+
+
+def test_the_development_keys_are_the_local_stages_only() -> None:
+    import pytest
+
+    from chalicelib import errors
+    from chalicelib.billing.account_lots import derived_password
+
+    local = from_environment({"RINGFLOW_STAGE": "local"})
+    assert local.account_password_key and local.stripe_webhook_secret
+    prod = from_environment({"RINGFLOW_STAGE": "prod"})
+    assert (prod.account_password_key, prod.stripe_secret_key, prod.stripe_webhook_secret) == (
+        "",
+        "",
+        "",
+    )
+    with pytest.raises(errors.UnavailableError):
+        derived_password(prod.account_password_key.encode(), b"lot", "12345678")
+    given = from_environment({"RINGFLOW_STAGE": "prod", "STRIPE_WEBHOOK_SECRET": "whsec_x"})
+    assert given.stripe_webhook_secret == "whsec_x"
