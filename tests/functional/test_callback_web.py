@@ -22,7 +22,6 @@ from test_callback_calls import (
     ACCOUNT,
     ANI,
     FRIEND,
-    INTERNAL,
     PASSWORD,
     SHOP,
     USER,
@@ -34,6 +33,8 @@ from chalicelib.callback.web import WebMode, WebService
 from chalicelib.guards.limits import Velocity
 
 HELPDESK = SHOP
+PROVIDER = "777777"
+"""The provider's own account, which pays hosted web callbacks (priced in the retail tariff)."""
 OTHER = "447700900002"
 
 
@@ -42,7 +43,15 @@ def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CallbackW
     with running_platform(monkeypatch) as platform:
         built = CallbackWorld(platform, tmp_path)
         web = platform.container.services("callback").web
-        platform.container.services("billing").accounts.top_up(INTERNAL, Decimal(50), "budget")
+        billing = platform.container.services("billing")
+        billing.accounts.create(
+            PROVIDER,
+            "provider-pw",
+            currency="EUR",
+            language="en-GB",
+            tariff="retail",
+            balance=Decimal("50.00"),
+        )
         web.put(
             WebService(
                 "helpdesk",
@@ -60,7 +69,7 @@ def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CallbackW
                 ANI,
                 (WebMode.HOSTED,),
                 destination=HELPDESK,
-                internal_account=INTERNAL,
+                internal_account=PROVIDER,
                 allow=("4477009000",),
             )
         )
@@ -166,6 +175,8 @@ def test_a_hosted_request_is_paid_by_the_internal_account_and_speaks_no_money(
     assert "balance" not in said and "talk for" not in said, said
     assert [leg.to for leg in leg_a.legs if leg.to == HELPDESK] == [HELPDESK]
     assert world.balance() == (Decimal("5.00"), 0, 0)  # the user's account is untouched
+    paid, reserved, open_ = world.balance(PROVIDER)  # the provider's paid both legs
+    assert paid < Decimal("50.00") and reserved == 0 and open_ == 0
     # and after the call the user is not asked for another number on the provider's money
     assert not any("enter the number" in line for line in leg_a.transcript.said())
 
