@@ -187,14 +187,14 @@ def _retained(resource: dict[str, Any], stage: Stage) -> dict[str, Any]:
     return resource
 
 
-def storage(stage: Stage) -> dict[str, Any]:
-    """The tables, the recordings bucket and its TLS-only policy."""
-    resources: dict[str, Any] = dict(cloudformation_resources(stage.name))
-    resources["RecordingsBucket"] = _retained(
+def _private_bucket(stage: Stage, name: str, rule: str, days: int) -> dict[str, Any]:
+    """A retained bucket nobody outside the account reads: encrypted, public access blocked,
+    owner-enforced, its objects expired after ``days``."""
+    return _retained(
         {
             "Type": "AWS::S3::Bucket",
             "Properties": {
-                "BucketName": stage.recordings_bucket,
+                "BucketName": name,
                 "BucketEncryption": {
                     "ServerSideEncryptionConfiguration": [
                         {
@@ -213,9 +213,9 @@ def storage(stage: Stage) -> dict[str, Any]:
                 "LifecycleConfiguration": {
                     "Rules": [
                         {
-                            "Id": "expire-recordings",
+                            "Id": rule,
                             "Status": "Enabled",
-                            "ExpirationInDays": 365 if stage.production else 30,
+                            "ExpirationInDays": days,
                             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
                         }
                     ]
@@ -223,6 +223,14 @@ def storage(stage: Stage) -> dict[str, Any]:
             },
         },
         stage,
+    )
+
+
+def storage(stage: Stage) -> dict[str, Any]:
+    """The tables, the recordings bucket and its TLS-only policy."""
+    resources: dict[str, Any] = dict(cloudformation_resources(stage.name))
+    resources["RecordingsBucket"] = _private_bucket(
+        stage, stage.recordings_bucket, "expire-recordings", 365 if stage.production else 30
     )
     resources["RecordingsBucketPolicy"] = {
         "Type": "AWS::S3::BucketPolicy",
@@ -305,39 +313,8 @@ def mail(stage: Stage) -> dict[str, Any]:
         "ArnLike": {"aws:SourceArn": rule_arn},
     }
     return {
-        "MailBucket": _retained(
-            {
-                "Type": "AWS::S3::Bucket",
-                "Properties": {
-                    "BucketName": stage.mail_bucket,
-                    "BucketEncryption": {
-                        "ServerSideEncryptionConfiguration": [
-                            {
-                                "ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
-                                "BucketKeyEnabled": True,
-                            }
-                        ]
-                    },
-                    "PublicAccessBlockConfiguration": {
-                        "BlockPublicAcls": True,
-                        "BlockPublicPolicy": True,
-                        "IgnorePublicAcls": True,
-                        "RestrictPublicBuckets": True,
-                    },
-                    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-                    "LifecycleConfiguration": {
-                        "Rules": [
-                            {
-                                "Id": "expire-mail",
-                                "Status": "Enabled",
-                                "ExpirationInDays": 90 if stage.production else 14,
-                                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
-                            }
-                        ]
-                    },
-                },
-            },
-            stage,
+        "MailBucket": _private_bucket(
+            stage, stage.mail_bucket, "expire-mail", 90 if stage.production else 14
         ),
         "MailBucketPolicy": {
             "Type": "AWS::S3::BucketPolicy",

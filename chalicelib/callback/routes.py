@@ -46,7 +46,6 @@ from chalicelib.callback.access import (
     TranslationRule,
     TriggerKind,
 )
-from chalicelib.errors import ValidationError
 from chalicelib.flows.languages import TEXT_TO_SPEECH
 from chalicelib.web.openapi import Operation
 from chalicelib.web.rest import (
@@ -56,6 +55,7 @@ from chalicelib.web.rest import (
     json_response,
     operation,
     operator_only,
+    page_limit,
 )
 from chalicelib.web.schemas import Integer
 from chalicelib.wiring import container
@@ -316,19 +316,10 @@ def list_access_numbers() -> Response:
     """Up to ``limit`` access numbers after ``after`` (the previous page's ``next``)."""
     operator_only()
     query: dict[str, str] = dict(current_request().query_params or {})
-    limit = _limit(query.get("limit"))
+    limit = page_limit(query.get("limit"), MAX_PAGE)
     page = _service().list(limit, query.get("after"))
     views = [_view(access) for access in page.items]
     return json_response({"items": views, "next": page.next})
-
-
-def _limit(text: str | None) -> int:
-    """The ``limit`` query parameter: 1 to ``MAX_PAGE`` (default ``MAX_PAGE``)."""
-    if text is None:
-        return MAX_PAGE
-    if not (text.isascii() and text.isdigit() and len(text) <= 4) or not 1 <= int(text) <= MAX_PAGE:
-        raise ValidationError(f"limit {text!r} is not 1 to {MAX_PAGE}")
-    return int(text)
 
 
 @operation(

@@ -63,6 +63,7 @@ from chalicelib.web.rest import (
     json_response,
     operation,
     operator_only,
+    page_limit,
     preflight_route,
 )
 from chalicelib.web.schemas import Integer
@@ -73,6 +74,7 @@ ADMIN_PATH = "/v1/operator/web-callbacks/{service}"
 SERVICE_PARAMETER = {"service": {"type": "string", "pattern": SERVICE_ID_PATTERN}}
 MAX_BODY = 4096
 PREFLIGHT_SECONDS = 600
+MAX_SERVICES_PAGE = 100
 
 
 def _web() -> WebCallbacks:
@@ -560,7 +562,7 @@ def delete_web_callback_service(service: str) -> Response:
         response=WebServicePageView,
         auth="operator",
         query={
-            "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_SERVICES_PAGE},
             "after": {"type": "string", "pattern": SERVICE_ID_PATTERN},
         },
     ),
@@ -570,11 +572,9 @@ def list_web_callback_services() -> Response:
     """Up to ``limit`` services after ``after`` (the previous page's ``next``)."""
     operator_only()
     query: dict[str, str] = dict(current_request().query_params or {})
-    text = query.get("limit", "100")
-    if not (text.isascii() and text.isdigit() and len(text) <= 3) or not 1 <= int(text) <= 100:
-        raise ValidationError(f"limit {text!r} is not 1 to 100")
+    limit = page_limit(query.get("limit"), MAX_SERVICES_PAGE)
     after = query.get("after")
     if after is not None and not re.fullmatch(SERVICE_ID_PATTERN, after):
         raise ValidationError(f"after {after[:MAX_FIELD]!r} is no service id")
-    items, after = _web().list(int(text), after)
+    items, after = _web().list(limit, after)
     return json_response({"items": [_service_view(item) for item in items], "next": after})

@@ -26,6 +26,7 @@ from urllib.parse import unquote
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
+from chalicelib import errors
 from chalicelib.accounts.keys import ApiKeyError, account_of, is_operator_key, matches
 from chalicelib.accounts.model import Account
 from chalicelib.errors import NotFoundError
@@ -162,6 +163,16 @@ def body(model: type[BaseModel]) -> Any:
     except ValidationError as error:
         errors = field_errors(error, model)
         raise Refused(problem(422, "the request is not valid", errors=errors)) from None
+
+
+def page_limit(text: str | None, maximum: int) -> int:
+    """A list route's ``limit`` query parameter: 1 to ``maximum`` (absent: ``maximum``);
+    ``ValidationError`` (422) otherwise."""
+    if text is None:
+        return maximum
+    if not (text.isascii() and text.isdigit() and len(text) <= 6) or not 1 <= int(text) <= maximum:
+        raise errors.ValidationError(f"limit {text[:12]!r} is not 1 to {maximum}")
+    return int(text)
 
 
 def guarded(fn: Route) -> Route:
