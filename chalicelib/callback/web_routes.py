@@ -170,8 +170,10 @@ def _origin_allowed(service: WebService | None) -> str | None:
 
 
 def _refused_origin(service: WebService | None) -> bool:
+    """A browser post from a page that is neither the service's sample form nor one of its
+    origins (an opaque ``null`` origin, a sandboxed frame's, included)."""
     origin = current_request().headers.get("origin")
-    return bool(origin) and origin != "null" and _origin_allowed(service) is None
+    return bool(origin) and _origin_allowed(service) is None
 
 
 def _own_origin() -> str:

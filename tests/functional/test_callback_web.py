@@ -328,6 +328,15 @@ def test_a_browser_post_from_another_site_is_refused(world: CallbackWorld) -> No
     )
     assert answer.status_code == 403
     assert "Access-Control-Allow-Origin" not in answer.headers
+    sandboxed = ask(
+        world,
+        "helpdesk",
+        "simple",
+        {"account": ACCOUNT, "phone": "+447700900001"},
+        form=True,
+        headers={"Origin": "null"},
+    )
+    assert sandboxed.status_code == 403
     preflight = world.platform.client.http.request(
         "OPTIONS",
         "/v1/web-callbacks/helpdesk/simple",
