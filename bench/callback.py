@@ -170,6 +170,48 @@ def _sms_commands(container: Any, counter: Any, describe: Any) -> None:
     print(f"  DynamoDB requests: U. P. D. O. {dict(call_two.counts)};   I {dict(info.counts)}")
 
 
+def _web_callbacks(container: Any, counter: Any, describe: Any) -> None:
+    """A hosted web callback request (no password hash: the abuse guard's cost shows) and an
+    extended one, from the request to the callback queued: time and DynamoDB requests."""
+    from chalicelib.callback.web import WebMode, WebService
+    from chalicelib.guards.limits import Velocity
+
+    web = container.services("callback").web
+    lots = Velocity(10 * RUNS, 3600)
+    web.put(
+        WebService(
+            "bench-desk",
+            TENANT,
+            ACCESS,
+            (WebMode.HOSTED, WebMode.EXTENDED),
+            destination="447700900300",
+            internal_account=ACCOUNT,
+            allow=("44",),
+            per_ip=lots,
+            per_number=lots,
+            daily_cap=Decimal("1000000"),
+            cap_currency="EUR",
+        )
+    )
+    millis: list[float] = []
+    for n in range(RUNS):
+        phone = f"+4477009{n:05d}"
+        start = time.perf_counter()
+        web.request("bench-desk", "hosted", {"phone": phone}, "198.51.100.1")
+        millis.append((time.perf_counter() - start) * 1000)
+    with counter() as hosted:
+        web.request("bench-desk", "hosted", {"phone": "+447700988888"}, "198.51.100.1")
+    fields = {"account": ACCOUNT, "password": "bench-password", "phone": f"+{USER}"}
+    with counter() as extended:
+        web.request(
+            "bench-desk", "extended", {**fields, "destination": "+447700900300"}, "198.51.100.1"
+        )
+    _drain(container)
+    print("callback: hosted web callback request to the callback queued (guard, cap, rating)")
+    print(f"  {describe(millis)}")
+    print(f"  DynamoDB requests: hosted {dict(hosted.counts)};   extended {dict(extended.counts)}")
+
+
 def run(container: Any, counter: Any, describe: Any, percentile: Any) -> None:
     """Print the callback's figures (``counter``: bench's ``RequestCounter``)."""
     carrier = _setup(container)
@@ -190,6 +232,7 @@ def run(container: Any, counter: Any, describe: Any, percentile: Any) -> None:
         f" queue's DelaySeconds): p99 / delay {percentile(seconds, 0.99) / DELAY:.1%}"
     )
     _sms_commands(container, counter, describe)
+    _web_callbacks(container, counter, describe)
     counts = _destination_entry(container, counter, call_id)
     reads = counts.get("GetItem", 0)
     writes = counts.get("PutItem", 0) + counts.get("UpdateItem", 0)
