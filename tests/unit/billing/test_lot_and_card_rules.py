@@ -22,9 +22,9 @@ from chalicelib.billing.card import minor_units, session_id
 from chalicelib.errors import ValidationError
 from infra.local.stripe_api import nested
 
-
 KEY = b"platform-key-0123456789"
 OTHER_KEY = b"another-key-0123456789"
+
 
 def test_ids_keep_six_random_digits_after_their_prefix() -> None:
     assert id_shape(10, "7777") == (10, "7777")
