@@ -18,10 +18,11 @@ token_sort keeps a bare subset ("details") below a full match; both forgive typo
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
@@ -30,7 +31,12 @@ from chalicelib.speech.port import Detection
 
 MAX_TEXT_CHARS = 1000
 MAX_TOKENS = 64
-CANDIDATES = 24
+CANDIDATES = 32
+FUZZY_WORD_LENGTH = 4
+FUZZY_WORDS = 16
+FUZZY_WORD_SCORE = 75
+COMMON_FLOOR = 64
+COMMON_SHARE = 10
 GENERAL_WEIGHT = 0.9
 SET_WEIGHT = 0.7
 PLACEHOLDER_WIDTH = 6
@@ -117,6 +123,16 @@ class _Found:
 
 
 @dataclass(frozen=True)
+class _Compiled:
+    """A training phrase as matched: its specific form, its general form (None: it names no
+    entity) and the index of its intent."""
+
+    specific: str
+    general: str | None
+    owner: int
+
+
+@dataclass(frozen=True)
 class _Language:
     """One language's compiled tables."""
 
@@ -124,10 +140,11 @@ class _Language:
     synonyms: Mapping[tuple[str, ...], tuple[str, str]]  # words -> (entity, value)
     longest: int
     numbers: bool  # whether the agent uses @sys.number-like entities
-    specific: tuple[str, ...]  # every phrase, values named; then ...
-    specific_owner: tuple[int, ...]  # ... the index of its intent
-    general: tuple[str, ...]  # the phrases with an entity, only types named
-    general_owner: tuple[int, ...]
+    phrases: tuple[_Compiled, ...] = ()
+    postings: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # word -> phrases
+    sizes: tuple[int, ...] = ()  # each phrase's number of distinct words
+    vocabulary: tuple[str, ...] = ()  # the words a misspelt word may be taken for
+    common: int = 0  # a word in more phrases than this is too common to pick candidates
 
 
 @dataclass(frozen=True)
@@ -185,12 +202,7 @@ class CompiledAgent:
         specific, general, found = self._recognise(table, tokens)
         if not tokens:
             return self._no_match(table.code, 0.0)
-        scores: dict[int, float] = {}
-        self._score(" ".join(specific), table.specific, table.specific_owner, 1.0, scores)
-        if found and table.general:
-            self._score(
-                " ".join(general), table.general, table.general_owner, GENERAL_WEIGHT, scores
-            )
+        scores = self._score(table, specific, general, bool(found))
         if not scores:
             return self._no_match(table.code, 0.0)
         intents = self.agent.intents
@@ -208,25 +220,54 @@ class CompiledAgent:
         )
 
     def _score(
-        self,
-        query: str,
-        choices: Sequence[str],
-        owners: Sequence[int],
-        weight: float,
-        scores: dict[int, float],
-    ) -> None:
-        cutoff = max(0.0, self.agent.min_confidence * 100 - 1)
-        for choice, score, index in process.extract(
-            query, choices, scorer=fuzz.token_set_ratio, limit=CANDIDATES, score_cutoff=cutoff
-        ):
-            combined = SET_WEIGHT * score + (1 - SET_WEIGHT) * fuzz.token_sort_ratio(query, choice)
-            owner = owners[index]
-            scores[owner] = max(scores.get(owner, 0.0), combined * weight)
+        self, table: _Language, specific: Sequence[str], general: Sequence[str], entities: bool
+    ) -> dict[int, float]:
+        """Each candidate intent's best phrase score. The candidates are the ``CANDIDATES``
+        phrases sharing most of their words with the utterance (a misspelt word counted as the
+        known word nearest to it), so the fuzzy scores run on a few phrases, not on all."""
+        hits: dict[int, int] = {}
+        lookups = 0
+        common: list[tuple[int, ...]] = []
+        for word in dict.fromkeys([*specific, *general]):
+            postings = table.postings.get(word)
+            if postings is None and len(word) >= FUZZY_WORD_LENGTH and lookups < FUZZY_WORDS:
+                lookups += 1
+                near = process.extractOne(
+                    word, table.vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_WORD_SCORE
+                )
+                postings = table.postings.get(near[0]) if near else None
+            if postings and len(postings) > table.common:
+                common.append(postings)  # "i", "my", "for": they pick out no phrase
+                continue
+            for index in postings or ():
+                hits[index] = hits.get(index, 0) + 1
+        for postings in common if not hits else ():
+            for index in postings:
+                hits[index] = hits.get(index, 0) + 1
+        ranked = heapq.nlargest(
+            CANDIDATES, hits, key=lambda i: (hits[i] / table.sizes[i], hits[i], -i)
+        )
+        query, generic = " ".join(specific), " ".join(general)
+        scores: dict[int, float] = {}
+        for index in ranked:
+            phrase = table.phrases[index]
+            score = _combined(query, phrase.specific)
+            if entities and phrase.general is not None:
+                score = max(score, GENERAL_WEIGHT * _combined(generic, phrase.general))
+            scores[phrase.owner] = max(scores.get(phrase.owner, 0.0), score)
+        return scores
 
     def _no_match(self, language: str, confidence: float) -> Detection:
         fallback = next((i for i in self.agent.intents if i.fallback), None)
         text = _response(self.agent, fallback, language) if fallback else ""
         return Detection(intent=None, confidence=confidence, fulfilment=text)
+
+
+def _combined(query: str, phrase: str) -> float:
+    """The score of ``query`` against one phrase, 0..100 (see the module's docstring)."""
+    return SET_WEIGHT * fuzz.token_set_ratio(query, phrase) + (
+        1 - SET_WEIGHT
+    ) * fuzz.token_sort_ratio(query, phrase)
 
 
 def _parameters(intent: Intent, found: Sequence[_Found]) -> dict[str, tuple[str, str]]:
@@ -317,15 +358,10 @@ def compile_agent(agent: Agent) -> CompiledAgent:
             synonyms,
             max((len(w) for w in synonyms), default=0),
             uses_numbers,
-            (),
-            (),
-            (),
-            (),
         )
-        specific: list[str] = []
-        specific_owner: list[int] = []
-        general: list[str] = []
-        general_owner: list[int] = []
+        phrases: list[_Compiled] = []
+        postings: dict[str, list[int]] = {}
+        sizes: list[int] = []
         for index, intent in enumerate(agent.intents):
             if intent.fallback:
                 continue  # a fallback intent's phrases are examples of what not to match
@@ -333,20 +369,19 @@ def compile_agent(agent: Agent) -> CompiledAgent:
                 spec, gen = _phrase_forms(draft, table, phrase)
                 if not spec:
                     continue
-                specific.append(spec)
-                specific_owner.append(index)
-                if gen != spec:
-                    general.append(gen)
-                    general_owner.append(index)
-        languages[code] = _Language(
-            code,
-            synonyms,
-            table.longest,
-            uses_numbers,
-            tuple(specific),
-            tuple(specific_owner),
-            tuple(general),
-            tuple(general_owner),
+                for word in set(spec.split()) | set(gen.split()):
+                    postings.setdefault(word, []).append(len(phrases))
+                sizes.append(len(set(spec.split())))
+                phrases.append(_Compiled(spec, gen if gen != spec else None, index))
+        languages[code] = replace(
+            table,
+            phrases=tuple(phrases),
+            postings={word: tuple(items) for word, items in postings.items()},
+            sizes=tuple(sizes),
+            common=max(COMMON_FLOOR, len(phrases) // COMMON_SHARE),
+            vocabulary=tuple(
+                sorted(w for w in postings if len(w) >= FUZZY_WORD_LENGTH and w.isascii())
+            ),
         )
     return CompiledAgent(agent, languages, placeholders)
 
