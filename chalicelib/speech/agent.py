@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import posixpath
 import re
 import zipfile
@@ -114,19 +115,22 @@ def read_directory(path: str | Path) -> Agent:
         raise AgentError(f"agent export not found: {root}", [f"{root}: not a directory"])
     files: dict[str, bytes] = {}
     total = 0
-    for item in sorted(root.rglob("*")):
-        if item.is_symlink() or not item.is_file():
-            continue
-        if len(files) >= MAX_FILES:
-            raise AgentError("agent export too large", [f"more than {MAX_FILES} files"])
-        name = item.relative_to(root).as_posix()
-        size = item.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise AgentError("agent export too large", [f"{name}: over {MAX_FILE_BYTES} bytes"])
-        total += size
-        if total > MAX_TOTAL_BYTES:
-            raise AgentError("agent export too large", [f"over {MAX_TOTAL_BYTES} bytes"])
-        files[name] = item.read_bytes()
+    for folder, subfolders, names in os.walk(root):  # followlinks=False: links stay outside
+        subfolders.sort()
+        for base in sorted(names):
+            item = Path(folder) / base
+            if item.is_symlink() or not item.is_file():
+                continue
+            if len(files) >= MAX_FILES:
+                raise AgentError("agent export too large", [f"more than {MAX_FILES} files"])
+            name = item.relative_to(root).as_posix()
+            size = item.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise AgentError("agent export too large", [f"{name}: over {MAX_FILE_BYTES} bytes"])
+            total += size
+            if total > MAX_TOTAL_BYTES:
+                raise AgentError("agent export too large", [f"over {MAX_TOTAL_BYTES} bytes"])
+            files[name] = item.read_bytes()
     return parse(files)
 
 
@@ -149,9 +153,6 @@ def read_zip(data: bytes) -> Agent:
                 raise AgentError("agent export refused", [f"{info.filename}: leaves the export"])
             if info.file_size > MAX_FILE_BYTES:
                 raise AgentError("agent export too large", [f"{name}: over {MAX_FILE_BYTES} bytes"])
-            total += info.file_size
-            if total > MAX_TOTAL_BYTES:
-                raise AgentError("agent export too large", [f"over {MAX_TOTAL_BYTES} bytes"])
             try:
                 with archive.open(info) as handle:
                     content = handle.read(MAX_FILE_BYTES + 1)
@@ -159,6 +160,9 @@ def read_zip(data: bytes) -> Agent:
                 raise AgentError("agent export unreadable", [f"{name}: {exc}"]) from None
             if len(content) > MAX_FILE_BYTES:
                 raise AgentError("agent export too large", [f"{name}: over {MAX_FILE_BYTES} bytes"])
+            total += len(content)  # what was read, whatever the archive declared
+            if total > MAX_TOTAL_BYTES:
+                raise AgentError("agent export too large", [f"over {MAX_TOTAL_BYTES} bytes"])
             files[clean] = content
     return parse(files)
 
@@ -175,6 +179,8 @@ def parse(files: Mapping[str, bytes]) -> Agent:
                 docs[name] = json.loads(files[name].decode("utf-8-sig"))
             except (UnicodeDecodeError, ValueError) as exc:
                 problems.append(f"{name}: not valid JSON ({exc})")
+            except RecursionError:
+                problems.append(f"{name}: not valid JSON (nested too deep)")
     if "agent.json" not in files:
         problems.append("agent.json: missing")
     settings = docs.get("agent.json", {})

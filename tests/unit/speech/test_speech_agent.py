@@ -154,3 +154,27 @@ def test_training_phrases_without_their_intent_are_named() -> None:
     assert _problems(files) == [
         "intents/loan_details_usersays_*.json: no intents/loan_details.json"
     ]
+
+
+def test_json_nested_too_deep_is_a_problem_not_a_crash() -> None:
+    files = _files()
+    files["intents/loan_details.json"] = b"[" * 100_000 + b"]" * 100_000
+    assert "intents/loan_details.json: not valid JSON (nested too deep)" in _problems(files)
+
+
+def test_a_linked_folder_inside_an_export_directory_is_not_followed(tmp_path: Path) -> None:
+    export, outside = tmp_path / "eva", tmp_path / "outside"
+    for name, data in _files().items():
+        target = (outside if name.startswith("entities/") else export) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    (export / "entities").symlink_to(outside / "entities", target_is_directory=True)
+    with pytest.raises(AgentError) as caught:
+        read_directory(export)
+    assert "unknown entity @OPTIONS" in caught.value.problems[0]
+
+
+def test_a_zip_whose_files_exceed_the_total_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("chalicelib.speech.agent.MAX_TOTAL_BYTES", 1000)
+    with pytest.raises(AgentError, match="too large"):
+        read_zip(_zip(_files()))
