@@ -96,7 +96,7 @@ def _number(tokens: Sequence[str], start: int, language: str) -> tuple[int, str]
         language.split("-", maxsplit=1)[0], ({}, {}, {}, "", "st|nd|rd|th")
     )
     if token.isdigit():
-        return 1, str(int(token[:18]))
+        return 1, token.lstrip("0") or "0"  # as said: no int() of a thousand digits
     digits = re.fullmatch(rf"(\d{{1,18}})(?:{suffixes})", token)
     if digits:
         return 1, str(int(digits[1]))
@@ -215,7 +215,7 @@ class CompiledAgent:
         return Detection(
             intent=intent.name,
             confidence=confidence,
-            fulfilment=_fulfilment(self.agent, intent, table.code, parameters, found),
+            fulfilment=_fulfilment(self.agent, intent, table.code, parameters),
             parameters={name: value for name, (value, _) in parameters.items()},
         )
 
@@ -304,7 +304,6 @@ def _fulfilment(
     intent: Intent,
     language: str,
     parameters: Mapping[str, tuple[str, str]],
-    found: Sequence[_Found],
 ) -> str:
     """The intent's first response in ``language``, ``$name`` (the value) and
     ``$name.original`` (the words said) replaced as Dialogflow does: an unknown one by ""."""

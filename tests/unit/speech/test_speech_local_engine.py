@@ -220,3 +220,24 @@ def test_detect_never_raises_for_any_text(text: str, language: str) -> None:
     detection = ENGINE.detect("fuzz", text, language, 5.0)
     assert 0.0 <= detection.confidence <= 1.0
     assert detection.intent is None or detection.confidence >= 0.6
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from("0123456789 onetwyhirfuvsx-"), max_size=2000),
+    language=st.sampled_from(["en", "es"]),
+)
+def test_detect_never_raises_for_any_number_said(text: str, language: str) -> None:
+    detection = LocalEngine(_numbers_agent()).detect("fuzz", text, language, 5.0)
+    assert 0.0 <= detection.confidence <= 1.0
+
+
+def test_a_long_number_is_taken_as_said_and_a_huge_one_is_cut_at_the_cap() -> None:
+    engine = LocalEngine(_numbers_agent())
+    digits = "0" + "9" * 900
+    detection = engine.detect("s", f"order {digits} of them", "en", 1.0)
+    assert detection.intent == "order"
+    assert detection.parameters == {"count": "9" * 900}
+    huge = engine.detect("s", "order " + "7" * 50_000, "en", 1.0)
+    assert huge.intent == "order"
+    assert huge.parameters == {"count": "7" * 994}  # the text is read to its first 1000 characters
