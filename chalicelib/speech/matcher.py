@@ -12,8 +12,9 @@ type ("general", so an intent trained on "I choose option one" still takes "I ch
 two", at ``GENERAL_WEIGHT``). A phrase's score is ``0.7 * token_set_ratio + 0.3 *
 token_sort_ratio``: token_set forgives filler words ("I'd like my payment details please"),
 token_sort keeps a bare subset ("details") below a full match; both forgive typos
-("paymnet"). The best phrase's score over 100 is the confidence; below the agent's
-``mlMinConfidence`` there is no match.
+("paymnet"). Only the phrases sharing most words with the utterance are scored. The best
+phrase's score over 100 is the confidence; below the agent's ``mlMinConfidence`` there is no
+match.
 """
 
 from __future__ import annotations

@@ -241,3 +241,19 @@ def test_a_long_number_is_taken_as_said_and_a_huge_one_is_cut_at_the_cap() -> No
     huge = engine.detect("s", "order " + "7" * 50_000, "en", 1.0)
     assert huge.intent == "order"
     assert huge.parameters == {"count": "7" * 994}  # the text is read to its first 1000 characters
+
+
+def test_an_intent_trained_on_one_value_takes_another_value_lower() -> None:
+    options = Entity("OPTIONS", {"en": (Entry("1", ("option one",)), Entry("2", ("option two",)))})
+    choose = Intent(
+        name="choose",
+        phrases={"en": (Phrase((Segment("I choose "), Segment("option one", "OPTIONS", "o"))),)},
+        parameters=(Parameter("o", "OPTIONS"),),
+        responses={"en": ("Option $o.",)},
+    )
+    engine = LocalEngine(Agent("a", "en", ("en",), 0.6, (choose,), {"OPTIONS": options}))
+    same = engine.detect("s", "I choose option one", "en", 1.0)
+    other = engine.detect("s", "I choose option two", "en", 1.0)
+    assert (same.intent, same.confidence, same.fulfilment) == ("choose", 1.0, "Option 1.")
+    assert (other.intent, other.fulfilment) == ("choose", "Option 2.")
+    assert 0.6 <= other.confidence < same.confidence
