@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
-from bench import callback, cost, faults, load, package
+from bench import callback, cost, faults, load, package, speech
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signature-secret-0123456789abcdef"
@@ -443,6 +443,8 @@ def main() -> int:
     cost.run()
     print()
     load.run()
+    print()
+    speech.run()
     return 0
 
 
