@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from motokit import serialize_dynamodb
 from platformkit import running_platform
 from test_callback_calls import (
     ACCOUNT,
@@ -192,7 +193,10 @@ def test_a_double_click_places_one_call(world: CallbackWorld) -> None:
     assert len(world.calls_to(USER)) == 1
 
 
-def test_concurrent_repeats_place_one_call(world: CallbackWorld) -> None:
+def test_concurrent_repeats_place_one_call(
+    world: CallbackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serialize_dynamodb(monkeypatch)  # each request atomic, as DynamoDB's are (moto's are not)
     fields = {
         "account": ACCOUNT,
         "password": PASSWORD,

@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from motokit import serialize_dynamodb
 from storekit import NOW, RequestLog
 
 from chalicelib.errors import RateLimitedError, RefusedError
@@ -23,7 +24,10 @@ def counters(store: Settings) -> CounterRepository:
     return CounterRepository()
 
 
-def test_concurrent_requests_never_pass_a_limit(counters: CounterRepository) -> None:
+def test_concurrent_requests_never_pass_a_limit(
+    counters: CounterRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serialize_dynamodb(monkeypatch)  # each request atomic, as DynamoDB's are (moto's are not)
     passed: list[bool] = []
 
     def one() -> None:
