@@ -71,11 +71,12 @@ class DialogflowEngine:
         return f"DialogflowEngine(project={self.project!r}, environment={self.environment!r})"
 
     def detect(self, session: str, text: str, language: str, timeout: float) -> Detection:
-        """One ``DetectIntent`` request for ``text`` (cut to 256 characters) in ``language``,
-        in the Dialogflow session named after ``session``, with a ``timeout`` second deadline
-        and no retry. Blank text is no match, without asking. Raises ``EngineUnavailableError``
+        """One ``DetectIntent`` request for ``text`` (cut to 256 characters) in ``language``, in
+        the Dialogflow session named after ``session``, with a ``timeout`` second deadline and
+        no retry. Blank text is no match, without asking. Raises ``EngineUnavailableError``
         if Dialogflow fails or does not answer in time."""
-        text = text.strip()[:MAX_TEXT]
+        # a lone surrogate cannot be UTF-8 on the wire: it becomes "?"
+        text = utf8(text).strip()[:MAX_TEXT]
         if not text:
             return Detection(intent=None, confidence=0.0)
         if not timeout > 0:
@@ -90,7 +91,7 @@ class DialogflowEngine:
             request = dialogflow.DetectIntentRequest(
                 session=self.session_path(session),
                 query_input=dialogflow.QueryInput(
-                    text=dialogflow.TextInput(text=text, language_code=language)
+                    text=dialogflow.TextInput(text=text, language_code=utf8(language))
                 ),
             )
             response = client.detect_intent(request=request, timeout=timeout, retry=None)
@@ -112,7 +113,7 @@ class DialogflowEngine:
         """The Dialogflow session of call ``session``: the agent's (or its environment's)
         ``.../sessions/<id>``; an id Dialogflow would refuse is replaced by its SHA-256 prefix."""
         if not SESSION_ID.match(session):
-            session = hashlib.sha256(session.encode()).hexdigest()[:32]
+            session = hashlib.sha256(session.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         if self.environment is None:
             return f"projects/{self.project}/agent/sessions/{session}"
         return (
@@ -158,6 +159,11 @@ class DialogflowEngine:
 
         channel = grpc.insecure_channel(self.endpoint)
         return dialogflow.SessionsClient(transport=SessionsGrpcTransport(channel=channel))
+
+
+def utf8(text: str) -> str:
+    """``text`` as it can travel in UTF-8: a lone surrogate becomes "?"."""
+    return text.encode("utf-8", "replace").decode()
 
 
 def service_account_key(credentials_json: str, problems: list[str]) -> dict[str, Any]:

@@ -145,6 +145,18 @@ def test_text_is_cut_to_256_characters(engine: DialogflowEngine, agent: Agent) -
     assert agent.requests[0].query_input.text.text == "é" * 256
 
 
+def test_text_that_is_not_unicode_text_is_sent_as_utf8(
+    engine: DialogflowEngine, agent: Agent
+) -> None:
+    # WHEN the text, the language and the session hold a lone surrogate (no UTF-8 for it)
+    found = engine.detect("call\udc80", "I choose option one\ud800", "en\ud800", timeout=5)
+    # THEN each is sent with "?" in its place (the session hashed), and answered
+    (request,) = agent.requests
+    assert request.query_input.text.text == "I choose option one?"
+    assert request.query_input.text.language_code == "en?"
+    assert len(request.session.rsplit("/", 1)[1]) == 32 and found.intent is None
+
+
 def test_blank_text_is_no_match_without_asking(engine: DialogflowEngine, agent: Agent) -> None:
     # WHEN the caller said nothing
     found = engine.detect(CALL, "   ", "en-US", timeout=5)
