@@ -30,8 +30,8 @@ MAX_TEXT = 256
 """Dialogflow ES refuses a text query longer than this many characters: longer text is cut."""
 MAX_SESSION_ID = 36
 """Dialogflow ES's limit on a session id; a longer (or unusual) one is replaced by its hash."""
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
-NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+SESSION_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_SESSION_ID}}}")
+NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 KEY_FIELDS = ("type", "project_id", "private_key", "client_email", "token_uri")
 """The fields of a service account key that ``from_service_account_info`` reads."""
 MAX_DETAIL = 200
@@ -54,9 +54,9 @@ class DialogflowEngine:
         """Raises ``AgentError`` if the project or environment id is malformed or the
         credentials are not a service account key (JSON with the fields Google reads)."""
         problems = []
-        if not NAME.match(project):
+        if not NAME.fullmatch(project):
             problems.append("project: a Dialogflow project id (letters, digits, - _ .)")
-        if environment is not None and not NAME.match(environment):
+        if environment is not None and not NAME.fullmatch(environment):
             problems.append("environment: an environment id (letters, digits, - _ .)")
         self._key = service_account_key(credentials_json, problems)
         if problems:
@@ -112,7 +112,7 @@ class DialogflowEngine:
     def session_path(self, session: str) -> str:
         """The Dialogflow session of call ``session``: the agent's (or its environment's)
         ``.../sessions/<id>``; an id Dialogflow would refuse is replaced by its SHA-256 prefix."""
-        if not SESSION_ID.match(session):
+        if not SESSION_ID.fullmatch(session):
             session = hashlib.sha256(session.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         if self.environment is None:
             return f"projects/{self.project}/agent/sessions/{session}"

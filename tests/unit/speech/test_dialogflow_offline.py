@@ -84,6 +84,7 @@ def test_only_the_engine_imports_google_or_grpc() -> None:
     ("project", "credentials", "environment", "problem"),
     [
         ("eva agent", None, None, "project: a Dialogflow project id"),
+        ("eva-agent\n", None, None, "project: a Dialogflow project id"),
         ("eva-agent", None, "prod/x", "environment: an environment id"),
         ("eva-agent", "{not json", None, "credentials: not JSON"),
         ("eva-agent", "[]", None, "credentials: not a JSON object"),
@@ -121,6 +122,13 @@ def test_no_time_left_is_unavailable() -> None:
     engine = DialogflowEngine("eva-agent", service_account_json(), endpoint="127.0.0.1:9")
     with pytest.raises(EngineUnavailableError, match="no time left"):
         engine.detect("call", "I choose option one", "en-US", timeout=0)
+
+
+def test_a_session_id_dialogflow_would_refuse_is_hashed() -> None:
+    engine = DialogflowEngine("eva-agent", service_account_json())
+    assert engine.session_path("call-1") == "projects/eva-agent/agent/sessions/call-1"
+    for refused in ("call-1\n", "a/b", "x" * 37, ""):
+        assert len(engine.session_path(refused).rsplit("/", 1)[1]) == 32
 
 
 def test_the_repr_tells_no_key() -> None:
