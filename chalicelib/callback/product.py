@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.callback import account_routes, web_routes
+from chalicelib.callback import account_routes, web_admin_routes, web_routes
 from chalicelib.callback.access_service import AccessNumberService
 from chalicelib.callback.model import CallbackCall
 from chalicelib.callback.portal.logins import Logins
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from chalicelib.wiring import Container
 
 
-ROUTE_MODULES = (account_routes, web_routes)
+ROUTE_MODULES = (account_routes, web_routes, web_admin_routes)
 """Route modules registering on the ``callback`` blueprint (besides ``callback.routes``) when
 imported, before the app registers the blueprint."""
 
