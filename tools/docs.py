@@ -2,14 +2,16 @@
 the README's field reference of the flow document and of every widget (between the markers
 ``<!-- widget-reference:start -->`` and ``<!-- widget-reference:end -->``), both from
 ``flows.schema.flow_schema``: the models as they are now, with the widgets of the platform and
-of the products this deployment runs.
+of the products this deployment runs; and, when the README has the markers
+``<!-- language-tables:start -->`` and ``<!-- language-tables:end -->``, the seed's language
+tables between them (``speech.languages.markdown_tables``).
 
 ``python -m tools.docs`` rewrites both files; ``--check`` only says whether they are stale (exit
 status 1). The unit tests compare ``schema_text()`` and ``readme_text()`` with the files.
 
 Owns the Markdown rendering of a schema. A development tool, never shipped to Lambda (Chalice
 packages ``chalicelib/`` only); imports the flow schema, the widget registry and the product
-list, nothing of the shell.
+list and the language tables, nothing of the shell.
 """
 
 from __future__ import annotations
@@ -24,12 +26,15 @@ from chalicelib.flows.schema import flow_schema, words
 from chalicelib.flows.widgets import PLATFORM_WIDGETS, WIDGETS
 from chalicelib.flows.widgets.base import Widget, WidgetConfig
 from chalicelib.products import installed
+from chalicelib.speech.languages import markdown_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "flows" / "schema" / "flow.schema.json"
 README = ROOT / "README.md"
 START = "<!-- widget-reference:start -->"
 END = "<!-- widget-reference:end -->"
+LANGUAGES_START = "<!-- language-tables:start -->"
+LANGUAGES_END = "<!-- language-tables:end -->"
 MAX_LISTED = 16
 """Allowed values listed in a table cell; longer lists are left to the schema."""
 COMMON = ("widget", "label", "next")
@@ -227,12 +232,20 @@ def reference(widgets: Mapping[str, Widget[Any]] | None = None) -> str:
 
 
 def readme_text(readme: str, widgets: Mapping[str, Widget[Any]] | None = None) -> str:
-    """``readme`` with the text between the markers replaced by ``reference``."""
+    """``readme`` with the text between the widget markers replaced by ``reference`` and, when
+    it has them, between the language markers by the seed's language tables."""
     head, start, rest = readme.partition(START)
     _, end, tail = rest.partition(END)
     if not start or not end:
         raise ValueError(f"README.md lacks the markers {START} ... {END}")
-    return f"{head}{START}\n{reference(widgets)}{END}{tail}"
+    text = f"{head}{START}\n{reference(widgets)}{END}{tail}"
+    head, start, rest = text.partition(LANGUAGES_START)
+    _, end, tail = rest.partition(LANGUAGES_END)
+    if not start:
+        return text  # the language tables are optional
+    if not end:
+        raise ValueError(f"README.md has {LANGUAGES_START} but not {LANGUAGES_END}")
+    return f"{head}{LANGUAGES_START}\n{markdown_tables()}{LANGUAGES_END}{tail}"
 
 
 def main(argv: Sequence[str] = ()) -> int:

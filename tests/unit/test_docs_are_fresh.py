@@ -1,13 +1,17 @@
 """The generated documents (``make docs``, ``tools.docs``): GIVEN the models as they are now,
 THEN ``flows/schema/flow.schema.json`` and the README's widget reference are what ``make docs``
-writes, and the reference has a table per widget with its fields and outputs."""
+writes, the reference has a table per widget with its fields and outputs, and the seed's
+language tables go between their own markers when the README has them."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from chalicelib.flows.widgets import PLATFORM_WIDGETS
 from chalicelib.flows.widgets.base import Widget
+from chalicelib.speech.languages import markdown_tables
 from tools import docs
 
 STALE = "is stale: run `make docs` and commit the result"
@@ -44,3 +48,19 @@ def test_the_readme_keeps_what_is_outside_the_markers() -> None:
     assert rewritten.startswith(f"before\n{docs.START}\n")
     assert rewritten.endswith(f"{docs.END}\nafter\n")
     assert "old text" not in rewritten
+
+
+def test_the_language_tables_go_between_their_markers_when_the_readme_has_them() -> None:
+    widgets = f"a\n{docs.START}\nold\n{docs.END}\nb\n"
+    readme = f"{widgets}{docs.LANGUAGES_START}\nstale\n{docs.LANGUAGES_END}\nc\n"
+    rewritten = docs.readme_text(readme, platform())
+    tables = rewritten.split(docs.LANGUAGES_START + "\n", 1)[1].split(docs.LANGUAGES_END)[0]
+    assert tables == markdown_tables()
+    assert "stale" not in rewritten and rewritten.endswith(f"{docs.LANGUAGES_END}\nc\n")
+    assert docs.LANGUAGES_START not in docs.readme_text(widgets, platform())
+
+
+def test_a_language_start_marker_without_its_end_is_refused() -> None:
+    readme = f"{docs.START}\n{docs.END}\n{docs.LANGUAGES_START}\n"
+    with pytest.raises(ValueError, match="language-tables:end"):
+        docs.readme_text(readme, platform())
