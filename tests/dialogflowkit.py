@@ -2,7 +2,8 @@
 implements ``google.cloud.dialogflow.v2.Sessions/DetectIntent`` with the library's own
 ``DetectIntentRequest``/``DetectIntentResponse`` messages (a generic handler: the library ships
 no servicer classes, see ../shared/LOCAL-STACK.md), answering from a scripted table (text ->
-``Reply``), remembering every request it saw, and slow (``delay``) or failing (``failure``) on
+``Reply``) or, past it, from an export's understanding (``understanding``: what the local engine
+matches), remembering every request it saw, and slow (``delay``) or failing (``failure``) on
 demand. Also a freshly generated service account key, the credentials the engine is built with.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent import futures
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,8 +53,11 @@ NO_MATCH = Reply(
 class Agent:
     """The scripted agent behind the server; its attributes may be changed while it serves."""
 
-    def __init__(self, replies: Mapping[str, Reply]) -> None:
+    def __init__(
+        self, replies: Mapping[str, Reply], understand: Callable[[str, str], Reply] | None = None
+    ) -> None:
         self.replies = dict(replies)
+        self.understand = understand
         self.requests: list[DetectIntentRequest] = []
         self.delay = 0.0
         self.failure: tuple[grpc.StatusCode, str] | None = None
@@ -68,7 +72,11 @@ class Agent:
             self.released.wait(self.delay)
         if self.failure is not None:
             context.abort(*self.failure)
-        reply = self.replies.get(request.query_input.text.text, NO_MATCH)
+        text = request.query_input.text
+        reply = self.replies.get(text.text)
+        if reply is None:
+            understood = self.understand(text.text, text.language_code) if self.understand else None
+            reply = understood or NO_MATCH
         result = QueryResult(
             query_text=request.query_input.text.text,
             language_code=request.query_input.text.language_code,
@@ -86,9 +94,12 @@ class Agent:
 
 
 @contextmanager
-def dialogflow_agent(replies: Mapping[str, Reply]) -> Iterator[Agent]:
-    """A running agent answering ``replies``; ``agent.address`` is its ``127.0.0.1:port``."""
-    agent = Agent(replies)
+def dialogflow_agent(
+    replies: Mapping[str, Reply], understand: Callable[[str, str], Reply] | None = None
+) -> Iterator[Agent]:
+    """A running agent answering ``replies`` (then ``understand(text, language)``, if given);
+    ``agent.address`` is its ``127.0.0.1:port``."""
+    agent = Agent(replies, understand)
     handler = grpc.method_handlers_generic_handler(
         SERVICE,
         {
@@ -109,6 +120,22 @@ def dialogflow_agent(replies: Mapping[str, Reply]) -> Iterator[Agent]:
     finally:
         agent.released.set()
         server.stop(grace=None).wait()
+
+
+def understanding(directory: str) -> Callable[[str, str], Reply]:
+    """An agent's understanding as Dialogflow would answer it: the local engine's detection on
+    the export in ``directory``, a no match being the export's fallback intent."""
+    from chalicelib.speech.local import LocalEngine
+
+    engine = LocalEngine.from_directory(directory)
+
+    def understand(text: str, language: str) -> Reply:
+        found = engine.detect("loopback", text, language, 5.0)
+        if found.intent is None:
+            return Reply(FALLBACK, 1.0, found.fulfilment, fallback=True)
+        return Reply(found.intent, found.confidence, found.fulfilment, dict(found.parameters))
+
+    return understand
 
 
 def service_account_json(project: str = "eva-agent") -> str:

@@ -45,6 +45,7 @@ class MetricName(StrEnum):
     CALLBACK_REFUSALS = "CallbackRefusals"
     MAIL_RECEIVED = "MailReceived"
     MAIL_DROPPED = "MailDropped"
+    SPEECH_ENGINE_FAILURES = "SpeechEngineFailures"
 
 
 def count(name: MetricName, value: float = 1, **dimensions: str) -> None:
