@@ -88,6 +88,7 @@ HEAVY = (
     "vonage_http_client",
     "boto3",
     "google.cloud.dialogflow_v2",
+    "google.protobuf",
     "grpc",
     "requests",
     "aws_xray_sdk",

@@ -39,6 +39,10 @@ ZIP_NAME = "deployment.zip"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 """Every entry's timestamp: the zip's bytes depend on its contents only."""
 FILE_MODE = 0o100644 << 16
+UNZIPPED_LIMIT = 262_144_000
+"""Lambda's limit on a function's code unzipped, layers included (250 MiB; "Unzipped size must be
+smaller than 262144000 bytes"). The 50 MB zipped limit holds only for a direct upload; deploy.sh
+uploads the package to S3 through ``aws cloudformation package`` (docs/decisions/0030)."""
 
 STRIPPED: dict[str, tuple[str, ...]] = {
     # phonenumbers' offline geocoder, carrier and time-zone data (~20.7 MB unzipped): read only by
@@ -55,6 +59,17 @@ STRIPPED: dict[str, tuple[str, ...]] = {
     # date is a holiday, never its name in another language; without them holidays falls back
     # to its default names.
     "holidays/locale/": (".mo", ".po"),
+    # Google's Dialogflow client (docs/decisions/0030). The v2beta1 API (~15.1 MiB): the engine
+    # imports google.cloud.dialogflow_v2 only, and no module of the client, api_core or protobuf
+    # imports v2beta1 (a test checks both).
+    "google/cloud/dialogflow_v2beta1/": (),
+    # The client's alias package google.cloud.dialogflow (~0.05 MiB): it only re-exports
+    # dialogflow_v2's names and nothing imports it (a test checks).
+    "google/cloud/dialogflow/": (),
+    # Type stubs and .proto sources of the Google packages (~0.7 MiB): the import system never
+    # loads a .pyi, and the generated *_pb2 modules carry their descriptors compiled in; only
+    # protoc reads a .proto, and it does not ship.
+    "google/": (".pyi", ".proto"),
 }
 """Archive path prefixes dropped from the package; a non-empty tuple limits a prefix to those
 file suffixes."""

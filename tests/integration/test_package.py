@@ -7,7 +7,9 @@ standard library imports ``app`` with the dev stage's settings (tracing and sign
 Lambda's environment, a fake X-Ray daemon on loopback) and invokes ``app.app(event, context)``
 with a signed answer webhook and a REST request, THEN both get real answers, the trace reaches the
 daemon, nothing is logged at warning level or above, and every library the code imports is in the
-package. Also: every module has unchecked-hash bytecode, and the stripped data is gone and unread.
+package. Also: every module has unchecked-hash bytecode, the stripped data is gone and unread (the
+Dialogflow client's unused API version and alias too), and the package is within Lambda's
+unzipped limit.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import pytest
 
 from infra.lambda_host import ColdRun, cold_run, lambda_environment, unpack
 from infra.local.stage_backend import FLOW, Backend, XrayDaemon, stage_backend, xray_daemon
-from infra.package import STRIPPED, ZIP_NAME, stripped
+from infra.package import STRIPPED, UNZIPPED_LIMIT, ZIP_NAME, stripped
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_TOOLS = ("chalicelib/simulator/", "chalicelib/cli/")
@@ -38,6 +40,28 @@ def trace_id() -> str:
     """An ``_X_AMZN_TRACE_ID`` as Lambda sets it for a sampled invocation."""
     root = f"1-{int(time.time()):08x}-{secrets.token_hex(12)}"
     return f"Root={root};Parent={secrets.token_hex(8)};Sampled=1"
+
+
+def shipped_sources() -> list[Path]:
+    """app.py and the modules of chalicelib that ship to Lambda (the dev tools left out)."""
+    return [
+        path
+        for path in [REPO / "app.py", *sorted((REPO / "chalicelib").rglob("*.py"))]
+        if not path.relative_to(REPO).as_posix().startswith(DEV_TOOLS)
+    ]
+
+
+def imported_modules(source: str) -> set[str]:
+    """Every module ``source`` imports, lazily or not, by its dotted name; ``from a import b``
+    counts as ``a`` and ``a.b`` (``b`` may be a module)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
 
 
 def runtime_imports() -> list[str]:
@@ -231,3 +255,63 @@ def test_the_stripped_data_is_gone_and_the_code_never_reads_it(dev_package: Path
         assert f"phonenumbers.{reader}" not in code
         assert f"from phonenumbers import {reader}" not in code
     assert "aws_lambda_powertools.event_handler" not in code
+
+
+DIALOGFLOW_STRIPPED = ("google.cloud.dialogflow_v2beta1", "google.cloud.dialogflow")
+"""The Dialogflow client's packages that STRIPPED drops (docs/decisions/0030)."""
+
+
+def reaches_stripped(module: str) -> bool:
+    """True when importing ``module`` would load a package of :data:`DIALOGFLOW_STRIPPED`."""
+    return any(module == gone or module.startswith(f"{gone}.") for gone in DIALOGFLOW_STRIPPED)
+
+
+def test_the_dialogflow_clients_stripped_packages_are_gone_and_nothing_imports_them(
+    dev_package: Path,
+) -> None:
+    # GIVEN the built zip and the shipped code
+    with zipfile.ZipFile(dev_package / ZIP_NAME) as archive:
+        names = set(archive.namelist())
+        modules = {
+            name: archive.read(name).decode(errors="replace")
+            for name in names
+            if name.endswith(".py")
+        }
+    # THEN the v2beta1 API, the alias package and the Google stubs and protos are gone, and the
+    # v2 client the engine uses is there
+    assert not [name for name in names if name.startswith("google/cloud/dialogflow_v2beta1/")]
+    assert not [name for name in names if name.startswith("google/cloud/dialogflow/")]
+    assert not [n for n in names if n.startswith("google/") and n.endswith((".pyi", ".proto"))]
+    assert "google/cloud/dialogflow_v2/services/sessions/client.py" in names
+    assert {"google/api/http_pb2.py", "grpc/_cython/_credentials/roots.pem"} <= names
+    # AND the shipped code imports neither, lazily or not: it imports dialogflow_v2 only (a
+    # feature that needs v2beta1 must remove its STRIPPED entry, docs/decisions/0030)
+    imported = set().union(*(imported_modules(path.read_text()) for path in shipped_sources()))
+    assert "google.cloud.dialogflow_v2" in imported
+    assert not [module for module in imported if reaches_stripped(module)]
+    # AND no module left in the package imports them or names v2beta1 (the client, api_core,
+    # protobuf and grpc included), so no code path can reach what is gone
+    importers = sorted(
+        name
+        for name, text in modules.items()
+        if "dialogflow" in text and any(map(reaches_stripped, imported_modules(text)))
+    )
+    assert importers == []
+    assert not [name for name, text in modules.items() if "dialogflow_v2beta1" in text]
+
+
+def test_the_package_is_within_lambdas_unzipped_limit(dev_package: Path) -> None:
+    # GIVEN the built zip, every function's code (there are no layers)
+    with zipfile.ZipFile(dev_package / ZIP_NAME) as archive:
+        unzipped = sum(info.file_size for info in archive.infolist())
+    zipped = (dev_package / ZIP_NAME).stat().st_size
+    headroom = UNZIPPED_LIMIT - unzipped
+    report = (
+        f"the package is {unzipped / 1e6:.1f} MB unzipped ({zipped / 1e6:.1f} MB zipped): "
+        f"{headroom / 1e6:.1f} MB under Lambda's limit of {UNZIPPED_LIMIT / 1e6:.1f} MB "
+        f"({headroom / UNZIPPED_LIMIT:.0%} of it left)"
+    )
+    print(report)  # shown with -rP
+    # THEN it is within the limit (the zipped size has no limit on our deploy path: the package
+    # goes to S3, docs/decisions/0030); a product that passes it moves a library to a layer
+    assert headroom > 0, report

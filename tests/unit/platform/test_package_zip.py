@@ -1,7 +1,8 @@
 """The package's post-processing on a small zip: GIVEN a package like Chalice's, WHEN it is
-post-processed, THEN the stripped data is gone, every module has unchecked-hash bytecode that
-Python uses without looking at the source, the result does not depend on when it was built, and
-the wrong interpreter version or runtime is refused with a clear error."""
+post-processed, THEN the stripped data is gone (of the Google client, only what never loads),
+every module has unchecked-hash bytecode that Python uses without looking at the source, the
+result does not depend on when it was built, and the wrong interpreter version or runtime is
+refused with a clear error."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.package import PackagingError, post_process, runtime_version
+from infra.package import PackagingError, post_process, runtime_version, stripped
 
 HERE = sys.version_info[:2]
 FILES = {
@@ -57,6 +58,33 @@ def test_post_processing_strips_the_unused_data_and_compiles_every_module(
     assert f"pkg/__pycache__/__init__.{tag}.pyc" in names
     assert done.not_compiled == ["broken/py2.py"]
     assert "broken/py2.py" in names and "pkg/data.json" in names
+
+
+@pytest.mark.parametrize(
+    ("name", "dropped"),
+    [
+        ("google/cloud/dialogflow_v2beta1/__init__.py", True),
+        ("google/cloud/dialogflow_v2beta1/services/sessions/client.py", True),
+        ("google/cloud/dialogflow/__init__.py", True),
+        ("google/cloud/dialogflow/gapic_version.py", True),
+        ("google/api/http.proto", True),
+        ("google/api/http_pb2.pyi", True),
+        # what the engine loads stays: the v2 client, the compiled descriptors, gRPC's roots
+        ("google/cloud/dialogflow_v2/__init__.py", False),
+        ("google/cloud/dialogflow_v2/services/sessions/client.py", False),
+        ("google/cloud/dialogflow_v2/gapic_metadata.json", False),
+        ("google/api/http_pb2.py", False),
+        ("google/protobuf/struct_pb2.py", False),
+        ("google/_upb/_message.abi3.so", False),
+        ("grpc/_cython/_credentials/roots.pem", False),
+        ("google_cloud_dialogflow-2.54.0.dist-info/METADATA", False),
+        # the stubs of other libraries are not Google's to strip
+        ("cryptography/hazmat/bindings/_rust/__init__.pyi", False),
+    ],
+)
+def test_the_dialogflow_clients_unused_parts_are_stripped(name: str, dropped: bool) -> None:
+    # GIVEN an archive path of the Google client WHEN asked THEN only what never loads is dropped
+    assert stripped(name) is dropped
 
 
 def test_python_uses_the_bytecode_without_checking_the_source(tmp_path: Path) -> None:

@@ -20,7 +20,9 @@ from chalicelib.speech.dialogflow import DialogflowEngine, as_text
 from chalicelib.speech.port import AgentError, EngineUnavailableError
 
 REPO = Path(__file__).resolve().parents[3]
-GOOGLE = ("google", "grpc")
+GOOGLE = ("google", "grpc", "proto")
+"""Top-level packages of the Google client: ``google`` (google.cloud, google.protobuf,
+google.api_core, google.auth), ``grpc`` and ``proto`` (proto-plus)."""
 
 
 def loaded_after(statement: str) -> list[str]:
@@ -37,8 +39,15 @@ def loaded_after(statement: str) -> list[str]:
 
 def test_importing_the_app_loads_no_google_client() -> None:
     # GIVEN a fresh interpreter WHEN app.py is imported (a Lambda cold start)
-    # THEN neither google.cloud nor grpc (nor any google module) was loaded
+    # THEN neither google.cloud nor grpc nor google.protobuf (nor any google module) was loaded
     assert loaded_after("import app") == []
+
+
+def test_the_probe_sees_grpc_and_protobuf() -> None:
+    # GIVEN the probe of the tests above WHEN grpc and protobuf are imported
+    loaded = loaded_after("import grpc, google.protobuf.json_format, proto")
+    # THEN it lists them: an empty list above means they were not loaded, not unseen
+    assert {"grpc", "google.protobuf", "google.protobuf.json_format", "proto"} <= set(loaded)
 
 
 def test_importing_the_engine_loads_no_google_client() -> None:
@@ -76,7 +85,7 @@ def test_only_the_engine_imports_google_or_grpc() -> None:
                 names = [node.module]
             if any(name.split(".")[0] in GOOGLE for name in names):
                 importers.append(path.relative_to(REPO).as_posix())
-    # THEN only the Dialogflow engine does
+    # THEN only the Dialogflow engine does (grpc, google.protobuf and proto included)
     assert set(importers) == {"chalicelib/speech/dialogflow.py"}
 
 
