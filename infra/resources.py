@@ -122,6 +122,12 @@ class Stage:
         return f"ringflow/{self.name}/vonage"
 
     @property
+    def dialogflow_secret_prefix(self) -> str:
+        """The prefix of the secrets holding the accounts' Dialogflow keys (the speech
+        product's ``ringflow/<stage>/dialogflow/<account_id>/<agent>``)."""
+        return f"ringflow/{self.name}/dialogflow/"
+
+    @property
     def app_secret_id(self) -> str:
         """The Secrets Manager secret holding the app's own secrets (``APP_SECRET_KEYS``)."""
         return f"ringflow/{self.name}/app"
@@ -591,6 +597,19 @@ def lambda_role(stage: Stage, table_ids: list[str]) -> dict[str, Any]:
             "Resource": _sub(
                 "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}"
                 f":schedule/{stage.schedule_group}/*"
+            ),
+        },
+        {
+            "Sid": "DialogflowKeys",
+            "Effect": "Allow",
+            "Action": [
+                "secretsmanager:CreateSecret",
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:PutSecretValue",
+            ],
+            "Resource": _sub(
+                "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
+                f":secret:{stage.dialogflow_secret_prefix}*"
             ),
         },
         {
