@@ -24,7 +24,7 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -63,6 +63,12 @@ NAME_PARAMETER = {"name": {"type": "string", "pattern": NAME_PATTERN}}
 MAX_BODY_BYTES = (MAX_EXPORT_BYTES + 2) // 3 * 4 + MAX_CREDENTIALS_CHARS + 16_384
 """The largest body ``PUT /v1/agents/{name}`` reads: the largest export in base64, the largest
 key and room for the rest."""
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+"""Standard base64 with its padding: what the export is sent as."""
+DIALOGFLOW_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,100}$"
+"""A Dialogflow project or environment id (``speech.dialogflow.NAME``)."""
+LANGUAGE_CODE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$"
+"""A language code, in either case (``speech.agents.LANGUAGE_PATTERN`` once lower-cased)."""
 VERSION_QUERY = {
     "version": {
         "type": "integer",
@@ -82,9 +88,9 @@ class DialogflowBody(BaseModel):
     """A Dialogflow ES agent: where it is and the service account key to ask it with."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    project: str = Field(min_length=1, max_length=100, description="its Google Cloud project id")
+    project: str = Field(pattern=DIALOGFLOW_ID_PATTERN, description="its Google Cloud project id")
     environment: str | None = Field(
-        default=None, min_length=1, max_length=100, description="default: the draft agent"
+        default=None, pattern=DIALOGFLOW_ID_PATTERN, description="default: the draft agent"
     )
     credentials: dict[str, Any] | str = Field(
         description="the service account key (its JSON object, or that JSON as text); kept in "
@@ -99,10 +105,11 @@ class AgentBody(BaseModel):
     export: str | None = Field(
         default=None,
         max_length=(MAX_EXPORT_BYTES + 2) // 3 * 4,
+        pattern=BASE64_PATTERN,
         description=f"the Dialogflow ES export zip in base64 (at most {MAX_EXPORT_BYTES} bytes)",
     )
     dialogflow: DialogflowBody | None = None
-    languages: list[str] | None = Field(
+    languages: list[Annotated[str, Field(pattern=LANGUAGE_CODE_PATTERN)]] | None = Field(
         default=None,
         min_length=1,
         max_length=MAX_LANGUAGES,

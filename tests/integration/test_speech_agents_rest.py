@@ -134,7 +134,7 @@ def test_a_dialogflow_agent_keeps_its_key_in_secrets_manager_and_shows_none(
 @pytest.mark.parametrize(
     ("body", "status", "said"),
     [
-        ({"export": "not base64!"}, 422, "export: not base64"),
+        ({"export": "not base64!"}, 422, '"export"'),
         ({}, 422, "needs an export"),
         ({"export": b64(eva_zip()), "colour": "red"}, 422, "not valid"),
         ({"dialogflow": {"project": "p", "credentials": "{}"}}, 422, "credentials"),
