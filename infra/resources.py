@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.mail.bucket import OBJECT_PREFIX
+from chalicelib.speech.agents import SECRET_PREFIX
 from chalicelib.store.tables import cloudformation_resources
 from chalicelib.telephony.vonage import urls
 from infra.gateway_responses import gateway_responses
@@ -125,7 +126,7 @@ class Stage:
     def dialogflow_secret_prefix(self) -> str:
         """The prefix of the secrets holding the accounts' Dialogflow keys (the speech
         product's ``ringflow/<stage>/dialogflow/<account_id>/<agent>``)."""
-        return f"ringflow/{self.name}/dialogflow/"
+        return SECRET_PREFIX.format(stage=self.name)
 
     @property
     def app_secret_id(self) -> str:
