@@ -26,7 +26,11 @@ if TYPE_CHECKING:
     from chalicelib.messaging.inbox import Consumer
     from chalicelib.wiring import Container
 
-PRODUCT_MODULES: tuple[str, ...] = ("chalicelib.billing.product", "chalicelib.callback.product")
+PRODUCT_MODULES: tuple[str, ...] = (
+    "chalicelib.billing.product",
+    "chalicelib.callback.product",
+    "chalicelib.speech.product",
+)
 """Dotted names of the modules whose ``PRODUCT`` this deployment runs, in install order."""
 
 

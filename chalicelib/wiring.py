@@ -242,6 +242,12 @@ class Container:
         return self._boto("s3", signature_version="s3v4")
 
     @cached_property
+    def secretsmanager(self) -> Any:
+        """Secrets Manager client (the keys products keep for their tenants, such as the
+        speech product's Dialogflow keys)."""
+        return self._boto("secretsmanager")
+
+    @cached_property
     def ses(self) -> Any:
         """SES client (sending mail): one attempt per request, since a retried send whose first
         answer was lost would send the mail twice."""

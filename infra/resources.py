@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.mail.bucket import OBJECT_PREFIX
+from chalicelib.speech.agents import SECRET_PREFIX
 from chalicelib.store.tables import cloudformation_resources
 from chalicelib.telephony.vonage import urls
 from infra.gateway_responses import gateway_responses
@@ -120,6 +121,12 @@ class Stage:
     def vonage_secret_id(self) -> str:
         """The Secrets Manager secret holding the stage's Vonage credentials."""
         return f"ringflow/{self.name}/vonage"
+
+    @property
+    def dialogflow_secret_prefix(self) -> str:
+        """The prefix of the secrets holding the accounts' Dialogflow keys (the speech
+        product's ``ringflow/<stage>/dialogflow/<account_id>/<agent>``)."""
+        return SECRET_PREFIX.format(stage=self.name)
 
     @property
     def app_secret_id(self) -> str:
@@ -591,6 +598,19 @@ def lambda_role(stage: Stage, table_ids: list[str]) -> dict[str, Any]:
             "Resource": _sub(
                 "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}"
                 f":schedule/{stage.schedule_group}/*"
+            ),
+        },
+        {
+            "Sid": "DialogflowKeys",
+            "Effect": "Allow",
+            "Action": [
+                "secretsmanager:CreateSecret",
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:PutSecretValue",
+            ],
+            "Resource": _sub(
+                "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
+                f":secret:{stage.dialogflow_secret_prefix}*"
             ),
         },
         {

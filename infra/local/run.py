@@ -1,7 +1,8 @@
 """``make run``: the whole platform on loopback, on its embedded defaults.
 
-Starts moto in server mode (DynamoDB, S3, SQS, SNS, SES, EventBridge, Scheduler), provisions the
-tables, buckets, topic and queues, starts the SMTP listener that receives mail as SES does
+Starts moto in server mode (DynamoDB, S3, SQS, SNS, SES, EventBridge, Scheduler, and Secrets
+Manager for the keys tenants give, such as Dialogflow's), provisions the tables, buckets, topic
+and queues, starts the SMTP listener that receives mail as SES does
 (``infra.local.mail``), loads the demo (account, every flow in ``flows/``, the pull-app number)
 and the demo message service, then starts the app on Chalice's local server
 (``infra.local.app_server``, what ``chalice local`` serves, with a listen backlog for bursts),

@@ -27,6 +27,9 @@ document allows may still be refused for what the store holds, and those answers
 - 422 for a web callback service (``PUT /v1/operator/web-callbacks/{service}``) whose modes lack
   what they need (a destination, an internal account, an allow-list) or whose daily cap has no
   currency: JSON Schema cannot tie one field to another's value here;
+- 422 for an intent agent (``PUT /v1/agents/{name}``) whose export zip, service account key or
+  languages the agent cannot use, or that names neither an export nor a Dialogflow agent: JSON
+  Schema says "base64", not what a Dialogflow export holds;
 - 422 for a rate deck (``PUT /v1/operator/tariffs/{tariff_id}``, a ``text/csv`` body) whose
   lines break the deck's rules: JSON Schema says "a string", not what a deck's CSV holds.
 
@@ -93,6 +96,24 @@ WEB_SERVICE_RULES = (
 """A web callback service's rules between its fields (a mode and what it needs)."""
 
 
+AGENT_CONTENT_PROBLEMS = (
+    "export: ",
+    "dialogflow.credentials: ",
+    "languages: a Dialogflow agent without an export",
+    "dialogflow: missing",
+)
+"""What an intent agent's upload is refused for that JSON Schema cannot state: the export zip's
+content, the service account key's (an object or its JSON text), and the rules between fields."""
+
+
+def _agent_content_problem(problem: str) -> bool:
+    if problem.startswith("export: not base64"):
+        return False  # the document's pattern says what base64 is
+    if problem.startswith("languages[") and "is not a language of the export" in problem:
+        return True
+    return problem.startswith(AGENT_CONTENT_PROBLEMS)
+
+
 def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str, Any]) -> bool:
     """Whether refusing a request the document allows says the document is wrong."""
     if status == 400:
@@ -114,6 +135,9 @@ def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str
     if (method, path) == ("PUT", "/v1/operator/web-callbacks/{service}"):
         problems = problem.get("errors") or [problem.get("detail", "")]
         return not all(str(p).startswith(WEB_SERVICE_RULES) for p in problems)
+    if (method, path) == ("PUT", "/v1/agents/{name}"):
+        problems = problem.get("errors") or [problem.get("detail", "")]
+        return not all(_agent_content_problem(str(p)) for p in problems)
     if (method, path) == ("POST", "/v1/calls"):
         return not any(reason in problem.get("detail", "") for reason in STATE_REFUSALS_OF_CALLS)
     return True

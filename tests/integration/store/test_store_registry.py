@@ -51,11 +51,12 @@ INSTALLED_TABLES = [
     "callback_vouchers",
     "callback_web_services",
     "guard_counters",
+    "speech_agents",
     "tariff_rates",
     "tariffs",
 ]
 """The tables of the products this deployment installs (``PRODUCT_MODULES``: billing,
-callback), by logical name."""
+callback, speech), by logical name."""
 
 
 def define_thing_item() -> type[StoreItem]:
