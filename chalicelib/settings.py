@@ -67,11 +67,11 @@ class Settings:
     """sha256 hex digest of the operator key (``ringflow operator key`` makes one); None turns
     the operator routes of the REST API off."""
     portal_secret: str | None = None
+    """The key that signs the callback user's web sessions (at least 32 characters). Unset, the
+    local stage signs with a fixed development key and any other stage serves no pages."""
     portal_callback_service: str | None = None
     """The web callback service (``callback.web``) whose extended mode places the calls a user
     starts from their web pages; unset, the pages offer no "call now"."""
-    """The key that signs the callback user's web sessions (at least 32 characters). Unset, the
-    local stage signs with a fixed development key and any other stage serves no pages."""
     account_password_key: str = "local-account-password-key-0123456789abcdef"
     """The key under which passwords of account lots and card purchases are derived (with a
     per-lot or per-purchase secret; never stored): a secret in production."""
@@ -81,6 +81,10 @@ class Settings:
     stripe_api_base: str = "http://127.0.0.1:8310"
     """Where the stripe library sends API requests: Stripe itself in production, the local
     stand-in (``infra.local.stripe_api``) on the local stage and in tests."""
+    dialogflow_endpoint: str | None = None
+    """A loopback ``host:port`` that replaces Google's Dialogflow endpoint (plain-text gRPC):
+    the tests' and the local stack's stand-in agent. Unset: Google's. Any other host is
+    ignored (an agent's credentials never go anywhere but Google or this machine)."""
 
     @property
     def checks_signatures(self) -> bool:
@@ -95,6 +99,14 @@ class Settings:
     def table(self, name: str) -> str:
         """The physical name of a logical table."""
         return f"{self.table_prefix}{name}"
+
+
+def _loopback(endpoint: str | None) -> str | None:
+    """``endpoint`` when it is a ``host:port`` on this machine, else None."""
+    host, _, port = (endpoint or "").strip().rpartition(":")
+    if host.strip("[]") in ("127.0.0.1", "localhost", "::1") and port.isdigit():
+        return f"{host}:{port}"
+    return None
 
 
 def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -152,6 +164,7 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Se
             "STRIPE_API_BASE",
             defaults.stripe_api_base if stage == "local" else "https://api.stripe.com",
         ).rstrip("/"),
+        dialogflow_endpoint=_loopback(e.get("RINGFLOW_DIALOGFLOW_ENDPOINT")),
     )
 
 

@@ -5,7 +5,8 @@ and no retry beyond it) and maps the answer to the port's ``Detection``.
 
 The credentials are a service account's JSON key, read from a secret and given as text; an
 ``endpoint`` (``host:port``) replaces Google's with a plain-text gRPC channel, which the tests
-point at a loopback server speaking the library's own messages (tests/dialogflowkit.py). Every
+point at a loopback server speaking the library's own messages
+(infra/local/dialogflow_api.py). Every
 gRPC, Google API or credential failure, and a deadline passed, is ``EngineUnavailableError``
 naming what happened and never the key (docs/decisions/0029).
 
@@ -108,6 +109,11 @@ class DialogflowEngine:
                 f"Dialogflow failed: {type(error).__name__}: {detail(str(error))}"
             ) from error
         return detection(type(response).pb(response))
+
+    def warm(self) -> None:
+        """Import Google's client and build the gRPC client now (no request is sent): a call's
+        first detection then pays for neither (about 0.9 s on a cold process)."""
+        self._sessions_client()
 
     def session_path(self, session: str) -> str:
         """The Dialogflow session of call ``session``: the agent's (or its environment's)

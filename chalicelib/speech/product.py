@@ -1,7 +1,9 @@
-"""How the speech product is composed: its table (``store.speech_agents``, imported here so it
-is known wherever the installed products are: moto, the local stack, the deployed stack), its
-services (``SpeechServices``: the account's intent agents, on the store and Secrets Manager),
-its tenant routes (``speech.routes``) and its CLI commands (``speech.cli``). Named in
+"""How the speech product is composed: its widget (``speech``), its table
+(``store.speech_agents``, imported here so it is known wherever the installed products are: moto,
+the local stack, the deployed stack), its services (``SpeechServices``: the account's intent
+agents, on the store and Secrets Manager, and the speech service answering the widget's queries
+within a call's step), the resolvers of those queries, its tenant routes (``speech.routes``), its
+CLI commands (``speech.cli``) and its demo (the Eva agent and number). Named in
 ``chalicelib.products.PRODUCT_MODULES`` after callback. The core imports none of it.
 
 Importing it must stay light: no Google or gRPC module (the Dialogflow engine imports them when
@@ -11,29 +13,38 @@ it first detects), so a Lambda cold start pays nothing for speech until a call a
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.flows.widgets import register_widget
 from chalicelib.products import Product
+from chalicelib.speech import widget
 from chalicelib.speech.agents import AgentLibrary
+from chalicelib.speech.queries import AgentHints, DetectIntent
 from chalicelib.speech.routes import speech
 from chalicelib.speech.secrets import SecretsManagerSecrets
+from chalicelib.speech.service import SpeechService
 from chalicelib.store import speech_agents as agents_store
 
 if TYPE_CHECKING:
+    from chalicelib.calls.service import Resolver
     from chalicelib.wiring import Container
 
 
 def register() -> None:
-    """The speech product's registrations (its table is known once this module is imported)."""
+    """The speech widget (idempotent); the table is known once this module is imported."""
     _ = agents_store.SpeechAgentItem
+    register_widget(widget.WIDGET)
 
 
 @dataclass
 class SpeechServices:
-    """What the speech product offers: the accounts' intent agents."""
+    """What the speech product offers: the accounts' intent agents, and the speech service that
+    answers the widget's queries."""
 
     agents: AgentLibrary
+    engine: SpeechService
 
 
 def services(container: Container) -> SpeechServices:
@@ -45,7 +56,27 @@ def services(container: Container) -> SpeechServices:
         container.settings.stage,
         clock=container.clock,
     )
-    return SpeechServices(agents=agents)
+    engine = SpeechService(agents, dialogflow_endpoint=container.settings.dialogflow_endpoint)
+    return SpeechServices(agents=agents, engine=engine)
+
+
+def resolvers(container: Container) -> Mapping[type, Resolver]:
+    """Who answers the speech widget's queries within a step."""
+
+    def engine() -> SpeechService:
+        return container.services("speech").engine  # type: ignore[no-any-return]
+
+    return {
+        AgentHints: lambda query: engine().hints(query),
+        DetectIntent: lambda query: engine().detect(query),
+    }
+
+
+def demo(container: Container) -> Mapping[str, Any]:
+    """The speech demo for the local run (``speech.demo``)."""
+    from chalicelib.speech.demo import load
+
+    return load(container)
 
 
 def register_cli(commands: argparse._SubParsersAction[Any]) -> None:
@@ -59,6 +90,8 @@ PRODUCT = Product(
     name="speech",
     register=register,
     services=services,
+    resolvers=resolvers,
     blueprints=(speech,),
     cli=register_cli,
+    demo=demo,
 )

@@ -111,6 +111,12 @@ class SpeechService:
         except (NotFoundError, AgentError, EngineUnavailableError) as error:
             self._failed("unknown", "agent", error)
             raise
+        warm = getattr(prepared.engine, "warm", None)
+        if warm is not None:  # the Dialogflow client's import, off the detection's clock
+            try:
+                warm()
+            except Exception as error:  # the detection will fail too and take `error`
+                self._failed(prepared.version.engine, "warm", error)
         return Hints(version, prepared.hints(query.language))
 
     def detect(self, query: DetectIntent) -> Understood | NotUnderstood:

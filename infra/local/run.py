@@ -352,7 +352,21 @@ def _rented(demo: Mapping[str, Any]) -> list[str]:
     numbers = [*demo.get("numbers", {})]
     callback = demo.get("callback") or {}
     numbers += [callback[kind] for kind in ("ani", "dnis", "pin") if kind in callback]
+    speech = demo.get("speech") or {}
+    numbers += [speech["number"]] if "number" in speech else []
     return ["--numbers", ",".join(numbers)] if numbers else []
+
+
+def _speech_banner(demo: Mapping[str, Any], caller: str, where: str) -> str:
+    """How to try the speech demo (Eva), if the speech product loaded one."""
+    speech = demo.get("speech")
+    if not speech:
+        return ""
+    return f"""
+Talk to Eva, the speech bot (press 1 for English, 2 for Spanish, then say what you want):
+  .venv/bin/ringflow sim call --from {caller} --to {speech["number"]} --press 1 \\
+      --say "I want the first option"{where}
+"""
 
 
 def _callback_banner(demo: Mapping[str, Any], where: str, app_url: str = "") -> str:
@@ -426,7 +440,7 @@ Ringflow is running on loopback (logs in {STATE}/):
 
 Place a simulated call to the pull app (in another terminal):
   .venv/bin/ringflow sim call --from {DEMO_CALLER} --to {PULL_APP_NUMBER} --press 2{where}
-{_callback_banner(demo, where, stack.app_url)}
+{_callback_banner(demo, where, stack.app_url)}{_speech_banner(demo, DEMO_CALLER, where)}
 Send the platform an e-mail, and read what it sent back:
   .venv/bin/ringflow sim send-mail --local --from you@example.com --to {mail_to} --body "hello"
   .venv/bin/ringflow sim mail --local

@@ -1,5 +1,6 @@
-"""The Dialogflow engine against a Dialogflow ES agent on loopback (tests/dialogflowkit.py): real
-gRPC and the library's own protobuf messages, built with a service account key as in production.
+"""The Dialogflow engine against a Dialogflow ES agent on loopback
+(infra/local/dialogflow_api.py): real gRPC and the library's own protobuf messages, built with a
+service account key as in production.
 
 GIVEN the agent "Eva" of ../shared/seeds/phonon-central-flows.txt (option 1: payment details,
 option 2: account details, option 3: loan details), WHEN the engine detects an utterance, THEN a
@@ -16,10 +17,16 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
-from dialogflowkit import FALLBACK, Agent, Reply, dialogflow_agent, service_account_json
 
 from chalicelib.speech.dialogflow import DialogflowEngine
 from chalicelib.speech.port import Detection, EngineUnavailableError
+from infra.local.dialogflow_api import (
+    FALLBACK,
+    Agent,
+    Reply,
+    dialogflow_agent,
+    service_account_json,
+)
 
 pytestmark = pytest.mark.http
 

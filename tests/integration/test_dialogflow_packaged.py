@@ -1,7 +1,8 @@
 """The Dialogflow engine as it ships: GIVEN the dev package built as ``make package`` builds it
 (the session's one build) and unpacked, WHEN a fresh interpreter whose ``sys.path`` is only the
 package and the standard library (as on Lambda) builds a ``DialogflowEngine`` and detects an
-utterance against the loopback agent of tests/dialogflowkit.py, THEN the packaged grpcio wheel,
+utterance against the loopback agent of infra/local/dialogflow_api.py, THEN the packaged grpcio
+wheel,
 protobuf and Google client answer the intent, and every module they loaded came from the package.
 """
 
@@ -13,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from dialogflowkit import Reply, dialogflow_agent, service_account_json
 
 from infra.lambda_host import unpack
+from infra.local.dialogflow_api import Reply, dialogflow_agent, service_account_json
 from infra.package import ZIP_NAME
 
 pytestmark = pytest.mark.http

@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from dialogflowkit import service_account_json
 
 from chalicelib.speech.dialogflow import DialogflowEngine, as_text
 from chalicelib.speech.port import AgentError, EngineUnavailableError
+from infra.local.dialogflow_api import service_account_json
 
 REPO = Path(__file__).resolve().parents[3]
 GOOGLE = ("google", "grpc", "proto")

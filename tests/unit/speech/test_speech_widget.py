@@ -450,3 +450,13 @@ def test_bad_speech_nodes_are_refused(change: dict[str, Any], expected: str) -> 
     with pytest.raises(FlowValidationError) as refused:
         flow_of(nodes)
     assert expected in str(refused.value)
+
+
+def test_the_shipped_eva_flow_parses_and_branches_on_the_three_intents() -> None:
+    from chalicelib.flows.model import parse_flow
+
+    root = Path(__file__).resolve().parents[3]
+    flow = parse_flow((root / "flows" / "eva.json").read_text())
+    node = flow.nodes["ask"]
+    assert isinstance(node, widget.SpeechConfig)
+    assert set(node.intents) == {"payment_details", "account_details", "loan_details"}

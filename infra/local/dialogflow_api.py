@@ -1,10 +1,13 @@
-"""A Dialogflow ES agent on loopback for the tests: a real gRPC server on ``127.0.0.1:0`` that
-implements ``google.cloud.dialogflow.v2.Sessions/DetectIntent`` with the library's own
+"""A loopback stand-in for Dialogflow ES, for the tests and the benchmarks: never deployed (it lives
+in ``infra/local``, outside the package Chalice builds), so the app's Dialogflow engine is Google's
+own client talking real gRPC to it. A server on ``127.0.0.1:0`` implements
+``google.cloud.dialogflow.v2.Sessions/DetectIntent`` with the library's own
 ``DetectIntentRequest``/``DetectIntentResponse`` messages (a generic handler: the library ships
 no servicer classes, see ../shared/LOCAL-STACK.md), answering from a scripted table (text ->
 ``Reply``) or, past it, from an export's understanding (``understanding``: what the local engine
 matches), remembering every request it saw, and slow (``delay``) or failing (``failure``) on
 demand. Also a freshly generated service account key, the credentials the engine is built with.
+Imports grpc, Google's client and ``cryptography``; never imported by ``chalicelib``.
 """
 
 from __future__ import annotations
