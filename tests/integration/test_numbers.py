@@ -199,11 +199,16 @@ def test_the_demo_loader_provisions_its_numbers_and_is_idempotent(
         assert demo_flows == DEMO_NUMBERS
         # AND the callback's demo: one access number of each kind on its trigger, an account
         # with its balance, loaded once however often the demo is
-        callback = second["callback"]
+        callback, speech = second["callback"], second["speech"]
         access = {n.number: n.flow_id for n in held if n.number not in DEMO_NUMBERS}
-        assert access == dict.fromkeys(
-            (callback["ani"], callback["dnis"], callback["pin"]), "callback-trigger"
-        )
+        assert access == {
+            **dict.fromkeys(
+                (callback["ani"], callback["dnis"], callback["pin"]), "callback-trigger"
+            ),
+            speech["number"]: "eva",
+        }
+        # AND the speech demo's agent, stored once
+        assert first["speech"]["version"] == speech["version"] == 1
         account = container.services("billing").accounts.get(callback["account"])
         assert (account.wallet.balance, account.callers) == (Decimal("10.00"), (DEMO_CALLER,))
         by_mail = container.services("callback").access_numbers.find_by_mail(callback["mail"])
