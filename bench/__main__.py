@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
-from bench import callback, cost, faults, load, package, speech
+from bench import callback, cost, faults, load, package, speech, speech_widget
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signature-secret-0123456789abcdef"
@@ -446,6 +446,7 @@ def main() -> int:
     load.run()
     print()
     speech.run()
+    speech_widget.run()
     return 0
 
 

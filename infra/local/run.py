@@ -362,10 +362,10 @@ def _speech_banner(demo: Mapping[str, Any], caller: str, where: str) -> str:
     speech = demo.get("speech")
     if not speech:
         return ""
+    command = f"sim call --from {caller} --to {speech['number']} --press 1"
     return f"""
 Talk to Eva, the speech bot (press 1 for English, 2 for Spanish, then say what you want):
-  .venv/bin/ringflow sim call --from {caller} --to {speech["number"]} --press 1 \\
-      --say "I want the first option"{where}
+  .venv/bin/ringflow {command} --say "I want the first option"{where}
 """
 
 

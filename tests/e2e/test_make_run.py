@@ -97,6 +97,7 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
         assert_a_scenario_sees_the_sms_through_the_stack(env, tmp_path)
         assert_the_printed_missed_call_is_called_back(run, lines, env, ports["SIM"], tmp_path)
         assert_the_printed_web_form_calls_back(run, lines, ports["SIM"], tmp_path)
+        assert_eva_understands_the_printed_call(run, lines, env)
         assert_the_printed_mail_command_is_called_back(run, lines, env, ports["SIM"], tmp_path)
         assert_a_mail_sent_over_smtp_reaches_the_platform(env, tmp_path)
         assert_the_printed_web_page_logs_the_demo_user_in(lines)
@@ -112,6 +113,30 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
     logs = {p.name for p in tmp_path.glob("*.log")}
     assert {"app.log", "pump.log", "simulator.log", "moto.log"} <= logs
     json.dumps(sorted(logs))
+
+
+def assert_eva_understands_the_printed_call(
+    run: subprocess.Popen[str], lines: list[str], env: dict[str, str]
+) -> None:
+    """The banner's call to Eva, the speech demo, says "I want the first option" in English and
+    hears the payment details: the speech widget, the local engine and the demo's agent."""
+    assert run.stdout is not None
+    command = None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and command is None:
+        line = run.stdout.readline()
+        lines.append(line)
+        if "ringflow sim call" in line and "--say" in line:
+            command = line.strip()
+    assert command, "".join(lines)
+    args = shlex.split(command)
+    args[0] = str(ROOT / args[0])
+    call = subprocess.run(
+        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert call.returncode == 0, call.stdout + call.stderr
+    assert "I want the first option" in call.stdout, call.stdout
+    assert "Your last payment was received." in call.stdout, call.stdout
 
 
 def assert_the_printed_missed_call_is_called_back(
