@@ -97,8 +97,8 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
         assert_a_scenario_sees_the_sms_through_the_stack(env, tmp_path)
         assert_the_printed_missed_call_is_called_back(run, lines, env, ports["SIM"], tmp_path)
         assert_the_printed_web_form_calls_back(run, lines, ports["SIM"], tmp_path)
-        assert_eva_understands_the_printed_call(run, lines, env)
         assert_the_printed_mail_command_is_called_back(run, lines, env, ports["SIM"], tmp_path)
+        assert_eva_understands_the_printed_call(run, lines, env)
         assert_a_mail_sent_over_smtp_reaches_the_platform(env, tmp_path)
         assert_the_printed_web_page_logs_the_demo_user_in(lines)
     finally:
