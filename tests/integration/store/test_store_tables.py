@@ -27,6 +27,7 @@ EXPECTED_KEYS = {
     "accounts": [("account_id", "HASH", "S")],
     "numbers": [("number", "HASH", "S")],
     "flows": [("flow_id", "HASH", "S"), ("version", "RANGE", "N")],
+    "speech_agents": [("agent_key", "HASH", "S"), ("version", "RANGE", "N")],
     "calls": [("call_id", "HASH", "S")],
     "call_records": [("account_id", "HASH", "S"), ("started_key", "RANGE", "S")],
     "user_variables": [("account_id", "HASH", "S"), ("name", "RANGE", "S")],
@@ -50,6 +51,7 @@ EXPECTED_KEYS = {
 EXPECTED_INDEXES = {
     "numbers": {"by_account": [("account_id", "HASH"), ("number", "RANGE")]},
     "flows": {"heads_by_account": [("account_id", "HASH"), ("name", "RANGE")]},
+    "speech_agents": {"heads_by_account": [("account_id", "HASH"), ("name", "RANGE")]},
     "call_records": {"by_call": [("call_id", "HASH")]},
     "callback_vouchers": {"by_lot": [("lot_id", "HASH"), ("code", "RANGE")]},
 }
@@ -58,6 +60,7 @@ EXPECTED_TTL = {
     "callback_portal_logins": "expires",
     "calls": "expires_at",
     "flows": "expires_at",
+    "speech_agents": "expires_at",
     "guard_counters": "expires",
     "markers": "expires_at",
     "sent_sms": "expires_at",
