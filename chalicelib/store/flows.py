@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from pynamodb.attributes import BooleanAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
@@ -38,9 +38,14 @@ from chalicelib.store.base import (
 from chalicelib.store.binding import bound_settings, shared_connection
 from chalicelib.store.errors import AlreadyExistsError, NotFoundError, StaleStateError
 from chalicelib.store.registry import StoreItem
+from chalicelib.store.versions import (
+    HEAD_VERSION,
+    highest_retired,
+    live_versions,
+    read_head,
+    retire_revisions,
+)
 
-HEAD_VERSION = 0
-"""The sort key of a flow's head item; revisions are numbered from 1."""
 MAX_DOCUMENT_BYTES = 350_000
 """A flow document must fit in one item (400 KB with its other attributes)."""
 
@@ -133,23 +138,9 @@ class FlowRepository:
         self._attempts = attempts
 
     def _read_head(self, flow_id: str) -> FlowItem | None:
-        """The head item as it is now (consistent), or None for a new flow."""
-        try:
-            return FlowItem.get(flow_id, HEAD_VERSION, consistent_read=True)
-        except DoesNotExist:
-            return None
-
-    def _highest_retired(self, flow_id: str) -> int:
-        """The highest version a deleted flow of this id left (0: none). 1 Query."""
-        items = FlowItem.query(
-            flow_id,
-            range_key_condition=FlowItem.version > HEAD_VERSION,
-            scan_index_forward=False,
-            limit=1,
-            consistent_read=True,
-            attributes_to_get=["flow_id", "version"],
-        )
-        return max((item.version for item in items), default=0)
+        """The head item as it is now (consistent), or None for a new flow. 1 GetItem."""
+        head: FlowItem | None = read_head(FlowItem, flow_id)
+        return head
 
     @translated
     def add_revision(
@@ -179,7 +170,10 @@ class FlowRepository:
             head = self._read_head(flow_id)
             if head is not None and head.account_id != account_id:
                 raise AlreadyExistsError("flow", flow_id, "belongs to another account")
-            latest = self._highest_retired(flow_id) if head is None else head.latest_version or 0
+            if head is None:
+                latest = highest_retired(FlowItem, flow_id, "flow_id")
+            else:
+                latest = head.latest_version or 0
             revision = FlowRevision(flow_id, latest + 1, account_id, document, at)
             if self._commit(revision, name, None if head is None else latest):
                 return revision
@@ -239,18 +233,7 @@ class FlowRepository:
     def list_versions(self, flow_id: str, limit: int = 100) -> list[tuple[int, datetime]]:
         """The flow's versions and when each was loaded, newest first, at most ``limit``
         (documents are not read). 1 Query per MB."""
-        items = FlowItem.query(
-            flow_id,
-            range_key_condition=FlowItem.version > HEAD_VERSION,
-            scan_index_forward=False,
-            limit=limit,
-            attributes_to_get=["flow_id", "version", "created_at", "expires_at"],
-        )
-        return [
-            (item.version, item.created_at)
-            for item in items
-            if item.created_at is not None and item.expires_at is None
-        ]
+        return live_versions(FlowItem, flow_id, "flow_id", limit)
 
     @translated
     def delete(self, flow_id: str, account_id: str, keep_seconds: int) -> int:
@@ -265,17 +248,8 @@ class FlowRepository:
         if head.account_id != account_id:
             raise NotFoundError("flow", flow_id)
         until = require_aware(self._clock(), "clock()") + timedelta(seconds=keep_seconds)
-        items = FlowItem.query(
-            flow_id,
-            range_key_condition=FlowItem.version > HEAD_VERSION,
-            filter_condition=(FlowItem.account_id == account_id)
-            & FlowItem.expires_at.does_not_exist(),
-            attributes_to_get=["flow_id", "version"],
-        )
-        retired = 0
-        for item in items:
-            item.update(actions=[FlowItem.expires_at.set(until)])
-            retired += 1
+        owned = FlowItem.account_id == account_id
+        retired = retire_revisions(FlowItem, flow_id, "flow_id", until, owned)
         try:
             head.delete(condition=FlowItem.account_id == account_id)
         except PynamoDBException as error:

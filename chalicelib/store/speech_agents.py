@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import ClassVar, Literal
 
 from pynamodb.attributes import BinaryAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
@@ -54,9 +54,14 @@ from chalicelib.store.base import (
 from chalicelib.store.binding import bound_settings, shared_connection
 from chalicelib.store.errors import NotFoundError, StaleStateError
 from chalicelib.store.registry import StoreItem
+from chalicelib.store.versions import (
+    HEAD_VERSION,
+    highest_retired,
+    live_versions,
+    read_head,
+    retire_revisions,
+)
 
-HEAD_VERSION = 0
-"""The sort key of an agent's head item; revisions are numbered from 1."""
 MAX_EXPORT_BYTES = 350_000
 """The most bytes of export one revision stores (after compression): the item, with its other
 attributes (well under 4 KB), must fit DynamoDB's 400 KB."""
@@ -245,23 +250,9 @@ class SpeechAgentRepository:
         self._attempts = attempts
 
     def _read_head(self, key: str) -> SpeechAgentItem | None:
-        """The head item as it is now (consistent), or None for a new agent."""
-        try:
-            return SpeechAgentItem.get(key, HEAD_VERSION, consistent_read=True)
-        except DoesNotExist:
-            return None
-
-    def _highest_retired(self, key: str) -> int:
-        """The highest version a deleted agent of this key left (0: none). 1 Query."""
-        items = SpeechAgentItem.query(
-            key,
-            range_key_condition=SpeechAgentItem.version > HEAD_VERSION,
-            scan_index_forward=False,
-            limit=1,
-            consistent_read=True,
-            attributes_to_get=["agent_key", "version"],
-        )
-        return max((item.version for item in items), default=0)
+        """The head item as it is now (consistent), or None for a new agent. 1 GetItem."""
+        head: SpeechAgentItem | None = read_head(SpeechAgentItem, key)
+        return head
 
     @translated
     def put_revision(
@@ -296,7 +287,10 @@ class SpeechAgentRepository:
             head = self._read_head(key)
             if head is not None and head.latest_version and head.digest == content.digest:
                 return self.get_revision(account_id, name, head.latest_version), False
-            latest = self._highest_retired(key) if head is None else head.latest_version or 0
+            if head is None:
+                latest = highest_retired(SpeechAgentItem, key, "agent_key")
+            else:
+                latest = head.latest_version or 0
             revision = StoredAgentRevision(account_id, name, latest + 1, content, at)
             if self._commit(revision, None if head is None else latest):
                 return revision, True
@@ -354,18 +348,7 @@ class SpeechAgentRepository:
     ) -> list[tuple[int, datetime]]:
         """The agent's live versions and when each was made, newest first, at most ``limit``
         (exports are not read). 1 Query per MB."""
-        items = SpeechAgentItem.query(
-            agent_key(account_id, name),
-            range_key_condition=SpeechAgentItem.version > HEAD_VERSION,
-            scan_index_forward=False,
-            limit=limit,
-            attributes_to_get=["agent_key", "version", "created_at", "expires_at"],
-        )
-        return [
-            (item.version, item.created_at)
-            for item in items
-            if item.created_at is not None and item.expires_at is None
-        ]
+        return live_versions(SpeechAgentItem, agent_key(account_id, name), "agent_key", limit)
 
     @translated
     def delete(self, account_id: str, name: str, keep_seconds: int) -> int:
@@ -379,16 +362,7 @@ class SpeechAgentRepository:
         key = agent_key(account_id, name)
         head = get_item(SpeechAgentItem, "agent", key, HEAD_VERSION, consistent=True)
         until = require_aware(self._clock(), "clock()") + timedelta(seconds=keep_seconds)
-        items = SpeechAgentItem.query(
-            key,
-            range_key_condition=SpeechAgentItem.version > HEAD_VERSION,
-            filter_condition=SpeechAgentItem.expires_at.does_not_exist(),
-            attributes_to_get=["agent_key", "version"],
-        )
-        retired = 0
-        for item in items:
-            item.update(actions=[SpeechAgentItem.expires_at.set(until)])
-            retired += 1
+        retired = retire_revisions(SpeechAgentItem, key, "agent_key", until)
         try:
             head.delete(condition=SpeechAgentItem.agent_key.exists())
         except PynamoDBException as error:
