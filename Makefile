@@ -38,7 +38,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy chalicelib app.py tools
 
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} --dist loadfile
 
 test: lint typecheck unit
 
