@@ -20,8 +20,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from chalicelib.calls.service import Resolver
     from chalicelib.calls.tasks import Runner
+    from chalicelib.flows.model import Flow
     from chalicelib.mail.intake import MailConsumer
     from chalicelib.messaging.inbox import Consumer
     from chalicelib.wiring import Container
@@ -66,6 +69,10 @@ def _no_commands(commands: argparse._SubParsersAction[Any]) -> None:
     return None
 
 
+def _no_companions(container: Container, account_id: str, flow: Flow, path: Path) -> dict[str, Any]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Product:
     """One product's composition: everything the core needs from it, nothing more."""
@@ -86,6 +93,10 @@ class Product:
     demo: Callable[[Container], Mapping[str, Any]] = _no_demo
     """Loads the product's demo data into the local run (idempotent), after the demo account,
     its flows and numbers; returns what it made, for the banner."""
+    flow_companions: Callable[[Container, str, Flow, Path], Mapping[str, Any]] = _no_companions
+    """Loads what a flow file loaded with ``ringflow flow load`` brings besides its document,
+    from the files beside it (a speech flow's intent agents, ``agents/<name>/``), for the
+    account; returns what it stored, printed with the flow."""
 
 
 def installed(modules: Sequence[str] = PRODUCT_MODULES) -> tuple[Product, ...]:

@@ -18,7 +18,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from chalicelib.accounts.admin import AdminError, NumberNotHeldError
 from chalicelib.cli.calls import call_show, call_start, calls_list, recordings_get, recordings_list
@@ -113,12 +113,19 @@ def flow_load(args: argparse.Namespace) -> int:
     except _FlowFileError as error:
         print(f"refused: {args.file}: {error}", file=sys.stderr)
         return 1
-    admin = _container().admin
+    container = _container()
+    admin = container.admin
     loaded = admin.load_flow(args.account, data)
     head = loaded.head
+    companions: dict[str, Any] = {}
+    for product in container.products:  # what the file brings besides (a flow's agents)
+        companions.update(
+            product.flow_companions(container, args.account, loaded.flow, Path(args.file))
+        )
     if args.enable:
         head = admin.set_listener(args.account, loaded.flow.flow_id, True)
-    _print({"flow_id": head.flow_id, "version": loaded.revision.version, "enabled": head.enabled})
+    shown = {"flow_id": head.flow_id, "version": loaded.revision.version, "enabled": head.enabled}
+    _print({**shown, **companions})
     for warning in loaded.flow.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return 0

@@ -3,7 +3,8 @@
 the local stack, the deployed stack), its services (``SpeechServices``: the account's intent
 agents, on the store and Secrets Manager, and the speech service answering the widget's queries
 within a call's step), the resolvers of those queries, its tenant routes (``speech.routes``), its
-CLI commands (``speech.cli``) and its demo (the Eva agent and number). Named in
+CLI commands (``speech.cli``), the agents a flow file brings (``agents/<name>/`` beside it, loaded
+with the flow by ``ringflow flow load``) and its demo (the Eva agent and number). Named in
 ``chalicelib.products.PRODUCT_MODULES`` after callback. The core imports none of it.
 
 Importing it must stay light: no Google or gRPC module (the Dialogflow engine imports them when
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.errors import NotFoundError
 from chalicelib.flows.widgets import register_widget
 from chalicelib.products import Product
 from chalicelib.speech import widget
@@ -28,7 +30,10 @@ from chalicelib.speech.service import SpeechService
 from chalicelib.store import speech_agents as agents_store
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from chalicelib.calls.service import Resolver
+    from chalicelib.flows.model import Flow
     from chalicelib.wiring import Container
 
 
@@ -72,6 +77,35 @@ def resolvers(container: Container) -> Mapping[type, Resolver]:
     }
 
 
+def flow_companions(
+    container: Container, account_id: str, flow: Flow, path: Path
+) -> Mapping[str, Any]:
+    """The agents a flow file's speech nodes name, loaded from ``agents/<name>/`` beside the
+    file (``flows/eva.json`` and ``flows/agents/eva/``), each as its next version when it
+    changed; an agent Dialogflow answers is left as it is (its export is loaded with
+    ``ringflow agent load``). Returns ``{"agents": {name: {"version", "changed"}}}``."""
+    from chalicelib.speech.cli import zipped_directory
+
+    names = sorted(
+        {node.agent for node in flow.nodes.values() if isinstance(node, widget.SpeechConfig)}
+    )
+    agents = container.services("speech").agents
+    loaded: dict[str, Any] = {}
+    for name in names:
+        directory = path.parent / "agents" / name
+        if not (directory / "agent.json").is_file():
+            continue
+        try:
+            if agents.latest(account_id, name).engine == "dialogflow":
+                loaded[name] = {"skipped": "answered by Dialogflow: use ringflow agent load"}
+                continue
+        except NotFoundError:
+            pass
+        version, changed = agents.put(account_id, name, zipped_directory(directory), None)
+        loaded[name] = {"version": version.version, "changed": changed}
+    return {"agents": loaded} if loaded else {}
+
+
 def demo(container: Container) -> Mapping[str, Any]:
     """The speech demo for the local run (``speech.demo``)."""
     from chalicelib.speech.demo import load
@@ -94,4 +128,5 @@ PRODUCT = Product(
     blueprints=(speech,),
     cli=register_cli,
     demo=demo,
+    flow_companions=flow_companions,
 )

@@ -236,3 +236,23 @@ def test_the_cli_loads_a_directory_and_a_zip_and_refuses_a_broken_one(
     assert capsys.readouterr().err == "refused: no agent 'broken'\n"
     assert main(["agent", "delete", "--account", "acme", "eva"]) == 0
     assert json.loads(capsys.readouterr().out) == {"name": "eva", "deleted": True, "versions": 3}
+
+
+def test_loading_a_speech_flow_loads_the_agents_beside_it(
+    platform: Platform, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # GIVEN the Eva flow with its agent under agents/eva/ beside it
+    flow = EVA.parents[1] / "eva.json"
+    # WHEN the flow is loaded THEN its agent is loaded with it, as version 1
+    assert main(["flow", "load", str(flow), "--account", "acme"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["flow_id"] == "eva"
+    assert out["agents"] == {"eva": {"version": 1, "changed": True}}
+    # AND loading it again stores no new agent version
+    assert main(["flow", "load", str(flow), "--account", "acme"]) == 0
+    assert json.loads(capsys.readouterr().out)["agents"]["eva"] == {"version": 1, "changed": False}
+    # AND a flow file with no agents beside it loads the flow alone
+    alone = tmp_path / "eva.json"
+    alone.write_text(flow.read_text())
+    assert main(["flow", "load", str(alone), "--account", "acme"]) == 0
+    assert "agents" not in json.loads(capsys.readouterr().out)
