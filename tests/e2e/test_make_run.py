@@ -115,26 +115,35 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
     json.dumps(sorted(logs))
 
 
-def assert_eva_understands_the_printed_call(
-    run: subprocess.Popen[str], lines: list[str], env: dict[str, str]
-) -> None:
-    """The banner's call to Eva, the speech demo, says "I want the first option" in English and
-    hears the payment details: the speech widget, the local engine and the demo's agent."""
+def run_printed_command(
+    run: subprocess.Popen[str], lines: list[str], env: dict[str, str], *needles: str
+) -> subprocess.CompletedProcess[str]:
+    """Read the banner on to the next ``ringflow`` command line holding every one of
+    ``needles`` and run it as printed (from the project's folder); its completed process."""
     assert run.stdout is not None
     command = None
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and command is None:
         line = run.stdout.readline()
         lines.append(line)
-        if "ringflow sim call" in line and "--say" in line:
+        if all(needle in line for needle in needles):
             command = line.strip()
     assert command, "".join(lines)
     args = shlex.split(command)
     args[0] = str(ROOT / args[0])
-    call = subprocess.run(
+    done = subprocess.run(
         args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )
-    assert call.returncode == 0, call.stdout + call.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def assert_eva_understands_the_printed_call(
+    run: subprocess.Popen[str], lines: list[str], env: dict[str, str]
+) -> None:
+    """The banner's call to Eva, the speech demo, says "I want the first option" in English and
+    hears the payment details: the speech widget, the local engine and the demo's agent."""
+    call = run_printed_command(run, lines, env, "ringflow sim call", "--say")
     assert "I want the first option" in call.stdout, call.stdout
     assert "Your last payment was received." in call.stdout, call.stdout
 
@@ -145,21 +154,7 @@ def assert_the_printed_missed_call_is_called_back(
     """The banner's missed call to the callback demo's ANI access number is called back after
     the access number's delay (the task queue's, through the pump), and the user hears the
     demo account's balance."""
-    assert run.stdout is not None
-    command = None
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and command is None:
-        line = run.stdout.readline()
-        lines.append(line)
-        if "ringflow sim call" in line and "447700900500" in line:
-            command = line.strip()
-    assert command, "".join(lines)
-    args = shlex.split(command)
-    args[0] = str(ROOT / args[0])
-    missed = subprocess.run(
-        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
-    assert missed.returncode == 0, missed.stdout + missed.stderr
+    run_printed_command(run, lines, env, "ringflow sim call", "447700900500")
     base, ca = f"https://127.0.0.1:{sim_port}/_sim/calls", str(tmp / "sim-ca.pem")
     deadline = time.monotonic() + 60
     callback = None
