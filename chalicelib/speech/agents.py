@@ -27,15 +27,17 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.errors import NotFoundError, TooLargeError, ValidationError
-from chalicelib.speech.agent import Agent, read_zip
 from chalicelib.speech.dialogflow import NAME, service_account_key
 from chalicelib.speech.port import AgentError
 from chalicelib.speech.records import AgentVersion, DialogflowTarget, Engine
 from chalicelib.speech.secrets import SecretStore
 from chalicelib.store.speech_agents import AgentContent, StoredAgent, StoredAgentRevision
+
+if TYPE_CHECKING:
+    from chalicelib.speech.agent import Agent
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 """An agent's name, as it appears in URLs and in the secret's name."""
@@ -127,6 +129,14 @@ def check_export_size(size: int) -> None:
         raise TooLargeError(
             f"the agent export is {size} bytes; at most {MAX_EXPORT_BYTES} bytes are stored"
         )
+
+
+def read_zip(export: bytes) -> Agent:
+    """The export read and checked (``speech.agent.read_zip``, imported on first use: a cold
+    start that lists no agent does not pay for it)."""
+    from chalicelib.speech import agent
+
+    return agent.read_zip(export)
 
 
 def outline(export: bytes) -> Outline:

@@ -12,8 +12,9 @@ the webhook) becomes ``NotUnderstood`` or an exception the shell turns into ``Un
 widget takes ``error``; each is logged and counted (``SpeechEngineFailures``, by engine and
 reason). The detection's timeout is the widget's, cut to what the webhook has left.
 
-Imports the speech package, the platform's errors, deadline and observability helpers; builds a
-Dialogflow engine through ``speech.dialogflow`` (which imports Google's client lazily). Must not
+Imports the speech package's pure records, the platform's errors, deadline and observability
+helpers; the export reader, the local engine (rapidfuzz) and ``speech.dialogflow`` (Google's
+client) only when a version is first prepared, never on a cold start. Must not
 import the store, web or flows' engine.
 """
 
@@ -24,17 +25,18 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.errors import NotFoundError
 from chalicelib.ops.deadline import DeadlineExceededError, budget
 from chalicelib.ops.observability import MetricName, count, logger
-from chalicelib.speech.agent import Agent, read_zip
-from chalicelib.speech.hints import agent_hints
 from chalicelib.speech.languages import dialogflow_code
-from chalicelib.speech.local import LocalEngine
 from chalicelib.speech.port import AgentError, EngineUnavailableError, IntentEngine
 from chalicelib.speech.queries import AgentHints, DetectIntent, Hints, NotUnderstood, Understood
 from chalicelib.speech.records import AgentSource, AgentVersion
+
+if TYPE_CHECKING:
+    from chalicelib.speech.agent import Agent
 
 LATEST_SECONDS = 5.0
 """How long a process trusts what it read as an agent's latest version."""
@@ -55,10 +57,12 @@ class Prepared:
 
     def hints(self, language: str) -> tuple[str, ...]:
         """The recognition hints for a caller speaking ``language``."""
+        from chalicelib.speech.hints import agent_hints
+
         return () if self.agent is None else agent_hints(self.agent, language)
 
 
-EngineFactory = Callable[[AgentVersion, Agent | None, Callable[[str], str]], IntentEngine]
+EngineFactory = Callable[[AgentVersion, "Agent | None", Callable[[str], str]], IntentEngine]
 """Builds the engine of an agent version (given its export read and a reader of secrets)."""
 
 
@@ -70,6 +74,8 @@ def build_engine(
     if version.dialogflow is None:
         if agent is None:
             raise AgentError("a local agent needs its export", problems=["export: missing"])
+        from chalicelib.speech.local import LocalEngine  # rapidfuzz: not on a cold start
+
         return LocalEngine(agent)
     from chalicelib.speech.dialogflow import DialogflowEngine
 
@@ -164,6 +170,8 @@ class SpeechService:
             if known is not None:
                 self._prepared.move_to_end(key)
                 return known
+        from chalicelib.speech.agent import read_zip
+
         record = self._agents.get_version(account_id, name, version)
         agent = read_zip(record.export) if record.export is not None else None
         if self._factory is not None:

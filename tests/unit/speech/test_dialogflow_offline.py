@@ -165,3 +165,17 @@ def test_the_repr_tells_no_key() -> None:
 )
 def test_a_parameter_as_text(value: object, text: str) -> None:
     assert as_text(value) == text
+
+
+def test_importing_the_app_reads_no_agent_and_loads_no_matcher() -> None:
+    # GIVEN a fresh interpreter WHEN app.py is imported (a Lambda cold start)
+    code = (
+        "import json, sys, app; print(json.dumps(sorted(m for m in sys.modules if "
+        "m.split('.')[0] == 'rapidfuzz' or m in ('chalicelib.speech.agent', "
+        "'chalicelib.speech.matcher', 'chalicelib.speech.local'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    # THEN the export reader, the local matcher and rapidfuzz wait for the first speech call
+    assert json.loads(out.stdout.splitlines()[-1]) == []
