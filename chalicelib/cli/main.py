@@ -113,15 +113,23 @@ def flow_load(args: argparse.Namespace) -> int:
     except _FlowFileError as error:
         print(f"refused: {args.file}: {error}", file=sys.stderr)
         return 1
+    from chalicelib.flows.errors import FlowValidationError
+    from chalicelib.flows.model import parse_flow
+
     container = _container()
     admin = container.admin
+    companions: dict[str, Any] = {}
+    try:
+        flow = parse_flow(data)
+    except FlowValidationError:
+        pass  # the load below refuses it, in the operator's words, having stored nothing
+    else:  # what the file brings besides (a flow's agents), stored before the flow: a refused
+        # one leaves the flow as it was
+        for product in container.products:
+            path = Path(args.file)
+            companions.update(product.flow_companions(container, args.account, flow, path))
     loaded = admin.load_flow(args.account, data)
     head = loaded.head
-    companions: dict[str, Any] = {}
-    for product in container.products:  # what the file brings besides (a flow's agents)
-        companions.update(
-            product.flow_companions(container, args.account, loaded.flow, Path(args.file))
-        )
     if args.enable:
         head = admin.set_listener(args.account, loaded.flow.flow_id, True)
     shown = {"flow_id": head.flow_id, "version": loaded.revision.version, "enabled": head.enabled}

@@ -256,3 +256,21 @@ def test_loading_a_speech_flow_loads_the_agents_beside_it(
     alone.write_text(flow.read_text())
     assert main(["flow", "load", str(alone), "--account", "acme"]) == 0
     assert "agents" not in json.loads(capsys.readouterr().out)
+
+
+def test_a_broken_agent_beside_a_flow_leaves_the_flow_unloaded(
+    platform: Platform, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # GIVEN the Eva flow with a broken export under agents/eva/ beside it
+    flow = tmp_path / "eva.json"
+    flow.write_text((EVA.parents[1] / "eva.json").read_text())
+    (tmp_path / "agents" / "eva").mkdir(parents=True)
+    (tmp_path / "agents" / "eva" / "agent.json").write_text("{not json")
+    # WHEN the flow is loaded THEN it is refused, naming the export's fault
+    assert main(["flow", "load", str(flow), "--account", "acme"]) == 1
+    assert "agent.json" in capsys.readouterr().err
+    # AND neither the flow nor the agent was stored
+    assert [h.flow_id for h in platform.container.flow_repository.list_heads("acme")] == [
+        "pull-message"
+    ]
+    assert agent_count(platform) == 0
