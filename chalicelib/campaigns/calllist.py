@@ -68,6 +68,35 @@ FLOW_KEY_PREFIX = "$flow.key."
 SEPARATORS = (",", ";", "\t")
 """The separators sniffed from the header line, preferred in this order on a tie."""
 
+ERROR_CODES = frozenset(
+    {
+        "too_large",  # the upload is over MAX_UPLOAD_BYTES
+        "file_type",  # the name is neither .csv nor .zip
+        "excel",  # a workbook (.xlsx, .xls, .ods), by name or content: save it as CSV
+        "not_csv",  # named .csv but binary (a zip, a PDF, NUL bytes)
+        "not_zip",  # named .zip but not a zip
+        "bad_zip",  # a damaged zip (bad CRC, truncated), or an unusual compression method
+        "too_many_entries",  # more than MAX_ZIP_ENTRIES files in the zip
+        "nested_zip",  # an archive inside the zip
+        "encrypted",  # a password-protected entry
+        "csv_count",  # not exactly one .csv in the zip
+        "zip_bomb",  # inflates past MAX_UNZIPPED_BYTES or MAX_RATIO
+        "encoding",  # text that cannot be decoded
+        "line_too_long",  # a line over MAX_LINE_CHARS
+        "bad_csv",  # the csv module gave up (a field over its limit)
+        "too_many_columns",  # more than MAX_COLUMNS in the header
+        "too_many_rows",  # more than MAX_ROWS data rows (or MAX_RECORDS rows in all)
+        "no_rows",  # no header at all: an empty file
+        "no_tel1",  # a header without tel1 (or data where the header should be)
+        "unknown_column",  # a header that is none of the known ones
+        "bad_variable",  # a $flow.key.<name> whose name is not a variable name
+        "unknown_variable",  # a $flow.key.<name> the flow does not declare
+        "duplicate_column",  # the same column twice
+        "bad_start_name",  # an upload_<digits> name that is not a valid start time
+    }
+)
+"""Every ``CallListError.code``."""
+
 _VARIABLE = re.compile(VARIABLE_PATTERN)
 _TEL = re.compile(r"tel([1-9][0-9]?)")
 _START_NAME = re.compile(r"upload_([0-9]{8,})", re.IGNORECASE)
@@ -203,10 +232,10 @@ def read_call_list(
         entry = _base_name(csv_name)
         start_name = entry if _START_NAME.match(entry) else name
     elif lower.endswith(_SPREADSHEET_NAMES):
-        raise CallListError("excel", f"{name} is a spreadsheet: {_SAVE_AS_CSV}")
+        raise CallListError("excel", f"{_quote(name)} is a spreadsheet: {_SAVE_AS_CSV}")
     else:
         raise CallListError(
-            "file_type", f"{name or 'the file'}: a call list is a .csv file, or a .zip of one"
+            "file_type", f"{_quote(name)}: a call list is a .csv file, or a .zip of one"
         )
     common_start = _common_start(start_name, tz, now)
     text, encoding = _decode(csv_bytes)
@@ -248,7 +277,7 @@ def describe(result: CallList, limit: int = 50) -> str:
     up to ``limit`` rejected rows (``row 7: tel1: ...``) and ``... and N more``."""
     loaded, rejected = len(result.rows), len(result.rejected)
     lines = [
-        f"{result.source_name}: {_count(loaded, 'row')} loaded, {rejected} rejected.",
+        f"{_clean(result.source_name)}: {_count(loaded, 'row')} loaded, {rejected:,} rejected.",
     ]
     if result.common_start is not None:
         lines.append(
@@ -353,13 +382,13 @@ def _unzip(data: bytes) -> tuple[bytes, str]:
         raise  # a ValueError too: not a damaged archive
     except _ZIP_ERRORS as error:
         raise CallListError(
-            "bad_zip", f"the zip archive is damaged and cannot be read ({error})"
+            "bad_zip", f"the zip archive is damaged and cannot be read ({_clean(str(error))})"
         ) from None
 
 
 def _the_csv_entry(infos: Sequence[zipfile.ZipInfo]) -> zipfile.ZipInfo:
     entries = [i for i in infos if not _ignored(i)]
-    names = ", ".join(i.filename for i in entries) or "none"
+    names = _names([i.filename for i in entries]) or "none"
     if len(entries) > MAX_ZIP_ENTRIES:
         raise CallListError(
             "too_many_entries",
@@ -369,13 +398,13 @@ def _the_csv_entry(infos: Sequence[zipfile.ZipInfo]) -> zipfile.ZipInfo:
     if nested:
         raise CallListError(
             "nested_zip",
-            f"the zip holds another archive ({', '.join(nested)}): zip the .csv file itself",
+            f"the zip holds another archive ({_names(nested)}): zip the .csv file itself",
         )
     encrypted = [i.filename for i in entries if i.flag_bits & 0x1]
     if encrypted:
         raise CallListError(
             "encrypted",
-            f"the zip is password-protected ({', '.join(encrypted)}): zip it without a password",
+            f"the zip is password-protected ({_names(encrypted)}): zip it without a password",
         )
     csvs = [i for i in entries if i.filename.lower().endswith(".csv")]
     if len(csvs) != 1:
@@ -390,7 +419,7 @@ def _the_csv_entry(infos: Sequence[zipfile.ZipInfo]) -> zipfile.ZipInfo:
     if info.compress_type not in {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}:
         raise CallListError(
             "bad_zip",
-            f"{info.filename} is compressed with a method that is not accepted: "
+            f"{_quote(info.filename)} is compressed with a method that is not accepted: "
             "use the usual zip (deflate) compression",
         )
     return info
@@ -427,15 +456,18 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, upload_size: int) 
         while chunk := stream.read(_CHUNK):
             out += chunk
             if len(out) > MAX_UNZIPPED_BYTES:
-                raise _bomb(f"{info.filename} unzips to more than {_size(MAX_UNZIPPED_BYTES)}")
+                raise _bomb(
+                    f"{_quote(info.filename)} unzips to more than {_size(MAX_UNZIPPED_BYTES)}"
+                )
             if len(out) > RATIO_GRACE_BYTES and len(out) > MAX_RATIO * compressed:
-                raise _bomb(f"{info.filename} unzips to over {MAX_RATIO} times its size")
+                raise _bomb(f"{_quote(info.filename)} unzips to over {MAX_RATIO} times its size")
     inflated = bytes(out)
     if inflated.startswith(_ZIP_MAGIC) and _zip_kind(inflated) == "zip":
         raise CallListError(
-            "nested_zip", f"{info.filename} in the zip is itself a zip: zip the .csv file itself"
+            "nested_zip",
+            f"{_quote(info.filename)} in the zip is itself a zip: zip the .csv file itself",
         )
-    _refuse_binary(inflated, info.filename)
+    _refuse_binary(inflated, _quote(info.filename))
     return inflated
 
 
@@ -718,12 +750,26 @@ def _row(
     return Row(number, tuple(numbers), MappingProxyType(keys), start_at), reasons
 
 
-def _quote(value: str) -> str:
-    """A user's value in a message: control characters escaped, long values shortened."""
-    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
-    if len(shown) > 40:
-        shown = shown[:37] + "..."
+def _quote(value: str, limit: int = 40) -> str:
+    """A user's value in a message: quoted, control characters escaped, long values cut."""
+    shown = _clean(value)
+    if len(shown) > limit:
+        shown = shown[: limit - 3] + "..."
     return f"'{shown}'"
+
+
+def _clean(text: str, limit: int = 200) -> str:
+    """Text from the file (a name, an archive's error) with control characters escaped."""
+    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def _names(names: Sequence[str]) -> str:
+    """Entry names for a message: quoted, at most ``MAX_ZIP_ENTRIES`` of them."""
+    shown = ", ".join(_quote(n) for n in names[:MAX_ZIP_ENTRIES])
+    return shown + (
+        f" and {len(names) - MAX_ZIP_ENTRIES} more" if len(names) > MAX_ZIP_ENTRIES else ""
+    )
 
 
 # --- numbers -----------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ from __future__ import annotations
 import functools
 import io
 import random
+import re
 import zipfile
 import zlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import phonenumbers
 import pytest
@@ -91,6 +93,13 @@ def test_errors_are_validation_errors_with_a_code() -> None:
     error = refused("phone\n447700900001\n")
     assert isinstance(error, ValidationError)
     assert error.code == "no_tel1"
+
+
+def test_every_code_raised_is_documented() -> None:
+    source = Path(calllist.__file__).read_text()
+    raised = set(re.findall(r'(?:CallListError|CallListTooLargeError)\(\s*"(\w+)"', source))
+    raised |= {"zip_bomb"} if "def _bomb(" in source else set()
+    assert raised == set(calllist.ERROR_CODES)
 
 
 def test_now_must_be_aware() -> None:
