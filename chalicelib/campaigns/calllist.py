@@ -13,6 +13,14 @@ a counting reader that stops as soon as a limit is passed; the archive's own siz
 trusted. Row numbers are those a spreadsheet shows: the header line is row 1 and the first data
 row is row 2; blank rows are skipped but counted.
 
+Choices: a file without any header (empty) is refused, a header without rows reads as an empty
+list. A number is kept as the E.164 digits written (spaces, dashes, dots, parentheses, a leading
+``+`` or ``00`` dropped; ``phonenumbers`` drops a national prefix written after the country code,
+as in ``+44 (0)7700 900001``) when ``phonenumbers.is_possible_number`` accepts it, which includes
+numbers only possible locally. A local start time that a daylight-saving change skips or repeats
+reads with the offset in force before the change. Values are text as written, trimmed: a value
+starting with ``=`` is no formula here, and an export must escape it (``FACTS-operations`` §3.3).
+
 Pure: the standard library, ``phonenumbers`` and ``chalicelib.errors`` only; no store, web,
 wiring, AWS or other product module. The clock (``now``) and the account's zone are parameters.
 """
@@ -24,6 +32,7 @@ import io
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -118,6 +127,7 @@ _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_ERRORS = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
+    zlib.error,
     EOFError,
     OSError,
     ValueError,
@@ -128,7 +138,8 @@ _ZIP_ERRORS = (
     IndexError,
     OverflowError,
 )
-"""What ``zipfile`` raises on a corrupt or crafted archive (a bad CRC is a ``BadZipFile``)."""
+"""What ``zipfile`` raises on a corrupt or crafted archive (a bad CRC is a ``BadZipFile``, a
+corrupt deflate stream a ``zlib.error``)."""
 _ARCHIVES = (".zip", ".7z", ".rar", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".jar")
 _IGNORED_ENTRIES = ("__MACOSX",)
 _IGNORED_NAMES = (".DS_Store", "Thumbs.db", "desktop.ini")

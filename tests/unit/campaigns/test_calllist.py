@@ -278,6 +278,13 @@ def test_a_crc_error_is_refused_as_damaged() -> None:
     assert error.code == "bad_zip" and "CRC" in str(error)
 
 
+def test_a_corrupt_deflate_stream_is_refused_as_damaged() -> None:
+    data = bytearray(zipped({"calls.csv": "tel1\n447700900001\n" * 20}))
+    data[30 + len("calls.csv")] = 0xFF  # the first deflate block: a reserved block type
+    error = refused(bytes(data), "x.zip")
+    assert error.code == "bad_zip" and "damaged" in str(error)
+
+
 def test_an_unusual_compression_method_is_refused() -> None:
     data = zipped({"calls.csv": "tel1\n447700900001\n"}, zipfile.ZIP_BZIP2)
     error = refused(data, "x.zip")
