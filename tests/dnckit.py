@@ -12,7 +12,6 @@ both, it leaves them alone (and serves the routes from the platform's own app)."
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +19,6 @@ from typing import Any
 
 from chalicelib.settings import Settings
 
-_TABLE_OURS: bool | None = None
 _OUR_OPERATIONS: list[Any] = []
 
 
@@ -35,18 +33,13 @@ def campaigns_installed() -> bool:
 def do_not_call_table(settings: Settings) -> Iterator[type[Any]]:
     """The ``do_not_call`` table on the moto in use (the store bound to ``settings``), created
     and bound; its model is unregistered afterwards unless a product registers it."""
-    global _TABLE_OURS  # noqa: PLW0603 - one model per process, like the module it imports
-    from chalicelib.products import installed
     from chalicelib.store.binding import bind_model, shared_connection
+    from chalicelib.store.do_not_call import DoNotCallItem
     from chalicelib.store.registry import registered, unregister
     from chalicelib.store.tables import table_definition
 
-    installed()  # an installed product's store modules are imported (registered) first
-    if _TABLE_OURS is None:
-        _TABLE_OURS = "chalicelib.store.do_not_call" not in sys.modules
-    from chalicelib.store.do_not_call import DoNotCallItem
-
-    if _TABLE_OURS:
+    ours = not campaigns_installed()
+    if ours:
         unregister(DoNotCallItem)
     bind_model(DoNotCallItem, settings, shared_connection())
     name = settings.table(DoNotCallItem.LOGICAL_NAME)
@@ -56,7 +49,8 @@ def do_not_call_table(settings: Settings) -> Iterator[type[Any]]:
     try:
         yield DoNotCallItem
     finally:
-        if _TABLE_OURS:
+        if ours:
+            unregister(DoNotCallItem)
             assert DoNotCallItem not in registered()
 
 
@@ -95,18 +89,25 @@ def campaigns_product(clock: Any = None) -> Any:
     own (the real one adds the rest)."""
     from chalicelib.campaigns.dnc import DoNotCall
     from chalicelib.products import Product
-    from chalicelib.store.do_not_call import DoNotCallRepository
 
     def services(container: Any) -> CampaignServices:
+        from chalicelib.store.do_not_call import DoNotCallRepository
+
         _ = container.store  # bound first
         return CampaignServices(DoNotCall(DoNotCallRepository(), clock or container.clock))
 
     return Product(name="campaigns", services=services)
 
 
+_APP: list[Any] = []
+
+
 def serving_app() -> Any:
     """A Chalice app serving the ``campaigns`` blueprint, with the platform's REST error
-    handling (Chalice's own errors as problems)."""
+    handling (Chalice's own errors as problems). One per process: Chalice registers a
+    blueprint's routes on one app only (a second registration loses their methods)."""
+    if _APP:
+        return _APP[0]
     from chalice.app import Chalice
 
     from chalicelib.campaigns.routes import campaigns
@@ -119,4 +120,5 @@ def serving_app() -> Any:
     def rest_errors_are_problems(request: Any, get_response: Any) -> Any:
         return as_problem(request.path, get_response(request))
 
+    _APP.append(app)
     return app
