@@ -1,9 +1,10 @@
 """How the campaigns product is composed: its data on calls (``CampaignCall``), its kinds of
 effect and their runners (dispatch, dial, answered, ended: queued tasks), its leg watcher
-(``campaigns.watcher``), its tables (``store.campaigns``, ``store.campaign_contacts``, imported
-here so they are known wherever the installed products are), its services (``Campaigns`` on the
-store, the flows, the numbers, the outbound calls, the pace and the timers), its routes (the
-seed's ``/outbound/create`` and the tenant routes) and its CLI commands. Named in
+(``campaigns.watcher``), its tables (``store.campaigns``, ``store.campaign_contacts``,
+``store.do_not_call``, imported here so they are known wherever the installed products are), its
+services (``Campaigns`` on the store, the flows, the numbers, the outbound calls, the pace, the
+timers, the calling windows and the do-not-call list), its routes (the seed's
+``/outbound/create``, the tenant routes, the do-not-call list) and its CLI commands. Named in
 ``chalicelib.products.PRODUCT_MODULES``. The core imports none of it.
 """
 
@@ -14,10 +15,12 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.calls.tasks import Runner, register_effect_type
-from chalicelib.campaigns import campaign_routes, trigger_routes
+from chalicelib.campaigns import campaign_routes, dnc_routes, trigger_routes
+from chalicelib.campaigns.dnc import DoNotCall
 from chalicelib.campaigns.model import CampaignCall
 from chalicelib.campaigns.routes import campaigns
 from chalicelib.campaigns.service import Campaigns
@@ -33,11 +36,12 @@ from chalicelib.flows.engine import register_leg_watcher
 from chalicelib.products import Product
 from chalicelib.store import campaign_contacts as contacts_store
 from chalicelib.store import campaigns as campaigns_store
+from chalicelib.store import do_not_call as dnc_store
 
 if TYPE_CHECKING:
     from chalicelib.wiring import Container
 
-ROUTE_MODULES = (campaign_routes, trigger_routes)
+ROUTE_MODULES = (campaign_routes, dnc_routes, trigger_routes)
 """Route modules registering on the ``campaigns`` blueprint when imported."""
 
 
@@ -56,6 +60,7 @@ class CampaignServices:
     """What the campaigns product offers."""
 
     campaigns: Campaigns
+    do_not_call: DoNotCall
 
 
 def _attached(container: Container) -> Any:
@@ -64,6 +69,13 @@ def _attached(container: Container) -> Any:
         return tuple(sorted(n.number for n in numbers if n.flow_id == flow_id and n.enabled))
 
     return attached
+
+
+def opening(window: str, number: str, now: datetime, fallback_zone: str) -> datetime | None:
+    """When ``window`` is next open at ``number``'s local time (``campaigns.windows``)."""
+    from chalicelib.campaigns.windows import next_opening, parse_window, zones_of_number
+
+    return next_opening(parse_window(window), zones_of_number(number), now, fallback_zone)
 
 
 def services(container: Container) -> CampaignServices:
@@ -75,6 +87,8 @@ def services(container: Container) -> CampaignServices:
 
     def zone_of(account_id: str) -> str:
         return container.accounts.get(account_id).timezone
+
+    do_not_call = DoNotCall(dnc_store.DoNotCallRepository(), container.clock)
 
     service = Campaigns(
         settings=campaigns_store.CampaignSettingsRepository(),
@@ -90,8 +104,10 @@ def services(container: Container) -> CampaignServices:
         clock=container.clock,
         new_id=lambda: uuid.uuid4().hex,
         account_zone=zone_of,
+        opening=opening,
+        listed=do_not_call.is_listed,
     )
-    return CampaignServices(service)
+    return CampaignServices(service, do_not_call)
 
 
 def runners(container: Container) -> Mapping[type, Runner]:
@@ -117,8 +133,10 @@ def runners(container: Container) -> Mapping[type, Runner]:
 def register_cli(commands: argparse._SubParsersAction[Any]) -> None:
     """The product's ``ringflow`` commands (imported here, never on a Lambda cold start)."""
     from chalicelib.campaigns.cli import register as register_commands
+    from chalicelib.campaigns.dnc_cli import register as register_dnc
 
     register_commands(commands)
+    register_dnc(commands)
 
 
 PRODUCT = Product(

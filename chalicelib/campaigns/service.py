@@ -147,16 +147,16 @@ class ContactStore(Protocol):
     ) -> tuple[list[Contact], str | None]: ...
 
 
-Opening = Callable[[str, str, datetime], datetime | None]
-"""(window text, number, now) -> when the window is next open at the number's local time
-(``now`` when open now; None: never)."""
+Opening = Callable[[str, str, datetime, str], datetime | None]
+"""(window text, number, now, the account's zone for a number of no known zone) -> when the
+window is next open at the number's local time (``now`` when open now; None: never)."""
 Listed = Callable[[str, Sequence[str]], frozenset[str]]
 """(account, numbers) -> those on the account's do-not-call list."""
 Attached = Callable[[str, str], tuple[str, ...]]
 """(account, flow) -> the enabled numbers attached to the flow, sorted."""
 
 
-def _always_open(window: str, number: str, now: datetime) -> datetime | None:
+def _always_open(window: str, number: str, now: datetime, zone: str) -> datetime | None:
     return now
 
 
@@ -530,7 +530,8 @@ class Campaigns:
             return {"dial": "skipped_dnc", "status": saved.status.value}
         number = contact.numbers[contact.next_number]
         if flow.window:
-            opening = self.opening(flow.window, number, now)
+            zone = self.account_zone(campaign.account_id)
+            opening = self.opening(flow.window, number, now, zone)
             if opening is None or opening - now > WINDOW_HORIZON:
                 self._save(attempts.outside_window(contact), original)
                 return {"dial": "outside_window"}

@@ -12,13 +12,16 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from platformkit import running_platform
 from test_simulated_calls import World
+
+from chalicelib.ops import schedules
 
 DID = "447700900170"
 SURVEY = {
@@ -73,7 +76,7 @@ class CampaignWorld(World):
         admin.provision_number("acme", DID)
         admin.attach_number("acme", DID, "survey")
         service = container.services("campaigns").campaigns
-        settings, self.security_id = service.activate("acme", "survey")
+        _, self.security_id = service.activate("acme", "survey")
         assert self.security_id
         service.configure_account("acme", {"ip_whitelist": ("127.0.0.1/32",)})
         service.configure("acme", "survey", {"retry_delay": 600, "max_retries": 1})
@@ -122,6 +125,8 @@ class CampaignWorld(World):
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CampaignWorld]:
+    # far times too ride on the held queue here (the schedules' own path: test_task_timer)
+    monkeypatch.setattr(schedules, "MAX_DELAY_SECONDS", 10**9)
     with running_platform(monkeypatch) as platform:
         built = CampaignWorld(platform, tmp_path)
         try:
@@ -270,3 +275,44 @@ def test_refusals(world: CampaignWorld) -> None:
     world.service.activate("acme", "survey")
     admin.set_listener("acme", "survey", False)
     assert world.trigger([call]).status_code == 409
+
+
+def test_listed_numbers_are_skipped_and_never_dialled(world: CampaignWorld) -> None:
+    world.network.set_number("447700900252", {"behaviour": "answers", "script": [{"press": "1"}]})
+    dnc = world.platform.container.services("campaigns").do_not_call
+    dnc.add("acme", ["447700900251", "447700900253"], reason="asked not to be called")
+    world.trigger(
+        [
+            {"client-identifier": "half", "contact-numbers": ["447700900251", "447700900252"]},
+            {"client-identifier": "all", "contact-numbers": ["447700900253"]},
+        ]
+    )
+    world.run()
+    assert world.calls_to("447700900251") == [] and world.calls_to("447700900253") == []
+    half = world.contact("half")
+    assert half.status.value == "completed"
+    assert [a.result.value for a in half.attempts if a.result] == ["do_not_call", "completed"]
+    assert world.contact("all").status.value == "skipped_dnc"
+
+
+def test_a_contact_waits_for_the_calling_window_at_its_local_time(world: CampaignWorld) -> None:
+    clock = world.platform.clock
+    london = clock().astimezone(ZoneInfo("Europe/London"))
+    opens = (london + timedelta(hours=2)).replace(minute=0, second=0)
+    closes = opens + timedelta(hours=1)
+    if closes.date() != opens.date():
+        pytest.skip("the window would cross midnight in London")
+    window = f"{opens:%H:%M}-{closes:%H:%M}"
+    world.service.configure("acme", "survey", {"window": window})
+    world.network.set_number("447700900261", {"behaviour": "answers", "script": [{"press": "1"}]})
+    world.trigger([{"client-identifier": "w", "contact-numbers": ["447700900261"]}])
+    for _ in range(10):
+        world.run_tasks()
+        world.network.run_until_idle()
+    assert world.calls_to("447700900261") == []
+    waiting = world.contact("w")
+    assert waiting.status.value == "scheduled" and waiting.due_at == opens.astimezone(UTC)
+    world.run()
+    assert len(world.calls_to("447700900261")) == 1
+    assert world.contact("w").status.value == "completed"
+    assert world.contact("w").attempts[0].started_at >= opens.astimezone(UTC)
