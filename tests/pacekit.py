@@ -31,8 +31,8 @@ MODULE = "chalicelib.store.campaign_pacing"
 
 
 @contextmanager
-def pacing_table(settings: Settings) -> Iterator[ModuleType]:
-    """GIVEN the store bound to moto: the store module of paces, its table created."""
+def registered_pacing() -> Iterator[ModuleType]:
+    """The store module of paces, its table registered until the end of the block."""
     module = sys.modules.get(MODULE)
     ours = True
     if module is None:
@@ -42,11 +42,18 @@ def pacing_table(settings: Settings) -> Iterator[ModuleType]:
     else:
         ours = False
     try:
-        create_tables(settings)
         yield module
     finally:
         if ours:
             unregister(module.CampaignPacingItem)
+
+
+@contextmanager
+def pacing_table(settings: Settings) -> Iterator[ModuleType]:
+    """GIVEN the store bound to moto: the store module of paces, its table created."""
+    with registered_pacing() as module:
+        create_tables(settings)
+        yield module
 
 
 def serialize_whole_items(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,11 +14,14 @@ one decision: every key allows it and it is recorded under all of them (its time
 the call in ``live``), or nothing changes. The store writes a decision only if no key's
 ``version`` moved since it was read; a lost race is read and decided again.
 
-``acquire`` may claim a slot up to ``max_sleep`` ahead and then sleep until it (so workers
-waiting for the same window do not all wake at its start and race for it); a longer wait, a
-full concurrency cap or a carrier backoff is a ``Wait`` (the caller re-queues the call with a
-delay). A carrier's 429 (``throttled``) backs every key off for 1 s, doubling up to 30 s when
-429s come again once the backoff ended; the level resets at the first grant a full backoff
+``try_acquire`` grants at the clock's time or not at all. ``acquire`` claims a slot up to
+``max_sleep`` ahead (a free one ``CLAIM_LEAD`` ahead, so the write's latency is slept off and
+the call goes at the time recorded) and then sleeps until it, so workers waiting for the same
+window need not all wake at its start to race for it; a longer wait, a full concurrency cap or
+a carrier backoff is a ``Wait`` (the caller re-queues the call with a delay).
+
+A carrier's 429 (``throttled``) backs every key off for 1 s, doubling up to 30 s when 429s
+come again once the backoff ended; the level resets at the first grant a full backoff
 period after the last one ended. Calls whose end was never reported leave ``live`` after
 ``stale_after``.
 
@@ -45,6 +48,10 @@ MAX_WINDOW_CALLS = 100
 """The most grants a window may hold (the grants an item keeps): a rate whose exact fraction
 needs more (1.33 = 133 per 100 s) is refused; give it as a simpler fraction."""
 SAFETY_MARGIN = timedelta(milliseconds=20)
+CLAIM_LEAD = timedelta(milliseconds=50)
+"""How far ahead ``acquire`` claims even a free slot: its write's latency is slept off inside the
+lead, so the call is placed at the time recorded, not that time plus the write's latency (which
+the margin would otherwise have to cover)."""
 CONCURRENCY_RETRY = timedelta(seconds=5)
 """How long a call refused for a full concurrency cap waits before it asks again."""
 CONTENTION_RETRY = timedelta(milliseconds=200)
@@ -238,11 +245,13 @@ def decide(
     now: datetime,
     *,
     horizon: timedelta = ZERO,
+    lead: timedelta = ZERO,
     stale_after: timedelta = STALE_AFTER,
     margin: timedelta = SAFETY_MARGIN,
 ) -> Plan | Wait:
     """Whether ``call_ref`` may be granted at ``now`` (or, with ``horizon``, at a slot no later
-    than ``now + horizon``) under every key of ``limits``, and the writes that record it.
+    than ``now + horizon``; with ``lead``, no earlier than ``now + lead``) under every key of
+    ``limits``, and the writes that record it.
 
     A key in backoff makes it wait for the backoff's end; a key whose live calls (less those
     granted more than ``stale_after`` ago, and ``call_ref`` itself) reach its cap makes it wait
@@ -265,7 +274,7 @@ def decide(
         live = sum(1 for ref, at in state.live.items() if at > oldest and ref != call_ref)
         if limit.max_concurrent is not None and live >= limit.max_concurrent:
             return Wait(now + CONCURRENCY_RETRY, "concurrency")
-    at = max(next_slot(read[x.key].grants, x.window, now, margin) for x in limits)
+    at = max(next_slot(read[x.key].grants, x.window, now + lead, margin) for x in limits)
     if at - now > horizon:
         return Wait(at, "rate")
     changes = []
@@ -378,7 +387,7 @@ class Pacer:
         return now
 
     def _attempt(
-        self, limits: Sequence[PaceLimit], call_ref: str, horizon: timedelta
+        self, limits: Sequence[PaceLimit], call_ref: str, horizon: timedelta, lead: timedelta
     ) -> Plan | Wait:
         keys = _keys(limits)
         _checked_ref(call_ref)
@@ -390,6 +399,7 @@ class Pacer:
                 call_ref,
                 self._now(),
                 horizon=horizon,
+                lead=lead,
                 stale_after=self._stale_after,
             )
             if isinstance(outcome, Wait) or self._store.write(outcome.changes):
@@ -400,16 +410,19 @@ class Pacer:
         """One grant at the clock's time, or a ``Wait`` (nothing changed). Reads every key in
         one request and writes the grant in one transaction; a lost race is read and decided
         again (at most ``ATTEMPTS`` times, then a short rate ``Wait``)."""
-        outcome = self._attempt(limits, call_ref, ZERO)
+        outcome = self._attempt(limits, call_ref, ZERO, ZERO)
         return outcome if isinstance(outcome, Wait) else Granted(outcome.at)
 
     def acquire(self, limits: Sequence[PaceLimit], call_ref: str) -> Granted | Wait:
         """A grant, sleeping in-process for a rate wait of at most ``max_sleep``: the slot is
-        claimed first, then slept until (``Granted.at`` is then now). A longer rate wait, a
-        full cap or a backoff is returned as a ``Wait`` for the caller to re-queue the call."""
+        claimed first (at least ``CLAIM_LEAD`` ahead), then slept until (``Granted.at`` is then
+        now). A longer rate wait, a full cap or a backoff is returned as a ``Wait`` for the
+        caller to re-queue the call."""
         rounds = 0
         while True:
-            outcome = self._attempt(limits, call_ref, self._max_sleep)
+            outcome = self._attempt(
+                limits, call_ref, self._max_sleep, min(CLAIM_LEAD, self._max_sleep)
+            )
             if isinstance(outcome, Plan):
                 ahead = (outcome.at - self._now()).total_seconds()
                 if ahead > 0:

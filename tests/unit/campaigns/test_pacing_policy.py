@@ -15,6 +15,7 @@ from fractions import Fraction
 import pytest
 
 from chalicelib.campaigns.pacing import (
+    CLAIM_LEAD,
     CONCURRENCY_RETRY,
     SAFETY_MARGIN,
     EmptyPace,
@@ -254,9 +255,18 @@ def test_acquire_returns_a_rate_wait_longer_than_max_sleep(
 ) -> None:
     pacer = Pacer(paces, clock, clock.sleep, max_sleep=1.0)
     limits = [PaceLimit("k", 0.5)]
-    pacer.acquire(limits, "a")
-    assert pacer.acquire(limits, "b") == Wait(T0 + 2 * S + SAFETY_MARGIN, "rate")
-    assert clock.slept == [] and len(paces.items["k"].live) == 1
+    # a free slot is claimed CLAIM_LEAD ahead: the write's latency is slept off before placing
+    assert pacer.acquire(limits, "a") == Granted(T0 + CLAIM_LEAD)
+    assert clock.now == T0 + CLAIM_LEAD
+    assert pacer.acquire(limits, "b") == Wait(T0 + CLAIM_LEAD + 2 * S + SAFETY_MARGIN, "rate")
+    assert clock.slept == [CLAIM_LEAD.total_seconds()] and len(paces.items["k"].live) == 1
+
+
+def test_acquire_without_sleeping_grants_at_once(paces: MemoryPaces, clock: Clock) -> None:
+    pacer = Pacer(paces, clock, clock.sleep, max_sleep=0)
+    assert pacer.acquire([PaceLimit("k", 0.5)], "a") == Granted(T0)
+    assert pacer.acquire([PaceLimit("k", 0.5)], "b") == Wait(T0 + 2 * S + SAFETY_MARGIN, "rate")
+    assert clock.slept == []
 
 
 def test_acquire_retries_a_lost_race_and_never_writes_over_it(
@@ -265,7 +275,7 @@ def test_acquire_retries_a_lost_race_and_never_writes_over_it(
     limits = [PaceLimit("k")]
     # GIVEN another worker writes the key between this one's read and write, twice
     paces.interfere = ["k", "k"]
-    assert pacer.acquire(limits, "a") == Granted(T0)
+    assert pacer.acquire(limits, "a") == Granted(T0 + CLAIM_LEAD)
     assert paces.lost == 2 and paces.reads == 3 and paces.items["k"].version == 3
 
 
