@@ -61,6 +61,8 @@ class PacingFigures:
     window_seconds: float
     grants: dict[str, list[datetime]] = field(default_factory=dict)
     placed: list[float] = field(default_factory=list)
+    late: list[float] = field(default_factory=list)
+    """Per call, seconds between its granted time and its placement (the scheduler's delay)."""
     lost_races: int = 0
     requeued: Counter[str] = field(default_factory=Counter)
     requests: Counter[str] = field(default_factory=Counter)
@@ -80,6 +82,14 @@ class PacingFigures:
 
     def most_placed_in_a_window(self) -> int:
         return most_in_any_window(self.placed, self.window_seconds)
+
+    def windows_over(self) -> int:
+        """Placements that make their rolling window hold more than N."""
+        ordered = sorted(self.placed)
+        n = self.window_calls
+        return sum(
+            1 for i in range(n, len(ordered)) if ordered[i] - ordered[i - n] <= self.window_seconds
+        )
 
     def most_granted_in_a_window(self) -> int:
         epochs = [at.timestamp() for times in self.grants.values() for at in times]
@@ -167,9 +177,10 @@ def _place(figures: PacingFigures, calls: list[str], pacer: Any, limits: Any, ho
             if outcome.reason == "rate":
                 ahead -= MAX_SLEEP  # back when the slot can be claimed
             time.sleep(max(0.0, ahead) + random.uniform(0, DELIVERY_JITTER))
-        placed = time.monotonic()
+        placed, wall = time.monotonic(), datetime.now(UTC)
         with figures.lock:
             figures.placed.append(placed)
+            figures.late.append((wall - outcome.at).total_seconds())
             figures.grants.setdefault(ref, []).append(outcome.at)
         timer = threading.Timer(random.uniform(0, hold), pacer.release, args=(keys, ref))
         timer.start()
@@ -268,6 +279,13 @@ def report(figures: PacingFigures) -> None:
     print(
         f"  total {figures.total_seconds:.2f} s vs ideal {figures.ideal_seconds:.2f} s:"
         f" {ratio:.3f}x (target within 5 %)"
+    )
+    late = sorted(figures.late) or [0.0]
+    print(
+        f"  placed after the granted time: p50 {1000 * late[len(late) // 2]:.1f} ms,"
+        f" p99 {1000 * late[min(len(late) - 1, round(0.99 * (len(late) - 1)))]:.1f} ms,"
+        f" max {1000 * late[-1]:.1f} ms (the margin covers 20 ms);"
+        f" placements over a window: {figures.windows_over()}"
     )
     requeued = ", ".join(f"{k} {v}" for k, v in sorted(figures.requeued.items())) or "none"
     print(f"  lost races (transactions that met another worker's) {figures.lost_races}")

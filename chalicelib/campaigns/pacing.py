@@ -48,7 +48,7 @@ MAX_WINDOW_CALLS = 100
 """The most grants a window may hold (the grants an item keeps): a rate whose exact fraction
 needs more (1.33 = 133 per 100 s) is refused; give it as a simpler fraction."""
 SAFETY_MARGIN = timedelta(milliseconds=20)
-CLAIM_LEAD = timedelta(milliseconds=50)
+CLAIM_LEAD = timedelta(milliseconds=100)
 """How far ahead ``acquire`` claims even a free slot: its write's latency is slept off inside the
 lead, so the call is placed at the time recorded, not that time plus the write's latency (which
 the margin would otherwise have to cover)."""
