@@ -7,12 +7,14 @@ idempotent and creates nothing."""
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
+from typing import Any
 
 import pytest
 from pacekit import most_in_any_window, pacing_table, serialize_whole_items
@@ -27,6 +29,7 @@ from chalicelib.campaigns.pacing import (
     decide,
 )
 from chalicelib.settings import Settings
+from chalicelib.store.binding import shared_connection
 
 S = timedelta(seconds=1)
 FLOW, ACCOUNT = "flow:acme:reminders", "account:acme"
@@ -55,9 +58,18 @@ def test_a_grant_is_one_batch_read_and_one_transaction_on_both_keys(
 ) -> None:
     clock = Clock()
     pacer = pacer_on(paces, clock)
+    bodies: list[dict[str, Any]] = []
+    shared_connection().client.meta.events.register(
+        "before-call.dynamodb", lambda params, **_: bodies.append(json.loads(params["body"]))
+    )
     limits = [PaceLimit(FLOW, 3, max_concurrent=5), PaceLimit(ACCOUNT)]
     assert pacer.try_acquire(limits, "camp-1:contact-9:attempt-2") == Granted(NOW)
     assert sent.operations == ["BatchGetItem", "TransactWriteItems"]
+    # the read is strongly consistent, and every update is conditioned on its item's version
+    (table,) = bodies[0]["RequestItems"].values()
+    assert table["ConsistentRead"] is True and len(table["Keys"]) == 2
+    updates = [action["Update"] for action in bodies[1]["TransactItems"]]
+    assert len(updates) == 2 and all("ConditionExpression" in u for u in updates)
     stored = paces.CampaignPacingRepository().read([FLOW, ACCOUNT, "account:other"])
     for key in (FLOW, ACCOUNT):
         assert stored[key].grants == (NOW,) and stored[key].version == 1
