@@ -11,8 +11,10 @@ key. A worker takes a call, ``acquire``\\ s it, records the time it may be place
 pacer's ``max_sleep`` (plus up to 300 ms, as a queue's delivery would), so it can claim it.
 
 Prints the grants, the most grants in any rolling window of the rate (measured on the recorded
-times, and on the granted times), the total time against the ideal ``(calls - 1) / rate``, the
-lost races (transactions that met another worker's write) and the DynamoDB requests per grant.
+times, and on the granted times), the total time against the ideal ``(calls - 1) / rate``, how
+late calls were placed after their granted times, the lost races (transactions that met another
+worker's write), the grants written too late to be placed (spent, asked again) and the DynamoDB
+requests per grant.
 At full size it takes about 100 s (the pace itself: 299 / 3 s). Asserts nothing; ``run``
 returns the figures.
 """
@@ -64,6 +66,7 @@ class PacingFigures:
     late: list[float] = field(default_factory=list)
     """Per call, seconds between its granted time and its placement (the scheduler's delay)."""
     lost_races: int = 0
+    written_grants: int = 0
     requeued: Counter[str] = field(default_factory=Counter)
     requests: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -136,7 +139,7 @@ def _atomic_moto() -> Iterator[None]:
 
 
 class _CountingStore:
-    """The repository, counting the writes that lost a race."""
+    """The repository, counting the writes that lost a race and those that wrote a grant."""
 
     def __init__(self, store: Any, figures: PacingFigures) -> None:
         self._store = store
@@ -147,9 +150,11 @@ class _CountingStore:
 
     def write(self, changes: Sequence[Any]) -> bool:
         written: bool = self._store.write(changes)
-        if not written:
-            with self._figures.lock:
+        with self._figures.lock:
+            if not written:
                 self._figures.lost_races += 1
+            elif any(change.granted is not None for change in changes):
+                self._figures.written_grants += 1
         return written
 
     def release(self, keys: Sequence[str], call_ref: str) -> None:
@@ -258,6 +263,9 @@ def run() -> PacingFigures:
     )
     figures = measure(CALLS, RATE, WORKERS, HOLD)
     report(figures)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"  (this machine's load average {load} on {os.cpu_count()} cores: a worker that is not")
+    print("  scheduled in time places late, or spends its grant and asks again)")
     return figures
 
 
@@ -289,5 +297,7 @@ def report(figures: PacingFigures) -> None:
     )
     requeued = ", ".join(f"{k} {v}" for k, v in sorted(figures.requeued.items())) or "none"
     print(f"  lost races (transactions that met another worker's) {figures.lost_races}")
+    voided = figures.written_grants - figures.granted
+    print(f"  grants written too late to place at their time (spent, asked again) {voided}")
     print(f"  re-queued waits: {requeued}")
     print(f"  DynamoDB requests per grant {per_grant:.2f} ({kinds}; release included)")

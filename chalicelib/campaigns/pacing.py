@@ -17,8 +17,10 @@ the call in ``live``), or nothing changes. The store writes a decision only if n
 ``try_acquire`` grants at the clock's time or not at all. ``acquire`` claims a slot up to
 ``max_sleep`` ahead (a free one ``CLAIM_LEAD`` ahead, so the write's latency is slept off and
 the call goes at the time recorded) and then sleeps until it, so workers waiting for the same
-window need not all wake at its start to race for it; a longer wait, a full concurrency cap or
-a carrier backoff is a ``Wait`` (the caller re-queues the call with a delay).
+window need not all wake at its start to race for it; a grant it finds too late to place at
+its time (a slow write, a stalled process) is left spent and asked again. A longer wait, a full
+concurrency cap or a carrier backoff is a ``Wait`` (the caller re-queues the call with a
+delay).
 
 A carrier's 429 (``throttled``) backs every key off for 1 s, doubling up to 30 s when 429s
 come again once the backoff ended; the level resets at the first grant a full backoff
@@ -417,9 +419,15 @@ class Pacer:
         """A grant, sleeping in-process for a rate wait of at most ``max_sleep``: the slot is
         claimed first (at least ``CLAIM_LEAD`` ahead), then slept until (``Granted.at`` is then
         now). A longer rate wait, a full cap or a backoff is returned as a ``Wait`` for the
-        caller to re-queue the call."""
-        rounds = 0
-        while True:
+        caller to re-queue the call.
+
+        A grant found more than ``SAFETY_MARGIN`` past its time once written and slept for (a
+        slow write, a stalled process) is not used: placed that late, the call could break the
+        carrier's window. Its slot stays spent and the call asks again; if it then has to
+        wait, its live entry is released."""
+        voided = False
+        outcome: Plan | Wait = Wait(self._now(), "rate")
+        for _ in range(ACQUIRE_ROUNDS):
             outcome = self._attempt(
                 limits, call_ref, self._max_sleep, min(CLAIM_LEAD, self._max_sleep)
             )
@@ -427,13 +435,19 @@ class Pacer:
                 ahead = (outcome.at - self._now()).total_seconds()
                 if ahead > 0:
                     self._sleep(ahead)
-                return Granted(outcome.at)
-            rounds += 1
+                if self._now() - outcome.at <= SAFETY_MARGIN:
+                    return Granted(outcome.at)
+                voided = True
+                continue
             ahead = (outcome.until - self._now()).total_seconds()
-            too_long = ahead > self._max_sleep.total_seconds()
-            if outcome.reason != "rate" or too_long or rounds >= ACQUIRE_ROUNDS:
-                return outcome
+            if outcome.reason != "rate" or ahead > self._max_sleep.total_seconds():
+                break
             self._sleep(max(0.0, ahead))
+        if voided:
+            self._store.release(_keys(limits), call_ref)
+        if isinstance(outcome, Plan):
+            return Wait(self._now() + CONTENTION_RETRY, "rate")
+        return outcome
 
     def release(self, keys: Sequence[str], call_ref: str) -> None:
         """The call ended: it no longer counts live under ``keys``. Idempotent."""

@@ -269,6 +269,38 @@ def test_acquire_without_sleeping_grants_at_once(paces: MemoryPaces, clock: Cloc
     assert clock.slept == []
 
 
+class SlowPaces(MemoryPaces):
+    """A store whose first successful write takes ``delay`` on ``clock``."""
+
+    def __init__(self, clock: Clock, delay: timedelta) -> None:
+        super().__init__()
+        self.clock, self.delay = clock, delay
+
+    def write(self, changes: Sequence[PaceChange]) -> bool:
+        written = super().write(changes)
+        if written and self.delay:
+            self.clock.now += self.delay
+            self.delay = timedelta(0)
+        return written
+
+
+def test_a_grant_written_too_late_to_place_is_spent_and_asked_again(clock: Clock) -> None:
+    paces = SlowPaces(clock, 300 * MS)
+    pacer = Pacer(paces, clock, clock.sleep)
+    # GIVEN the grant's write ends 200 ms past the slot it claimed / THEN it asks again
+    assert pacer.acquire([PaceLimit("k")], "a") == Granted(T0 + 400 * MS)
+    assert paces.items["k"].grants == (T0 + CLAIM_LEAD, T0 + 400 * MS)  # the first stays spent
+    assert dict(paces.items["k"].live) == {"a": T0 + 400 * MS}
+
+
+def test_a_grant_too_late_whose_call_must_then_wait_leaves_no_live_call(clock: Clock) -> None:
+    paces = SlowPaces(clock, 300 * MS)
+    pacer = Pacer(paces, clock, clock.sleep)
+    outcome = pacer.acquire([PaceLimit("k", 0.5)], "a")
+    assert outcome == Wait(T0 + CLAIM_LEAD + 2 * S + SAFETY_MARGIN, "rate")
+    assert dict(paces.items["k"].live) == {} and len(paces.items["k"].grants) == 1
+
+
 def test_acquire_retries_a_lost_race_and_never_writes_over_it(
     paces: MemoryPaces, clock: Clock, pacer: Pacer
 ) -> None:
