@@ -13,7 +13,7 @@ pacer's ``max_sleep`` (plus up to 300 ms, as a queue's delivery would), so it ca
 Prints the grants, the most grants in any rolling window of the rate (measured on the recorded
 times, and on the granted times), the total time against the ideal ``(calls - 1) / rate``, how
 late calls were placed after their granted times, the lost races (transactions that met another
-worker's write), the grants written too late to be placed (spent, asked again) and the DynamoDB
+worker's write), the grants written too late to be placed (the call asked again) and the DynamoDB
 requests per grant.
 At full size it takes about 100 s (the pace itself: 299 / 3 s). Asserts nothing; ``run``
 returns the figures.
@@ -273,7 +273,7 @@ def run() -> PacingFigures:
     report(figures)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"  (this machine's load average {load} on {os.cpu_count()} cores: a worker that is not")
-    print("  scheduled in time places late, or spends its grant and asks again)")
+    print("  scheduled in time places late, or finds its grant too late and asks again)")
     return figures
 
 
@@ -306,6 +306,6 @@ def report(figures: PacingFigures) -> None:
     requeued = ", ".join(f"{k} {v}" for k, v in sorted(figures.requeued.items())) or "none"
     print(f"  lost races (transactions that met another worker's) {figures.lost_races}")
     voided = figures.written_grants - figures.granted
-    print(f"  grants written too late to place at their time (spent, asked again) {voided}")
+    print(f"  grants written too late to place at their time (asked again) {voided}")
     print(f"  re-queued waits: {requeued}")
     print(f"  DynamoDB requests per grant {per_grant:.2f} ({kinds}; release included)")

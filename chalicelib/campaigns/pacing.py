@@ -18,7 +18,7 @@ the call in ``live``), or nothing changes. The store writes a decision only if n
 ``max_sleep`` ahead (a free one ``CLAIM_LEAD`` ahead, so the write's latency is slept off and
 the call goes at the time recorded) and then sleeps until it, so workers waiting for the same
 window need not all wake at its start to race for it; a grant it finds too late to place at
-its time (a slow write, a stalled process) is left spent and asked again. A longer wait, a full
+its time (a slow write, a stalled process) is not used: the call asks again. A longer wait, a full
 concurrency cap or a carrier backoff is a ``Wait`` (the caller re-queues the call with a
 delay).
 
@@ -234,6 +234,14 @@ def next_slot(
     return slot
 
 
+def _without(grants: Sequence[datetime], replaced: datetime | None) -> list[datetime]:
+    """``grants`` in time order, less one occurrence of ``replaced``."""
+    ordered = sorted(grants)
+    if replaced in ordered:
+        ordered.remove(replaced)
+    return ordered
+
+
 def _backoff_end(state: PaceState, now: datetime) -> datetime | None:
     """When ``state``'s backoff ends, if it is in one at ``now``."""
     until = state.backoff_until
@@ -248,12 +256,15 @@ def decide(
     *,
     horizon: timedelta = ZERO,
     lead: timedelta = ZERO,
+    replacing: datetime | None = None,
     stale_after: timedelta = STALE_AFTER,
     margin: timedelta = SAFETY_MARGIN,
 ) -> Plan | Wait:
     """Whether ``call_ref`` may be granted at ``now`` (or, with ``horizon``, at a slot no later
     than ``now + horizon``; with ``lead``, no earlier than ``now + lead``) under every key of
-    ``limits``, and the writes that record it.
+    ``limits``, and the writes that record it. ``replacing`` is the time of this call's earlier
+    grant that was never placed (found too late): it leaves every key's grants in this write,
+    since the carrier never saw it.
 
     A key in backoff makes it wait for the backoff's end; a key whose live calls (less those
     granted more than ``stale_after`` ago, and ``call_ref`` itself) reach its cap makes it wait
@@ -276,14 +287,15 @@ def decide(
         live = sum(1 for ref, at in state.live.items() if at > oldest and ref != call_ref)
         if limit.max_concurrent is not None and live >= limit.max_concurrent:
             return Wait(now + CONCURRENCY_RETRY, "concurrency")
-    at = max(next_slot(read[x.key].grants, x.window, now + lead, margin) for x in limits)
+    grants = {key: _without(state.grants, replacing) for key, state in read.items()}
+    at = max(next_slot(grants[x.key], x.window, now + lead, margin) for x in limits)
     if at - now > horizon:
         return Wait(at, "rate")
     changes = []
     for limit in limits:
         state = read[limit.key]
         since = at - limit.window.length - margin
-        within = [g for g in sorted(state.grants) if g > since]
+        within = [g for g in grants[limit.key] if g > since]
         kept = within[max(0, len(within) - (limit.window.calls - 1)) :]
         backoff, until = state.backoff, state.backoff_until
         if until is not None and at >= until + backoff:
@@ -389,7 +401,12 @@ class Pacer:
         return now
 
     def _attempt(
-        self, limits: Sequence[PaceLimit], call_ref: str, horizon: timedelta, lead: timedelta
+        self,
+        limits: Sequence[PaceLimit],
+        call_ref: str,
+        horizon: timedelta = ZERO,
+        lead: timedelta = ZERO,
+        replacing: datetime | None = None,
     ) -> Plan | Wait:
         keys = _keys(limits)
         _checked_ref(call_ref)
@@ -402,6 +419,7 @@ class Pacer:
                 self._now(),
                 horizon=horizon,
                 lead=lead,
+                replacing=replacing,
                 stale_after=self._stale_after,
             )
             if isinstance(outcome, Wait) or self._store.write(outcome.changes):
@@ -412,7 +430,7 @@ class Pacer:
         """One grant at the clock's time, or a ``Wait`` (nothing changed). Reads every key in
         one request and writes the grant in one transaction; a lost race is read and decided
         again (at most ``ATTEMPTS`` times, then a short rate ``Wait``)."""
-        outcome = self._attempt(limits, call_ref, ZERO, ZERO)
+        outcome = self._attempt(limits, call_ref)
         return outcome if isinstance(outcome, Wait) else Granted(outcome.at)
 
     def acquire(self, limits: Sequence[PaceLimit], call_ref: str) -> Granted | Wait:
@@ -423,13 +441,14 @@ class Pacer:
 
         A grant found more than ``SAFETY_MARGIN`` past its time once written and slept for (a
         slow write, a stalled process) is not used: placed that late, the call could break the
-        carrier's window. Its slot stays spent and the call asks again; if it then has to
-        wait, its live entry is released."""
-        voided = False
+        carrier's window. The call asks again, and the grant it never placed leaves the keys'
+        grants in the write of its next one; if it has to wait instead, that grant stays
+        (counted, never placed) and its live entry is released."""
+        voided: datetime | None = None
         outcome: Plan | Wait = Wait(self._now(), "rate")
         for _ in range(ACQUIRE_ROUNDS):
             outcome = self._attempt(
-                limits, call_ref, self._max_sleep, min(CLAIM_LEAD, self._max_sleep)
+                limits, call_ref, self._max_sleep, min(CLAIM_LEAD, self._max_sleep), voided
             )
             if isinstance(outcome, Plan):
                 ahead = (outcome.at - self._now()).total_seconds()
@@ -437,13 +456,13 @@ class Pacer:
                     self._sleep(ahead)
                 if self._now() - outcome.at <= SAFETY_MARGIN:
                     return Granted(outcome.at)
-                voided = True
+                voided = outcome.at
                 continue
             ahead = (outcome.until - self._now()).total_seconds()
             if outcome.reason != "rate" or ahead > self._max_sleep.total_seconds():
                 break
             self._sleep(max(0.0, ahead))
-        if voided:
+        if voided is not None:
             self._store.release(_keys(limits), call_ref)
         if isinstance(outcome, Plan):
             return Wait(self._now() + CONTENTION_RETRY, "rate")

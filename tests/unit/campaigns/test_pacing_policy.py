@@ -6,7 +6,7 @@ come again, stale calls free their slots, and a grant under several keys is all 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -270,35 +270,52 @@ def test_acquire_without_sleeping_grants_at_once(paces: MemoryPaces, clock: Cloc
 
 
 class SlowPaces(MemoryPaces):
-    """A store whose first successful write takes ``delay`` on ``clock``."""
+    """A store whose first successful write takes ``delay`` on ``clock``, after which ``then``
+    (another worker) may write."""
 
-    def __init__(self, clock: Clock, delay: timedelta) -> None:
+    def __init__(
+        self, clock: Clock, delay: timedelta, then: Callable[[MemoryPaces], None] | None = None
+    ) -> None:
         super().__init__()
-        self.clock, self.delay = clock, delay
+        self.clock, self.delay, self.then = clock, delay, then
 
     def write(self, changes: Sequence[PaceChange]) -> bool:
         written = super().write(changes)
         if written and self.delay:
             self.clock.now += self.delay
             self.delay = timedelta(0)
+            if self.then is not None:
+                self.then(self)
         return written
 
 
-def test_a_grant_written_too_late_to_place_is_spent_and_asked_again(clock: Clock) -> None:
+def test_a_grant_written_too_late_to_place_is_replaced_by_the_next(clock: Clock) -> None:
     paces = SlowPaces(clock, 300 * MS)
     pacer = Pacer(paces, clock, clock.sleep)
-    # GIVEN the grant's write ends 200 ms past the slot it claimed / THEN it asks again
-    assert pacer.acquire([PaceLimit("k")], "a") == Granted(T0 + 400 * MS)
-    assert paces.items["k"].grants == (T0 + CLAIM_LEAD, T0 + 400 * MS)  # the first stays spent
+    # GIVEN the grant's write ends 200 ms past the slot it claimed / THEN it asks again, and
+    # the grant it never placed leaves the window in the next one's write
+    assert pacer.acquire([PaceLimit("k", 0.5)], "a") == Granted(T0 + 400 * MS)
+    assert paces.items["k"].grants == (T0 + 400 * MS,)
     assert dict(paces.items["k"].live) == {"a": T0 + 400 * MS}
 
 
 def test_a_grant_too_late_whose_call_must_then_wait_leaves_no_live_call(clock: Clock) -> None:
-    paces = SlowPaces(clock, 300 * MS)
+    def another_worker(paces: MemoryPaces) -> None:
+        old = paces.items["k"]
+        paces.items["k"] = replace(
+            old,
+            grants=(*old.grants, clock.now),
+            live={**old.live, "b": clock.now},
+            version=old.version + 1,
+        )
+
+    paces = SlowPaces(clock, 300 * MS, another_worker)
     pacer = Pacer(paces, clock, clock.sleep)
     outcome = pacer.acquire([PaceLimit("k", 0.5)], "a")
-    assert outcome == Wait(T0 + CLAIM_LEAD + 2 * S + SAFETY_MARGIN, "rate")
-    assert dict(paces.items["k"].live) == {} and len(paces.items["k"].grants) == 1
+    # THEN it waits for the other worker's grant's window; the unplaced grant stays counted
+    assert outcome == Wait(T0 + 300 * MS + 2 * S + SAFETY_MARGIN, "rate")
+    assert dict(paces.items["k"].live) == {"b": T0 + 300 * MS}
+    assert paces.items["k"].grants == (T0 + CLAIM_LEAD, T0 + 300 * MS)
 
 
 def test_acquire_retries_a_lost_race_and_never_writes_over_it(
