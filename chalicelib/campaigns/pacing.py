@@ -8,8 +8,8 @@ rolling window, ``calls_per_second`` = N calls per W seconds (3 -> 3 per 1 s; 0.
 2.5 -> 5 per 2 s), and optionally a cap on calls in progress. A grant at ``t`` is allowed only
 if fewer than N grants lie in ``(t - W - margin, t]`` (``SAFETY_MARGIN`` covers the time
 between a grant and its request reaching the carrier, which rejects the excess of its rolling
-window with HTTP 429); a key's grants are kept in time order, so a grant is never recorded
-before the latest one (a worker whose clock lags waits for it). A grant under several keys is
+window with HTTP 429); a key's grants are kept in time order, each after the latest one (a
+worker whose clock lags waits for it), so no two share a time. A grant under several keys is
 one decision: every key allows it and it is recorded under all of them (its time in ``grants``,
 the call in ``live``), or nothing changes. The store writes a decision only if no key's
 ``version`` moved since it was read; a lost race is read and decided again.
@@ -70,6 +70,8 @@ MAX_KEYS = 10
 MAX_KEY_LENGTH = 200
 MAX_CALL_REF_LENGTH = 200
 ZERO = timedelta(0)
+TICK = timedelta(microseconds=1)
+"""The resolution of grant times: a key's grants are at least this far apart."""
 
 Reason = Literal["rate", "concurrency", "backoff"]
 Rate = Fraction | Decimal | float | int
@@ -224,11 +226,12 @@ def next_slot(
     grants: Sequence[datetime], window: RateWindow, now: datetime, margin: timedelta
 ) -> datetime:
     """The earliest time at or after ``now`` a grant is allowed under one key: fewer than N of
-    its grants in ``(t - W - margin, t]``, and never before its latest grant."""
+    its grants in ``(t - W - margin, t]``, and after its latest grant (a key's grant times are
+    distinct, so a grant is known by its time)."""
     ordered = sorted(grants)
     slot = now
     if ordered:
-        slot = max(slot, ordered[-1])
+        slot = max(slot, ordered[-1] + TICK)
     if len(ordered) >= window.calls:
         slot = max(slot, ordered[-window.calls] + window.length + margin)
     return slot

@@ -7,11 +7,12 @@ idempotent and creates nothing."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any
@@ -32,6 +33,7 @@ from chalicelib.settings import Settings
 from chalicelib.store.binding import shared_connection
 
 S = timedelta(seconds=1)
+MS = timedelta(milliseconds=1)
 FLOW, ACCOUNT = "flow:acme:reminders", "account:acme"
 
 
@@ -49,7 +51,19 @@ class Clock:
         return self.now
 
 
-def pacer_on(paces: ModuleType, clock: Clock) -> Pacer:
+class TickingClock:
+    """A clock shared by threads, 1 ms later at every reading."""
+
+    def __init__(self) -> None:
+        self.ticks = itertools.count()
+        self.lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self.lock:
+            return NOW + next(self.ticks) * MS
+
+
+def pacer_on(paces: ModuleType, clock: Callable[[], datetime]) -> Pacer:
     return Pacer(paces.CampaignPacingRepository(), clock, lambda seconds: None)
 
 
@@ -84,13 +98,17 @@ def test_the_rolling_window_and_the_cap_hold_in_the_store(paces: ModuleType) -> 
     clock = Clock()
     pacer = pacer_on(paces, clock)
     limits = [PaceLimit(FLOW, 2.5, max_concurrent=4), PaceLimit(ACCOUNT)]
-    outcomes = [pacer.try_acquire(limits, f"c{i}") for i in range(4)]
-    assert outcomes[:3] == [Granted(NOW)] * 3  # the account's 3 per second
+    outcomes = []
+    for i in range(4):
+        outcomes.append(pacer.try_acquire(limits, f"c{i}"))
+        clock.now += MS
+    assert outcomes[:3] == [Granted(NOW + i * MS) for i in range(3)]  # the account's 3 a second
     assert outcomes[3] == Wait(NOW + S + SAFETY_MARGIN, "rate")
     clock.now = NOW + S + SAFETY_MARGIN
     assert isinstance(pacer.try_acquire(limits, "c3"), Granted)
     assert pacer.try_acquire(limits, "c4") == Wait(clock.now + 5 * S, "concurrency")
     pacer.release([FLOW, ACCOUNT], "c0")
+    clock.now += 2 * MS  # the account's window has rolled past c1 and c2
     assert isinstance(pacer.try_acquire(limits, "c4"), Granted)  # the flow's 5 per 2 s
     clock.now += S
     assert pacer.try_acquire(limits, "c5") == Wait(clock.now + 5 * S, "concurrency")
@@ -109,9 +127,9 @@ def test_a_write_whose_version_moved_writes_no_key(paces: ModuleType) -> None:
     again = repository.read([FLOW, ACCOUNT])
     assert all(set(again[key].live) == {"a"} and again[key].version == 1 for key in again)
     # AND also when only one of the keys moved
-    only_account = decide([PaceLimit(ACCOUNT)], again, "c", NOW)
+    only_account = decide([PaceLimit(ACCOUNT)], again, "c", NOW + MS)
     assert not isinstance(only_account, Wait) and repository.write(only_account.changes)
-    both = decide(limits, again, "d", NOW)
+    both = decide(limits, again, "d", NOW + MS)
     assert not isinstance(both, Wait) and repository.write(both.changes) is False
     assert set(repository.read([FLOW])[FLOW].live) == {"a"}
 
@@ -123,6 +141,7 @@ def test_call_refs_of_any_printable_text_are_map_keys(paces: ModuleType) -> None
     limits = [PaceLimit(FLOW, 50)]
     for ref in refs:
         assert isinstance(pacer.try_acquire(limits, ref), Granted)
+        clock.now += MS
     repository = paces.CampaignPacingRepository()
     assert set(repository.read([FLOW])[FLOW].live) == set(refs)
     for ref in refs[::2]:
@@ -176,7 +195,7 @@ def test_many_workers_at_once_never_pass_the_window_or_the_cap(
     paces: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     serialize_whole_items(monkeypatch)  # each request atomic, as DynamoDB's are (moto's are not)
-    clock = Clock()  # every worker asks at the same instant
+    clock = TickingClock()  # every worker asks within the same few milliseconds
     limits = [PaceLimit(FLOW, 50, max_concurrent=2), PaceLimit(ACCOUNT, 3)]
     outcomes: list[Granted | Wait] = []
     lock = threading.Lock()

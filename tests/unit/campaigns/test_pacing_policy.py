@@ -18,6 +18,7 @@ from chalicelib.campaigns.pacing import (
     CLAIM_LEAD,
     CONCURRENCY_RETRY,
     SAFETY_MARGIN,
+    TICK,
     EmptyPace,
     Granted,
     PaceChange,
@@ -124,6 +125,17 @@ def pacer(paces: MemoryPaces, clock: Clock) -> Pacer:
     return Pacer(paces, clock, clock.sleep)
 
 
+def asked(
+    pacer: Pacer, clock: Clock, limits: Sequence[PaceLimit], refs: Sequence[str]
+) -> list[Granted | Wait]:
+    """``try_acquire`` for each call in turn, the clock 1 ms later after each."""
+    outcomes = []
+    for ref in refs:
+        outcomes.append(pacer.try_acquire(limits, ref))
+        clock.now += MS
+    return outcomes
+
+
 def most_in_any_window(times: Sequence[datetime], window: timedelta) -> int:
     """The most of ``times`` within any half-open window ``(t - window, t]``."""
     ordered = sorted(times)
@@ -184,15 +196,15 @@ def test_the_next_slot_is_the_oldest_of_the_last_n_plus_the_window_and_margin() 
     # AND with 2 in the window it goes now
     assert next_slot(grants[1:], window, T0 + 500 * MS, SAFETY_MARGIN) == T0 + 500 * MS
     # AND never before the latest grant (a worker whose clock lags)
-    assert next_slot(grants[2:], window, T0 + 300 * MS, SAFETY_MARGIN) == T0 + 400 * MS
+    assert next_slot(grants[2:], window, T0 + 300 * MS, SAFETY_MARGIN) == T0 + 400 * MS + TICK
 
 
 def test_three_per_second_grants_three_then_waits_for_the_window_to_roll(
     pacer: Pacer, clock: Clock
 ) -> None:
     limits = [PaceLimit("account:acme")]
-    granted = [pacer.try_acquire(limits, f"c{i}") for i in range(3)]
-    assert granted == [Granted(T0)] * 3
+    granted = asked(pacer, clock, limits, ["c0", "c1", "c2"])
+    assert granted == [Granted(T0), Granted(T0 + MS), Granted(T0 + 2 * MS)]
     # WHEN a 4th asks at once / THEN it waits until the first grant + 1 s + margin
     assert pacer.try_acquire(limits, "c3") == Wait(T0 + S + SAFETY_MARGIN, "rate")
     clock.now = T0 + S  # exactly one window later: still inside the margin
@@ -225,11 +237,15 @@ def test_a_fraction_of_a_call_per_second_spaces_single_calls(pacer: Pacer, clock
     assert pacer.try_acquire(limits, "b") == Wait(T0 + 2 * S + SAFETY_MARGIN, "rate")
 
 
-def test_grants_kept_are_the_last_n_within_the_window(paces: MemoryPaces, pacer: Pacer) -> None:
+def test_grants_kept_are_the_last_n_within_the_window(
+    paces: MemoryPaces, pacer: Pacer, clock: Clock
+) -> None:
     limits = [PaceLimit("k", 2.5)]
-    for i in range(5):
-        pacer.try_acquire(limits, f"c{i}")
-    assert paces.items["k"].grants == (T0,) * 5
+    asked(pacer, clock, limits, [f"c{i}" for i in range(5)])
+    assert paces.items["k"].grants == tuple(T0 + i * MS for i in range(5))
+    # AND a grant at the same instant as the latest waits a tick: a key's grant times differ
+    clock.now = T0 + 4 * MS
+    assert pacer.try_acquire([PaceLimit("k", 50)], "c5") == Wait(T0 + 4 * MS + TICK, "rate")
     assert len(paces.items["k"].live) == 5
 
 
@@ -241,11 +257,10 @@ def test_acquire_claims_a_slot_within_max_sleep_then_sleeps_until_it(
 ) -> None:
     pacer = Pacer(paces, clock, clock.sleep, max_sleep=1.5)
     limits = [PaceLimit("k", 3)]
-    for i in range(3):
-        pacer.try_acquire(limits, f"c{i}")
+    asked(pacer, clock, limits, ["c0", "c1", "c2"])
     # WHEN a 4th call acquires / THEN its slot (T0 + 1.02 s) is recorded before it sleeps
     assert pacer.acquire(limits, "c3") == Granted(T0 + S + SAFETY_MARGIN)
-    assert clock.slept == [1.02] and clock.now == T0 + S + SAFETY_MARGIN
+    assert len(clock.slept) == 1 and clock.now == T0 + S + SAFETY_MARGIN
     assert paces.items["k"].grants[-1] == T0 + S + SAFETY_MARGIN
     assert paces.writes == 4
 
@@ -342,23 +357,25 @@ def test_a_grant_that_keeps_losing_races_waits_briefly_and_changes_nothing(
 
 def test_a_full_cap_waits_until_a_call_is_released(pacer: Pacer, clock: Clock) -> None:
     limits = [PaceLimit("flow:acme:f", 50, max_concurrent=2)]
-    assert isinstance(pacer.try_acquire(limits, "a"), Granted)
-    assert isinstance(pacer.try_acquire(limits, "b"), Granted)
-    assert pacer.try_acquire(limits, "c") == Wait(T0 + CONCURRENCY_RETRY, "concurrency")
-    assert pacer.acquire(limits, "c") == Wait(T0 + CONCURRENCY_RETRY, "concurrency")
+    assert all(isinstance(o, Granted) for o in asked(pacer, clock, limits, ["a", "b"]))
+    retry = clock.now + CONCURRENCY_RETRY
+    assert pacer.try_acquire(limits, "c") == Wait(retry, "concurrency")
+    assert pacer.acquire(limits, "c") == Wait(retry, "concurrency")
     # WHEN a call ends (reported twice) / THEN its slot is free once
     pacer.release(["flow:acme:f"], "a")
     pacer.release(["flow:acme:f"], "a")
-    assert isinstance(pacer.try_acquire(limits, "c"), Granted)
-    assert isinstance(pacer.try_acquire(limits, "d"), Wait)
+    assert asked(pacer, clock, limits, ["c", "d"]) == [
+        Granted(retry - CONCURRENCY_RETRY),
+        Wait(retry + MS, "concurrency"),
+    ]
 
 
-def test_a_call_asking_again_is_not_counted_against_itself(pacer: Pacer) -> None:
+def test_a_call_asking_again_is_not_counted_against_itself(pacer: Pacer, clock: Clock) -> None:
     limits = [PaceLimit("k", 50, max_concurrent=1)]
-    assert isinstance(pacer.try_acquire(limits, "a"), Granted)
     # a retried request for the same call (a redelivered message) is not a second call
-    assert isinstance(pacer.try_acquire(limits, "a"), Granted)
-    assert isinstance(pacer.try_acquire(limits, "b"), Wait)
+    first, again, other = asked(pacer, clock, limits, ["a", "a", "b"])
+    assert isinstance(first, Granted) and isinstance(again, Granted)
+    assert isinstance(other, Wait) and other.reason == "concurrency"
 
 
 def test_stale_live_calls_free_their_slots_and_leave_in_the_same_write(
@@ -431,7 +448,9 @@ def test_decide_backoff_leaves_a_key_in_backoff_as_it_is() -> None:
 # -- several keys -------------------------------------------------------------------------
 
 
-def test_a_grant_under_several_keys_is_all_or_nothing(paces: MemoryPaces, pacer: Pacer) -> None:
+def test_a_grant_under_several_keys_is_all_or_nothing(
+    paces: MemoryPaces, pacer: Pacer, clock: Clock
+) -> None:
     flow = PaceLimit("flow:acme:f", 50, max_concurrent=1)
     account = PaceLimit("account:acme", 3)
     assert isinstance(pacer.try_acquire([flow, account], "a"), Granted)
@@ -441,12 +460,14 @@ def test_a_grant_under_several_keys_is_all_or_nothing(paces: MemoryPaces, pacer:
     assert paces.items == before
     # AND a call of another flow of the account is counted under the account alone
     other = PaceLimit("flow:acme:g", 50)
+    clock.now += MS
     assert isinstance(pacer.try_acquire([other, account], "c"), Granted)
+    clock.now += MS
     assert set(paces.items["account:acme"].live) == {"a", "c"}
     assert set(paces.items["flow:acme:f"].live) == {"a"}
     # AND the account's rate holds across its flows
-    assert isinstance(pacer.try_acquire([other, account], "d"), Granted)
-    assert pacer.try_acquire([other, account], "e") == Wait(T0 + S + SAFETY_MARGIN, "rate")
+    d, e = asked(pacer, clock, [other, account], ["d", "e"])
+    assert isinstance(d, Granted) and e == Wait(T0 + S + SAFETY_MARGIN, "rate")
 
 
 def test_decide_waits_for_the_latest_slot_of_all_keys_and_writes_each_version() -> None:
@@ -463,6 +484,20 @@ def test_decide_waits_for_the_latest_slot_of_all_keys_and_writes_each_version() 
         ("flow:acme:f", 4, (plan.at,), ("c", plan.at)),
         ("account:acme", 9, (plan.at,), ("c", plan.at)),
     ]
+
+
+def test_decide_takes_an_unplaced_grant_out_of_the_window_and_only_it() -> None:
+    limit = PaceLimit("k", 3)
+    states = {"k": EmptyPace("k", grants=(T0, T0 + MS, T0 + 2 * MS), version=5)}
+    now = T0 + 3 * MS
+    assert decide([limit], states, "c", now) == Wait(T0 + S + SAFETY_MARGIN, "rate")
+    plan = decide([limit], states, "c", now, replacing=T0 + MS)
+    assert isinstance(plan, Plan) and plan.at == now
+    assert plan.changes[0].grants == (T0, T0 + 2 * MS, now)
+    # a time no longer among the grants (a key's grant times differ) takes nothing out
+    assert decide([limit], states, "c", now, replacing=T0 - S) == Wait(
+        T0 + S + SAFETY_MARGIN, "rate"
+    )
 
 
 def test_keys_and_call_refs_are_checked(pacer: Pacer) -> None:
