@@ -5,8 +5,9 @@ cold import time of ``app.py``, and the
 built package's cold start and size (:mod:`bench.package`), all on the local stack (moto in
 server mode on loopback; ``chalice local`` for the HTTP figures); then the time to the fallback
 answer under store faults (``bench.faults``), what a call costs on AWS (``bench.cost``) and the
-load figure of ``bench.load`` (concurrent simulated calls against the whole local stack). Prints
-figures and ratios; asserts nothing.
+load figure of ``bench.load`` (concurrent simulated calls against the whole local stack), the
+speech figures and, last, the pace of a campaign's calls across workers (``bench.pacing``, about
+100 s). Prints figures and ratios; asserts nothing.
 
 Each simulated call is: answer (the flow starts, waits in a menu) then N menu presses (a step
 with no external call: the state is read once and written once). The pull-app answer, which
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
-from bench import callback, cost, faults, load, package, speech, speech_widget
+from bench import callback, cost, faults, load, pacing, package, speech, speech_widget
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signature-secret-0123456789abcdef"
@@ -447,6 +448,8 @@ def main() -> int:
     print()
     speech.run()
     speech_widget.run()
+    print()
+    pacing.run()
     return 0
 
 
