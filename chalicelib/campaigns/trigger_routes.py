@@ -54,6 +54,8 @@ def _request_schema() -> dict[str, Any]:
         "required": ["client-identifier", "contact-numbers"],
     }
     return {
+        "title": "OutboundCreateRequest",
+        "description": "The seed's body: the flow's security id and flow id, and the calls.",
         "type": "object",
         "properties": {
             "api-version": {"type": "string", "enum": ["1.0"]},
