@@ -33,6 +33,7 @@ PRODUCT_MODULES: tuple[str, ...] = (
     "chalicelib.billing.product",
     "chalicelib.callback.product",
     "chalicelib.speech.product",
+    "chalicelib.campaigns.product",
 )
 """Dotted names of the modules whose ``PRODUCT`` this deployment runs, in install order."""
 

@@ -37,6 +37,13 @@ class Settings:
     table_prefix: str = "ringflow-local-"
     recordings_bucket: str = "ringflow-local-recordings"
     task_queue: str = "ringflow-local-tasks"
+    task_queue_arn: str | None = None
+    """The tasks queue's ARN (the target of one-time schedules); None: asked of SQS once."""
+    schedule_group: str = "ringflow-local"
+    """The EventBridge Scheduler group of the platform's one-time schedules (waits past SQS's
+    15 minutes: a campaign's start, a retry round hours later)."""
+    scheduler_role_arn: str = "arn:aws:iam::123456789012:role/ringflow-local-scheduler"
+    """The role EventBridge Scheduler assumes to send to the tasks queue."""
     mail_bucket: str = "ringflow-local-mail"
     """Where SES stores each received e-mail (raw MIME)."""
     mail_queue: str = "ringflow-local-mail"
@@ -121,6 +128,9 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Se
         table_prefix=e.get("RINGFLOW_TABLE_PREFIX", f"ringflow-{stage}-"),
         recordings_bucket=e.get("RINGFLOW_RECORDINGS_BUCKET", f"ringflow-{stage}-recordings"),
         task_queue=e.get("RINGFLOW_TASK_QUEUE", f"ringflow-{stage}-tasks"),
+        task_queue_arn=e.get("RINGFLOW_TASK_QUEUE_ARN") or None,
+        schedule_group=e.get("RINGFLOW_SCHEDULE_GROUP", f"ringflow-{stage}"),
+        scheduler_role_arn=e.get("RINGFLOW_SCHEDULER_ROLE_ARN", defaults.scheduler_role_arn),
         mail_bucket=e.get("RINGFLOW_MAIL_BUCKET", f"ringflow-{stage}-mail"),
         mail_queue=e.get("RINGFLOW_MAIL_QUEUE", f"ringflow-{stage}-mail"),
         mail_from=e.get("RINGFLOW_MAIL_FROM", "").strip() or defaults.mail_from,

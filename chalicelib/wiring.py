@@ -40,6 +40,7 @@ from chalicelib.flows.widgets.base import EngineEnv
 from chalicelib.mail.outbox import SendMail, mail_runner
 from chalicelib.messaging.inbox import Consumer, SmsInbox
 from chalicelib.messaging.receipts import SmsDelivery
+from chalicelib.ops.schedules import TaskTimer
 from chalicelib.products import Product, installed
 from chalicelib.settings import Settings, current
 from chalicelib.telephony.actions import Action
@@ -262,6 +263,33 @@ class Container:
         """Queue one task message, held back ``delay_seconds`` (at most 900: SQS's limit)."""
         extra = {"DelaySeconds": delay_seconds} if delay_seconds else {}
         self.sqs.send_message(QueueUrl=self.task_queue_url, MessageBody=body, **extra)
+
+    @cached_property
+    def scheduler(self) -> Any:
+        """EventBridge Scheduler client (one-time schedules of tasks)."""
+        return self._boto("scheduler")
+
+    @cached_property
+    def task_queue_arn(self) -> str:
+        """ARN of the tasks queue (from the settings, else asked of SQS once)."""
+        if self.settings.task_queue_arn:
+            return self.settings.task_queue_arn
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.task_queue_url, AttributeNames=["QueueArn"]
+        )
+        return str(attributes["Attributes"]["QueueArn"])
+
+    @cached_property
+    def timer(self) -> TaskTimer:
+        """Runs a task message at a time: SQS's delay within 15 minutes, else a schedule."""
+        return TaskTimer(
+            enqueue=self.enqueue_task,
+            scheduler=lambda: self.scheduler,
+            group=self.settings.schedule_group,
+            queue_arn=lambda: self.task_queue_arn,
+            role_arn=self.settings.scheduler_role_arn,
+            clock=self.clock,
+        )
 
     @cached_property
     def recordings(self) -> Recordings:

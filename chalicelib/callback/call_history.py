@@ -9,8 +9,6 @@ standard library; must not import web, wiring, the store or pynamodb.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from typing import Any, Protocol
@@ -18,6 +16,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from chalicelib.errors import ValidationError
+from chalicelib.ops import spreadsheet
 
 CSV_COLUMNS = (
     "ended_at",
@@ -84,19 +83,9 @@ def calls(
     ]
 
 
-def cell(value: object) -> str:
-    """A CSV cell a spreadsheet shows as text: one starting = + - @ (a formula) is quoted."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def to_csv(views: Iterable[dict[str, Any]]) -> str:
     """The calls as CSV (a header row, CRLF line ends), formula cells quoted."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows([[cell(view[name]) for name in CSV_COLUMNS] for view in views])
-    return out.getvalue()
+    return spreadsheet.to_csv(CSV_COLUMNS, ([view[name] for name in CSV_COLUMNS] for view in views))
 
 
 def csv_headers(account_id: str) -> dict[str, str | list[str]]:

@@ -90,22 +90,31 @@ class OutboundCalls:
         data: Sequence[CallData],
         language: str | None = None,
         ringing_timeout: int = 60,
+        *,
+        call_id: str | None = None,
+        flow_vars: Mapping[str, str] | None = None,
+        attempt: int = 1,
+        machine_detection: MachineDetection | None = None,
     ) -> StartedCall:
-        """Place a call a product starts on its own rules (a callback's first leg): the flow is
-        the account's, outbound, with its listener on; the caller id is any enabled number of
-        the account (the access number the caller rang); the product's typed ``data`` rides on
-        the call, which speaks ``language`` if given."""
+        """Place a call a product starts on its own rules (a callback's first leg, a campaign's
+        contact): the flow is the account's, outbound, with its listener on; the caller id is
+        any enabled number of the account (the access number the caller rang, the flow's DID);
+        the product's typed ``data`` rides on the call, which speaks ``language`` if given,
+        starts with ``flow_vars`` (bare names the product checked against the flow), counts as
+        attempt ``attempt`` (``$call.attemptnumber``) and has the id ``call_id`` if given."""
         to_number, from_number = to_number.lstrip("+"), from_number.lstrip("+")
         if not _NUMBER.match(to_number):
             raise OutboundCallError(f"to: {number_problem(to_number)}")
         version, flow = self._live_flow(account_id, flow_id)
         number = self._account_number(account_id, from_number)
-        state = self._open(number, flow, version, to_number, {})
+        state = self._open(number, flow, version, to_number, flow_vars or {}, call_id)
         for item in data:
             state = state.with_data(item)
         if language:
             state = replace(state, language=language)
-        return self._place(state, ringing_timeout, None)
+        if attempt != 1:
+            state = replace(state, attempt=attempt)
+        return self._place(state, ringing_timeout, machine_detection)
 
     def _place(
         self, state: CallState, ringing_timeout: int, machine_detection: MachineDetection | None
@@ -178,10 +187,11 @@ class OutboundCalls:
         version: int,
         to_number: str,
         variables: Mapping[str, str],
+        call_id: str | None = None,
     ) -> CallState:
         """The state of a new outbound call of ``flow`` from ``number`` to ``to_number``."""
         return open_call(
-            call_id=self.new_id(),
+            call_id=call_id or self.new_id(),
             number=number,
             flow=flow,
             version=version,

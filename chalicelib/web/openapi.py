@@ -67,6 +67,9 @@ class Operation:
     """The media type of the request body (``text/csv`` bodies are documented as a string)."""
     form_too: bool = False
     """The JSON request model is also taken as an HTML form (``x-www-form-urlencoded``)."""
+    text_media: tuple[str, ...] = ()
+    """Media types the request body may have besides the JSON model's (``text/csv``: a list
+    sent as text), each documented as a string."""
     path_parameters: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     """Schemas of path parameters the platform does not know (a product's ids)."""
     required_query: tuple[str, ...] = ()
@@ -152,6 +155,8 @@ def openapi_document(operations: list[Operation] | None = None) -> dict[str, Any
             content = {"application/json": {"schema": ref(op.request)}}
             if op.form_too:
                 content[FORM_MEDIA] = {"schema": ref(op.request)}
+            for media in op.text_media:
+                content[media] = {"schema": {"type": "string"}}
             entry["requestBody"] = {"required": True, "content": content}
         answer: dict[str, Any] = {"type": "object"}
         if op.response is not None:

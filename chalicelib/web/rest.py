@@ -71,7 +71,7 @@ def operation(blueprint: Blueprint, op: Operation) -> Callable[[Route], Route]:
 
         run.__name__ = fn.__name__
         run.__doc__ = fn.__doc__
-        media = [op.request_media, *([FORM_MEDIA] if op.form_too else [])]
+        media = [op.request_media, *([FORM_MEDIA] if op.form_too else []), *op.text_media]
         route = blueprint.route(op.path, methods=[op.method.upper()], content_types=media)
         registered: Route = route(run)
         return registered

@@ -1,6 +1,7 @@
 """Provision the AWS resources the app uses on a local endpoint (moto): the tables (from the
-same pynamodb models as the app and infra), the recordings bucket and the tasks queue with its
-dead-letter queue. Idempotent. Used by ``make run`` and the functional tests.
+same pynamodb models as the app and infra), the recordings bucket, the tasks queue with its
+dead-letter queue and the schedule group of one-time schedules. Idempotent. Used by ``make run``
+and the functional tests.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ def provision(settings: Settings) -> dict[str, str]:
             "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}),
         },
     )
+    scheduler = _client(settings, "scheduler")
+    groups = {group["Name"] for group in scheduler.list_schedule_groups().get("ScheduleGroups", [])}
+    if settings.schedule_group not in groups:
+        scheduler.create_schedule_group(Name=settings.schedule_group)
     from infra.local.mail import provision_mail
 
     provision_mail(settings)

@@ -50,13 +50,17 @@ INSTALLED_TABLES = [
     "callback_portal_logins",
     "callback_vouchers",
     "callback_web_services",
+    "campaign_contacts",
+    "campaign_settings",
+    "campaigns",
+    "do_not_call",
     "guard_counters",
     "speech_agents",
     "tariff_rates",
     "tariffs",
 ]
 """The tables of the products this deployment installs (``PRODUCT_MODULES``: billing,
-callback, speech), by logical name."""
+callback, speech, campaigns), by logical name."""
 
 
 def define_thing_item() -> type[StoreItem]:

@@ -44,6 +44,10 @@ EXPECTED_KEYS = {
     "callback_portal_logins": [("account_id", "HASH", "S")],
     "callback_vouchers": [("code", "HASH", "S")],
     "callback_web_services": [("service_id", "HASH", "S")],
+    "campaign_contacts": [("part", "HASH", "S"), ("contact_id", "RANGE", "S")],
+    "campaign_settings": [("key", "HASH", "S")],
+    "campaigns": [("campaign_id", "HASH", "S")],
+    "do_not_call": [("account_id", "HASH", "S"), ("number", "RANGE", "S")],
     "guard_counters": [("key", "HASH", "S")],
     "tariff_rates": [("tariff_version", "HASH", "S"), ("prefix", "RANGE", "S")],
     "tariffs": [("tariff_id", "HASH", "S")],
@@ -54,6 +58,8 @@ EXPECTED_INDEXES = {
     "speech_agents": {"heads_by_account": [("account_id", "HASH"), ("name", "RANGE")]},
     "call_records": {"by_call": [("call_id", "HASH")]},
     "callback_vouchers": {"by_lot": [("lot_id", "HASH"), ("code", "RANGE")]},
+    "campaign_contacts": {"due": [("due_part", "HASH"), ("due_key", "RANGE")]},
+    "campaigns": {"by_account": [("account_id", "HASH"), ("created_key", "RANGE")]},
 }
 EXPECTED_TTL = {
     "callback_lockouts": "expires",

@@ -27,6 +27,7 @@ FILES = {
     "phonenumbers/__init__.py": "",
     "phonenumbers/geodata/__init__.py": "GEOCODE_DATA = {}\n",
     "phonenumbers/carrierdata/data0.py": "CARRIER_DATA = {}\n",
+    "phonenumbers/tzdata/data0.py": "TIMEZONE_DATA = {}\n",
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/html.py": "HTML = ''\n",
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui-bundle.min.js": "x",
 }
@@ -50,6 +51,7 @@ def test_post_processing_strips_the_unused_data_and_compiles_every_module(
     tag = sys.implementation.cache_tag
     # THEN the stripped data is gone (the swagger module stays, its assets go)
     assert not [n for n in names if n.startswith(("phonenumbers/geodata", "phonenumbers/carr"))]
+    assert "phonenumbers/tzdata/data0.py" in names
     assert "aws_lambda_powertools/event_handler/openapi/swagger_ui/html.py" in names
     assert not [n for n in names if n.endswith(".js")]
     assert done.stripped_files == 3
@@ -84,6 +86,26 @@ def test_post_processing_strips_the_unused_data_and_compiles_every_module(
 )
 def test_the_dialogflow_clients_unused_parts_are_stripped(name: str, dropped: bool) -> None:
     # GIVEN an archive path of the Google client WHEN asked THEN only what never loads is dropped
+    assert stripped(name) is dropped
+
+
+@pytest.mark.parametrize(
+    ("name", "dropped"),
+    [
+        ("phonenumbers/geodata/data0.py", True),
+        ("phonenumbers/geodata/__init__.py", True),
+        ("phonenumbers/carrierdata/data0.py", True),
+        # the time-zone data ships: campaigns read a contact's local time with it (0002)
+        ("phonenumbers/tzdata/__init__.py", False),
+        ("phonenumbers/tzdata/data0.py", False),
+        ("phonenumbers/timezone.py", False),
+        ("phonenumbers/data/__init__.py", False),
+    ],
+)
+def test_phonenumbers_keeps_its_metadata_and_time_zones_and_drops_the_rest(
+    name: str, dropped: bool
+) -> None:
+    # GIVEN an archive path of phonenumbers WHEN asked THEN only geodata and carrier data go
     assert stripped(name) is dropped
 
 

@@ -1,0 +1,318 @@
+"""Outbound campaigns end to end on the simulated network: the seed's REST trigger
+(``POST /outbound/create``) loads contacts, the dispatch and dial tasks call them from the flow's
+DID, alternates and retry rounds follow busy and unanswered calls, a decline is final, the flow
+forces a reschedule with ``$flow.syskey.rescheduledCall``, machines are detected, and the report
+shows every contact's outcome. The whole app runs in one process (Chalice test client, moto,
+the real Vonage adapter against the simulator's REST API); the task queue is delivered by hand,
+its delays kept: a held message is released when the platform's clock reaches it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from platformkit import running_platform
+from test_simulated_calls import World
+
+from chalicelib.ops import schedules
+
+DID = "447700900170"
+SURVEY = {
+    "id": "survey",
+    "name": "Outbound: a short survey",
+    "kind": "outbound",
+    "language": "en-GB",
+    "start": "ask",
+    "variables": {"name": "there"},
+    "nodes": {
+        "ask": {
+            "widget": "menu",
+            "prompt": "Hello $flow.key.name, this is call number $call.attemptnumber. "
+            "Press 1 if you are happy, 2 to be called later.",
+            "options": {"1": "thanks", "2": "later"},
+            "retries": 0,
+            "timeout": 5,
+            "next": {"invalid": "bye", "timeout": "bye"},
+        },
+        "thanks": {"widget": "hangup", "text": "Thank you. Goodbye."},
+        "later": {
+            "widget": "set",
+            "assign": {"$flow.syskey.rescheduledCall": "yes"},
+            "next": "bye",
+        },
+        "bye": {"widget": "hangup", "text": "We will call you again. Goodbye."},
+    },
+}
+
+
+class CampaignWorld(World):
+    """The simulated network and the platform with the survey flow activated on its DID; task
+    messages sent with a delay wait until the platform's clock reaches them."""
+
+    def __init__(self, platform: Any, tmp: Path) -> None:
+        super().__init__(platform, tmp)
+        container = platform.container
+        self.held: list[tuple[Any, str]] = []
+        enqueue = container.enqueue_task
+
+        def delayed(body: str, delay_seconds: int = 0) -> None:
+            if delay_seconds > 0:
+                self.held.append((platform.clock() + timedelta(seconds=delay_seconds), body))
+            else:
+                enqueue(body, 0)
+
+        container.enqueue_task = delayed  # type: ignore[method-assign]
+        self.enqueue = enqueue
+        admin = container.admin
+        admin.load_flow("acme", json.dumps(SURVEY))
+        self.network.add_account_numbers(DID)
+        admin.provision_number("acme", DID)
+        admin.attach_number("acme", DID, "survey")
+        service = container.services("campaigns").campaigns
+        _, self.security_id = service.activate("acme", "survey")
+        assert self.security_id
+        service.configure_account("acme", {"ip_whitelist": ("127.0.0.1/32",)})
+        service.configure("acme", "survey", {"retry_delay": 600, "max_retries": 1})
+        self.service = service
+
+    def trigger(self, calls: list[dict[str, Any]], **envelope: Any) -> Any:
+        body = {
+            "api-version": "1.0",
+            "security-id": self.security_id,
+            "flow-id": "survey",
+            "calls": calls,
+            **envelope,
+        }
+        return self.platform.client.http.post(
+            "/outbound/create",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(body).encode(),
+        )
+
+    def run(self, most: int = 400) -> None:
+        """Run tasks and calls until nothing is left, moving the clock to held messages."""
+        clock = self.platform.clock
+        for _ in range(most):
+            ran = self.run_tasks()
+            self.network.run_until_idle()
+            if ran:
+                continue
+            if not self.held:
+                return
+            self.held.sort(key=lambda item: item[0])
+            due = self.held[0][0]
+            if due > clock():
+                clock.advance((due - clock()).total_seconds())
+            ready = [body for at, body in self.held if at <= clock()]
+            self.held = [(at, body) for at, body in self.held if at > clock()]
+            for body in ready:
+                self.enqueue(body, 0)
+        raise AssertionError("the campaign did not settle")
+
+    def contact(self, contact_id: str) -> Any:
+        return self.service.contacts.get("api-survey", contact_id)
+
+    def calls_to(self, number: str) -> list[Any]:
+        return [h for h in self.network.calls() if h.leg.to == number]
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CampaignWorld]:
+    # far times too ride on the held queue here (the schedules' own path: test_task_timer)
+    monkeypatch.setattr(schedules, "MAX_DELAY_SECONDS", 10**9)
+    with running_platform(monkeypatch) as platform:
+        built = CampaignWorld(platform, tmp_path)
+        try:
+            yield built
+        finally:
+            built.close()
+
+
+def test_a_rest_campaign_runs_to_completion_with_alternates_retries_and_declines(
+    world: CampaignWorld,
+) -> None:
+    net = world.network
+    net.set_number("447700900201", {"behaviour": "answers", "script": [{"press": "1"}]})
+    net.set_number("447700900202", {"behaviour": "busy"})
+    net.set_number("447700900203", {"behaviour": "answers", "script": [{"press": "1"}]})
+    net.set_number("447700900204", {"behaviour": "rejected", "detail": "declined"})
+    net.set_number("447700900205", {"behaviour": "answers", "script": [{"press": "1"}]})
+    net.set_number("447700900206", {"behaviour": "no_answer"})
+    # WHEN the seed's body comes with four calls and a bad one
+    response = world.trigger(
+        [
+            {
+                "client-identifier": "ann",
+                "start-time": "",
+                "contact-numbers": ["+44 7700 900201"],
+                "keys": [{"name": "$flow.key.name", "value": "Ann"}],
+            },
+            {
+                "client-identifier": "bob",
+                "contact-numbers": ["447700900202", "447700900203"],
+                "keys": [{"name": "$flow.key.name", "value": "Bob"}],
+            },
+            {
+                "client-identifier": "cy",
+                "contact-numbers": ["447700900204", "447700900205"],
+            },
+            {"client-identifier": "dee", "contact-numbers": ["447700900206"]},
+            {"client-identifier": "eve", "contact-numbers": ["0207 946 0000"]},
+        ]
+    )
+    assert response.status_code == 200, response.body
+    answer = json.loads(response.body)
+    assert (answer["accepted"], answer["rejected"]) == (4, 1)
+    [eve] = [c for c in answer["calls"] if c["status"] == "rejected"]
+    assert eve["client-identifier"] == "eve" and "country code" in eve["reason"]
+    world.run()
+    # THEN Ann was called once and heard her name and attempt 1
+    [ann_call] = world.calls_to("447700900201")
+    assert ann_call.transcript.said()[0].startswith("Hello Ann, this is call number 1.")
+    assert world.contact("ann").status.value == "completed"
+    # Bob's first number was busy: his alternate answered, as his second call
+    [bob_alt] = world.calls_to("447700900203")
+    assert "call number 2" in bob_alt.transcript.said()[0]
+    bob = world.contact("bob")
+    assert bob.status.value == "completed"
+    assert [a.result.value for a in bob.attempts if a.result] == ["busy", "completed"]
+    # Cy declined: final, his alternate never rung
+    assert world.contact("cy").status.value == "declined"
+    assert world.calls_to("447700900205") == []
+    # Dee never answered: called again after the retry delay, then given up
+    dee = world.contact("dee")
+    assert dee.status.value == "no_answer"
+    assert len(world.calls_to("447700900206")) == 2
+    first, second = dee.attempts
+    assert second.started_at - first.ended_at >= timedelta(seconds=600)
+    # every call went out from the flow's DID
+    assert {h.leg.from_ for h in net.calls()} == {DID}
+    # AND the progress and the report say so
+    campaign = world.service.campaign("acme", "api-survey")
+    progress = campaign.progress()
+    assert (progress["completed"], progress["declined"], progress["no_answer"]) == (2, 1, 1)
+    assert campaign.finished and campaign.rejected == 1
+    report = world.platform.api("GET", "/v1/campaigns/api-survey/contacts?format=csv")
+    rows = list(csv.DictReader(io.StringIO(report.body.decode())))
+    assert {r["contact"]: r["status"] for r in rows} == {
+        "ann": "completed",
+        "bob": "completed",
+        "cy": "declined",
+        "dee": "no_answer",
+    }
+
+
+def test_a_resent_call_calls_nobody_twice(world: CampaignWorld) -> None:
+    world.network.set_number("447700900211", {"behaviour": "answers", "script": [{"press": "1"}]})
+    call = {"client-identifier": "x-1", "contact-numbers": ["447700900211"]}
+    first = json.loads(world.trigger([call]).body)
+    world.run()
+    again = json.loads(world.trigger([call]).body)
+    world.run()
+    assert first["calls"][0]["id"] == again["calls"][0]["id"]
+    assert again["calls"][0]["resent"] is True
+    other = json.loads(world.trigger([{**call, "contact-numbers": ["447700900299"]}]).body)
+    assert other["calls"][0]["status"] == "rejected"
+    assert "duplicate" in other["calls"][0]["reason"]
+    assert len(world.calls_to("447700900211")) == 1
+
+
+def test_the_flow_forces_a_reschedule(world: CampaignWorld) -> None:
+    # the first call presses 2 (the flow sets rescheduledCall = yes), the second presses 1
+    world.network.set_number("447700900221", {"behaviour": "answers", "script": [{"press": "2"}]})
+    world.trigger([{"client-identifier": "later", "contact-numbers": ["447700900221"]}])
+    for _ in range(20):
+        world.run_tasks()
+        world.network.run_until_idle()
+    assert world.contact("later").status.value == "rescheduled"
+    world.network.set_number("447700900221", {"behaviour": "answers", "script": [{"press": "1"}]})
+    world.run()
+    contact = world.contact("later")
+    assert contact.status.value == "completed"
+    assert [a.rescheduled for a in contact.attempts] == [True, False]
+    second = world.calls_to("447700900221")[-1]
+    assert "call number 2" in second.transcript.said()[0]
+
+
+def test_a_machine_ends_the_contact_when_the_flow_hangs_up_on_machines(
+    world: CampaignWorld,
+) -> None:
+    world.service.configure("acme", "survey", {"machine": "hangup"})
+    world.network.set_number("447700900231", {"behaviour": "answering_machine"})
+    world.trigger([{"client-identifier": "vm", "contact-numbers": ["447700900231"]}])
+    world.run()
+    assert world.contact("vm").status.value == "machine"
+
+
+def test_refusals(world: CampaignWorld) -> None:
+    call = {"client-identifier": "r", "contact-numbers": ["447700900241"]}
+    wrong = world.trigger([call], **{"security-id": "not-it"})
+    assert wrong.status_code == 403
+    not_json = world.platform.client.http.post(
+        "/outbound/create",
+        headers={"Content-Type": "application/json"},
+        body=b'{"api-version": "1.0",\n"start-time": "x"\n"flow-id": "survey"}',
+    )
+    assert not_json.status_code == 400
+    assert "comma" in json.loads(not_json.body)["detail"]
+    world.service.configure_account("acme", {"ip_whitelist": ("203.0.113.0/24",)})
+    assert world.trigger([call]).status_code == 403
+    world.service.configure_account("acme", {"ip_whitelist": ("127.0.0.1",)})
+    admin = world.platform.container.admin
+    admin.provision_number("acme", "447700900171")
+    world.network.add_account_numbers("447700900171")
+    admin.attach_number("acme", "447700900171", "survey")
+    changed = world.trigger([call])
+    assert changed.status_code == 409
+    assert "activate it again" in json.loads(changed.body)["detail"]
+    world.service.activate("acme", "survey")
+    admin.set_listener("acme", "survey", False)
+    assert world.trigger([call]).status_code == 409
+
+
+def test_listed_numbers_are_skipped_and_never_dialled(world: CampaignWorld) -> None:
+    world.network.set_number("447700900252", {"behaviour": "answers", "script": [{"press": "1"}]})
+    dnc = world.platform.container.services("campaigns").do_not_call
+    dnc.add("acme", ["447700900251", "447700900253"], reason="asked not to be called")
+    world.trigger(
+        [
+            {"client-identifier": "half", "contact-numbers": ["447700900251", "447700900252"]},
+            {"client-identifier": "all", "contact-numbers": ["447700900253"]},
+        ]
+    )
+    world.run()
+    assert world.calls_to("447700900251") == [] and world.calls_to("447700900253") == []
+    half = world.contact("half")
+    assert half.status.value == "completed"
+    assert [a.result.value for a in half.attempts if a.result] == ["do_not_call", "completed"]
+    assert world.contact("all").status.value == "skipped_dnc"
+
+
+def test_a_contact_waits_for_the_calling_window_at_its_local_time(world: CampaignWorld) -> None:
+    clock = world.platform.clock
+    london = clock().astimezone(ZoneInfo("Europe/London"))
+    opens = (london + timedelta(hours=2)).replace(minute=0, second=0)
+    closes = opens + timedelta(hours=1)
+    if closes.date() != opens.date():
+        pytest.skip("the window would cross midnight in London")
+    window = f"{opens:%H:%M}-{closes:%H:%M}"
+    world.service.configure("acme", "survey", {"window": window})
+    world.network.set_number("447700900261", {"behaviour": "answers", "script": [{"press": "1"}]})
+    world.trigger([{"client-identifier": "w", "contact-numbers": ["447700900261"]}])
+    for _ in range(10):
+        world.run_tasks()
+        world.network.run_until_idle()
+    assert world.calls_to("447700900261") == []
+    waiting = world.contact("w")
+    assert waiting.status.value == "scheduled" and waiting.due_at == opens.astimezone(UTC)
+    world.run()
+    assert len(world.calls_to("447700900261")) == 1
+    assert world.contact("w").status.value == "completed"
+    assert world.contact("w").attempts[0].started_at >= opens.astimezone(UTC)
