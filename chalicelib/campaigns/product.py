@@ -1,11 +1,11 @@
 """How the campaigns product is composed: its data on calls (``CampaignCall``), its kinds of
 effect and their runners (dispatch, dial, answered, ended: queued tasks), its leg watcher
 (``campaigns.watcher``), its tables (``store.campaigns``, ``store.campaign_contacts``,
-``store.do_not_call``, imported here so they are known wherever the installed products are), its
-services (``Campaigns`` on the store, the flows, the numbers, the outbound calls, the pace, the
-timers, the calling windows and the do-not-call list), its routes (the seed's
-``/outbound/create``, the tenant routes, the do-not-call list) and its CLI commands. Named in
-``chalicelib.products.PRODUCT_MODULES``. The core imports none of it.
+``store.do_not_call``, ``store.campaign_pacing``, imported here so they are known wherever the
+installed products are), its services (``Campaigns`` on the store, the flows, the numbers, the
+outbound calls, the pace, the timers, the calling windows and the do-not-call list), its routes
+(the seed's ``/outbound/create``, the tenant routes, the do-not-call list) and its CLI commands.
+Named in ``chalicelib.products.PRODUCT_MODULES``. The core imports none of it.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from chalicelib.flows.calldata import register_call_data
 from chalicelib.flows.engine import register_leg_watcher
 from chalicelib.products import Product
 from chalicelib.store import campaign_contacts as contacts_store
+from chalicelib.store import campaign_pacing as pacing_store
 from chalicelib.store import campaigns as campaigns_store
 from chalicelib.store import do_not_call as dnc_store
 
@@ -83,7 +84,7 @@ def services(container: Container) -> CampaignServices:
     from chalicelib.campaigns.pacing import Pacer
 
     _ = container.store  # the store is bound before a product's repository is built
-    pacer = Pacer(None, container.clock, time.sleep)
+    pacer = Pacer(pacing_store.CampaignPacingRepository(), container.clock, time.sleep)
 
     def zone_of(account_id: str) -> str:
         return container.accounts.get(account_id).timezone

@@ -51,6 +51,7 @@ INSTALLED_TABLES = [
     "callback_vouchers",
     "callback_web_services",
     "campaign_contacts",
+    "campaign_pacing",
     "campaign_settings",
     "campaigns",
     "do_not_call",
