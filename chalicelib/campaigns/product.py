@@ -4,8 +4,8 @@ effect and their runners (dispatch, dial, answered, ended: queued tasks), its le
 ``store.do_not_call``, ``store.campaign_pacing``, imported here so they are known wherever the
 installed products are), its services (``Campaigns`` on the store, the flows, the numbers, the
 outbound calls, the pace, the timers, the calling windows and the do-not-call list), its routes
-(the seed's ``/outbound/create``, the tenant routes, the do-not-call list) and its CLI commands.
-Named in ``chalicelib.products.PRODUCT_MODULES``. The core imports none of it.
+(the seed's ``/outbound/create``, the tenant routes, the do-not-call list) and its CLI
+commands. Named in ``chalicelib.products.PRODUCT_MODULES``. The core imports none of it.
 """
 
 from __future__ import annotations

@@ -69,6 +69,7 @@ EXPECTED_TTL = {
     "campaign_pacing": "expires",
     "flows": "expires_at",
     "speech_agents": "expires_at",
+    "campaign_pacing": "expires",
     "guard_counters": "expires",
     "markers": "expires_at",
     "sent_sms": "expires_at",
