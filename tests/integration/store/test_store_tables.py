@@ -66,7 +66,6 @@ EXPECTED_TTL = {
     "callback_lockouts": "expires",
     "callback_portal_logins": "expires",
     "calls": "expires_at",
-    "campaign_pacing": "expires",
     "flows": "expires_at",
     "speech_agents": "expires_at",
     "campaign_pacing": "expires",
