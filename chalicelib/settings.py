@@ -36,6 +36,8 @@ class Settings:
     aws_endpoint_url: str | None = None
     table_prefix: str = "ringflow-local-"
     recordings_bucket: str = "ringflow-local-recordings"
+    uploads_bucket: str = "ringflow-local-uploads"
+    """Where uploaded call lists are kept until they are loaded (a week)."""
     task_queue: str = "ringflow-local-tasks"
     task_queue_arn: str | None = None
     """The tasks queue's ARN (the target of one-time schedules); None: asked of SQS once."""
@@ -127,6 +129,7 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> Se
         aws_endpoint_url=e.get("RINGFLOW_AWS_ENDPOINT_URL") or None,
         table_prefix=e.get("RINGFLOW_TABLE_PREFIX", f"ringflow-{stage}-"),
         recordings_bucket=e.get("RINGFLOW_RECORDINGS_BUCKET", f"ringflow-{stage}-recordings"),
+        uploads_bucket=e.get("RINGFLOW_UPLOADS_BUCKET", f"ringflow-{stage}-uploads"),
         task_queue=e.get("RINGFLOW_TASK_QUEUE", f"ringflow-{stage}-tasks"),
         task_queue_arn=e.get("RINGFLOW_TASK_QUEUE_ARN") or None,
         schedule_group=e.get("RINGFLOW_SCHEDULE_GROUP", f"ringflow-{stage}"),

@@ -90,6 +90,11 @@ class Stage:
         return self.environment.get("RINGFLOW_RECORDINGS_BUCKET", default)
 
     @property
+    def uploads_bucket(self) -> str:
+        default = f"ringflow-{self.name}-uploads"
+        return self.environment.get("RINGFLOW_UPLOADS_BUCKET", default)
+
+    @property
     def task_queue(self) -> str:
         return self.environment.get("RINGFLOW_TASK_QUEUE", f"ringflow-{self.name}-tasks")
 
@@ -234,15 +239,24 @@ def _private_bucket(stage: Stage, name: str, rule: str, days: int) -> dict[str, 
 
 
 def storage(stage: Stage) -> dict[str, Any]:
-    """The tables, the recordings bucket and its TLS-only policy."""
+    """The tables, the recordings and uploads buckets and their TLS-only policies."""
     resources: dict[str, Any] = dict(cloudformation_resources(stage.name))
     resources["RecordingsBucket"] = _private_bucket(
         stage, stage.recordings_bucket, "expire-recordings", 365 if stage.production else 30
     )
-    resources["RecordingsBucketPolicy"] = {
+    # uploaded call lists: read once when loaded, kept a week for support
+    resources["UploadsBucket"] = _private_bucket(stage, stage.uploads_bucket, "expire-uploads", 7)
+    for bucket in ("RecordingsBucket", "UploadsBucket"):
+        resources[f"{bucket}Policy"] = _tls_only(bucket)
+    return resources
+
+
+def _tls_only(bucket: str) -> dict[str, Any]:
+    """A bucket policy refusing every request that is not over TLS."""
+    return {
         "Type": "AWS::S3::BucketPolicy",
         "Properties": {
-            "Bucket": {"Ref": "RecordingsBucket"},
+            "Bucket": {"Ref": bucket},
             "PolicyDocument": {
                 "Version": "2012-10-17",
                 "Statement": [
@@ -251,17 +265,13 @@ def storage(stage: Stage) -> dict[str, Any]:
                         "Effect": "Deny",
                         "Principal": "*",
                         "Action": "s3:*",
-                        "Resource": [
-                            _arn("RecordingsBucket"),
-                            _sub("${RecordingsBucket.Arn}/*"),
-                        ],
+                        "Resource": [_arn(bucket), _sub(f"${{{bucket}.Arn}}/*")],
                         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                     }
                 ],
             },
         },
     }
-    return resources
 
 
 def queues(stage: Stage) -> dict[str, Any]:
@@ -384,6 +394,12 @@ def lambda_role(stage: Stage, table_ids: list[str]) -> dict[str, Any]:
             "Effect": "Allow",
             "Action": "s3:ListBucket",
             "Resource": _arn("RecordingsBucket"),
+        },
+        {
+            "Sid": "UploadsObjects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "Resource": _sub("${UploadsBucket.Arn}/*"),
         },
         {
             "Sid": "TasksQueue",

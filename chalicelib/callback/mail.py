@@ -40,11 +40,9 @@ from chalicelib.callback.service import spoken_language as _language
 from chalicelib.calls.tasks import encode_task
 from chalicelib.errors import NotFoundError, RingflowError, ValidationError
 from chalicelib.mail.message import InboundMail
-from chalicelib.mail.outbox import reply
+from chalicelib.mail.outbox import answerable, reply
 from chalicelib.ops.observability import MetricName, count, logger
 
-NEVER_ANSWERED = frozenset({"mailer-daemon", "postmaster"})
-"""Local parts that are never sent a reply (RFC 3834: bounces and their managers)."""
 UNTRUSTED = (
     "Your message could not be authenticated ({reason} check failed), so no callback was "
     "placed. Send the command from an address whose mail server signs its mail (DKIM) and "
@@ -168,15 +166,10 @@ class MailCommands:
         self.enqueue(encode_task(placing, access.tenant), placing.delay_seconds)
 
     def _reply(self, access: AccessNumber, mail: InboundMail, text: str, *, refusal: bool) -> None:
-        to = mail.reply_to.strip().lower()
         ours = str(access.mail_address)
-        local = to.partition("@")[0]
+        to = answerable(mail, ours)
         if (
-            not to
-            or "@" not in to
-            or to == ours
-            or to in mail.recipients
-            or local in NEVER_ANSWERED
+            to is None
             or self.access_by_mail(to) is not None
             or (refusal and not self.may_refuse(to))
         ):

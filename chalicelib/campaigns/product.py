@@ -1,10 +1,12 @@
 """How the campaigns product is composed: its data on calls (``CampaignCall``), its kinds of
-effect and their runners (dispatch, dial, answered, ended: queued tasks), its leg watcher
-(``campaigns.watcher``), its tables (``store.campaigns``, ``store.campaign_contacts``,
-``store.do_not_call``, ``store.campaign_pacing``, imported here so they are known wherever the
-installed products are), its services (``Campaigns`` on the store, the flows, the numbers, the
-outbound calls, the pace, the timers, the calling windows and the do-not-call list), its routes
-(the seed's ``/outbound/create``, the tenant routes, the do-not-call list) and its CLI
+effect and their runners (dispatch, dial, answered, ended, reading a call list and loading its
+chunks: queued tasks), its leg watcher (``campaigns.watcher``), its tables
+(``store.campaigns``, ``store.campaign_contacts``, ``store.do_not_call``,
+``store.campaign_pacing``, ``store.campaign_uploads``, imported here so they are known wherever
+the installed products are), its services (``Campaigns`` on the store, the flows, the numbers,
+the outbound calls, the pace, the timers, the calling windows and the do-not-call list; the
+call lists on the uploads bucket), its e-mail consumer (``campaigns.mail``), its routes (the
+seed's ``/outbound/create``, the tenant routes, uploads, the do-not-call list) and its CLI
 commands. Named in ``chalicelib.products.PRODUCT_MODULES``. The core imports none of it.
 """
 
@@ -13,13 +15,13 @@ from __future__ import annotations
 import argparse
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.calls.tasks import Runner, register_effect_type
-from chalicelib.campaigns import campaign_routes, dnc_routes, trigger_routes
+from chalicelib.campaigns import campaign_routes, dnc_routes, trigger_routes, upload_routes
 from chalicelib.campaigns.dnc import DoNotCall
 from chalicelib.campaigns.model import CampaignCall
 from chalicelib.campaigns.routes import campaigns
@@ -30,19 +32,22 @@ from chalicelib.campaigns.tasks import (
     DialContact,
     DispatchCampaign,
 )
+from chalicelib.campaigns.uploads import CallLists, LoadContacts, ReadCallList
 from chalicelib.campaigns.watcher import watch
 from chalicelib.flows.calldata import register_call_data
 from chalicelib.flows.engine import register_leg_watcher
 from chalicelib.products import Product
 from chalicelib.store import campaign_contacts as contacts_store
 from chalicelib.store import campaign_pacing as pacing_store
+from chalicelib.store import campaign_uploads as uploads_store
 from chalicelib.store import campaigns as campaigns_store
 from chalicelib.store import do_not_call as dnc_store
 
 if TYPE_CHECKING:
+    from chalicelib.mail.intake import MailConsumer
     from chalicelib.wiring import Container
 
-ROUTE_MODULES = (campaign_routes, dnc_routes, trigger_routes)
+ROUTE_MODULES = (campaign_routes, dnc_routes, trigger_routes, upload_routes)
 """Route modules registering on the ``campaigns`` blueprint when imported."""
 
 
@@ -53,6 +58,8 @@ def register() -> None:
     register_effect_type("campaign_dial", DialContact)
     register_effect_type("campaign_answered", ContactAnswered)
     register_effect_type("campaign_ended", ContactCallEnded)
+    register_effect_type("campaign_read_call_list", ReadCallList)
+    register_effect_type("campaign_load_contacts", LoadContacts)
     register_leg_watcher(watch)
 
 
@@ -62,6 +69,21 @@ class CampaignServices:
 
     campaigns: Campaigns
     do_not_call: DoNotCall
+    call_lists: CallLists
+
+
+@dataclass
+class S3Objects:
+    """The uploads bucket."""
+
+    client: Any
+    bucket: str
+
+    def put(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+
+    def read(self, key: str) -> bytes:
+        return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
 
 
 def _attached(container: Container) -> Any:
@@ -108,7 +130,18 @@ def services(container: Container) -> CampaignServices:
         opening=opening,
         listed=do_not_call.is_listed,
     )
-    return CampaignServices(service, do_not_call)
+    from chalicelib.campaigns.mail import answer_upload
+
+    lists = CallLists(
+        uploads=uploads_store.UploadRepository(),
+        objects=S3Objects(container.s3, container.settings.uploads_bucket),
+        campaigns=service,
+        enqueue=container.enqueue_task,
+        clock=container.clock,
+        new_id=lambda: uuid.uuid4().hex,
+        reply=answer_upload(container.enqueue_task),
+    )
+    return CampaignServices(service, do_not_call, lists)
 
 
 def runners(container: Container) -> Mapping[type, Runner]:
@@ -123,12 +156,44 @@ def runners(container: Container) -> Mapping[type, Runner]:
 
         return runner
 
+    def lists(name: str) -> Any:
+        def runner(effect: Any, account_id: str) -> Any:
+            return getattr(container.services("campaigns").call_lists, name)(effect, account_id)
+
+        return runner
+
     return {
         DispatchCampaign: Runner(run("dispatch")),
         DialContact: Runner(run("dial"), delay=lambda effect: min(900, int(effect.delay_seconds))),
         ContactAnswered: Runner(run("answered")),
         ContactCallEnded: Runner(run("ended")),
+        ReadCallList: Runner(lists("read")),
+        LoadContacts: Runner(lists("load_chunk")),
     }
+
+
+def mail_consumers(container: Container) -> Sequence[MailConsumer]:
+    """E-mailed call lists to the outbound flows' upload addresses (``campaigns.mail``)."""
+    from chalicelib.campaigns.mail import REFUSAL_QUIET_SECONDS, CallListMail
+
+    campaigns = container.services("campaigns").campaigns
+
+    def may_refuse(address: str) -> bool:
+        key = f"call-list-refusal:{address}"
+        return container.markers.claim(key, container.clock(), REFUSAL_QUIET_SECONDS)
+
+    return (
+        CallListMail(
+            flow_of_mail=campaigns.settings.flow_of_mail,
+            allowed_senders=lambda account_id: (
+                campaigns.settings.account(account_id).allowed_senders
+            ),
+            lists=lambda: container.services("campaigns").call_lists,
+            enqueue=container.enqueue_task,
+            mail_domain=container.settings.mail_domain,
+            may_refuse=may_refuse,
+        ),
+    )
 
 
 def register_cli(commands: argparse._SubParsersAction[Any]) -> None:
@@ -145,6 +210,7 @@ PRODUCT = Product(
     register=register,
     services=services,
     runners=runners,
+    mail_consumers=mail_consumers,
     blueprints=(campaigns,),
     cli=register_cli,
 )

@@ -118,6 +118,8 @@ class CampaignStore(Protocol):
 
     def add_contacts(self, campaign_id: str, added: int, rejected: int = 0) -> None: ...
 
+    def add_chunk(self, campaign_id: str, chunk: int, added: int) -> bool: ...
+
     def set_state(self, campaign_id: str, state: CampaignState, reason: str = "") -> Campaign: ...
 
     def plan_dispatch(self, campaign_id: str, at: datetime) -> bool: ...
@@ -314,7 +316,7 @@ class Campaigns:
                 raise ValidationError(f"{entry!r} is not an IP address or CIDR block") from None
         return self.settings.put_account(replace(current, **values))
 
-    def _ready(self, account_id: str, flow_id: str) -> tuple[FlowSettings, Flow]:
+    def ready(self, account_id: str, flow_id: str) -> tuple[FlowSettings, Flow]:
         """The flow's settings and flow, when a trigger may run it (else a clear refusal)."""
         flow = self.outbound_flow(account_id, flow_id)
         settings = self.settings.flow(flow_id)
@@ -351,7 +353,7 @@ class Campaigns:
                 f"requests from {source_ip or 'this address'} are not allowed: add it to the"
                 " account's IP whitelist"
             )
-        settings, flow = self._ready(account_id, flow_id)
+        settings, flow = self.ready(account_id, flow_id)
         now = self.clock()
         campaign_id = rest_campaign_id(flow_id)
         self._campaign(campaign_id, account_id, flow_id, Trigger.REST, f"{flow_id} (REST)", now)
@@ -385,7 +387,7 @@ class Campaigns:
         if added or rejected:
             self.campaigns.add_contacts(campaign_id, added, len(rejected))
         if earliest is not None:
-            self._plan(campaign_id, account_id, earliest)
+            self.plan(campaign_id, account_id, earliest)
         answers.extend(requests.rejections(rejected))
         return {
             "api-version": requests.API_VERSIONS[0],
@@ -416,42 +418,23 @@ class Campaigns:
             return self.campaigns.get(campaign_id)
 
     # -- call lists -----------------------------------------------------------------------
-    def load_rows(
-        self,
-        account_id: str,
-        flow_id: str,
-        trigger: Trigger,
-        name: str,
-        rows: Sequence[Any],
-        rejected: int,
+    def new_campaign(
+        self, account_id: str, flow_id: str, trigger: Trigger, name: str, rejected: int
     ) -> Campaign:
-        """A call list's good rows (``campaigns.calllist.Row``) as a new campaign's contacts."""
-        self._ready(account_id, flow_id)
-        now = self.clock()
-        campaign = self.campaigns.create(
-            Campaign(self.new_id(), account_id, flow_id, trigger, now, name=name[:200])
+        """A new campaign of a call list (its contacts come in chunks: ``campaigns.uploads``)."""
+        campaign = Campaign(
+            self.new_id(),
+            account_id,
+            flow_id,
+            trigger,
+            self.clock(),
+            name=name[:200],
+            rejected=rejected,
         )
-        contacts = [
-            Contact(
-                campaign_id=campaign.campaign_id,
-                contact_id=f"r{row.row:07d}",
-                numbers=tuple(row.numbers),
-                keys=dict(row.keys),
-                due_at=max(row.start_at or now, now),
-                row=row.row,
-            )
-            for row in rows
-        ]
-        for start in range(0, len(contacts), 500):
-            self.contacts.load(contacts[start : start + 500])
-        self.campaigns.add_contacts(campaign.campaign_id, len(contacts), rejected)
-        if contacts:
-            earliest = min(c.due_at or now for c in contacts)
-            self._plan(campaign.campaign_id, account_id, earliest)
-        return self.campaigns.get(campaign.campaign_id)
+        return self.campaigns.create(campaign)
 
     # -- the loop -------------------------------------------------------------------------
-    def _plan(self, campaign_id: str, account_id: str, at: datetime) -> None:
+    def plan(self, campaign_id: str, account_id: str, at: datetime) -> None:
         """Plan the campaign's dispatch at ``at`` unless one is planned sooner."""
         at = max(at, self.clock())
         if not self.campaigns.plan_dispatch(campaign_id, at):
@@ -487,7 +470,7 @@ class Campaigns:
         following = self.contacts.next_due(campaign.campaign_id)
         if following is not None:
             later = max(following, now + HORIZON) if len(due) >= budget else following
-            self._plan(campaign.campaign_id, campaign.account_id, max(later, now + HORIZON))
+            self.plan(campaign.campaign_id, campaign.account_id, max(later, now + HORIZON))
         return {"dispatched": handed, "campaign": campaign.campaign_id}
 
     def _dial_later(self, contact: Contact, account_id: str, delay: int) -> None:
@@ -537,7 +520,7 @@ class Campaigns:
                 return {"dial": "outside_window"}
             if opening > now:
                 self._save(attempts.postponed(contact, opening), original)
-                self._plan(campaign.campaign_id, campaign.account_id, opening)
+                self.plan(campaign.campaign_id, campaign.account_id, opening)
                 return {"dial": "waits_for_window", "until": opening.isoformat()}
         account = self.settings.account(campaign.account_id)
         call_id = self.new_id()
@@ -621,7 +604,7 @@ class Campaigns:
             delay = max(0, int((contact.due_at - self.clock()).total_seconds()))
             self._dial_later(contact, account_id, delay)
         else:
-            self._plan(contact.campaign_id, account_id, contact.due_at)
+            self.plan(contact.campaign_id, account_id, contact.due_at)
 
     def answered(self, effect: ContactAnswered, account_id: str) -> Mapping[str, Any]:
         """The contact's call was answered."""
@@ -690,7 +673,7 @@ class Campaigns:
         campaign = self.campaign(account_id, campaign_id)
         if campaign.state is CampaignState.CANCELLED:
             raise ConflictError(f"campaign {campaign_id!r} is cancelled")
-        self._ready(account_id, campaign.flow_id)
+        self.ready(account_id, campaign.flow_id)
         resumed = self.campaigns.set_state(campaign_id, CampaignState.RUNNING)
         self._requeue_pending(resumed)
         return self.campaigns.get(campaign_id)
@@ -704,7 +687,7 @@ class Campaigns:
                     self._save(replace(contact, due_at=now), contact)
                 except StaleStateError:
                     continue
-        self._plan(campaign.campaign_id, campaign.account_id, now)
+        self.plan(campaign.campaign_id, campaign.account_id, now)
 
     def cancel(self, account_id: str, campaign_id: str) -> Campaign:
         """No contact of the campaign is called any more (calls going on end as they end)."""

@@ -58,6 +58,26 @@ class SendMail:
 register_effect_type("send_mail", SendMail)
 
 
+NEVER_ANSWERED = frozenset({"mailer-daemon", "postmaster"})
+"""Local parts that are never sent a reply (RFC 3834: bounces and their managers)."""
+
+
+def answerable(mail: InboundMail, ours: str) -> str | None:
+    """Where an answer to ``mail`` from our address ``ours`` may go: its reply address, unless
+    there is none, it is ours or one of the mail's recipients (a loop), or a mailer daemon or
+    postmaster (RFC 3834); else None."""
+    to = mail.reply_to.strip().lower()
+    if (
+        not to
+        or "@" not in to
+        or to == ours.strip().lower()
+        or to in mail.recipients
+        or to.partition("@")[0] in NEVER_ANSWERED
+    ):
+        return None
+    return to
+
+
 def reply(mail: InboundMail, *, key: str, from_address: str, text: str) -> SendMail:
     """The answer to ``mail``: to its reply address, "Re: " its subject, threaded to it.
     ``from_address`` must be at a domain SES verified (``Settings.mail_domain``)."""

@@ -18,7 +18,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    NumberSetAttribute,
+    UnicodeAttribute,
+)
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
@@ -209,6 +214,8 @@ class CampaignItem(StoreItem):
     counts: MapAttribute[str, Any] = MapAttribute(default=dict)  # type: ignore[no-untyped-call]
     rejected = NumberAttribute(default=0)
     paused_reason = UnicodeAttribute(null=True)
+    chunks = NumberSetAttribute(null=True)
+    """The call list's chunks stored so far (each counted once, however often delivered)."""
     next_dispatch = NumberAttribute(null=True)
     """When the next dispatch is planned (epoch seconds); absent: none planned."""
     by_account = CampaignsByAccountIndex()
@@ -280,6 +287,21 @@ class CampaignRepository:
             actions=[CampaignItem.total.add(added), CampaignItem.rejected.add(rejected)],
             condition=CampaignItem.campaign_id.exists(),
         )
+
+    @translated
+    def add_chunk(self, campaign_id: str, chunk: int, added: int) -> bool:
+        """Count a call list's chunk of ``added`` contacts, once: False when it was counted
+        already. 1 conditional UpdateItem."""
+        try:
+            CampaignItem(campaign_id).update(
+                actions=[CampaignItem.chunks.add({chunk}), CampaignItem.total.add(added)],
+                condition=CampaignItem.campaign_id.exists() & ~CampaignItem.chunks.contains(chunk),
+            )
+        except PynamoDBException as error:
+            if condition_failed(error):
+                return False
+            raise
+        return True
 
     @translated
     def set_state(self, campaign_id: str, state: CampaignState, reason: str = "") -> Campaign:

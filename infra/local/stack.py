@@ -1,7 +1,7 @@
 """Provision the AWS resources the app uses on a local endpoint (moto): the tables (from the
-same pynamodb models as the app and infra), the recordings bucket, the tasks queue with its
-dead-letter queue and the schedule group of one-time schedules. Idempotent. Used by ``make run``
-and the functional tests.
+same pynamodb models as the app and infra), the recordings and uploads buckets, the tasks queue
+with its dead-letter queue and the schedule group of one-time schedules. Idempotent. Used by
+``make run`` and the functional tests.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ def provision(settings: Settings) -> dict[str, str]:
     create_tables(settings)
     s3 = _client(settings, "s3")
     existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
-    if settings.recordings_bucket not in existing:
-        s3.create_bucket(
-            Bucket=settings.recordings_bucket,
-            CreateBucketConfiguration={"LocationConstraint": settings.region},
-        )
+    for bucket in (settings.recordings_bucket, settings.uploads_bucket):
+        if bucket not in existing:
+            s3.create_bucket(
+                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region}
+            )
     sqs = _client(settings, "sqs")
     dlq_url = sqs.create_queue(QueueName=settings.task_queue + "-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][

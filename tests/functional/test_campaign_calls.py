@@ -21,6 +21,7 @@ import pytest
 from platformkit import running_platform
 from test_simulated_calls import World
 
+from chalicelib.calls.tasks import decode_task
 from chalicelib.ops import schedules
 
 DID = "447700900170"
@@ -54,15 +55,18 @@ SURVEY = {
 
 class CampaignWorld(World):
     """The simulated network and the platform with the survey flow activated on its DID; task
-    messages sent with a delay wait until the platform's clock reaches them."""
+    messages sent with a delay wait until the platform's clock reaches them (every task sent is
+    also kept in ``queued``)."""
 
     def __init__(self, platform: Any, tmp: Path) -> None:
         super().__init__(platform, tmp)
         container = platform.container
         self.held: list[tuple[Any, str]] = []
+        self.queued: list[Any] = []
         enqueue = container.enqueue_task
 
         def delayed(body: str, delay_seconds: int = 0) -> None:
+            self.queued.append(decode_task(body)[1])
             if delay_seconds > 0:
                 self.held.append((platform.clock() + timedelta(seconds=delay_seconds), body))
             else:

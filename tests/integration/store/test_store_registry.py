@@ -53,6 +53,7 @@ INSTALLED_TABLES = [
     "campaign_contacts",
     "campaign_pacing",
     "campaign_settings",
+    "campaign_uploads",
     "campaigns",
     "do_not_call",
     "guard_counters",
