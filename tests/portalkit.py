@@ -31,6 +31,9 @@ class Site:
     url: str
     accounts: dict[str, str]
     vouchers: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    """The served app's environment (its moto endpoint): tests that seed more data or run
+    queued tasks build a container from it."""
 
     def page(self, path: str) -> str:
         return f"{self.url}/my{path}"

@@ -6,8 +6,8 @@ chunks: queued tasks), its leg watcher (``campaigns.watcher``), its tables
 the installed products are), its services (``Campaigns`` on the store, the flows, the numbers,
 the outbound calls, the pace, the timers, the calling windows and the do-not-call list; the
 call lists on the uploads bucket), its e-mail consumer (``campaigns.mail``), its routes (the
-seed's ``/outbound/create``, the tenant routes, uploads, the do-not-call list) and its CLI
-commands. Named in ``chalicelib.products.PRODUCT_MODULES``. The core imports none of it.
+seed's ``/outbound/create``, the tenant routes, uploads and their page, the do-not-call list)
+and its CLI commands. Named in ``chalicelib.products.PRODUCT_MODULES``. The core imports none of it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.calls.tasks import Runner, register_effect_type
-from chalicelib.campaigns import campaign_routes, dnc_routes, trigger_routes, upload_routes
+from chalicelib.campaigns import (
+    campaign_routes,
+    dnc_routes,
+    page_routes,
+    trigger_routes,
+    upload_routes,
+)
 from chalicelib.campaigns.dnc import DoNotCall
 from chalicelib.campaigns.model import CampaignCall
 from chalicelib.campaigns.routes import campaigns
@@ -47,7 +53,7 @@ if TYPE_CHECKING:
     from chalicelib.mail.intake import MailConsumer
     from chalicelib.wiring import Container
 
-ROUTE_MODULES = (campaign_routes, dnc_routes, trigger_routes, upload_routes)
+ROUTE_MODULES = (campaign_routes, dnc_routes, page_routes, trigger_routes, upload_routes)
 """Route modules registering on the ``campaigns`` blueprint when imported."""
 
 

@@ -154,7 +154,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             if app.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((state / "app.log").read_text()[-3000:])
             time.sleep(0.2)
-        yield Site(url, accounts, vouchers)
+        yield Site(url, accounts, vouchers, env)
     finally:
         if app is not None:
             app.terminate()
