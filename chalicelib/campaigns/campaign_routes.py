@@ -37,16 +37,34 @@ from chalicelib.web.rest import (
 )
 from chalicelib.wiring import container
 
+SENDER_PATTERN = r"^[!-?A-~]{0,64}@[!-?A-~]{1,190}$"
+"""An allowed sender: an address, or ``@domain`` for a whole domain."""
 FLOW_PATH = "/v1/outbound/flows/{flow_id}"
 CAMPAIGN_PATH = "/v1/campaigns/{campaign_id}"
 CAMPAIGN_PARAMETER = {"campaign_id": {"type": "string", "pattern": r"^[A-Za-z0-9_.:-]{1,100}$"}}
+
+
+class CampaignView(BaseModel):
+    """A campaign and its progress per status."""
+
+    campaign_id: str
+    flow_id: str
+    trigger: str
+    name: str
+    created_at: str
+    state: str
+    paused_reason: str | None
+    contacts: int
+    rejected: int
+    finished: bool
+    progress: dict[str, int]
 
 
 class FlowChanges(BaseModel):
     """Campaign settings of an outbound flow to change (the others stay)."""
 
     model_config = ConfigDict(extra="forbid")
-    calls_per_second: Annotated[Decimal, Field(gt=0, le=50)] | None = None
+    calls_per_second: Annotated[float, Field(ge=0.1, le=50)] | None = None
     max_concurrent: Annotated[int, Field(ge=1, le=1000)] | None = None
     window: Annotated[str, Field(max_length=100)] | None = None
     max_retries: Annotated[int, Field(ge=0, le=10)] | None = None
@@ -63,10 +81,17 @@ class AccountChanges(BaseModel):
         Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=100)] | None
     ) = None
     allowed_senders: (
-        Annotated[list[Annotated[str, Field(max_length=254)]], Field(max_length=100)] | None
+        Annotated[list[Annotated[str, Field(pattern=SENDER_PATTERN)]], Field(max_length=100)] | None
     ) = None
-    calls_per_second: Annotated[Decimal, Field(gt=0, le=50)] | None = None
+    calls_per_second: Annotated[float, Field(ge=0.1, le=50)] | None = None
     max_concurrent: Annotated[int, Field(ge=1, le=5000)] | None = None
+
+
+def _exact(changes: dict[str, Any]) -> dict[str, Any]:
+    """A pace as sent (``2.5``) as an exact decimal."""
+    if "calls_per_second" in changes:
+        changes["calls_per_second"] = Decimal(str(changes["calls_per_second"]))
+    return changes
 
 
 def _campaigns() -> Campaigns:
@@ -96,7 +121,7 @@ def show_flow(flow_id: str) -> Response:
 def change_flow(flow_id: str) -> Response:
     """Change the flow's campaign settings; the others stay."""
     account = calling_account()
-    changes = body(FlowChanges).model_dump(exclude_none=True)
+    changes = _exact(body(FlowChanges).model_dump(exclude_none=True))
     return json_response(flow_view(_campaigns().configure(account.account_id, flow_id, changes)))
 
 
@@ -149,7 +174,7 @@ def show_account_settings() -> Response:
 def change_account_settings() -> Response:
     """Change the account's whitelist, allowed senders or pace."""
     account = calling_account()
-    changes = body(AccountChanges).model_dump(exclude_none=True)
+    changes = _exact(body(AccountChanges).model_dump(exclude_none=True))
     for name in ("ip_whitelist", "allowed_senders"):
         if name in changes:
             changes[name] = tuple(str(v).strip() for v in changes[name])
@@ -157,7 +182,12 @@ def change_account_settings() -> Response:
     return json_response(account_view(settings))
 
 
-@operation(campaigns, Operation("/v1/campaigns", "get", "The account's latest campaigns"))
+@operation(
+    campaigns,
+    Operation(
+        "/v1/campaigns", "get", "The account's latest campaigns", response=CampaignView, many=True
+    ),
+)
 @guarded
 def list_campaigns() -> Response:
     """The account's latest campaigns, newest first."""
@@ -172,6 +202,7 @@ def list_campaigns() -> Response:
         CAMPAIGN_PATH,
         "get",
         "A campaign and its progress",
+        response=CampaignView,
         path_parameters=CAMPAIGN_PARAMETER,
     ),
 )
@@ -211,7 +242,11 @@ _control("cancel", "Cancel a campaign: nobody else is called")
         query={
             "format": {"type": "string", "enum": ["json", "csv"]},
             "limit": {"type": "integer", "minimum": 1, "maximum": 500},
-            "cursor": {"type": "string", "maxLength": 200},
+            "cursor": {
+                "type": "string",
+                "pattern": r"^[0-7]:[\x21-\x7e]{0,128}$",
+                "description": "the cursor of the page before",
+            },
         },
     ),
 )

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.accounts.admin import normal_number, number_problem
-from chalicelib.errors import TooLargeError, ValidationError
+from chalicelib.errors import NotFoundError, TooLargeError, ValidationError
 
 if TYPE_CHECKING:
     from chalicelib.store.do_not_call import DoNotCallEntry
@@ -257,12 +257,22 @@ class DoNotCall:
         return Added(tuple(good), added)
 
     def remove(self, account_id: str, number: str) -> bool:
-        """Take a number off the list: True if it was listed."""
-        return self._store.remove(account_id, normal(number))
+        """Take a number off the list: True if it was listed (a number no list could hold,
+        such as one of no known country, was never listed)."""
+        try:
+            listed = normal(number)
+        except ValidationError:
+            return False
+        return self._store.remove(account_id, listed)
 
     def entry(self, account_id: str, number: str) -> DoNotCallEntry:
-        """The entry of a listed number; ``NotFoundError`` when it is not listed."""
-        return self._store.entry(account_id, normal(number))
+        """The entry of a listed number; ``NotFoundError`` when it is not listed (also for a
+        number no list could hold)."""
+        try:
+            listed = normal(number)
+        except ValidationError:
+            raise NotFoundError(f"{number[:20]} is not on the do-not-call list") from None
+        return self._store.entry(account_id, listed)
 
     def page(self, account_id: str, limit: int = MAX_PAGE, cursor: str | None = None) -> Page:
         """A page of the list, in number order."""
@@ -289,8 +299,14 @@ class DoNotCall:
         source: str = "import",
     ) -> ImportReport:
         """List every valid number of a text or CSV body (``lines_of``); each bad line is
-        reported, not listed."""
-        return self._import(account_id, lines_of(body), reason, source)
+        reported, not listed. A body none of whose lines is a number is refused whole
+        (``ValidationError``): it is not a list of numbers."""
+        report = self._import(account_id, lines_of(body), reason, source)
+        if report.lines and not report.numbers:
+            first = report.problems[0] if report.problems else None
+            shown = f": line {first.line}: {first.reason}" if first else ""
+            raise ValidationError(f"the list holds no numbers{shown}")
+        return report
 
     def import_numbers(
         self,

@@ -65,7 +65,7 @@ MAX_BULK_BODY_BYTES = 1024 * 1024
 lists within the REST deadline; larger lists go in several requests, or ``ringflow dnc
 import``."""
 CSV_MEDIA = ("text/csv", "text/plain")
-CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+CURSOR_PATTERN = r"^[0-9]{1,15}$"
 PAGE_QUERY: dict[str, dict[str, Any]] = {
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "description": "default: 1000"},
     "cursor": {
@@ -172,6 +172,7 @@ def _check_size(limit: int) -> bytes:
         "put",
         "List a number on the account's do-not-call list",
         request=ListRequest,
+        request_required=False,
         response=ListedView,
         status=201,
         also={200: "the number was listed already: its first entry is kept"},

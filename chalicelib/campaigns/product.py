@@ -202,6 +202,13 @@ def mail_consumers(container: Container) -> Sequence[MailConsumer]:
     )
 
 
+def demo(container: Container) -> Mapping[str, Any]:
+    """The campaigns' demo for the local run (``campaigns.demo``)."""
+    from chalicelib.campaigns.demo import load
+
+    return load(container)
+
+
 def register_cli(commands: argparse._SubParsersAction[Any]) -> None:
     """The product's ``ringflow`` commands (imported here, never on a Lambda cold start)."""
     from chalicelib.campaigns.cli import register as register_commands
@@ -219,4 +226,5 @@ PRODUCT = Product(
     mail_consumers=mail_consumers,
     blueprints=(campaigns,),
     cli=register_cli,
+    demo=demo,
 )

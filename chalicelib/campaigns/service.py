@@ -29,10 +29,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import math
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Protocol
 
 from chalicelib.calls.outbound import OutboundCalls
@@ -51,6 +54,7 @@ from chalicelib.campaigns.model import (
     MachineHandling,
     Trigger,
 )
+from chalicelib.campaigns.pacing import MAX_WINDOW_CALLS
 from chalicelib.campaigns.tasks import (
     ContactAnswered,
     ContactCallEnded,
@@ -164,6 +168,16 @@ def _always_open(window: str, number: str, now: datetime, zone: str) -> datetime
 
 def _none_listed(account_id: str, numbers: Sequence[str]) -> frozenset[str]:
     return frozenset()
+
+
+def usable_rate(value: Decimal | float | int) -> Decimal:
+    """A pace as the pacer's windows hold it, never above what was asked: tenths of a call per
+    second (2.5 is 5 calls in 2 s), whole calls per second above 10, at least 0.1."""
+    tenths = max(1, math.floor(Decimal(str(value)) * 10))
+    rate = Fraction(tenths, 10)
+    if rate.numerator > MAX_WINDOW_CALLS:
+        rate = Fraction(math.floor(rate))
+    return Decimal(rate.numerator) / Decimal(rate.denominator)
 
 
 def hash_secret(secret: str) -> str:
@@ -294,6 +308,8 @@ class Campaigns:
         if unknown:
             raise ValidationError(f"unknown settings {unknown} (known: {sorted(allowed)})")
         values = dict(changes)
+        if "calls_per_second" in values:
+            values["calls_per_second"] = usable_rate(values["calls_per_second"])
         if "machine" in values:
             values["machine"] = MachineHandling(values["machine"])
         if values.get("window"):
@@ -309,6 +325,8 @@ class Campaigns:
         """Change an account's whitelist, allowed senders or pace."""
         current = self.settings.account(account_id)
         values = dict(changes)
+        if "calls_per_second" in values:
+            values["calls_per_second"] = usable_rate(values["calls_per_second"])
         for entry in values.get("ip_whitelist", ()):
             try:
                 ipaddress.ip_network(entry, strict=False)

@@ -59,8 +59,8 @@ def _request_schema() -> dict[str, Any]:
         "type": "object",
         "properties": {
             "api-version": {"type": "string", "enum": ["1.0"]},
-            "security-id": {"type": "string"},
-            "flow-id": {"type": "string"},
+            "security-id": {"type": "string", "minLength": 1, "pattern": r"\S"},
+            "flow-id": {"type": "string", "minLength": 1, "pattern": r"\S"},
             "calls": {"type": "array", "items": call, "minItems": 1, "maxItems": 1000},
         },
         "required": ["security-id", "flow-id", "calls"],

@@ -44,7 +44,9 @@ class UploadStart(BaseModel):
     """A call list about to be uploaded."""
 
     model_config = ConfigDict(extra="forbid")
-    filename: Annotated[str, Field(min_length=5, max_length=200)]
+    filename: Annotated[
+        str, Field(min_length=5, max_length=200, pattern=r"\.([cC][sS][vV]|[zZ][iI][pP])$")
+    ]
 
 
 def _lists() -> CallLists:

@@ -146,11 +146,11 @@ class CallLists:
         """Keep the upload's part ``number`` (parts come in order, from 0)."""
         upload = self.own(account_id, upload_id)
         if upload.state != "receiving":
-            raise ValidationError(f"upload {upload_id} is {upload.state}: it takes no more parts")
+            raise ConflictError(f"upload {upload_id} is {upload.state}: it takes no more parts")
         if number != upload.parts:
-            raise ValidationError(f"upload {upload_id} waits for part {upload.parts}, not {number}")
+            raise ConflictError(f"upload {upload_id} waits for part {upload.parts}, not {number}")
         if not data:
-            raise ValidationError("a part is at least one byte")
+            return upload  # nothing to keep
         if len(data) > MAX_PART_BYTES:
             raise TooLargeError(f"a part is at most {MAX_PART_BYTES} bytes")
         if upload.size + len(data) > calllist.MAX_UPLOAD_BYTES:
@@ -167,7 +167,7 @@ class CallLists:
         if upload.state != "receiving":
             return upload
         if upload.parts == 0:
-            raise ValidationError(f"upload {upload_id} has no parts yet")
+            raise ConflictError(f"upload {upload_id} has no parts yet: send the file first")
         return self._queue_reading(upload)
 
     def _queue_reading(self, upload: Upload) -> Upload:

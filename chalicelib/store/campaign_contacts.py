@@ -29,6 +29,7 @@ from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.errors import ValidationError
 from chalicelib.store.attributes import (
     EnumAttribute,
     StringListAttribute,
@@ -287,6 +288,8 @@ class ContactRepository:
         shard, after = 0, None
         if cursor:
             head, _, tail = cursor.partition(":")
+            if not (head.isdigit() and len(head) == 1 and int(head) < SHARDS and len(tail) <= 128):
+                raise ValidationError(f"cursor {cursor[:40]!r} is not one a page gave")
             shard, after = int(head), tail or None
         found: list[Contact] = []
         while shard < SHARDS and len(found) < limit:

@@ -12,7 +12,7 @@ BatchGetItem per 100, whatever the size of the list (FACTS-operations: a step's 
 grow with the account). Keys that DynamoDB leaves unprocessed (and items it leaves unwritten)
 are sent again with a growing pause, a few times, then ``StoreRequestError``. The store does not
 know the product's types: entries are ``DoNotCallEntry`` records of plain values; a page's
-cursor is opaque text (the last number of the page, in base64url). Items and pynamodb
+cursor is the last number of the page (the next page starts after it). Items and pynamodb
 exceptions never leave this module; each method's docstring gives its DynamoDB requests.
 Imports pynamodb, the store's base helpers, ``chalicelib.errors`` and the standard library;
 must not import a product package. Part of ``store``, the only package that may import
@@ -21,8 +21,6 @@ pynamodb.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -87,22 +85,16 @@ def _entry(item: DoNotCallItem) -> DoNotCallEntry:
 
 
 def encode_cursor(number: str) -> str:
-    """The cursor of a page that ends with ``number``."""
-    return base64.urlsafe_b64encode(number.encode("ascii")).decode("ascii").rstrip("=")
+    """The cursor of a page that ends with ``number``: the number itself (the next page starts
+    after it, so any number is a cursor)."""
+    return number
 
 
 def decode_cursor(cursor: str) -> str:
-    """The number a cursor names; ``InvalidCursorError`` for text no page gave."""
-    problem = InvalidCursorError(f"cursor {cursor[:MAX_CURSOR_CHARS]!r} is not one a page gave")
-    if not cursor or len(cursor) > MAX_CURSOR_CHARS or not cursor.isascii():
-        raise problem
-    try:
-        number = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, ValueError):
-        raise problem from None
-    if not number.isdigit() or encode_cursor(number) != cursor:
-        raise problem
-    return number
+    """The number a cursor names; ``InvalidCursorError`` for anything but 1 to 15 digits."""
+    if not (cursor.isascii() and cursor.isdigit() and 1 <= len(cursor) <= 15):
+        raise InvalidCursorError(f"cursor {cursor[:MAX_CURSOR_CHARS]!r} is not one a page gave")
+    return cursor
 
 
 class DoNotCallRepository:

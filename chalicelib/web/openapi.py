@@ -68,6 +68,8 @@ class Operation:
     form_too: bool = False
     """The JSON request model is also taken as an HTML form (``x-www-form-urlencoded``)."""
     text_media: tuple[str, ...] = ()
+    request_required: bool = True
+    """Whether the request model's body must be sent (``False``: the route takes none too)."""
     """Media types the request body may have besides the JSON model's (``text/csv``: a list
     sent as text), each documented as a string."""
     path_parameters: Mapping[str, dict[str, Any]] = field(default_factory=dict)
@@ -157,7 +159,7 @@ def openapi_document(operations: list[Operation] | None = None) -> dict[str, Any
                 content[FORM_MEDIA] = {"schema": ref(op.request)}
             for media in op.text_media:
                 content[media] = {"schema": {"type": "string"}}
-            entry["requestBody"] = {"required": True, "content": content}
+            entry["requestBody"] = {"required": op.request_required, "content": content}
         answer: dict[str, Any] = {"type": "object"}
         if op.response is not None:
             answer = {"type": "array", "items": ref(op.response)} if op.many else ref(op.response)

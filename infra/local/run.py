@@ -388,6 +388,35 @@ Web callback forms (simple, extended, hosted):
 {_callback_mail_banner(callback)}"""
 
 
+def _campaigns_banner(demo: Mapping[str, Any], caller: str, where: str, app_url: str) -> str:
+    """How to try an outbound campaign, if the campaigns product loaded its demo."""
+    campaigns = demo.get("campaigns")
+    if not campaigns:
+        return ""
+    body = json.dumps(
+        {
+            "api-version": "1.0",
+            "security-id": campaigns["security_id"],
+            "flow-id": campaigns["flow"],
+            "calls": [
+                {
+                    "client-identifier": "demo-1",
+                    "contact-numbers": [caller],
+                    "keys": [{"name": "$flow.key.name", "value": "Dana"}],
+                }
+            ],
+        }
+    )
+    return f"""
+Outbound campaign of {campaigns["flow"]} (security id {campaigns["security_id"]}):
+  curl -s {app_url}/outbound/create -H 'Content-Type: application/json' -d '{body}'
+  .venv/bin/ringflow sim calls{where}              # the reminder rings {caller}
+  the upload page          {app_url}{campaigns["page"]}   (the demo account's API key)
+  .venv/bin/ringflow sim send-mail --local --from you@example.com \
+    --to {campaigns["upload_address"]} --attach calls.csv   # a call list by e-mail
+"""
+
+
 def _callback_mail_banner(callback: Mapping[str, Any]) -> str:
     """How to try the callback's e-mail trigger, if the demo has a callback address."""
     if not callback.get("mail"):
@@ -444,6 +473,7 @@ Place a simulated call to the pull app (in another terminal):
 Send the platform an e-mail, and read what it sent back:
   .venv/bin/ringflow sim send-mail --local --from you@example.com --to {mail_to} --body "hello"
   .venv/bin/ringflow sim mail --local
+{_campaigns_banner(demo, DEMO_CALLER, where, stack.app_url)}
 Ctrl-C stops everything.""",
                 flush=True,
             )

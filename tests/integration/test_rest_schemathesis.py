@@ -31,7 +31,14 @@ document allows may still be refused for what the store holds, and those answers
   languages the agent cannot use, or that names neither an export nor a Dialogflow agent: JSON
   Schema says "base64", not what a Dialogflow export holds;
 - 422 for a rate deck (``PUT /v1/operator/tariffs/{tariff_id}``, a ``text/csv`` body) whose
-  lines break the deck's rules: JSON Schema says "a string", not what a deck's CSV holds.
+  lines break the deck's rules: JSON Schema says "a string", not what a deck's CSV holds;
+- 422 for an outbound flow's campaign routes (``/v1/outbound/flows/{flow_id}...``) naming a
+  flow that is inbound, or activating one with no number attached: the store's state;
+- 422 for a do-not-call number of no known country (``PUT /v1/do-not-call/{number}``) and a
+  list (``POST /v1/do-not-call``, a ``text/csv`` body) that is not text or none of whose lines
+  is a number: JSON Schema says "a string" and cannot hold the numbering plans;
+- 422 for an account's IP whitelist entry that is not an address or CIDR block
+  (``PUT /v1/outbound/settings``): JSON Schema's formats name no CIDR block.
 
 Bounded: the coverage phase's cases (fixed by the document) and ``MAX_EXAMPLES`` generated cases
 per operation in the fuzzing phase, no shrinking, one worker, derandomized: the same cases every
@@ -58,6 +65,7 @@ from chalicelib.telephony.ports import PlacedCall
 MAX_EXAMPLES = 100
 PROBLEM = "application/problem+json"
 STATE_REFUSALS_OF_CALLS = ("is an inbound flow", "is not a number attached to flow")
+STATE_REFUSALS_OF_OUTBOUND_FLOWS = ("is an inbound flow", "attach at least one")
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
@@ -140,6 +148,15 @@ def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str
         return not all(_agent_content_problem(str(p)) for p in problems)
     if (method, path) == ("POST", "/v1/calls"):
         return not any(reason in problem.get("detail", "") for reason in STATE_REFUSALS_OF_CALLS)
+    if path.startswith("/v1/outbound/flows/{flow_id}"):
+        detail = str(problem.get("detail", ""))
+        return not any(reason in detail for reason in STATE_REFUSALS_OF_OUTBOUND_FLOWS)
+    if (method, path) == ("PUT", "/v1/do-not-call/{number}"):
+        return "country code" not in str(problem.get("detail", ""))
+    if (method, path) == ("PUT", "/v1/outbound/settings"):
+        return "is not an IP address or CIDR block" not in str(problem.get("detail", ""))
+    if (method, path) == ("POST", "/v1/do-not-call"):
+        return not str(problem.get("detail", "")).startswith(("the list", "line "))
     return True
 
 
