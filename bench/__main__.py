@@ -6,8 +6,9 @@ built package's cold start and size (:mod:`bench.package`), all on the local sta
 server mode on loopback; ``chalice local`` for the HTTP figures); then the time to the fallback
 answer under store faults (``bench.faults``), what a call costs on AWS (``bench.cost``) and the
 load figure of ``bench.load`` (concurrent simulated calls against the whole local stack), the
-speech figures and, last, the pace of a campaign's calls across workers (``bench.pacing``, about
-100 s). Prints figures and ratios; asserts nothing.
+speech figures, a 100,000-row call list loaded into a campaign against a plain batch-write
+(``bench.calllist``) and, last, the pace of a campaign's calls across workers (``bench.pacing``,
+about 100 s). Prints figures and ratios; asserts nothing.
 
 Each simulated call is: answer (the flow starts, waits in a menu) then N menu presses (a step
 with no external call: the state is read once and written once). The pull-app answer, which
@@ -31,7 +32,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
-from bench import callback, cost, faults, load, pacing, package, speech, speech_widget
+from bench import (
+    callback,
+    calllist,
+    cost,
+    faults,
+    load,
+    pacing,
+    package,
+    speech,
+    speech_widget,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signature-secret-0123456789abcdef"
@@ -449,6 +460,7 @@ def main() -> int:
     speech.run()
     speech_widget.run()
     print()
+    calllist.run()
     pacing.run()
     return 0
 

@@ -457,7 +457,7 @@ class Campaigns:
         at = max(at, self.clock())
         if not self.campaigns.plan_dispatch(campaign_id, at):
             return
-        key = f"dispatch:{campaign_id}:{int(at.timestamp())}"
+        key = f"dispatch:{campaign_id}:{int(at.timestamp())}:{self.new_id()[:8]}"
         body = encode_task(DispatchCampaign(key, campaign_id), account_id)
         self.run_at(body, at, key)
 

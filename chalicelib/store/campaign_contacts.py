@@ -271,6 +271,11 @@ class ContactRepository:
         return earliest
 
     @translated
+    def count(self, campaign_id: str) -> int:
+        """How many contacts the campaign holds. 1 Query (counting) per shard."""
+        return sum(ContactItem.count(f"{campaign_id}#{shard}") for shard in range(SHARDS))
+
+    @translated
     def every(self, campaign_id: str, status: ContactStatus | None = None) -> Iterator[Contact]:
         """Every contact of the campaign, shard by shard in id order (optionally of one
         status). Queries, paginated."""

@@ -320,3 +320,59 @@ def test_a_contact_waits_for_the_calling_window_at_its_local_time(world: Campaig
     assert len(world.calls_to("447700900261")) == 1
     assert world.contact("w").status.value == "completed"
     assert world.contact("w").attempts[0].started_at >= opens.astimezone(UTC)
+
+
+def test_a_paused_campaign_calls_nobody_until_resumed_and_a_cancelled_one_nobody_more(
+    world: CampaignWorld,
+) -> None:
+    for number in ("447700900271", "447700900272"):
+        world.network.set_number(number, {"behaviour": "answers", "script": [{"press": "1"}]})
+    world.trigger([{"client-identifier": "p1", "contact-numbers": ["447700900271"]}])
+    paused = world.platform.api("POST", "/v1/campaigns/api-survey/pause")
+    assert json.loads(paused.body)["state"] == "paused"
+    world.run()
+    assert world.calls_to("447700900271") == []
+    assert world.contact("p1").status.value == "scheduled"
+    resumed = world.platform.api("POST", "/v1/campaigns/api-survey/resume")
+    assert json.loads(resumed.body)["state"] == "running"
+    world.run()
+    assert len(world.calls_to("447700900271")) == 1
+    assert world.contact("p1").status.value == "completed"
+    # a cancelled campaign: its waiting contacts are cancelled and never called
+    world.trigger([{"client-identifier": "p2", "contact-numbers": ["447700900272"]}])
+    cancelled = json.loads(world.platform.api("POST", "/v1/campaigns/api-survey/cancel").body)
+    assert cancelled["state"] == "cancelled" and cancelled["progress"]["cancelled"] == 1
+    world.run()
+    assert world.calls_to("447700900272") == []
+    again = world.platform.api("POST", "/v1/campaigns/api-survey/resume")
+    assert again.status_code == 409
+
+
+def test_the_carriers_rate_limit_slows_the_pace_and_loses_no_call(world: CampaignWorld) -> None:
+    # GIVEN a flow paced above the carrier's 3 calls a second (the carrier refuses the excess)
+    world.service.configure("acme", "survey", {"calls_per_second": 10})
+    world.service.configure_account("acme", {"calls_per_second": 10})
+    pacer = world.service.pace()
+    throttled = pacer.throttled
+    refusals: list[object] = []
+
+    def counted(keys: object) -> object:
+        refusals.append(keys)
+        return throttled(keys)
+
+    pacer.throttled = counted
+    numbers = [f"4477009003{n:02d}" for n in range(8)]
+    for number in numbers:
+        world.network.set_number(number, {"behaviour": "answers", "script": [{"press": "1"}]})
+    world.trigger(
+        [
+            {"client-identifier": f"r{n}", "contact-numbers": [number]}
+            for n, number in enumerate(numbers)
+        ]
+    )
+    world.run()
+    # THEN the carrier refused some (429) and every contact was still called once and completed
+    assert refusals
+    for n, number in enumerate(numbers):
+        assert len(world.calls_to(number)) == 1, number
+        assert world.contact(f"r{n}").status.value == "completed"
