@@ -1,6 +1,5 @@
-"""An account's do-not-call list by REST and CLI, on moto: GIVEN the platform with the campaigns
-routes served (by an app of the test's own until the campaigns product is installed) and two
-accounts, WHEN acme lists, reads, pages through, imports (JSON and CSV, with bad lines) and takes
+"""An account's do-not-call list by REST and CLI, on moto: GIVEN the platform (the campaigns
+product installed) and two accounts, WHEN acme lists, reads, pages through, imports (JSON and CSV, with bad lines) and takes
 numbers off, THEN each answer says what happened (201 new, 200 listed already with its first
 entry kept, 204 taken off, 404 not listed), bad numbers are refused naming each, an import lists
 the good lines and reports the bad ones, a body over the cap is a 413 before it is parsed and
@@ -17,13 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dnckit import (
-    campaigns_installed,
-    campaigns_product,
-    do_not_call_table,
-    documented_routes,
-    serving_app,
-)
 from platformkit import Platform, running_platform
 
 from chalicelib.errors import NotFoundError, TooLargeError, ValidationError
@@ -64,23 +56,9 @@ class Running:
 
 @pytest.fixture
 def running(monkeypatch: pytest.MonkeyPatch) -> Iterator[Running]:
-    from chalice.test import Client
-
-    from chalicelib.products import installed
-
-    ours = not campaigns_installed()
-    products = (*installed(), campaigns_product()) if ours else None
-    with (
-        running_platform(monkeypatch, products=products) as platform,
-        documented_routes(),
-        do_not_call_table(platform.container.settings),
-    ):
+    with running_platform(monkeypatch) as platform:
         _, globex_key = platform.container.admin.create_account("globex", "Globex", "en-GB")
-        if not ours:
-            yield Running(platform, platform.client, globex_key)
-            return
-        with Client(serving_app()) as client:
-            yield Running(platform, client, globex_key)
+        yield Running(platform, platform.client, globex_key)
 
 
 def answer(response: Any) -> Any:
@@ -239,8 +217,7 @@ def test_the_routes_are_documented() -> None:
 
     from chalicelib.web.openapi import openapi_document
 
-    with documented_routes():
-        doc = openapi_document()
+    doc = openapi_document()
     paths = doc["paths"]
     assert set(paths["/v1/do-not-call/{number}"]) == {"put", "get", "delete"}
     assert set(paths["/v1/do-not-call"]) == {"get", "post"}

@@ -9,18 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
-from dnckit import do_not_call_table
 from storekit import NOW, RequestLog
 
 from chalicelib.errors import NotFoundError, UnavailableError, ValidationError
 from chalicelib.settings import Settings
 from chalicelib.store.binding import shared_connection
-
-if TYPE_CHECKING:
-    from chalicelib.store.do_not_call import DoNotCallRepository
+from chalicelib.store.do_not_call import DoNotCallRepository
 
 UK = [f"4479111234{n:02d}" for n in range(100)]
 
@@ -32,10 +29,7 @@ def pauses() -> list[float]:
 
 @pytest.fixture
 def lists(store: Settings, pauses: list[float]) -> Iterator[DoNotCallRepository]:
-    with do_not_call_table(store):
-        from chalicelib.store.do_not_call import DoNotCallRepository
-
-        yield DoNotCallRepository(pause=pauses.append)
+    yield DoNotCallRepository(pause=pauses.append)
 
 
 def numbers(count: int, prefix: str = "1212555") -> list[str]:
