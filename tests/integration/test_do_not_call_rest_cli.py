@@ -1,10 +1,11 @@
 """An account's do-not-call list by REST and CLI, on moto: GIVEN the platform (the campaigns
-product installed) and two accounts, WHEN acme lists, reads, pages through, imports (JSON and CSV, with bad lines) and takes
-numbers off, THEN each answer says what happened (201 new, 200 listed already with its first
-entry kept, 204 taken off, 404 not listed), bad numbers are refused naming each, an import lists
-the good lines and reports the bad ones, a body over the cap is a 413 before it is parsed and
-one that is not JSON a 400 problem; globex never sees acme's list; the routes are documented;
-and ``ringflow dnc`` does the same from the command line."""
+product installed) and two accounts, WHEN acme lists, reads, pages through, imports (JSON and
+CSV, with bad lines) and takes numbers off, THEN each answer says what happened (201 new, 200
+listed already with its first entry kept, 204 taken off, 404 not listed), bad numbers are
+refused naming each, an import lists the good lines and reports the bad ones, a body over the
+cap is a 413 before it is parsed and one that is not JSON a 400 problem; globex never sees
+acme's list; the routes are documented; and ``ringflow dnc`` does the same from the command
+line."""
 
 from __future__ import annotations
 
