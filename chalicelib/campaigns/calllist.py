@@ -745,7 +745,7 @@ def _row(
             if label == "tel1":
                 reasons.append("tel1 is empty")
             continue
-        digits, problem = _number(cell)
+        digits, problem = phone_number(cell)
         if problem:
             reasons.append(f"{label}: {_quote(cell)} {problem}")
         elif digits not in numbers:
@@ -786,8 +786,9 @@ def _names(names: Sequence[str]) -> str:
 # --- numbers -----------------------------------------------------------------------------------
 
 
-def _number(cell: str) -> tuple[str, str | None]:
-    """E.164 digits of a tel cell, or a problem (the rest of a sentence about the value)."""
+def phone_number(cell: str) -> tuple[str, str | None]:
+    """E.164 digits of a number written with its country code (a tel cell, a REST call's
+    contact number), or a problem (the rest of a sentence about the value)."""
     if cell.isascii() and cell.isdigit():
         digits = cell
     else:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.calls.outbound import FLOW_KEY, MAX_VARIABLE_LENGTH
+from chalicelib.campaigns.calllist import phone_number
 from chalicelib.campaigns.model import Contact
 from chalicelib.errors import ValidationError
 from chalicelib.flows.timezones import zone
@@ -30,7 +31,6 @@ MAX_NUMBERS = 10
 MAX_AHEAD = timedelta(days=365)
 _IDENTIFIER = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,127}$")
 _VARIABLE = re.compile(r"^[^\x00-\x20\x7f${}]{1,64}$")
-_SEPARATORS = re.compile(r"[\s().\-/]")
 
 
 @dataclass(frozen=True)
@@ -52,20 +52,14 @@ class Rejected:
 
 
 def normal_number(text: object) -> str:
-    """A phone number with its country code as E.164 digits (spaces, dashes, dots, brackets,
-    a leading ``+`` or ``00`` allowed); ``ValueError`` saying what is wrong."""
+    """A phone number with its country code as E.164 digits, by the call list's rules
+    (``calllist.phone_number``); ``ValueError`` saying what is wrong."""
     if not isinstance(text, (str, int)) or isinstance(text, bool):
         raise ValueError("is not a phone number")
     raw = str(text).strip()
-    digits = _SEPARATORS.sub("", raw)
-    if digits.startswith("+"):
-        digits = digits[1:]
-    elif digits.startswith("00"):
-        digits = digits[2:]
-    elif digits.startswith("0"):
-        raise ValueError(f"{raw!r} has no country code")
-    if not digits.isdigit() or not 7 <= len(digits) <= 15 or digits[0] == "0":
-        raise ValueError(f"{raw!r} is not a phone number with its country code")
+    digits, problem = phone_number(raw)
+    if problem is not None:
+        raise ValueError(f"{raw[:40]!r} {problem}")
     return digits
 
 

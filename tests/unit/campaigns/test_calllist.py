@@ -733,7 +733,7 @@ def possible_by_parsing(digits: str) -> str | None:
     )
 )
 def test_the_shortcut_agrees_with_phonenumbers(digits: str) -> None:
-    got, problem = calllist._number(digits)
+    got, problem = calllist.phone_number(digits)
     expected = possible_by_parsing(digits) if 7 <= len(digits) <= 15 else None
     assert (got if problem is None else None) == expected
 
