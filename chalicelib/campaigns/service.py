@@ -134,7 +134,7 @@ class CampaignStore(Protocol):
 class ContactStore(Protocol):
     """Campaigns' contacts (``store.campaign_contacts``)."""
 
-    def add(self, contact: Contact) -> bool: ...
+    def add_counted(self, campaign_id: str, contacts: Sequence[Contact]) -> list[bool]: ...
 
     def load(self, contacts: Sequence[Contact]) -> None: ...
 
@@ -380,19 +380,18 @@ class Campaigns:
             body, campaign_id, declared, self.account_zone(account_id), now
         )
         answers: list[dict[str, Any]] = []
-        added = 0
         earliest: datetime | None = None
-        for call in accepted:
+        stored = self.contacts.add_counted(campaign_id, [call.contact for call in accepted])
+        for call, new in zip(accepted, stored, strict=True):
             contact = call.contact
-            if self.contacts.add(contact):
-                added += 1
+            if new:
                 answers.append(_accepted(call.client_identifier, contact_ref(contact)))
                 due = contact.due_at or now
                 earliest = due if earliest is None or due < earliest else earliest
                 continue
-            stored = self.contacts.get(campaign_id, contact.contact_id)
-            if requests.same_request(stored, contact):
-                answers.append(_accepted(call.client_identifier, contact_ref(stored), resent=True))
+            kept = self.contacts.get(campaign_id, contact.contact_id)
+            if requests.same_request(kept, contact):
+                answers.append(_accepted(call.client_identifier, contact_ref(kept), resent=True))
             else:
                 rejected.append(
                     requests.Rejected(
@@ -402,8 +401,8 @@ class Campaigns:
                         -1,
                     )
                 )
-        if added or rejected:
-            self.campaigns.add_contacts(campaign_id, added, len(rejected))
+        if rejected:
+            self.campaigns.add_contacts(campaign_id, 0, len(rejected))
         if earliest is not None:
             self.plan(campaign_id, account_id, earliest)
         answers.extend(requests.rejections(rejected))

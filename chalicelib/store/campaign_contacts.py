@@ -8,10 +8,11 @@ contact (scheduled, rescheduled) is also in the sparse ``due`` index under the s
 sorted by when it is due, which is how a dispatch finds the contacts to dial; a contact being
 dialled or done leaves the index. Every change of a contact is conditional on its version and
 moves its campaign's per-status count in the same transaction (``store.campaigns``). New
-contacts are written by one conditional PutItem each (a client identifier already used is
-refused, not overwritten) or, for a loaded call list whose rows are new by construction, by
-BatchWriteItem. Items and pynamodb exceptions never leave this module; each method's docstring
-gives its DynamoDB requests. Imports pynamodb, the store's base helpers, ``store.campaigns`` and
+contacts are written by conditional puts in transactions that count them on the campaign (a
+client identifier already used is refused, not overwritten) or, for a loaded call list whose
+rows are new by construction, by BatchWriteItem. Items and pynamodb exceptions never leave this
+module; each method's docstring gives its DynamoDB requests. Imports pynamodb, the store's base
+helpers, ``store.campaigns`` and
 the campaign records. Part of ``store``, the only package that may import pynamodb.
 """
 
@@ -38,16 +39,17 @@ from chalicelib.store.attributes import (
     require_aware,
 )
 from chalicelib.store.base import (
+    MAX_TRANSACTION_ITEMS,
     condition_failed,
     get_item,
+    if_absent,
     lost_races,
-    save_if_absent,
     translated,
 )
 from chalicelib.store.binding import bound_settings, shared_connection
 from chalicelib.store.campaign_records import Attempt, CallResult, Contact, ContactStatus
-from chalicelib.store.campaigns import CAMPAIGN_EXISTS, campaign_key, count_actions
-from chalicelib.store.errors import StaleStateError
+from chalicelib.store.campaigns import CAMPAIGN_EXISTS, CampaignItem, campaign_key, count_actions
+from chalicelib.store.errors import NotFoundError, StaleStateError
 from chalicelib.store.registry import StoreItem
 
 SHARDS = 8
@@ -191,10 +193,40 @@ class ContactRepository:
         self._attempts = attempts
 
     @translated
-    def add(self, contact: Contact) -> bool:
-        """Store a new contact unless one has its id (False: nothing written). 1 conditional
-        PutItem."""
-        return save_if_absent(_item(replace(contact, version=1)))
+    def add_counted(self, campaign_id: str, contacts: Sequence[Contact]) -> list[bool]:
+        """Store each contact unless one has its id, and count those stored on their campaign
+        in the same write (a request cut short, or sent again, never leaves a contact stored
+        and not counted). Per contact, whether it was stored. 1 TransactWriteItems per 99
+        contacts, again without the ones whose id was taken."""
+        stored = [False] * len(contacts)
+        step = MAX_TRANSACTION_ITEMS - 1
+        for start in range(0, len(contacts), step):
+            todo = list(range(start, min(start + step, len(contacts))))
+            for _ in range(self._attempts + len(todo)):
+                if not todo:
+                    break
+                try:
+                    with TransactWrite(connection=shared_connection()) as transaction:
+                        for index in todo:
+                            item = _item(replace(contacts[index], version=1))
+                            transaction.save(item, condition=if_absent(ContactItem))
+                        transaction.update(
+                            campaign_key(campaign_id),
+                            actions=[CampaignItem.total.add(len(todo))],
+                            condition=CAMPAIGN_EXISTS,
+                        )
+                except TransactWriteError as error:
+                    taken = lost_races(error)
+                    if taken[len(todo)]:
+                        raise NotFoundError("campaign", campaign_id) from None
+                    todo = [i for i, lost in zip(todo, taken[: len(todo)], strict=True) if not lost]
+                    continue
+                for index in todo:
+                    stored[index] = True
+                break
+            else:
+                raise StaleStateError("campaign", campaign_id, "kept changing")
+        return stored
 
     @translated
     def load(self, contacts: Sequence[Contact]) -> None:
