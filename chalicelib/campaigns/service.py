@@ -81,6 +81,11 @@ NEAR = timedelta(minutes=15)
 """A contact due within this after its call ended gets its dial at once (SQS's delay)."""
 CONCURRENCY_RETRY = timedelta(seconds=5)
 WINDOW_HORIZON = timedelta(days=7)
+CANCEL_AT_ONCE = 100
+"""Waiting contacts a cancel request cancels itself; the campaign's dispatch does the rest."""
+CANCEL_BATCH = 500
+WAITING_AT_MOST = timedelta(days=400)
+"""Later than any contact can wait (start times are at most a year ahead)."""
 
 
 class ForbiddenError(RefusedError):
@@ -463,6 +468,8 @@ class Campaigns:
     def dispatch(self, effect: DispatchCampaign, account_id: str) -> Mapping[str, Any]:
         """Hand the contacts due within the horizon to dial tasks, spread at the pace."""
         campaign = self.campaigns.dispatching(effect.campaign_id)
+        if campaign.state is CampaignState.CANCELLED:
+            return {"dispatch": "cancelled", "contacts": self._cancel_waiting(campaign)}
         if campaign.state is not CampaignState.RUNNING:
             return {"dispatch": campaign.state.value}
         now = self.clock()
@@ -509,9 +516,10 @@ class Campaigns:
         if campaign.state is CampaignState.CANCELLED:
             self._save(attempts.cancelled(contact), original)
             return {"dial": "cancelled"}
-        if campaign.state is CampaignState.PAUSED:
-            return {"dial": "paused"}
         now = self.clock()
+        if campaign.state is CampaignState.PAUSED:  # back in the due index for the resume
+            self._save(replace(contact, due_at=now), original)
+            return {"dial": "paused"}
         flow = self.settings.flow(campaign.flow_id) or FlowSettings(
             campaign.account_id, campaign.flow_id
         )
@@ -687,36 +695,39 @@ class Campaigns:
         return self.campaigns.set_state(campaign_id, CampaignState.PAUSED, "paused by the account")
 
     def resume(self, account_id: str, campaign_id: str) -> Campaign:
+        """Run a paused campaign again: its waiting contacts are dispatched (those whose dial
+        came during the pause went back to wait)."""
         campaign = self.campaign(account_id, campaign_id)
         if campaign.state is CampaignState.CANCELLED:
             raise ConflictError(f"campaign {campaign_id!r} is cancelled")
         self.ready(account_id, campaign.flow_id)
         resumed = self.campaigns.set_state(campaign_id, CampaignState.RUNNING)
-        self._requeue_pending(resumed)
-        return self.campaigns.get(campaign_id)
-
-    def _requeue_pending(self, campaign: Campaign) -> None:
-        """After a pause: contacts handed to the dialer then stayed pending; due them again."""
-        now = self.clock()
-        for contact in self.contacts.every(campaign.campaign_id):
-            if contact.status.is_pending and contact.due_at is None:
-                try:
-                    self._save(replace(contact, due_at=now), contact)
-                except StaleStateError:
-                    continue
-        self.plan(campaign.campaign_id, campaign.account_id, now)
+        self.plan(campaign_id, resumed.account_id, self.clock())
+        return resumed
 
     def cancel(self, account_id: str, campaign_id: str) -> Campaign:
-        """No contact of the campaign is called any more (calls going on end as they end)."""
+        """No contact of the campaign is called any more (calls going on end as they end):
+        the first waiting contacts are cancelled at once, the rest by the campaign's dispatch,
+        a batch at a time; a dial already queued finds the campaign cancelled."""
         self.campaign(account_id, campaign_id)
-        self.campaigns.set_state(campaign_id, CampaignState.CANCELLED, "cancelled by the account")
-        for contact in self.contacts.every(campaign_id):
-            if contact.status.is_pending:
-                try:
-                    self._save(attempts.cancelled(contact), contact)
-                except StaleStateError:
-                    continue
+        cancelled = self.campaigns.set_state(
+            campaign_id, CampaignState.CANCELLED, "cancelled by the account"
+        )
+        self._cancel_waiting(cancelled, CANCEL_AT_ONCE)
         return self.campaigns.get(campaign_id)
+
+    def _cancel_waiting(self, campaign: Campaign, most: int = CANCEL_BATCH) -> int:
+        """Cancel up to ``most`` of the campaign's waiting contacts (a full batch plans the
+        next dispatch, which goes on); how many were taken."""
+        waiting = self.contacts.due(campaign.campaign_id, self.clock() + WAITING_AT_MOST, most)
+        for contact in waiting:
+            try:
+                self._save(attempts.cancelled(contact), contact)
+            except StaleStateError:
+                continue
+        if len(waiting) >= most:
+            self.plan(campaign.campaign_id, campaign.account_id, self.clock())
+        return len(waiting)
 
 
 def contact_ref(contact: Contact) -> str:
