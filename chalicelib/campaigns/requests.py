@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.calls.outbound import FLOW_KEY, MAX_VARIABLE_LENGTH
-from chalicelib.campaigns.calllist import phone_number
 from chalicelib.campaigns.model import Contact
 from chalicelib.errors import ValidationError
 from chalicelib.flows.timezones import zone
@@ -54,6 +53,8 @@ class Rejected:
 def normal_number(text: object) -> str:
     """A phone number with its country code as E.164 digits, by the call list's rules
     (``calllist.phone_number``); ``ValueError`` saying what is wrong."""
+    from chalicelib.campaigns.calllist import phone_number  # not on a cold start
+
     if not isinstance(text, (str, int)) or isinstance(text, bool):
         raise ValueError("is not a phone number")
     raw = str(text).strip()

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.campaigns.calllist import template
 from chalicelib.campaigns.routes import campaigns
 from chalicelib.campaigns.uploads import MAX_PART_BYTES, CallLists
 from chalicelib.errors import TooLargeError, ValidationError
@@ -162,6 +161,8 @@ def show_upload(upload_id: str) -> Response:
 @guarded
 def call_list_template(flow_id: str) -> Response:
     """A CSV with the columns the flow takes and one example row."""
+    from chalicelib.campaigns.calllist import template
+
     account = calling_account()
     flow = _lists().campaigns.outbound_flow(account.account_id, flow_id)
     return Response(

@@ -4,7 +4,7 @@ and the loading of a list's rows as contacts, in chunks through the task queue.
 An upload is started for an outbound flow whose listener is active, with the file's name
 (``.csv`` or ``.zip``); its bytes come in parts of at most ``MAX_PART_BYTES``, in order (the
 page shows its progress part by part; API Gateway and Lambda take bodies of a few megabytes
-only), kept in the uploads bucket, at most ``calllist.MAX_UPLOAD_BYTES`` in all. ``load`` queues
+only), kept in the uploads bucket, at most ``MAX_UPLOAD_BYTES`` in all. ``load`` queues
 the reading: a task reads the file (``campaigns.calllist``), refuses it whole with its reason or
 makes the campaign, and hands its good rows on in chunks of ``CHUNK_ROWS``, each stored by its
 own task (a BatchWriteItem of new contacts keyed by row, counted on the campaign once however
@@ -21,16 +21,20 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.calls.tasks import encode_task
-from chalicelib.campaigns import calllist
 from chalicelib.campaigns.model import Campaign, Contact, Trigger
 from chalicelib.campaigns.service import Campaigns
 from chalicelib.errors import ConflictError, NotFoundError, TooLargeError, ValidationError
 from chalicelib.ops.observability import logger
 from chalicelib.store.campaign_uploads import Upload
 
+if TYPE_CHECKING:
+    from chalicelib.campaigns.calllist import Row
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+"""The largest call list (the seed's 5 MB; ``calllist.MAX_UPLOAD_BYTES`` checks the same)."""
 MAX_PART_BYTES = 1024 * 1024
 """The largest part of an upload one request carries."""
 CHUNK_ROWS = 1000
@@ -153,10 +157,8 @@ class CallLists:
             return upload  # nothing to keep
         if len(data) > MAX_PART_BYTES:
             raise TooLargeError(f"a part is at most {MAX_PART_BYTES} bytes")
-        if upload.size + len(data) > calllist.MAX_UPLOAD_BYTES:
-            raise TooLargeError(
-                f"a call list is at most {calllist.MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
-            )
+        if upload.size + len(data) > MAX_UPLOAD_BYTES:
+            raise TooLargeError(f"a call list is at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
         self.objects.put(part_key(upload_id, number), data)
         return self.uploads.add_part(upload_id, number, len(data))
 
@@ -181,12 +183,12 @@ class CallLists:
     ) -> Upload:
         """An e-mailed call list: kept whole as one part, then read like an upload."""
         upload = self.start(account_id, flow_id, filename, Trigger.EMAIL, sender, mail)
-        if len(data) > calllist.MAX_UPLOAD_BYTES:
+        if len(data) > MAX_UPLOAD_BYTES:
             refused = self.uploads.move(
                 upload.upload_id,
                 "receiving",
                 "refused",
-                error=f"the file is over {calllist.MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
+                error=f"the file is over {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
                 error_code="too_large",
             )
             self.reply(refused, describe_upload(refused))
@@ -204,6 +206,8 @@ class CallLists:
         data = b"".join(
             self.objects.read(part_key(upload.upload_id, n)) for n in range(upload.parts)
         )
+        from chalicelib.campaigns import calllist  # the reader: imported by the task only
+
         now = self.clock()
         try:
             flow = self.campaigns.outbound_flow(upload.account_id, upload.flow_id)
@@ -282,7 +286,7 @@ class CallLists:
         return {"chunk": effect.chunk, "contacts": len(contacts), "counted": counted}
 
 
-def _chunks(rows: Sequence[calllist.Row], now: datetime) -> list[list[Any]]:
+def _chunks(rows: Sequence[Row], now: datetime) -> list[list[Any]]:
     chunks: list[list[Any]] = []
     for start in range(0, len(rows), CHUNK_ROWS):
         chunks.append(

@@ -94,3 +94,10 @@ def test_the_envelope_and_numbers() -> None:
     assert normal_number("0044 7700 900001") == "447700900001"
     with pytest.raises(ValueError, match="country code"):
         normal_number("07700900001")
+
+
+def test_the_upload_limit_is_the_readers() -> None:
+    # uploads keeps its own copy so that app.py does not import the reader on a cold start
+    from chalicelib.campaigns import calllist, uploads
+
+    assert uploads.MAX_UPLOAD_BYTES == calllist.MAX_UPLOAD_BYTES
