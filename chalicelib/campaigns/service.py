@@ -441,11 +441,18 @@ class Campaigns:
 
     # -- call lists -----------------------------------------------------------------------
     def new_campaign(
-        self, account_id: str, flow_id: str, trigger: Trigger, name: str, rejected: int
+        self,
+        campaign_id: str,
+        account_id: str,
+        flow_id: str,
+        trigger: Trigger,
+        name: str,
+        rejected: int,
     ) -> Campaign:
-        """A new campaign of a call list (its contacts come in chunks: ``campaigns.uploads``)."""
+        """The campaign of a call list (its contacts come in chunks: ``campaigns.uploads``),
+        made once: asked again with its id (the reading task delivered again), the one made."""
         campaign = Campaign(
-            self.new_id(),
+            campaign_id,
             account_id,
             flow_id,
             trigger,
@@ -453,7 +460,10 @@ class Campaigns:
             name=name[:200],
             rejected=rejected,
         )
-        return self.campaigns.create(campaign)
+        try:
+            return self.campaigns.create(campaign)
+        except AlreadyExistsError:
+            return self.campaigns.get(campaign_id)
 
     # -- the loop -------------------------------------------------------------------------
     def plan(self, campaign_id: str, account_id: str, at: datetime) -> None:

@@ -225,6 +225,7 @@ class CallLists:
             # the flow is gone, or its listener went off meanwhile
             return self._refuse(upload, str(refusal), "flow")
         campaign = self.campaigns.new_campaign(
+            f"list-{upload.upload_id}",  # a reading delivered again makes no second campaign
             upload.account_id,
             upload.flow_id,
             Trigger(upload.trigger),
