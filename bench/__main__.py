@@ -7,7 +7,8 @@ server mode on loopback; ``chalice local`` for the HTTP figures); then the time 
 answer under store faults (``bench.faults``), what a call costs on AWS (``bench.cost``) and the
 load figure of ``bench.load`` (concurrent simulated calls against the whole local stack), the
 speech figures, a 100,000-row call list loaded into a campaign against a plain batch-write
-(``bench.calllist``) and, last, the pace of a campaign's calls across workers (``bench.pacing``,
+(``bench.calllist``), the DynamoDB requests per placed campaign call (``bench.campaign_cost``)
+and, last, the pace of a campaign's calls across workers (``bench.pacing``,
 about 100 s). Prints figures and ratios; asserts nothing.
 
 Each simulated call is: answer (the flow starts, waits in a menu) then N menu presses (a step
@@ -35,6 +36,7 @@ from urllib.parse import urlencode, urlparse
 from bench import (
     callback,
     calllist,
+    campaign_cost,
     cost,
     faults,
     load,
@@ -461,6 +463,8 @@ def main() -> int:
     speech_widget.run()
     print()
     calllist.run()
+    campaign_cost.run()
+    print()
     pacing.run()
     return 0
 

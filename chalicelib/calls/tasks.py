@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, is_dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from chalicelib.errors import OutcomeUnknownError
@@ -123,6 +123,8 @@ class Markers(Protocol):
 
     def is_claimed(self, key: str, now: datetime) -> bool: ...
 
+    def hold(self, key: str, now: datetime, ttl_seconds: int) -> None: ...
+
     def release(self, key: str) -> None: ...
 
 
@@ -157,14 +159,22 @@ def _runner(runners: Runners, effect: Effect) -> Runner:
         raise TaskError(f"no runner for {type(effect).__name__} effects") from None
 
 
+def task_marker(key: str) -> str:
+    """The marker a task's key is claimed under (in flight, then done)."""
+    return f"task:{key}"
+
+
 class TaskBusyError(RuntimeError):
     """Another worker is running the same task right now; the message is retried later."""
 
 
 class TaskWorker:
-    """Runs task messages once per key: a task marked done is skipped; a short in-flight claim
-    keeps two deliveries from running it at once, and expires if a worker dies, so the queue's
-    redelivery runs it again (at least once, and in practice once)."""
+    """Runs task messages once per key, with one marker per task: a short in-flight claim keeps
+    two deliveries from running it at once (and expires if a worker dies, so the queue's
+    redelivery runs it again: at least once, and in practice once); once the task is done the
+    claim is held for ``ttl_seconds``, so a delivery that finds it claimed for longer than an
+    in-flight claim lasts knows the task done. Two requests per task (a conditional put, a
+    put); a refused claim reads the marker once to tell done from busy."""
 
     def __init__(
         self,
@@ -196,10 +206,11 @@ class TaskWorker:
     def run(self, body: str) -> dict[str, Any]:
         """Run one task message; returns what was done (for logs). Raises to retry."""
         account_id, effect = decode_task(body)
-        done, running = f"task-done:{effect.key}", f"task-running:{effect.key}"
-        if self._markers.is_claimed(done, self._clock()):
-            return {"task": effect.key, "done": "already"}
-        if not self._markers.claim(running, self._clock(), self._in_flight):
+        marker, now = task_marker(effect.key), self._clock()
+        if not self._markers.claim(marker, now, self._in_flight):
+            beyond_in_flight = now + timedelta(seconds=self._in_flight + 1)
+            if self._markers.is_claimed(marker, beyond_in_flight):
+                return {"task": effect.key, "done": "already"}
             raise TaskBusyError(f"task {effect.key} is running elsewhere")
         try:
             outcome = self._perform(account_id, effect)
@@ -208,10 +219,9 @@ class TaskWorker:
             logger.error("task outcome unknown, not retried", extra={"task": effect.key})
             outcome = {"task": effect.key, "done": "unknown", "error": str(error)}
         except Exception:
-            self._markers.release(running)
+            self._markers.release(marker)
             raise
-        self._markers.claim(done, self._clock(), self._ttl)
-        self._markers.release(running)
+        self._markers.hold(marker, self._clock(), self._ttl)
         return outcome
 
     def _perform(self, account_id: str, effect: Effect) -> dict[str, Any]:

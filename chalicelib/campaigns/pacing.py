@@ -20,7 +20,8 @@ the call goes at the time recorded) and then sleeps until it, so workers waiting
 window need not all wake at its start to race for it; a grant it finds too late to place at
 its time (a slow write, a stalled process) is not used: the call asks again. A longer wait, a full
 concurrency cap or a carrier backoff is a ``Wait`` (the caller re-queues the call with a
-delay).
+delay). ``free`` says how many more calls the caps let in now, so that a dispatcher hands out
+no more calls than can go.
 
 A carrier's 429 (``throttled``) backs every key off for 1 s, doubling up to 30 s when 429s
 come again once the backoff ended; the level resets at the first grant a full backoff
@@ -251,6 +252,27 @@ def _backoff_end(state: PaceState, now: datetime) -> datetime | None:
     return until if until is not None and now < until else None
 
 
+def free_slots(
+    limits: Sequence[PaceLimit],
+    states: Mapping[str, PaceState],
+    now: datetime,
+    stale_after: timedelta = STALE_AFTER,
+) -> int | None:
+    """How many more calls the keys' concurrency caps let in now: the fewest free places of
+    any capped key (never below 0), counting the live calls granted within ``stale_after``;
+    None when no key has a cap."""
+    oldest = now - stale_after
+    free: int | None = None
+    for limit in limits:
+        if limit.max_concurrent is None:
+            continue
+        state = states.get(limit.key) or EmptyPace(limit.key)
+        live = sum(1 for at in state.live.values() if at > oldest)
+        left = max(0, limit.max_concurrent - live)
+        free = left if free is None else min(free, left)
+    return free
+
+
 def decide(
     limits: Sequence[PaceLimit],
     states: Mapping[str, PaceState],
@@ -470,6 +492,12 @@ class Pacer:
         if isinstance(outcome, Plan):
             return Wait(self._now() + CONTENTION_RETRY, "rate")
         return outcome
+
+    def free(self, limits: Sequence[PaceLimit]) -> int | None:
+        """How many more calls the keys' concurrency caps let in now (None: no cap); one
+        consistent read of every key (``free_slots``)."""
+        states = self._store.read(_keys(limits))
+        return free_slots(limits, states, self._now(), self._stale_after)
 
     def release(self, keys: Sequence[str], call_ref: str) -> None:
         """The call ended: it no longer counts live under ``keys``. Idempotent."""

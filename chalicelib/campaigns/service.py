@@ -8,8 +8,10 @@ activated with (activate it again).
 
 The loop: a campaign's *dispatch* (a task, planned once at a time per campaign: SQS's delay
 within 15 minutes, a one-time schedule beyond) takes the contacts due within the next
-``HORIZON`` (``store.campaign_contacts``' due index), hands each to a *dial* task spread over the
-horizon at the campaign's pace, and plans the next dispatch. A dial re-reads its contact, skips
+``HORIZON`` (``store.campaign_contacts``' due index), no more than the concurrency caps have
+room for, hands each to a *dial* task spread over the horizon at the campaign's pace, and plans
+the next dispatch (within ``CONCURRENCY_RETRY`` when the caps held contacts back: they wait in
+the index, not in the queue asking again each). A dial re-reads its contact, skips
 numbers on the do-not-call list, waits for the calling window at the contact's local time,
 takes a slot of the pace (the flow's and the account's calls per second and concurrent calls,
 held in DynamoDB across invocations: ``campaigns.pacing``), marks the contact dialling
@@ -80,6 +82,7 @@ HORIZON = timedelta(seconds=60)
 NEAR = timedelta(minutes=15)
 """A contact due within this after its call ended gets its dial at once (SQS's delay)."""
 CONCURRENCY_RETRY = timedelta(seconds=5)
+"""How soon a dispatch looks again when the concurrency caps held contacts back."""
 WINDOW_HORIZON = timedelta(days=7)
 CANCEL_AT_ONCE = 100
 """Waiting contacts a cancel request cancels itself; the campaign's dispatch does the rest."""
@@ -98,6 +101,8 @@ class Pace(Protocol):
     def acquire(self, limits: Sequence[Any], call_ref: str) -> Any: ...
 
     def release(self, keys: Sequence[str], call_ref: str) -> None: ...
+
+    def free(self, limits: Sequence[Any]) -> int | None: ...
 
     def throttled(self, keys: Sequence[str]) -> timedelta: ...
 
@@ -489,6 +494,15 @@ class Campaigns:
         account = self.settings.account(campaign.account_id)
         rate = min(flow.calls_per_second, account.calls_per_second)
         budget = max(1, int(rate * int(HORIZON.total_seconds())))
+        # no more than the concurrency caps let in: the rest wait in the due index (not in the
+        # queue, asking again each) for a dispatch soon that finds room
+        free = self.pace().free(pace_limits(flow, account))
+        capped = free is not None and free < budget
+        if capped and free == 0:
+            if not campaign.finished:
+                self.plan(campaign.campaign_id, campaign.account_id, now + CONCURRENCY_RETRY)
+            return {"dispatched": 0, "campaign": campaign.campaign_id, "free": 0}
+        budget = free if capped and free is not None else budget
         due = self.contacts.due(campaign.campaign_id, now + HORIZON, budget)
         handed = 0
         for contact in due:
@@ -501,10 +515,13 @@ class Campaigns:
                 continue
             self._dial_later(taken, campaign.account_id, delay)
             handed += 1
-        following = self.contacts.next_due(campaign.campaign_id)
-        if following is not None:
-            later = max(following, now + HORIZON) if len(due) >= budget else following
-            self.plan(campaign.campaign_id, campaign.account_id, max(later, now + HORIZON))
+        if len(due) >= budget:  # more may be due: look again soon when the caps held them
+            wait = CONCURRENCY_RETRY if capped else HORIZON
+            self.plan(campaign.campaign_id, campaign.account_id, now + wait)
+        else:
+            following = self.contacts.next_due(campaign.campaign_id)
+            if following is not None:
+                self.plan(campaign.campaign_id, campaign.account_id, max(following, now + HORIZON))
         return {"dispatched": handed, "campaign": campaign.campaign_id}
 
     def _dial_later(self, contact: Contact, account_id: str, delay: int) -> None:
@@ -562,6 +579,11 @@ class Campaigns:
         ref = f"{contact.campaign_id}:{contact.contact_id}:{call_id}"
         granted = self.pace().acquire(pace_limits(flow, account), ref)
         until = getattr(granted, "until", None)
+        if until is not None and getattr(granted, "reason", "") == "concurrency":
+            # the caps are full: back to wait in the due index for a dispatch that finds room
+            self._save(replace(contact, due_at=now), original)
+            self.plan(campaign.campaign_id, campaign.account_id, now + CONCURRENCY_RETRY)
+            return {"dial": "paced", "reason": "concurrency"}
         if until is not None:
             wait = max(1, int((until - now).total_seconds() + 0.999))
             self._redial(contact, campaign.account_id, wait, effect)

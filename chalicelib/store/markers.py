@@ -115,6 +115,13 @@ class MarkerRepository:
         return item.expires_at is None or item.expires_at >= now
 
     @translated
+    def hold(self, key: str, now: datetime, ttl_seconds: int) -> None:
+        """Keep ``key`` claimed until ``now + ttl_seconds``, whoever claimed it (a claim made
+        longer once its work is done). 1 PutItem."""
+        item, _ = claim_item(key, now, ttl_seconds)
+        item.save()
+
+    @translated
     def release(self, key: str) -> None:
         """Drop a claim so the effect may be tried again (idempotent). 1 DeleteItem."""
         MarkerItem(_CLAIM + key).delete()

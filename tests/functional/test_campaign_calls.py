@@ -376,3 +376,48 @@ def test_the_carriers_rate_limit_slows_the_pace_and_loses_no_call(world: Campaig
     for n, number in enumerate(numbers):
         assert len(world.calls_to(number)) == 1, number
         assert world.contact(f"r{n}").status.value == "completed"
+
+
+def test_a_full_concurrency_cap_holds_contacts_in_the_index_not_in_the_queue(
+    world: CampaignWorld,
+) -> None:
+    # GIVEN a flow that may have one call at a time and six contacts due at once
+    world.service.configure("acme", "survey", {"max_concurrent": 1})
+    pacer = world.service.pace()
+    acquire, release = pacer.acquire, pacer.release
+    live: set[str] = set()
+    most = 0
+
+    def granted(limits: Any, ref: str) -> Any:
+        nonlocal most
+        outcome = acquire(limits, ref)
+        if type(outcome).__name__ == "Granted":
+            live.add(ref)
+            most = max(most, len(live))
+        return outcome
+
+    def released(keys: Any, ref: str) -> None:
+        live.discard(ref)
+        release(keys, ref)
+
+    pacer.acquire, pacer.release = granted, released
+    numbers = [f"4477009003{n:02d}" for n in range(20, 26)]
+    for number in numbers:
+        world.network.set_number(
+            number, {"behaviour": "answers", "script": [{"press": "1"}], "talk_seconds": 20}
+        )
+    world.trigger(
+        [
+            {"client-identifier": f"c{n}", "contact-numbers": [number]}
+            for n, number in enumerate(numbers)
+        ]
+    )
+    world.run()
+    # THEN everyone was called once, one call after the other
+    contacts = [world.contact(f"c{n}") for n in range(len(numbers))]
+    assert {c.status.value for c in contacts} == {"completed"}
+    assert all(len(c.attempts) == 1 for c in contacts) and most == 1
+    # AND the waiting contacts did not each ask again every few seconds: a dial task per call
+    # (and a few that met the cap first), the waiting done by the campaign's dispatch
+    dials = [t for t in world.queued if type(t).__name__ == "DialContact"]
+    assert len(dials) <= 2 * len(numbers), len(dials)

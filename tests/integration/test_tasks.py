@@ -65,7 +65,7 @@ def test_a_failed_task_is_retried_and_then_sends(platform: Platform, carrier: Ca
 
 def test_a_task_running_elsewhere_is_left_for_later(platform: Platform, carrier: Carrier) -> None:
     markers = platform.container.markers
-    assert markers.claim("task-running:call-1:3:text", platform.clock(), 120)
+    assert markers.claim("task:call-1:3:text", platform.clock(), 120)
     with pytest.raises(TaskBusyError):
         platform.container.tasks.run(SMS)
     platform.clock.advance(121)  # the other worker died: its claim expires

@@ -120,6 +120,16 @@ def test_is_claimed_sees_live_claims_only(markers: MarkerRepository) -> None:
     assert not markers.is_claimed("done:x", NOW)
 
 
+def test_a_held_claim_lasts_longer_and_still_refuses_claims(markers: MarkerRepository) -> None:
+    # GIVEN a short claim, held for an hour once its work is done
+    assert markers.claim("task:x", NOW, 10)
+    markers.hold("task:x", NOW, 3600)
+    # THEN nobody claims it before the hour is out, and it is claimed beyond the short claim
+    assert not markers.claim("task:x", NOW + timedelta(seconds=30), 10)
+    assert markers.is_claimed("task:x", NOW + timedelta(seconds=11))
+    assert markers.claim("task:x", NOW + timedelta(seconds=3601), 10)
+
+
 def test_a_token_binds_to_its_first_request(markers: MarkerRepository) -> None:
     # GIVEN a token used once
     assert markers.bind_token("jti-1", "request-a", NOW, 600)

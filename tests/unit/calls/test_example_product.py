@@ -82,6 +82,9 @@ class Markers:
     def is_claimed(self, key: str, now: datetime) -> bool:
         return key in self.claims
 
+    def hold(self, key: str, now: datetime, ttl_seconds: int) -> None:
+        self.claims.add(key)
+
     def release(self, key: str) -> None:
         self.claims.discard(key)
 

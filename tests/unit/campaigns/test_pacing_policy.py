@@ -18,6 +18,7 @@ from chalicelib.campaigns.pacing import (
     CLAIM_LEAD,
     CONCURRENCY_RETRY,
     SAFETY_MARGIN,
+    STALE_AFTER,
     TICK,
     EmptyPace,
     Granted,
@@ -522,3 +523,20 @@ def test_a_naive_clock_is_refused(paces: MemoryPaces) -> None:
     pacer = Pacer(paces, lambda: datetime(2024, 5, 1), lambda s: None)
     with pytest.raises(ValueError, match="timezone-aware"):
         pacer.try_acquire([PaceLimit("k")], "a")
+
+
+def test_the_free_places_are_the_fewest_any_capped_key_has_left(pacer: Pacer, clock: Clock) -> None:
+    flow = PaceLimit("flow:acme:f", 50, max_concurrent=3)
+    account = PaceLimit("account:acme", 50, max_concurrent=2)
+    uncapped = PaceLimit("flow:acme:g", 50)
+    assert pacer.free([uncapped]) is None
+    assert pacer.free([flow, account]) == 2
+    assert isinstance(pacer.acquire([flow, account], "a"), Granted)
+    assert pacer.free([flow, account]) == 1 and pacer.free([flow]) == 2
+    assert isinstance(pacer.acquire([account], "b"), Granted)
+    assert pacer.free([flow, account]) == 0  # never below none
+    pacer.release(["flow:acme:f", "account:acme"], "a")
+    assert pacer.free([flow, account]) == 1
+    # a call whose end never came stops counting after STALE_AFTER
+    clock.now += STALE_AFTER + S
+    assert pacer.free([flow, account]) == 2

@@ -52,6 +52,9 @@ class Markers:
     def is_claimed(self, key: str, now: datetime) -> bool:
         return key in self.claimed
 
+    def hold(self, key: str, now: datetime, ttl_seconds: int) -> None:
+        self.claimed.add(key)
+
     def release(self, key: str) -> None:
         self.claimed.discard(key)
 
