@@ -65,6 +65,7 @@ CALL_VARIABLES = frozenset(
         "lastdtmfreceived",
         "lastspeechreceived",
         "attemptnumber",
+        "amd",
         "lastlabelreceived",
         "lastWebhookStatus",
         "duration",

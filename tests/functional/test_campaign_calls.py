@@ -421,3 +421,56 @@ def test_a_full_concurrency_cap_holds_contacts_in_the_index_not_in_the_queue(
     # (and a few that met the cap first), the waiting done by the campaign's dispatch
     dials = [t for t in world.queued if type(t).__name__ == "DialContact"]
     assert len(dials) <= 2 * len(numbers), len(dials)
+
+
+@pytest.fixture
+def far_world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CampaignWorld]:
+    """The world with far times on EventBridge Scheduler (moto), as deployed."""
+    with running_platform(monkeypatch) as platform:
+        built = CampaignWorld(platform, tmp_path)
+        try:
+            yield built
+        finally:
+            built.close()
+
+
+def test_a_far_start_time_rides_a_schedule_the_event_pump_fires(far_world: CampaignWorld) -> None:
+    from app import app
+    from infra.local.pump import EventPump
+
+    world = far_world
+    clock = world.platform.clock
+    container = world.platform.container
+    world.network.set_number("447700900281", {"behaviour": "answers", "script": [{"press": "1"}]})
+    # WHEN a call is asked for two hours ahead (beyond SQS's 15 minutes of delay)
+    at = (clock() + timedelta(hours=2)).replace(microsecond=0)
+    world.trigger(
+        [
+            {
+                "client-identifier": "later",
+                "start-time": at.isoformat(),
+                "contact-numbers": ["447700900281"],
+            }
+        ]
+    )
+    world.run()
+    # THEN nobody is called yet: the campaign's dispatch waits in a one-time schedule
+    assert world.calls_to("447700900281") == []
+    group = container.settings.schedule_group
+    [schedule] = container.scheduler.list_schedules(GroupName=group)["Schedules"]
+    made = container.scheduler.get_schedule(Name=schedule["Name"], GroupName=group)
+    assert made["ScheduleExpression"] == f"at({at.replace(tzinfo=None).isoformat()})"
+    # WHEN the time comes, the local event pump fires the schedule into the task queue
+    pump = EventPump(app, region=container.settings.region)
+    assert pump.run_once(clock()).delivered_schedules == []  # not yet
+    clock.advance(2 * 3600)
+    fired = pump.run_once(clock())
+    assert fired.delivered_schedules == [made["Arn"]]
+    assert fired.deleted_schedules == [made["Arn"]]
+    world.run()
+    # THEN the contact is called at its time, once
+    assert len(world.calls_to("447700900281")) == 1
+    contact = world.contact("later")
+    assert contact.status.value == "completed" and contact.attempts[0].started_at >= at
+    assert container.scheduler.list_schedules(GroupName=group)["Schedules"] == []
+    assert pump.run_once(clock()).delivered_schedules == []

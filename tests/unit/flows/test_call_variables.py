@@ -9,7 +9,12 @@ from flowkit import DID, Driver, flow_of
 
 from chalicelib.telephony.actions import Say
 from chalicelib.telephony.causes import q850_cause
-from chalicelib.telephony.events import CallStatus, CallStatusChanged, NotifyReceived
+from chalicelib.telephony.events import (
+    CallStatus,
+    CallStatusChanged,
+    InputReceived,
+    NotifyReceived,
+)
 
 SPEAK_CONNECT = {
     "hello": {"widget": "say", "text": "connected at $call.connect", "next": "bye"},
@@ -75,3 +80,27 @@ def test_sip_codes_map_as_rfc_3398_says_and_unknown_ones_fall_back_to_the_status
     assert q850_cause(CallStatus.FAILED, sip_code=599) == 41
     assert q850_cause(CallStatus.CANCELLED) == 31
     assert q850_cause(CallStatus.COMPLETED, sip_code=486) == 16
+
+
+@pytest.mark.parametrize("verdict", [CallStatus.HUMAN, CallStatus.MACHINE])
+def test_amd_is_the_carriers_machine_detection_verdict(verdict: CallStatus) -> None:
+    # GIVEN a flow that asks for a key, then speaks $call.amd (empty before any verdict)
+    d = Driver(
+        flow_of(
+            {
+                "ask": {
+                    "widget": "menu",
+                    "prompt": "verdict so far '$call.amd'. Press 1.",
+                    "options": {"1": "tell"},
+                },
+                "tell": {"widget": "hangup", "text": "verdict $call.amd"},
+            }
+        )
+    )
+    said = d.answer().actions[0]
+    assert isinstance(said, Say) and said.text == "verdict so far ''. Press 1."
+    # WHEN the carrier's detection says human or machine (machine detection "continue")
+    d.send(CallStatusChanged("leg-a", "CON-1", verdict))
+    step = d.send(InputReceived("leg-a", "CON-1", digits="1", ref=d.ref))
+    # THEN the flow speaks the verdict
+    assert step.actions[0] == Say(f"verdict {verdict.value}", "en-US")
