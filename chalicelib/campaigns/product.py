@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ from chalicelib.campaigns.model import CampaignCall
 from chalicelib.campaigns.routes import campaigns
 from chalicelib.campaigns.service import Campaigns
 from chalicelib.campaigns.tasks import (
+    CheckContactCall,
     ContactAnswered,
     ContactCallEnded,
     DialContact,
@@ -40,6 +41,7 @@ from chalicelib.campaigns.tasks import (
 )
 from chalicelib.campaigns.uploads import CallLists, LoadContacts, ReadCallList
 from chalicelib.campaigns.watcher import watch
+from chalicelib.errors import NotFoundError
 from chalicelib.flows.calldata import register_call_data
 from chalicelib.flows.engine import register_leg_watcher
 from chalicelib.products import Product
@@ -64,6 +66,7 @@ def register() -> None:
     register_effect_type("campaign_dial", DialContact)
     register_effect_type("campaign_answered", ContactAnswered)
     register_effect_type("campaign_ended", ContactCallEnded)
+    register_effect_type("campaign_check_call", CheckContactCall)
     register_effect_type("campaign_read_call_list", ReadCallList)
     register_effect_type("campaign_load_contacts", LoadContacts)
     register_leg_watcher(watch)
@@ -98,6 +101,18 @@ def _attached(container: Container) -> Any:
         return tuple(sorted(n.number for n in numbers if n.flow_id == flow_id and n.enabled))
 
     return attached
+
+
+def _reported(container: Container) -> Callable[[str], bool]:
+    """Whether the carrier reported anything of a call: a leg of it is known."""
+
+    def reported(call_id: str) -> bool:
+        try:
+            return bool(container.calls.get(call_id).legs)
+        except NotFoundError:
+            return False
+
+    return reported
 
 
 def opening(window: str, number: str, now: datetime, fallback_zone: str) -> datetime | None:
@@ -135,6 +150,7 @@ def services(container: Container) -> CampaignServices:
         account_zone=zone_of,
         opening=opening,
         listed=do_not_call.is_listed,
+        reported=_reported(container),
     )
     from chalicelib.campaigns.mail import answer_upload
 
@@ -173,6 +189,7 @@ def runners(container: Container) -> Mapping[type, Runner]:
         DialContact: Runner(run("dial"), delay=lambda effect: min(900, int(effect.delay_seconds))),
         ContactAnswered: Runner(run("answered")),
         ContactCallEnded: Runner(run("ended")),
+        CheckContactCall: Runner(run("check")),
         ReadCallList: Runner(lists("read")),
         LoadContacts: Runner(lists("load_chunk")),
     }

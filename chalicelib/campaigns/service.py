@@ -58,6 +58,7 @@ from chalicelib.campaigns.model import (
 )
 from chalicelib.campaigns.pacing import MAX_WINDOW_CALLS
 from chalicelib.campaigns.tasks import (
+    CheckContactCall,
     ContactAnswered,
     ContactCallEnded,
     DialContact,
@@ -89,6 +90,9 @@ CANCEL_AT_ONCE = 100
 CANCEL_BATCH = 500
 WAITING_AT_MOST = timedelta(days=400)
 """Later than any contact can wait (start times are at most a year ahead)."""
+UNKNOWN_CALL_GRACE = timedelta(minutes=2)
+"""After its ringing time, how long a call whose placing had no known outcome may take to be
+reported by the carrier before it counts as failed."""
 
 
 class ForbiddenError(RefusedError):
@@ -170,6 +174,12 @@ Listed = Callable[[str, Sequence[str]], frozenset[str]]
 """(account, numbers) -> those on the account's do-not-call list."""
 Attached = Callable[[str, str], tuple[str, ...]]
 """(account, flow) -> the enabled numbers attached to the flow, sorted."""
+Reported = Callable[[str], bool]
+"""(call id) -> whether the carrier reported anything of the call (a leg of it is known)."""
+
+
+def _never_reported(call_id: str) -> bool:
+    return False
 
 
 def _always_open(window: str, number: str, now: datetime, zone: str) -> datetime | None:
@@ -252,6 +262,7 @@ class Campaigns:
     account_zone: Callable[[str], str]
     opening: Opening = _always_open
     listed: Listed = _none_listed
+    reported: Reported = _never_reported
 
     # -- settings -------------------------------------------------------------------------
     def outbound_flow(self, account_id: str, flow_id: str) -> Flow:
@@ -629,7 +640,17 @@ class Campaigns:
             self._dial_later(saved, campaign.account_id, max(1, int(backoff.total_seconds())))
             return {"dial": "throttled", "backoff": backoff.total_seconds()}
         except CarrierOutcomeUnknownError:
+            # it may ring (its webhooks are answered): look again once it would have been
+            # reported, so that a call never placed does not leave its contact dialling
             logger.error("campaign call outcome unknown", extra={"call_id": call_id})
+            check = CheckContactCall(
+                f"check:{contact.campaign_id}:{contact.contact_id}:{call_id}",
+                contact.campaign_id,
+                contact.contact_id,
+                call_id,
+            )
+            wait = flow.ringing_timeout + int(UNKNOWN_CALL_GRACE.total_seconds())
+            self.enqueue(encode_task(check, campaign.account_id), wait)
             return {"dial": "unknown", "call_id": call_id}
         except (CarrierError, ValidationError, NotFoundError, ConflictError) as error:
             self.pace().release(keys, ref)
@@ -709,6 +730,27 @@ class Campaigns:
                 self._follow(saved, campaign.account_id)
             return {"ended": saved.status.value, "contact": saved.contact_id}
         raise StaleStateError(f"contact {effect.contact_id} kept changing")
+
+    def check(self, effect: CheckContactCall, account_id: str) -> Mapping[str, Any]:
+        """A call whose placing had no known outcome: reported by the carrier since, its own
+        events conclude it; never reported, it failed (its pace slot is freed and the contact
+        goes on to its next number or round)."""
+        contact = self.contacts.get(effect.campaign_id, effect.contact_id)
+        current = contact.current
+        if current is None or current.call_id != effect.call_id or current.result is not None:
+            return {"check": "moved_on"}
+        if self.reported(effect.call_id):
+            return {"check": "reported"}
+        failed = ContactCallEnded(
+            effect.key,
+            effect.campaign_id,
+            effect.contact_id,
+            effect.call_id,
+            CallResult.FAILED.value,
+            self.clock().isoformat(),
+            "the carrier never reported the call",
+        )
+        return {"check": "never_reported", **self.ended(failed, account_id)}
 
     # -- control --------------------------------------------------------------------------
     def campaign(self, account_id: str, campaign_id: str) -> Campaign:

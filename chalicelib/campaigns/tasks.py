@@ -1,7 +1,8 @@
 """The campaigns' kinds of effect, run as queued tasks (``calls.tasks``): a campaign's dispatch
-(its due contacts handed to the dialer, paced), a contact's dial, and what its call reports
-(answered, ended). Each carries a ``key``: the task worker runs it once per key. Frozen
-dataclasses of JSON values; imports nothing but the standard library.
+(its due contacts handed to the dialer, paced), a contact's dial, what its call reports
+(answered, ended) and the check of a call whose placing had no known outcome. Each carries a
+``key``: the task worker runs it once per key. Frozen dataclasses of JSON values; imports
+nothing but the standard library.
 """
 
 from __future__ import annotations
@@ -53,3 +54,14 @@ class ContactCallEnded:
     detail: str = ""
     rescheduled: bool = False
     duration: int = 0
+
+
+@dataclass(frozen=True)
+class CheckContactCall:
+    """Look again at a contact's call whose placing had no known outcome (the carrier's answer
+    was lost): if the carrier never reported on it, the call failed."""
+
+    key: str
+    campaign_id: str
+    contact_id: str
+    call_id: str

@@ -474,3 +474,46 @@ def test_a_far_start_time_rides_a_schedule_the_event_pump_fires(far_world: Campa
     assert contact.status.value == "completed" and contact.attempts[0].started_at >= at
     assert container.scheduler.list_schedules(GroupName=group)["Schedules"] == []
     assert pump.run_once(clock()).delivered_schedules == []
+
+
+@pytest.mark.parametrize("placed", [False, True])
+def test_a_call_whose_placing_had_no_known_outcome_never_leaves_its_contact_dialling(
+    world: CampaignWorld, placed: bool
+) -> None:
+    from chalicelib.telephony.errors import CarrierOutcomeUnknownError
+
+    # GIVEN the carrier's answer to the first call is lost (the call placed, or not)
+    carrier = world.platform.container.carrier
+    place_call = carrier.place_call
+    lost: list[str] = []
+
+    def answer_lost(call: Any) -> Any:
+        if not lost:
+            lost.append(call.to_number)
+            if placed:
+                place_call(call)
+            raise CarrierOutcomeUnknownError("create call: the answer was lost")
+        return place_call(call)
+
+    carrier.place_call = answer_lost
+    for number in ("447700900291", "447700900292"):
+        world.network.set_number(number, {"behaviour": "answers", "script": [{"press": "1"}]})
+    world.trigger(
+        [{"client-identifier": "lost", "contact-numbers": ["447700900291", "447700900292"]}]
+    )
+    world.run()
+    contact = world.contact("lost")
+    assert contact.status.value == "completed"
+    if placed:
+        # THEN a call that rang concludes the contact by its own events; the check finds it so
+        assert [a.number for a in contact.attempts] == ["447700900291"]
+        assert len(world.calls_to("447700900291")) == 1
+    else:
+        # THEN a call never reported counts as failed after its ringing time and the alternate
+        # is called
+        first, second = contact.attempts
+        assert first.result is not None and first.result.value == "failed"
+        assert first.detail == "the carrier never reported the call"
+        assert world.calls_to("447700900291") == [] and second.number == "447700900292"
+    checks = [t for t in world.queued if type(t).__name__ == "CheckContactCall"]
+    assert len(checks) == 1
