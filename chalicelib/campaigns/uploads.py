@@ -265,7 +265,8 @@ class CallLists:
         return {"call_list": "refused", "code": code}
 
     def load_chunk(self, effect: LoadContacts, account_id: str) -> dict[str, Any]:
-        """Store one chunk's contacts and count them on the campaign (once)."""
+        """Store one chunk's contacts and count them on the campaign, once: a chunk delivered
+        again (or again after a crash part way) writes only the rows it did not write yet."""
         contacts = [
             Contact(
                 campaign_id=effect.campaign_id,
@@ -277,10 +278,17 @@ class CallLists:
             )
             for row, numbers, keys, due in json.loads(effect.rows)
         ]
-        self.campaigns.contacts.load(contacts)
+        # counted first: a chunk counted before holds rows that may have been called since
+        # (a crash mid-chunk, a delivery again); only the rows not stored yet are written then
         counted = self.campaigns.campaigns.add_chunk(
             effect.campaign_id, effect.chunk, len(contacts)
         )
+        if not counted:
+            stored = self.campaigns.contacts.stored(
+                effect.campaign_id, [c.contact_id for c in contacts]
+            )
+            contacts = [c for c in contacts if c.contact_id not in stored]
+        self.campaigns.contacts.load(contacts)
         if contacts:
             earliest = min(c.due_at for c in contacts if c.due_at is not None)
             self.campaigns.plan(effect.campaign_id, effect.account_id, earliest)

@@ -231,11 +231,19 @@ class ContactRepository:
     @translated
     def load(self, contacts: Sequence[Contact]) -> None:
         """Store contacts known to be new (a call list's rows: their ids are the campaign's
-        row numbers), unconditionally. BatchWriteItem of 25 at a time (pynamodb retries the
-        unprocessed ones)."""
+        row numbers), unconditionally (``stored`` tells which exist when that is not known).
+        BatchWriteItem of 25 at a time (pynamodb retries the unprocessed ones)."""
         with ContactItem.batch_write() as batch:
             for contact in contacts:
                 batch.save(_item(replace(contact, version=1)))
+
+    @translated
+    def stored(self, campaign_id: str, contact_ids: Sequence[str]) -> frozenset[str]:
+        """Which of ``contact_ids`` the campaign holds. Consistent BatchGetItem of 100 keys at a
+        time (pynamodb asks again for the unprocessed ones)."""
+        keys = [(part_of(campaign_id, c), c) for c in dict.fromkeys(contact_ids)]
+        found = ContactItem.batch_get(keys, consistent_read=True, attributes_to_get=["contact_id"])
+        return frozenset(str(item.contact_id) for item in found)
 
     @translated
     def get(self, campaign_id: str, contact_id: str) -> Contact:

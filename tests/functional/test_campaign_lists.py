@@ -169,3 +169,32 @@ def replace_recipients(message: InboundMail, address: str) -> InboundMail:
     from dataclasses import replace
 
     return replace(message, recipients=(address,), message_id=f"ses-{message.sender}")
+
+
+def test_a_chunk_delivered_again_writes_only_the_rows_it_did_not_write(lists: ListWorld) -> None:
+    from chalicelib.campaigns.uploads import LoadContacts
+    from chalicelib.store.campaign_contacts import ContactItem, part_of
+
+    _, upload = lists.api("POST", "/v1/outbound/flows/survey/uploads", {"filename": "calls.csv"})
+    lists.put_part(upload["upload_id"], 0, LIST)
+    lists.api("POST", f"/v1/outbound/uploads/{upload['upload_id']}/load")
+    lists.run()
+    [chunk] = [task for task in lists.queued if isinstance(task, LoadContacts)]
+    campaign_id = chunk.campaign_id
+    called = {c.contact_id: c for c in lists.service.contacts.every(campaign_id)}
+    assert len(called) == 2 and {c.status.value for c in called.values()} == {"completed"}
+    call_lists = lists.platform.container.services("campaigns").call_lists
+    # WHEN the chunk runs again, as a redelivery after a crash would (no done marker)
+    call_lists.load_chunk(chunk, "acme")
+    lists.run()
+    # THEN the rows called keep their outcome, nobody is called again, nothing counts twice
+    assert {c.contact_id: c for c in lists.service.contacts.every(campaign_id)} == called
+    assert len(lists.calls_to("447700900301")) == 1
+    assert lists.service.campaign("acme", campaign_id).total == 2
+    # AND a row the first run never wrote (it crashed part way) is written by the next one
+    lost = sorted(called)[0]
+    ContactItem(part_of(campaign_id, lost), lost).delete()
+    call_lists.load_chunk(chunk, "acme")
+    restored = lists.service.contacts.get(campaign_id, lost)
+    assert restored.status.value == "scheduled" and restored.numbers == called[lost].numbers
+    assert lists.service.contacts.get(campaign_id, sorted(called)[1]) == called[sorted(called)[1]]
