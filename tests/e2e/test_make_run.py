@@ -99,6 +99,7 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
         assert_the_printed_web_form_calls_back(run, lines, ports["SIM"], tmp_path)
         assert_the_printed_mail_command_is_called_back(run, lines, env, ports["SIM"], tmp_path)
         assert_eva_understands_the_printed_call(run, lines, env)
+        assert_the_printed_campaign_trigger_calls_the_contact(run, lines, ports["SIM"], tmp_path)
         assert_a_mail_sent_over_smtp_reaches_the_platform(env, tmp_path)
         assert_the_printed_web_page_logs_the_demo_user_in(lines)
     finally:
@@ -146,6 +147,39 @@ def assert_eva_understands_the_printed_call(
     call = run_printed_command(run, lines, env, "ringflow sim call", "--say")
     assert "I want the first option" in call.stdout, call.stdout
     assert "Your last payment was received." in call.stdout, call.stdout
+
+
+def assert_the_printed_campaign_trigger_calls_the_contact(
+    run: subprocess.Popen[str], lines: list[str], sim_port: str, tmp: Path
+) -> None:
+    """The banner's REST trigger of the demo campaign (the seed's body, posted as its curl
+    would): accepted, and the contact is called through the task queue and the pump, hearing
+    the reminder with the name the trigger gave."""
+    assert run.stdout is not None
+    command = None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and command is None:
+        line = run.stdout.readline()
+        lines.append(line)
+        if "curl" in line and "/outbound/create" in line:
+            command = line.strip()
+    assert command, "".join(lines)
+    args = shlex.split(command)
+    url, body = args[args.index("-s") + 1], args[args.index("-d") + 1]
+    base, ca = f"https://127.0.0.1:{sim_port}/_sim/calls", str(tmp / "sim-ca.pem")
+    before = {call["uuid"] for call in requests.get(base, verify=ca, timeout=5).json()["calls"]}
+    answer = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=10)
+    assert answer.status_code == 200 and answer.json()["accepted"] == 1, answer.text
+    deadline = time.monotonic() + 90
+    said: list[str] = []
+    while time.monotonic() < deadline and not said:
+        for call in requests.get(base, verify=ca, timeout=5).json()["calls"]:
+            if call["uuid"] in before or call.get("status") != "completed":
+                continue
+            detail = requests.get(f"{base}/{call['uuid']}", verify=ca, timeout=5).json()
+            said = [entry["text"] for entry in detail["transcript"] if entry["kind"] == "say"]
+        time.sleep(0.5)
+    assert said and said[0].startswith("Hello Dana. This is a reminder"), said
 
 
 def assert_the_printed_missed_call_is_called_back(
