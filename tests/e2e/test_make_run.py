@@ -116,21 +116,24 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
     json.dumps(sorted(logs))
 
 
+def banner_line(run: subprocess.Popen[str], lines: list[str], *needles: str) -> str:
+    """Read the banner on to the next line holding every one of ``needles``; that line."""
+    assert run.stdout is not None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        line = run.stdout.readline()
+        lines.append(line)
+        if all(needle in line for needle in needles):
+            return line.strip()
+    raise AssertionError("".join(lines))
+
+
 def run_printed_command(
     run: subprocess.Popen[str], lines: list[str], env: dict[str, str], *needles: str
 ) -> subprocess.CompletedProcess[str]:
     """Read the banner on to the next ``ringflow`` command line holding every one of
     ``needles`` and run it as printed (from the project's folder); its completed process."""
-    assert run.stdout is not None
-    command = None
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and command is None:
-        line = run.stdout.readline()
-        lines.append(line)
-        if all(needle in line for needle in needles):
-            command = line.strip()
-    assert command, "".join(lines)
-    args = shlex.split(command)
+    args = shlex.split(banner_line(run, lines, *needles))
     args[0] = str(ROOT / args[0])
     done = subprocess.run(
         args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
@@ -155,16 +158,7 @@ def assert_the_printed_campaign_trigger_calls_the_contact(
     """The banner's REST trigger of the demo campaign (the seed's body, posted as its curl
     would): accepted, and the contact is called through the task queue and the pump, hearing
     the reminder with the name the trigger gave."""
-    assert run.stdout is not None
-    command = None
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and command is None:
-        line = run.stdout.readline()
-        lines.append(line)
-        if "curl" in line and "/outbound/create" in line:
-            command = line.strip()
-    assert command, "".join(lines)
-    args = shlex.split(command)
+    args = shlex.split(banner_line(run, lines, "curl", "/outbound/create"))
     url, body = args[args.index("-s") + 1], args[args.index("-d") + 1]
     base, ca = f"https://127.0.0.1:{sim_port}/_sim/calls", str(tmp / "sim-ca.pem")
     before = {call["uuid"] for call in requests.get(base, verify=ca, timeout=5).json()["calls"]}

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
@@ -127,16 +128,22 @@ class CampaignWorld(World):
         return [h for h in self.network.calls() if h.leg.to == number]
 
 
-@pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CampaignWorld]:
-    # far times too ride on the held queue here (the schedules' own path: test_task_timer)
-    monkeypatch.setattr(schedules, "MAX_DELAY_SECONDS", 10**9)
+@contextmanager
+def campaign_world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CampaignWorld]:
     with running_platform(monkeypatch) as platform:
         built = CampaignWorld(platform, tmp_path)
         try:
             yield built
         finally:
             built.close()
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CampaignWorld]:
+    # far times too ride on the held queue here (the schedules' own path: far_world)
+    monkeypatch.setattr(schedules, "MAX_DELAY_SECONDS", 10**9)
+    with campaign_world(monkeypatch, tmp_path) as built:
+        yield built
 
 
 def test_a_rest_campaign_runs_to_completion_with_alternates_retries_and_declines(
@@ -426,12 +433,8 @@ def test_a_full_concurrency_cap_holds_contacts_in_the_index_not_in_the_queue(
 @pytest.fixture
 def far_world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CampaignWorld]:
     """The world with far times on EventBridge Scheduler (moto), as deployed."""
-    with running_platform(monkeypatch) as platform:
-        built = CampaignWorld(platform, tmp_path)
-        try:
-            yield built
-        finally:
-            built.close()
+    with campaign_world(monkeypatch, tmp_path) as built:
+        yield built
 
 
 def test_a_far_start_time_rides_a_schedule_the_event_pump_fires(far_world: CampaignWorld) -> None:
