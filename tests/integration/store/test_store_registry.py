@@ -19,7 +19,7 @@ from moto import mock_aws
 from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.settings import Settings
-from chalicelib.store import binding
+from chalicelib.store import binding, click2call, click2call_requests  # noqa: F401 - registers their tables
 from chalicelib.store.base import get_item, save_if_absent, translated
 from chalicelib.store.errors import AlreadyExistsError, NotFoundError
 from chalicelib.store.registry import StoreItem, registered, unregister
@@ -36,6 +36,10 @@ CORE_TABLES = [
     "sent_sms",
 ]
 INSTALLED_TABLES = [
+    "c2c_campaigns",
+    "c2c_companies",
+    "c2c_operators",
+    "c2c_requests",
     "callback_access_numbers",
     "callback_account_lot_members",
     "callback_account_lots",
@@ -62,7 +66,8 @@ INSTALLED_TABLES = [
     "tariffs",
 ]
 """The tables of the products this deployment installs (``PRODUCT_MODULES``: billing,
-callback, speech, campaigns), by logical name."""
+callback, speech, campaigns) and of the click-to-call store (imported above: its tables are
+registered wherever its modules are imported), by logical name."""
 
 
 def define_thing_item() -> type[StoreItem]:

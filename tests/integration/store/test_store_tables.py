@@ -1,5 +1,8 @@
 """Table definitions: GIVEN the pynamodb models, WHEN tables are created locally and described
-for CloudFormation, THEN both carry the same keys, indexes and TTL, for every table."""
+for CloudFormation, THEN both carry the same keys, indexes and TTL, for every table.
+
+The click-to-call store's modules are imported here: their tables are registered wherever they
+are imported, so the list of tables does not depend on which tests ran first."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import pytest
 from cfnlint.api import lint
 
 from chalicelib.settings import Settings
+from chalicelib.store import click2call, click2call_requests  # noqa: F401 - registers their tables
 from chalicelib.store.tables import (
     cloudformation_resources,
     create_tables,
@@ -49,6 +53,10 @@ EXPECTED_KEYS = {
     "campaign_settings": [("key", "HASH", "S")],
     "campaign_uploads": [("upload_id", "HASH", "S")],
     "campaigns": [("campaign_id", "HASH", "S")],
+    "c2c_campaigns": [("campaign_id", "HASH", "S")],
+    "c2c_companies": [("company_id", "HASH", "S")],
+    "c2c_operators": [("company_id", "HASH", "S"), ("operator_id", "RANGE", "S")],
+    "c2c_requests": [("request_id", "HASH", "S")],
     "do_not_call": [("account_id", "HASH", "S"), ("number", "RANGE", "S")],
     "guard_counters": [("key", "HASH", "S")],
     "tariff_rates": [("tariff_version", "HASH", "S"), ("prefix", "RANGE", "S")],
@@ -62,6 +70,11 @@ EXPECTED_INDEXES = {
     "callback_vouchers": {"by_lot": [("lot_id", "HASH"), ("code", "RANGE")]},
     "campaign_contacts": {"due": [("due_part", "HASH"), ("due_key", "RANGE")]},
     "campaigns": {"by_account": [("account_id", "HASH"), ("created_key", "RANGE")]},
+    "c2c_campaigns": {
+        "by_company": [("company_id", "HASH"), ("campaign_id", "RANGE")],
+        "by_key": [("public_key", "HASH")],
+    },
+    "c2c_requests": {"by_company": [("company_id", "HASH"), ("created_key", "RANGE")]},
 }
 EXPECTED_TTL = {
     "callback_lockouts": "expires",
