@@ -34,6 +34,7 @@ PRODUCT_MODULES: tuple[str, ...] = (
     "chalicelib.callback.product",
     "chalicelib.speech.product",
     "chalicelib.campaigns.product",
+    "chalicelib.click2call.product",
 )
 """Dotted names of the modules whose ``PRODUCT`` this deployment runs, in install order."""
 

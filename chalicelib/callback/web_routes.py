@@ -23,7 +23,6 @@ from __future__ import annotations
 import html
 import json
 from typing import Any
-from urllib.parse import parse_qs
 
 from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,7 +38,7 @@ from chalicelib.callback.web import (
     WebMode,
     WebService,
 )
-from chalicelib.errors import ValidationError
+from chalicelib.web.forms import client_ip, form_fields
 from chalicelib.web.openapi import FORM_MEDIA, Operation
 from chalicelib.web.problems import PROBLEM_TYPE, problem
 from chalicelib.web.rest import (
@@ -113,29 +112,7 @@ REQUESTS: dict[WebMode, type[_Request]] = {
 
 def _form() -> dict[str, Any]:
     """The request's parameters, from JSON or an HTML form; 422 if the body is neither."""
-    request = current_request()
-    body_seen = request.raw_body or b""
-    raw = body_seen.encode("utf-8") if isinstance(body_seen, str) else body_seen
-    if len(raw) > MAX_BODY:
-        raise ValidationError(f"the request is larger than {MAX_BODY} bytes")
-    media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if media == FORM_MEDIA:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValidationError("the form is not UTF-8") from None
-        try:
-            parsed = parse_qs(text, keep_blank_values=True, max_num_fields=20)
-        except ValueError:
-            raise ValidationError("the form has too many fields") from None
-        return dict(parsed)
-    try:
-        data = json.loads(raw or b"null")
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise ValidationError("the body is a JSON object or an HTML form")
-    return data
+    return form_fields(MAX_BODY)
 
 
 def _origin_allowed(service: WebService | None) -> str | None:
@@ -170,8 +147,7 @@ def _wants_page() -> bool:
 
 
 def _client_ip() -> str:
-    identity = (current_request().context or {}).get("identity") or {}
-    return str(identity.get("sourceIp") or "")
+    return client_ip()
 
 
 def _answer(mode: WebMode, service_id: str, service: WebService | None) -> Response:

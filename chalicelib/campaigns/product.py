@@ -29,6 +29,7 @@ from chalicelib.campaigns import (
     upload_routes,
 )
 from chalicelib.campaigns.dnc import DoNotCall
+from chalicelib.campaigns.hooks import contact_concluded
 from chalicelib.campaigns.model import CampaignCall
 from chalicelib.campaigns.routes import campaigns
 from chalicelib.campaigns.service import Campaigns
@@ -151,6 +152,7 @@ def services(container: Container) -> CampaignServices:
         opening=opening,
         listed=do_not_call.is_listed,
         reported=_reported(container),
+        concluded=contact_concluded,
     )
     from chalicelib.campaigns.mail import answer_upload
 

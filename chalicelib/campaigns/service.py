@@ -184,6 +184,10 @@ def _never_reported(call_id: str) -> bool:
     return False
 
 
+def _nobody_told(contact: Contact) -> None:
+    return None
+
+
 def _always_open(window: str, number: str, now: datetime, zone: str) -> datetime | None:
     return now
 
@@ -265,6 +269,8 @@ class Campaigns:
     opening: Opening = _always_open
     listed: Listed = _none_listed
     reported: Reported = _never_reported
+    concluded: Callable[[Contact], None] = _nobody_told
+    """Told of each contact that reached a final status (``campaigns.hooks``)."""
 
     # -- settings -------------------------------------------------------------------------
     def outbound_flow(self, account_id: str, flow_id: str) -> Flow:
@@ -457,6 +463,30 @@ class Campaigns:
         except AlreadyExistsError:  # made meanwhile by a concurrent request
             return self.campaigns.get(campaign_id)
 
+    # -- another product's contacts ---------------------------------------------------------
+    def enrol(
+        self,
+        account_id: str,
+        flow_id: str,
+        campaign_id: str,
+        name: str,
+        contacts: Sequence[Contact],
+    ) -> list[bool]:
+        """Add contacts another product decided to call (a click-to-call's visitor) to its
+        campaign of the flow (made the first time; the flow's listener must be on): each is
+        stored unless its id is taken (per contact, whether it was) and the campaign's dispatch
+        is planned for the earliest. ``ConflictError`` when the flow may not run."""
+        self.ready(account_id, flow_id)
+        now = self.clock()
+        campaign = self._campaign(campaign_id, account_id, flow_id, Trigger.PRODUCT, name, now)
+        if campaign.state is CampaignState.CANCELLED:
+            raise ConflictError(f"campaign {campaign_id!r} is cancelled")
+        stored = self.contacts.add_counted(campaign_id, list(contacts))
+        due = [c.due_at or now for c, new in zip(contacts, stored, strict=True) if new]
+        if due:
+            self.plan(campaign_id, account_id, min(due))
+        return stored
+
     # -- call lists -----------------------------------------------------------------------
     def new_campaign(
         self,
@@ -608,7 +638,11 @@ class Campaigns:
             self.pace().release(keys, ref)
             return {"dial": "moved_on"}
         caller_id = (
-            flow.caller_ids[contact.calls_made % len(flow.caller_ids)] if flow.caller_ids else ""
+            contact.caller_id
+            if contact.caller_id in flow.caller_ids
+            else flow.caller_ids[contact.calls_made % len(flow.caller_ids)]
+            if flow.caller_ids
+            else ""
         )
         data = CampaignCall(
             contact.campaign_id, contact.contact_id, contact.calls_made + 1, flow.machine.value
@@ -674,7 +708,10 @@ class Campaigns:
         self.enqueue(encode_task(task, account_id), min(wait, 900))
 
     def _save(self, contact: Contact, before: Contact) -> Contact:
-        return self.contacts.save(replace(contact, version=before.version), before.status)
+        saved = self.contacts.save(replace(contact, version=before.version), before.status)
+        if before.status.is_pending and not saved.status.is_pending:
+            self.concluded(saved)
+        return saved
 
     def _follow(self, contact: Contact, account_id: str) -> None:
         """After a contact changed: dial it again soon, or plan the dispatch that will."""
@@ -719,6 +756,9 @@ class Campaigns:
         for _ in range(3):
             current = contact.current
             if current is None or current.call_id != effect.call_id:
+                last = contact.attempts[-1] if contact.attempts else None
+                if last and last.call_id == effect.call_id and not contact.status.is_pending:
+                    self.concluded(contact)  # concluded by this task's earlier run
                 return {"ended": "stale"}
             decided = attempts.conclude(contact, ended, flow)
             if campaign.state is CampaignState.CANCELLED:

@@ -88,6 +88,7 @@ class ContactItem(StoreItem):
     round = NumberAttribute(default=0)
     client_identifier = UnicodeAttribute(null=True)
     row = NumberAttribute(null=True)
+    caller_id = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)
     due = DueIndex()
 
@@ -164,6 +165,7 @@ def _item(contact: Contact) -> ContactItem:
         round=contact.round,
         client_identifier=contact.client_identifier or None,
         row=contact.row,
+        caller_id=contact.caller_id or None,
         version=contact.version,
     )
 
@@ -181,6 +183,7 @@ def _contact(item: ContactItem) -> Contact:
         round=int(item.round or 0),
         client_identifier=item.client_identifier or "",
         row=int(item.row) if item.row is not None else None,
+        caller_id=item.caller_id or "",
         version=int(item.version or 0),
     )
 

@@ -95,6 +95,8 @@ class Trigger(StrEnum):
     REST = "rest"
     EMAIL = "email"
     UPLOAD = "upload"
+    PRODUCT = "product"
+    """Enrolled by another product (a click-to-call's visitors)."""
 
 
 class CampaignState(StrEnum):
@@ -220,6 +222,8 @@ class Contact:
     client_identifier: str = ""
     row: int | None = None
     """The call list's row (as a spreadsheet numbers it)."""
+    caller_id: str = ""
+    """The flow's DID its calls go out from ('': the flow's DIDs in turn)."""
     version: int = 0
 
     @property

@@ -1,0 +1,115 @@
+"""How the click-to-call product is composed: its kinds of effect (a request's call ended, its
+contact concluded), its leg watcher (``click2call.watcher``), its hook on the campaigns' contacts
+of ``c2c-`` campaigns (``campaigns.hooks``), its tables (``store.click2call``), its service on
+the campaigns', billing's tariffs and the guards, and its routes (``click2call.routes``). Named
+in ``chalicelib.products.PRODUCT_MODULES`` after the campaigns it rides on. The core imports
+none of it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.calls.tasks import Runner, encode_task, register_effect_type
+from chalicelib.campaigns.hooks import register_contact_hook
+from chalicelib.campaigns.model import Contact
+from chalicelib.click2call.model import PREFIX
+from chalicelib.click2call.routes import click2call
+from chalicelib.click2call.service import Click2Call, next_open
+from chalicelib.click2call.tasks import RequestCallEnded, RequestConcluded
+from chalicelib.click2call.watcher import watch
+from chalicelib.errors import NotFoundError
+from chalicelib.flows.engine import register_leg_watcher
+from chalicelib.guards.limits import Guard
+from chalicelib.products import Product
+from chalicelib.store import click2call as c2c_store
+from chalicelib.store import click2call_requests as c2c_requests_store
+from chalicelib.store.counters import CounterRepository
+
+if TYPE_CHECKING:
+    from chalicelib.wiring import Container
+
+
+def _concluded(contact: Contact) -> None:
+    """A request's contact is done in the campaigns' loop: the product's task is queued."""
+    from chalicelib.wiring import container
+
+    keys = contact.keys
+    concluded = RequestConcluded(
+        key=f"c2c-concluded:{contact.campaign_id}:{contact.contact_id}",
+        request_id=keys.get("request", contact.contact_id),
+        status=contact.status.value,
+        first=keys.get("side", "visitor"),
+    )
+    container().enqueue_task(encode_task(concluded, keys.get("company", "")), 0)
+
+
+def register() -> None:
+    """The product's effects, leg watcher and contact hook (idempotent)."""
+    register_effect_type("c2c_call_ended", RequestCallEnded)
+    register_effect_type("c2c_concluded", RequestConcluded)
+    register_leg_watcher(watch)
+    register_contact_hook(PREFIX, _concluded)
+
+
+@dataclass
+class Click2CallServices:
+    """What the click-to-call product offers."""
+
+    click2call: Click2Call
+
+
+def services(container: Container) -> Click2CallServices:
+    """The product's service on the container's store, the campaigns and the tariffs."""
+    _ = container.store  # the store is bound before a product's repository is built
+
+    def owner(number: str) -> tuple[str, str | None] | None:
+        try:
+            held = container.numbers.get(number)
+        except NotFoundError:
+            return None
+        return held.account_id, held.flow_id
+
+    service = Click2Call(
+        companies=c2c_store.CompanyRepository(),
+        operators=c2c_store.OperatorRepository(),
+        campaigns=c2c_store.C2CCampaignRepository(),
+        requests=c2c_requests_store.RequestRepository(),
+        outbound=container.services("campaigns").campaigns,
+        admin=container.admin,
+        number_owner=owner,
+        tariffs=container.services("billing").tariffs,
+        guard=Guard(CounterRepository(), container.clock),
+        clock=container.clock,
+        new_id=lambda: uuid.uuid4().hex,
+        opening=next_open,
+    )
+    return Click2CallServices(service)
+
+
+def runners(container: Container) -> Mapping[type, Runner]:
+    """The product's effects, each a queued task."""
+
+    def run(name: str) -> Any:
+        def runner(effect: Any, account_id: str) -> Any:
+            service = container.services("click2call").click2call
+            return getattr(service, name)(effect, account_id)
+
+        return runner
+
+    return {
+        RequestCallEnded: Runner(run("call_ended")),
+        RequestConcluded: Runner(run("concluded")),
+    }
+
+
+PRODUCT = Product(
+    name="click2call",
+    register=register,
+    services=services,
+    runners=runners,
+    blueprints=(click2call,),
+)

@@ -1,0 +1,182 @@
+"""Click-to-call end to end on the simulated network: the platform's operator allows a company
+and its operators, the company makes a campaign through REST (its outbound flow deployed on its
+own number), and a visitor's banner post is called through the campaigns' loop: the visitor
+hears the message and is bridged to the first operator who answers; a company nobody answers
+for, and a visitor who cannot be reached after the redials, end as the seed names them. The
+banner's refusals (no rate, premium, a bad number, no consent) place nothing and a double click
+places one call. The whole app in one process (Chalice test client, moto, the real Vonage
+adapter against the simulator), the task queue's delays kept on the platform's clock."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from platformkit import running_platform
+from test_campaign_calls import CampaignWorld
+
+from chalicelib.ops import schedules
+
+DID = "447700900180"
+OPERATORS = {"op-1": "447700900501", "op-2": "447700900502"}
+DECK = (
+    "prefix,destination,price_per_minute,connection_fee,first_increment,next_increment\n"
+    "44,United Kingdom,0.10,0,60,60\n447700,United Kingdom mobile,0.20,0,1,1\n"
+)
+
+
+class C2CWorld(CampaignWorld):
+    """The campaign world with a company allowed to run click-to-call, two operators and a
+    campaign calling the visitor first from the company's own number."""
+
+    def __init__(self, platform: Any, tmp: Path) -> None:
+        super().__init__(platform, tmp)
+        container = platform.container
+        container.services("billing").tariffs.load("c2c-uk", DECK)
+        self.network.add_account_numbers(DID)
+        container.admin.provision_number("acme", DID)
+        self.c2c = container.services("click2call").click2call
+        self.c2c.put_company("acme", "Acme Windows", "c2c-uk", email="sales@acme.example")
+        for operator_id, number in OPERATORS.items():
+            self.c2c.put_operator("acme", operator_id, operator_id.upper(), number=number)
+        made = platform.api(
+            "POST",
+            "/v1/click2call/campaigns",
+            {
+                "campaign_id": "windows",
+                "name": "Windows",
+                "operators": ["op-1", "op-2"],
+                "caller_id": DID,
+                "message_text": "Thank you for asking Acme Windows. Connecting you now.",
+                "redials": 1,
+                "redial_pause": 60,
+                "sites": ["https://windows.example"],
+            },
+        )
+        assert made.status_code == 201, made.body
+        self.campaign = json.loads(made.body)
+
+    def click(self, phone: str, agree: bool = True, **headers: str) -> Any:
+        return self.platform.client.http.post(
+            f"/c2c/{self.campaign['public_key']}/requests",
+            headers={"Content-Type": "application/json", **headers},
+            body=json.dumps({"phone": phone, "agree": agree}).encode(),
+        )
+
+    def request(self, request_id: str) -> dict[str, Any]:
+        shown = self.platform.api("GET", f"/v1/click2call/requests/{request_id}")
+        assert shown.status_code == 200, shown.body
+        return json.loads(shown.body)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def c2c(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[C2CWorld]:
+    monkeypatch.setattr(schedules, "MAX_DELAY_SECONDS", 10**9)
+    with running_platform(monkeypatch) as platform:
+        built = C2CWorld(platform, tmp_path)
+        try:
+            yield built
+        finally:
+            built.close()
+
+
+def test_the_visitor_hears_the_message_and_is_bridged_to_the_first_operator_who_answers(
+    c2c: C2CWorld,
+) -> None:
+    net = c2c.network
+    net.set_number("447700900601", {"behaviour": "answers", "talk_seconds": 20})
+    net.set_number(OPERATORS["op-1"], {"behaviour": "busy"})
+    net.set_number(OPERATORS["op-2"], {"behaviour": "answers", "talk_seconds": 15})
+    # WHEN the visitor posts the banner from the campaign's site
+    answer = c2c.click("+44 7700 900601", origin="https://windows.example")
+    assert answer.status_code == 202, answer.body
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://windows.example"
+    request_id = json.loads(answer.body)["request_id"]
+    c2c.run()
+    # THEN the visitor was called from the company's number and heard the message
+    [call] = c2c.calls_to("447700900601")
+    assert call.leg.from_ == DID
+    assert call.transcript.said()[0].startswith("Thank you for asking Acme Windows.")
+    # AND was bridged to the second operator, the first being busy
+    request = c2c.request(request_id)
+    assert request["status"] == "completed" and request["status_label"] == "COMPLETED"
+    [made] = request["calls"]
+    legs = {(leg["side"], leg["number"]): leg for leg in made["legs"]}
+    visitor = legs[("visitor", "447700900601")]
+    assert visitor["status"] == "answered" and visitor["duration"] > 0
+    assert legs[("company", OPERATORS["op-1"])]["status"] == "busy"
+    operator = legs[("company", OPERATORS["op-2"])]
+    assert operator["status"] == "answered" and operator["duration"] > 0
+    # each leg rated by the company's tariff (0.20 a minute, by the second)
+    exact = Decimal("0.20") * operator["duration"] / 60
+    assert abs(Decimal(operator["cost"]) - exact) < Decimal("0.000001")
+
+
+def test_nobody_answering_for_the_company_is_a_failed_call_to_the_company(
+    c2c: C2CWorld,
+) -> None:
+    c2c.network.set_number("447700900602", {"behaviour": "answers", "talk_seconds": 60})
+    for number in OPERATORS.values():
+        c2c.network.set_number(number, {"behaviour": "no_answer"})
+    clicked = c2c.click("447700900602")
+    assert clicked.status_code == 202, clicked.body
+    request_id = json.loads(clicked.body)["request_id"]
+    c2c.run()
+    [call] = c2c.calls_to("447700900602")
+    assert any("nobody can take your call" in said for said in call.transcript.said())
+    request = c2c.request(request_id)
+    assert request["status_label"] == "FAILED CALLING TO COMPANY"
+
+
+def test_a_visitor_who_cannot_be_reached_is_redialled_then_failed(c2c: C2CWorld) -> None:
+    c2c.network.set_number("447700900603", {"behaviour": "busy"})
+    request_id = json.loads(c2c.click("447700900603").body)["request_id"]
+    c2c.run()
+    # THEN called once and redialled once (redials 1), then FAILED CALLING TO USER
+    assert len(c2c.calls_to("447700900603")) == 2
+    request = c2c.request(request_id)
+    assert request["status_label"] == "FAILED CALLING TO USER"
+    assert [leg["status"] for call in request["calls"] for leg in call["legs"]] == [
+        "busy",
+        "busy",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("phone", "agree", "code"),
+    [
+        ("+90 555 123 4567", True, "destination_not_supported"),  # no rate in the tariff
+        ("+44 909 879 0000", True, "destination_not_supported"),  # premium
+        ("07700 900604", True, "invalid_number"),  # no country code
+        ("+44 7700 900604", False, "consent_required"),
+    ],
+)
+def test_the_banner_refuses_what_it_cannot_call_and_places_nothing(
+    c2c: C2CWorld, phone: str, agree: bool, code: str
+) -> None:
+    answer = c2c.click(phone, agree)
+    assert answer.status_code in (403, 422), answer.body
+    problem = json.loads(answer.body)
+    assert problem["code"] == code and problem["detail"]
+    c2c.run()
+    assert c2c.network.calls() == []
+
+
+def test_a_double_click_places_one_call(c2c: C2CWorld) -> None:
+    c2c.network.set_number("447700900605", {"behaviour": "answers", "talk_seconds": 5})
+    first = json.loads(c2c.click("+447700900605").body)
+    again = json.loads(c2c.click("447700900605").body)
+    assert again["request_id"] == first["request_id"] and again["repeated"] is True
+    c2c.run()
+    assert len(c2c.calls_to("447700900605")) == 1
+
+
+def test_a_post_from_another_site_is_refused(c2c: C2CWorld) -> None:
+    answer = c2c.click("+447700900606", origin="https://evil.example")
+    assert answer.status_code == 403
+    assert "Access-Control-Allow-Origin" not in answer.headers
+    assert json.loads(answer.body)["code"] == "site_not_allowed"
