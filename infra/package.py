@@ -45,13 +45,9 @@ smaller than 262144000 bytes"). The 50 MB zipped limit holds only for a direct u
 uploads the package to S3 through ``aws cloudformation package`` (docs/decisions/0030)."""
 
 STRIPPED: dict[str, tuple[str, ...]] = {
-    # phonenumbers' offline geocoder and carrier data (~20.5 MB unzipped): read only by
-    # phonenumbers.geocoder / .carrier, which chalicelib does not import (a test checks). Those
-    # modules swallow the missing data and answer "" — click-to-call's "direction" feature
-    # needs them and must remove these entries (docs/decisions/0002). Its time-zone data
-    # (phonenumbers/tzdata/, ~0.1 MB) ships: campaigns read a contact's local time with it.
-    "phonenumbers/geodata/": (),
-    "phonenumbers/carrierdata/": (),
+    # phonenumbers' data all ships: its geocoder and carrier data (~20.5 MB unzipped) give a
+    # click-to-call visitor's "direction", its time-zone data a campaign contact's local time
+    # (docs/decisions/0002).
     # The Swagger UI assets of powertools' event handler (~1.7 MB), which chalicelib never
     # imports (a test checks); the modules stay, only the bundled JavaScript and CSS go.
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/": (".js", ".css"),

@@ -709,7 +709,7 @@ class Campaigns:
 
     def _save(self, contact: Contact, before: Contact) -> Contact:
         saved = self.contacts.save(replace(contact, version=before.version), before.status)
-        if before.status.is_pending and not saved.status.is_pending:
+        if not before.status.is_final and saved.status.is_final:
             self.concluded(saved)
         return saved
 
@@ -757,7 +757,7 @@ class Campaigns:
             current = contact.current
             if current is None or current.call_id != effect.call_id:
                 last = contact.attempts[-1] if contact.attempts else None
-                if last and last.call_id == effect.call_id and not contact.status.is_pending:
+                if last and last.call_id == effect.call_id and contact.status.is_final:
                     self.concluded(contact)  # concluded by this task's earlier run
                 return {"ended": "stale"}
             decided = attempts.conclude(contact, ended, flow)

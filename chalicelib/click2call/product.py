@@ -43,6 +43,7 @@ def _concluded(contact: Contact) -> None:
         request_id=keys.get("request", contact.contact_id),
         status=contact.status.value,
         first=keys.get("side", "visitor"),
+        contact_id=contact.contact_id,
     )
     container().enqueue_task(encode_task(concluded, keys.get("company", "")), 0)
 

@@ -19,14 +19,16 @@ never the store.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.click2call.model import Campaign, Request
+from chalicelib.click2call.model import RequestStatus
 from chalicelib.click2call.service import BannerRefusedError, Click2Call
-from chalicelib.errors import NotFoundError, RateLimitedError
+from chalicelib.click2call.views import BANNER_PATH, campaign_view, request_view
+from chalicelib.errors import NotFoundError, RateLimitedError, ValidationError
 from chalicelib.web.forms import client_ip, form_fields
 from chalicelib.web.openapi import Operation
 from chalicelib.web.problems import problem
@@ -43,7 +45,6 @@ from chalicelib.web.rest import (
 from chalicelib.wiring import container
 
 click2call = Blueprint(__name__)
-BANNER_PATH = "/c2c/{public_key}/requests"
 MAX_BANNER_BODY = 2048
 PREFLIGHT_SECONDS = 600
 _ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"}
@@ -173,64 +174,6 @@ class CampaignBody(BaseModel):
     enabled: bool | None = None
 
 
-def campaign_view(campaign: Campaign) -> dict[str, Any]:
-    """A campaign as its company sees it."""
-    return {
-        "campaign_id": campaign.campaign_id,
-        "name": campaign.name,
-        "public_key": campaign.public_key,
-        "operators": list(campaign.operators),
-        "caller_id": campaign.caller_id,
-        "first": campaign.first.value,
-        "message_text": campaign.message_text,
-        "message_url": campaign.message_url,
-        "language": campaign.language,
-        "redials": campaign.redials,
-        "redial_pause": campaign.redial_pause,
-        "ring_timeout": campaign.ring_timeout,
-        "reminder_minutes": campaign.reminder_minutes,
-        "price": str(campaign.price),
-        "currency": campaign.currency,
-        "hours": campaign.hours,
-        "timezone": campaign.timezone,
-        "outside_hours": campaign.outside_hours.value,
-        "sites": list(campaign.sites),
-        "daily_requests": campaign.daily_requests,
-        "enabled": campaign.enabled,
-        "banner_path": BANNER_PATH.format(public_key=campaign.public_key),
-    }
-
-
-def request_view(request: Request) -> dict[str, Any]:
-    """A request with its status (as the seed names it) and its calls' legs."""
-    return {
-        "request_id": request.request_id,
-        "campaign_id": request.campaign_id,
-        "visitor": request.visitor,
-        "created_at": request.created_at.isoformat(),
-        "status": request.status.value,
-        "status_label": request.status.label,
-        "calls": [
-            {
-                "call_id": call.call_id,
-                "started_at": call.started_at.isoformat(),
-                "first": call.first.value,
-                "legs": [
-                    {
-                        "side": leg.side,
-                        "number": leg.number,
-                        "status": leg.status,
-                        "duration": leg.duration,
-                        "cost": str(leg.cost),
-                    }
-                    for leg in call.legs
-                ],
-            }
-            for call in request.calls
-        ],
-    }
-
-
 CAMPAIGNS = "/v1/click2call/campaigns"
 CAMPAIGN_ID = {"campaign_id": _ID}
 
@@ -306,13 +249,78 @@ def change_campaign(campaign_id: str) -> Response:
 def show_request(request_id: str) -> Response:
     """The request, if it is the account's."""
     account = calling_account()
+    return json_response(request_view(_service().request(account.account_id, request_id)))
+
+
+@operation(
+    click2call,
+    Operation(
+        "/v1/click2call/requests",
+        "get",
+        "The account's click-to-call requests, newest first (by campaign, status, period)",
+        query={
+            "campaign_id": _ID,
+            "status": {"type": "string", "enum": [status.value for status in RequestStatus]},
+            "since": {"type": "string", "format": "date-time"},
+            "until": {"type": "string", "format": "date-time"},
+            "limit": {"type": "integer", "minimum": 1, "maximum": 200},
+            "cursor": {"type": "string", "maxLength": 400},
+        },
+    ),
+)
+@guarded
+def list_requests() -> Response:
+    """A page of requests and the cursor of the next (none: the last page)."""
+    account = calling_account()
+    query: dict[str, str] = dict(current_request().query_params or {})
     try:
-        request = _service().requests.get(request_id)
-    except NotFoundError:
-        request = None
-    if request is None or request.company_id != account.account_id:
-        raise NotFoundError(f"no click-to-call request {request_id!r}")
-    return json_response(request_view(request))
+        since = _instant(query.get("since"))
+        until = _instant(query.get("until"))
+        status = RequestStatus(query["status"]) if query.get("status") else None
+        limit = int(query.get("limit") or 50)
+    except ValueError:
+        raise ValidationError(
+            "since and until are ISO 8601 times with their offset, status one of"
+            f" {[s.value for s in RequestStatus]}, limit a number"
+        ) from None
+    if not 1 <= limit <= 200:
+        raise ValidationError("limit is 1 to 200")
+    found, cursor = _service().requests.list(
+        account.account_id,
+        since=since,
+        until=until,
+        campaign_id=query.get("campaign_id") or None,
+        status=status,
+        limit=limit,
+        cursor=query.get("cursor") or None,
+    )
+    return json_response({"requests": [request_view(r) for r in found], "cursor": cursor})
+
+
+def _instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(text)
+    return moment
+
+
+@operation(
+    click2call,
+    Operation(
+        "/v1/click2call/requests/{request_id}/call-back",
+        "post",
+        "Call a failed click-to-call request back (an operator first, then the visitor)",
+        status=202,
+        path_parameters={"request_id": {"type": "string", "maxLength": 64}},
+    ),
+)
+@guarded
+def call_back(request_id: str) -> Response:
+    """The request, in progress again: an operator is called, then the visitor."""
+    account = calling_account()
+    return json_response(request_view(_service().call_back(account.account_id, request_id)), 202)
 
 
 # -- the banner -------------------------------------------------------------------------------

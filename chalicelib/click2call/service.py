@@ -41,6 +41,7 @@ from chalicelib.billing.tariffs import NoRateError
 from chalicelib.campaigns.model import Contact, ContactStatus
 from chalicelib.campaigns.service import Campaigns
 from chalicelib.click2call import flowgen
+from chalicelib.click2call.direction import direction
 from chalicelib.click2call.model import (
     CallLeg,
     CallMade,
@@ -114,11 +115,21 @@ class CampaignStore(Protocol):
 
 
 class RequestStore(Protocol):
-    """Requests (``store.click2call``)."""
+    """Requests (``store.click2call_requests``)."""
 
     def create(self, request: Request) -> Request: ...
     def save(self, request: Request) -> Request: ...
     def get(self, request_id: str) -> Request: ...
+    def list(
+        self,
+        company_id: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        campaign_id: str | None = None,
+        status: RequestStatus | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[list[Request], str | None]: ...
 
 
 class Admin(Protocol):
@@ -424,6 +435,7 @@ class Click2Call:
             status=RequestStatus.WAITING if due > now else RequestStatus.IN_PROGRESS,
             client_ip=client_ip[:64],
             due_at=due,
+            direction=direction(visitor),
         )
         self.requests.create(request)
         self._enrol(campaign, request, FirstCall(campaign.first), due)
@@ -461,6 +473,40 @@ class Click2Call:
             raise BannerRefusedError(
                 "campaign_stopped", "this campaign takes no requests now"
             ) from None
+
+    def call_back(self, company_id: str, request_id: str) -> Request:
+        """The company calls a failed request back: an operator is called first (in the
+        campaign's order), then the visitor, and the two are bridged."""
+        for _ in range(3):
+            request = self.request(company_id, request_id)
+            if not request.status.final or request.status is RequestStatus.COMPLETED:
+                raise ConflictError(
+                    f"request {request_id!r} is {request.status.label}: only a failed request is"
+                    " called back"
+                )
+            campaign = self.campaign(company_id, request.campaign_id)
+            again = replace(
+                request,
+                status=RequestStatus.IN_PROGRESS,
+                called_back=request.called_back + 1,
+                failed_at=None,
+            )
+            try:
+                saved = self.requests.save(again)
+            except StaleStateError:
+                continue
+            self._enrol(campaign, saved, FirstCall.COMPANY, self.clock(), saved.called_back)
+            return saved
+        raise ConflictError(f"request {request_id!r} kept changing: try again")
+
+    def request(self, company_id: str, request_id: str) -> Request:
+        try:
+            request = self.requests.get(request_id)
+        except NotFoundError:
+            request = None
+        if request is None or request.company_id != company_id:
+            raise NotFoundError(f"no click-to-call request {request_id!r}")
+        return request
 
     # -- what the calls come to ---------------------------------------------------------------
     def call_ended(self, effect: RequestCallEnded, account_id: str) -> Mapping[str, Any]:
@@ -525,6 +571,8 @@ class Click2Call:
             return {"request": effect.request_id, "concluded": "answered"}
         for _ in range(3):
             request = self.requests.get(effect.request_id)
+            if effect.contact_id and effect.contact_id != contact_of(request):
+                return {"request": request.request_id, "concluded": "an earlier call"}
             if request.status.final:
                 return {"request": request.request_id, "status": request.status.value}
             failed = (
@@ -538,6 +586,15 @@ class Click2Call:
                 continue
             return {"request": saved.request_id, "status": saved.status.value}
         raise StaleStateError(f"request {effect.request_id} kept changing")
+
+
+def contact_of(request: Request) -> str:
+    """The id of the request's latest contact in the campaigns' loop."""
+    return (
+        request.request_id
+        if not request.called_back
+        else (f"{request.request_id}-{request.called_back}")
+    )
 
 
 def _changes(fields: Mapping[str, Any], creating: bool) -> dict[str, Any]:

@@ -31,3 +31,5 @@ class RequestConcluded:
     request_id: str
     status: str
     first: str
+    contact_id: str = ""
+    """The request's contact in the campaigns' loop (its id, then ``<id>-<n>`` per call back)."""

@@ -67,10 +67,15 @@ def watch(
 
 
 def _leg(side: str, leg: Leg, number: str) -> dict[str, object]:
+    seconds = 0
+    if _answered(leg):
+        seconds = int(leg.duration or 0)
+        if not leg.duration and leg.answered_at and leg.ended_at:  # ended by the other side
+            seconds = max(0, int((leg.ended_at - leg.answered_at).total_seconds()))
     return {
         "side": side,
         "number": number,
         "status": leg.status.value,
-        "duration": int(leg.duration or 0) if _answered(leg) else 0,
+        "duration": seconds,
         "answered": _answered(leg),
     }

@@ -180,3 +180,73 @@ def test_a_post_from_another_site_is_refused(c2c: C2CWorld) -> None:
     assert answer.status_code == 403
     assert "Access-Control-Allow-Origin" not in answer.headers
     assert json.loads(answer.body)["code"] == "site_not_allowed"
+
+
+def test_a_failed_request_is_called_back_company_first(c2c: C2CWorld) -> None:
+    # GIVEN a visitor who could not be reached
+    net = c2c.network
+    net.set_number("447700900607", {"behaviour": "busy"})
+    request_id = json.loads(c2c.click("447700900607").body)["request_id"]
+    c2c.run()
+    assert c2c.request(request_id)["status_label"] == "FAILED CALLING TO USER"
+    # WHEN the visitor can be reached now and the company presses "call back"
+    net.set_number("447700900607", {"behaviour": "answers", "talk_seconds": 10})
+    net.set_number(OPERATORS["op-1"], {"behaviour": "no_answer"})
+    net.set_number(OPERATORS["op-2"], {"behaviour": "answers", "talk_seconds": 30})
+    back = c2c.platform.api("POST", f"/v1/click2call/requests/{request_id}/call-back")
+    assert back.status_code == 202, back.body
+    assert json.loads(back.body)["status"] == "in_progress"
+    c2c.run()
+    # THEN the operators were called first, in order, the second answering; it heard whom it is
+    # connected to and was bridged to the visitor
+    assert len(c2c.calls_to(OPERATORS["op-1"])) == 1
+    [operator] = c2c.calls_to(OPERATORS["op-2"])
+    assert operator.leg.from_ == DID
+    assert operator.transcript.said()[0].startswith("Click to call request of Windows.")
+    request = c2c.request(request_id)
+    assert request["status_label"] == "COMPLETED" and request["called_back"] == 1
+    last = request["calls"][-1]
+    assert last["first"] == "company"
+    sides = {leg["side"]: leg for leg in last["legs"]}
+    assert sides["company"]["number"] == OPERATORS["op-2"]
+    assert sides["visitor"]["status"] == "answered"
+    # AND a completed request is not called back
+    again = c2c.platform.api("POST", f"/v1/click2call/requests/{request_id}/call-back")
+    assert again.status_code == 409
+
+
+def test_a_company_first_campaign_calls_an_operator_then_the_visitor(c2c: C2CWorld) -> None:
+    changed = c2c.platform.api("PATCH", "/v1/click2call/campaigns/windows", {"first": "company"})
+    assert changed.status_code == 200, changed.body
+    net = c2c.network
+    net.set_number(OPERATORS["op-1"], {"behaviour": "answers", "talk_seconds": 30})
+    net.set_number("447700900608", {"behaviour": "no_answer"})
+    request_id = json.loads(c2c.click("447700900608").body)["request_id"]
+    c2c.run()
+    [operator] = c2c.calls_to(OPERATORS["op-1"])
+    assert any("could not be reached" in said for said in operator.transcript.said())
+    assert c2c.request(request_id)["status_label"] == "FAILED CALLING TO USER"
+
+
+def test_the_company_lists_its_requests_by_status(c2c: C2CWorld) -> None:
+    c2c.network.set_number("447700900611", {"behaviour": "busy"})
+    c2c.network.set_number("447700900612", {"behaviour": "answers", "talk_seconds": 5})
+    for number in OPERATORS.values():
+        c2c.network.set_number(number, {"behaviour": "answers", "talk_seconds": 5})
+    failed = json.loads(c2c.click("447700900611").body)["request_id"]
+    c2c.platform.clock.advance(1)
+    done = json.loads(c2c.click("447700900612").body)["request_id"]
+    c2c.run()
+    completed = c2c.request(done)
+    assert completed["status"] == "completed"
+    assert {leg["status"] for leg in completed["calls"][0]["legs"]} == {"answered"}
+    listed = json.loads(c2c.platform.api("GET", "/v1/click2call/requests").body)
+    assert [r["request_id"] for r in listed["requests"]] == [done, failed]
+    shown = c2c.platform.api(
+        "GET", "/v1/click2call/requests?status=failed_calling_to_user&campaign_id=windows"
+    )
+    assert [r["request_id"] for r in json.loads(shown.body)["requests"]] == [failed]
+    paged = json.loads(c2c.platform.api("GET", "/v1/click2call/requests?limit=1").body)
+    assert len(paged["requests"]) == 1 and paged["cursor"]
+    bad = c2c.platform.api("GET", "/v1/click2call/requests?since=yesterday")
+    assert bad.status_code == 422

@@ -112,3 +112,18 @@ def test_the_watcher_reports_the_legs_of_a_finished_call_once() -> None:
         ("company", "447700900502", True),
     ]
     assert watch(flow, marked, event, NOW) == (marked, ())
+
+
+@pytest.mark.parametrize(
+    ("number", "where"),
+    [
+        ("442079460000", "London, United Kingdom"),
+        ("33142685300", "Paris, France"),
+        ("491701234567", "T-Mobile, Germany"),  # a mobile: its carrier
+        ("999", ""),
+    ],
+)
+def test_the_direction_of_a_visitors_number(number: str, where: str) -> None:
+    from chalicelib.click2call.direction import direction
+
+    assert direction(number) == where

@@ -50,11 +50,11 @@ def test_post_processing_strips_the_unused_data_and_compiles_every_module(
     names = set(zipfile.ZipFile(zip_path).namelist())
     tag = sys.implementation.cache_tag
     # THEN the stripped data is gone (the swagger module stays, its assets go)
-    assert not [n for n in names if n.startswith(("phonenumbers/geodata", "phonenumbers/carr"))]
+    assert {"phonenumbers/geodata/__init__.py", "phonenumbers/carrierdata/data0.py"} <= names
     assert "phonenumbers/tzdata/data0.py" in names
     assert "aws_lambda_powertools/event_handler/openapi/swagger_ui/html.py" in names
     assert not [n for n in names if n.endswith(".js")]
-    assert done.stripped_files == 3
+    assert done.stripped_files == 1
     # AND every module that compiles has its pyc beside it; the one that does not is listed
     assert {f"__pycache__/app.{tag}.pyc", f"pkg/__pycache__/mod.{tag}.pyc"} <= names
     assert f"pkg/__pycache__/__init__.{tag}.pyc" in names
@@ -92,20 +92,19 @@ def test_the_dialogflow_clients_unused_parts_are_stripped(name: str, dropped: bo
 @pytest.mark.parametrize(
     ("name", "dropped"),
     [
-        ("phonenumbers/geodata/data0.py", True),
-        ("phonenumbers/geodata/__init__.py", True),
-        ("phonenumbers/carrierdata/data0.py", True),
-        # the time-zone data ships: campaigns read a contact's local time with it (0002)
+        # all of phonenumbers ships: click-to-call's direction reads the geocoder's and the
+        # carrier's data, campaigns a contact's local time (0002)
+        ("phonenumbers/geodata/data0.py", False),
+        ("phonenumbers/geodata/__init__.py", False),
+        ("phonenumbers/carrierdata/data0.py", False),
         ("phonenumbers/tzdata/__init__.py", False),
         ("phonenumbers/tzdata/data0.py", False),
         ("phonenumbers/timezone.py", False),
         ("phonenumbers/data/__init__.py", False),
     ],
 )
-def test_phonenumbers_keeps_its_metadata_and_time_zones_and_drops_the_rest(
-    name: str, dropped: bool
-) -> None:
-    # GIVEN an archive path of phonenumbers WHEN asked THEN only geodata and carrier data go
+def test_phonenumbers_ships_whole(name: str, dropped: bool) -> None:
+    # GIVEN an archive path of phonenumbers WHEN asked THEN it is kept
     assert stripped(name) is dropped
 
 
