@@ -8,6 +8,7 @@ none of it.
 
 from __future__ import annotations
 
+import argparse
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -107,10 +108,18 @@ def runners(container: Container) -> Mapping[type, Runner]:
     }
 
 
+def register_cli(commands: argparse._SubParsersAction[Any]) -> None:
+    """The product's ``ringflow`` commands (imported here, never on a Lambda cold start)."""
+    from chalicelib.click2call.cli import register as register_commands
+
+    register_commands(commands)
+
+
 PRODUCT = Product(
     name="click2call",
     register=register,
     services=services,
     runners=runners,
     blueprints=(click2call,),
+    cli=register_cli,
 )

@@ -250,3 +250,61 @@ def test_the_company_lists_its_requests_by_status(c2c: C2CWorld) -> None:
     assert len(paged["requests"]) == 1 and paged["cursor"]
     bad = c2c.platform.api("GET", "/v1/click2call/requests?since=yesterday")
     assert bad.status_code == 422
+
+
+def ringflow(*argv: str) -> int:
+    """Run ``ringflow`` with the click-to-call commands, as the product adds them."""
+    import argparse
+
+    from chalicelib.click2call.cli import register
+
+    parser = argparse.ArgumentParser(prog="ringflow")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(list(argv))
+    code: int = args.run(args)
+    return code
+
+
+def test_the_cli_sets_up_a_company_and_its_campaign_and_lists_its_requests(
+    c2c: C2CWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chalicelib.errors import ConflictError, ValidationError
+
+    admin = c2c.platform.container.admin
+    admin.provision_number("acme", "447700900181")
+    c2c.network.add_account_numbers("447700900181")
+    assert ringflow("click2call", "company", "acme", "--name", "Acme", "--tariff", "c2c-uk") == 0
+    assert json.loads(capsys.readouterr().out)["allowed"] is True
+    assert ringflow("click2call", "operator", "acme", "op-3", "--number", "+44 7700 900503") == 0
+    assert json.loads(capsys.readouterr().out)["number"] == "447700900503"
+    with pytest.raises(ValidationError, match="phone number or a SIP address"):
+        ringflow("click2call", "operator", "acme", "op-4")
+    made = ringflow(
+        "click2call", "campaign", "create", "--account", "acme", "doors",
+        "--name", "Doors", "--operator", "op-3", "--operator", "op-1",
+        "--caller-id", "447700900181", "--price", "0.50", "--hours", "Mon-Sun 00:00-23:59",
+    )  # fmt: skip
+    assert made == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["operators"] == ["op-3", "op-1"] and shown["price"] == "0.50"
+    # a number serving another campaign's flow is refused as caller id
+    with pytest.raises(ValidationError, match="serves flow"):
+        ringflow(
+            "click2call", "campaign", "create", "--account", "acme", "--name", "Again",
+            "--operator", "op-1", "--caller-id", DID,
+        )  # fmt: skip
+    c2c.network.set_number("447700900613", {"behaviour": "answers", "talk_seconds": 5})
+    asked = c2c.platform.client.http.post(
+        f"/c2c/{shown['public_key']}/requests",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=b"phone=%2B447700900613&agree=on",
+    )
+    assert asked.status_code == 202, asked.body
+    request_id = json.loads(asked.body)["request_id"]
+    with pytest.raises(ConflictError, match="only a failed request"):
+        ringflow("click2call", "call-back", "--account", "acme", request_id)
+    c2c.run()
+    capsys.readouterr()  # the tasks' logs
+    assert ringflow("click2call", "requests", "--account", "acme", "--campaign", "doors") == 0
+    [listed] = json.loads(capsys.readouterr().out)["requests"]
+    assert listed["request_id"] == request_id and listed["status"] == "completed"
