@@ -25,9 +25,9 @@ from typing import Annotated, Any, Literal
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.click2call.model import RequestStatus
+from chalicelib.click2call.model import Campaign, RequestStatus
 from chalicelib.click2call.service import BannerRefusedError, Click2Call
-from chalicelib.click2call.views import BANNER_PATH, campaign_view, request_view
+from chalicelib.click2call.views import BANNER_PATH, campaign_view, embed_snippets, request_view
 from chalicelib.errors import NotFoundError, RateLimitedError, ValidationError
 from chalicelib.web.forms import client_ip, form_fields
 from chalicelib.web.openapi import Operation
@@ -174,6 +174,12 @@ class CampaignBody(BaseModel):
     enabled: bool | None = None
 
 
+def _shown(campaign: Campaign) -> dict[str, Any]:
+    """A campaign with what its sites paste to show its banner."""
+    base = container().settings.public_base_url
+    return {**campaign_view(campaign), "embed": embed_snippets(base, campaign.public_key)}
+
+
 CAMPAIGNS = "/v1/click2call/campaigns"
 CAMPAIGN_ID = {"campaign_id": _ID}
 
@@ -188,7 +194,7 @@ def create_campaign() -> Response:
     account = calling_account()
     fields = body(CampaignBody).model_dump(exclude_none=True)
     campaign = _service().create_campaign(account.account_id, fields)
-    return json_response(campaign_view(campaign), 201)
+    return json_response(_shown(campaign), 201)
 
 
 @operation(click2call, Operation(CAMPAIGNS, "get", "The account's click-to-call campaigns"))
@@ -197,7 +203,7 @@ def list_campaigns() -> Response:
     """Every campaign of the account."""
     account = calling_account()
     found = _service().campaigns.list(account.account_id)
-    return json_response({"campaigns": [campaign_view(c) for c in found]})
+    return json_response({"campaigns": [_shown(c) for c in found]})
 
 
 @operation(
@@ -213,7 +219,7 @@ def list_campaigns() -> Response:
 def show_campaign(campaign_id: str) -> Response:
     """The campaign's settings and its banner's key."""
     account = calling_account()
-    return json_response(campaign_view(_service().campaign(account.account_id, campaign_id)))
+    return json_response(_shown(_service().campaign(account.account_id, campaign_id)))
 
 
 @operation(
@@ -233,7 +239,7 @@ def change_campaign(campaign_id: str) -> Response:
     fields = body(CampaignBody).model_dump(exclude_none=True)
     fields.pop("campaign_id", None)
     changed = _service().update_campaign(account.account_id, campaign_id, fields)
-    return json_response(campaign_view(changed))
+    return json_response(_shown(changed))
 
 
 @operation(
@@ -349,7 +355,7 @@ def _origin() -> str:
     """The browser page's origin; '' for none, or for the app's own pages (its banner)."""
     headers = current_request().headers
     origin = str(headers.get("origin") or "")
-    proto = (headers.get("x-forwarded-proto") or "https").split(",")[0].strip()
+    proto = (headers.get("x-forwarded-proto") or "http").split(",")[0].strip()
     return "" if origin == f"{proto}://{headers.get('host', '')}" else origin
 
 

@@ -1,6 +1,6 @@
 """How the click-to-call's records are shown, by REST and the CLI: a campaign to its company
-(with its banner's key and path), a request with its status as the seed names it and the legs
-of its calls. Pure: imports the product's model only.
+(with its banner's key and path, and what a site pastes to show the banner), a request with its
+status as the seed names it and the legs of its calls. Pure: imports the product's model only.
 """
 
 from __future__ import annotations
@@ -69,4 +69,16 @@ def request_view(request: Request) -> dict[str, Any]:
             }
             for call in request.calls
         ],
+    }
+
+
+def embed_snippets(base_url: str, public_key: str) -> dict[str, str]:
+    """What a marketing site pastes: the script tag, or the iframe itself."""
+    base = base_url.rstrip("/")
+    return {
+        "script": f'<script src="{base}/pages/c2c/{public_key}/embed.js" async></script>',
+        "iframe": (
+            f'<iframe src="{base}/pages/c2c/{public_key}/banner" title="Call me back"'
+            ' width="340" height="300" style="border:0"></iframe>'
+        ),
     }
