@@ -2,7 +2,8 @@
 /pages/c2c/{public_key}/banner`` (the banner itself: the visitor's number, their consent, a
 button; its script posts to the campaign's request route of this origin), ``GET
 /pages/c2c/{public_key}/embed.js`` (the script tag a site pastes: it puts the banner in an
-iframe where the tag is) and the banner's script and stylesheet under ``/pages/c2c-static/``.
+iframe where the tag is), ``GET /pages/c2c/{public_key}/try`` (a page showing the banner as a
+site would) and the banner's script and stylesheet under ``/pages/c2c-static/``.
 The banner renders only the campaign's and the company's names (escaped) and may be framed by
 the campaign's sites only (``frame-ancestors``); no inline script or style. Imports Chalice, the
 wiring, the product's service and the standard library.
@@ -19,7 +20,7 @@ from chalice.app import Response
 
 from chalicelib.click2call.routes import click2call
 from chalicelib.click2call.service import BannerRefusedError, Click2Call
-from chalicelib.click2call.views import BANNER_PATH
+from chalicelib.click2call.views import BANNER_PATH, embed_snippets
 from chalicelib.wiring import container
 
 HERE = Path(__file__).resolve().parent / "banner"
@@ -67,6 +68,38 @@ def banner_page(public_key: str) -> Response:
         headers={
             "Content-Type": "text/html; charset=utf-8",
             "Content-Security-Policy": f"{BASE_POLICY}; frame-ancestors {ancestors}",
+            "Cache-Control": "no-store",
+            **NOSNIFF,
+        },
+    )
+
+
+@click2call.route("/pages/c2c/{public_key}/try", methods=["GET"])
+def try_page(public_key: str) -> Response:
+    """A page that shows the campaign's banner as a marketing site would (its script tag)."""
+    try:
+        campaign = _service().by_key(public_key)
+    except BannerRefusedError:
+        return _not_found()
+    snippet = embed_snippets(container().settings.public_base_url, campaign.public_key)
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(campaign.name)}: try the banner</title>"
+        '<link rel="stylesheet" href="/pages/c2c-static/banner.css"></head><body>'
+        f"<h1>{html.escape(campaign.name)}</h1><p>This is how a site shows the banner; a site"
+        f" pastes:</p><pre>{html.escape(snippet['script'])}</pre>{snippet['script']}"
+        "</body></html>"
+    )
+    base = container().settings.public_base_url.rstrip("/")
+    return Response(
+        body=page,
+        status_code=200,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Security-Policy": (
+                f"default-src 'none'; style-src 'self'; script-src 'self' {base};"
+                f" frame-src 'self' {base}; base-uri 'none'; frame-ancestors 'none'"
+            ),
             "Cache-Control": "no-store",
             **NOSNIFF,
         },

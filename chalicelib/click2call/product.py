@@ -119,6 +119,13 @@ def register_cli(commands: argparse._SubParsersAction[Any]) -> None:
     register_commands(commands)
 
 
+def demo(container: Container) -> Mapping[str, Any]:
+    """The product's demo for the local run (``click2call.demo``)."""
+    from chalicelib.click2call.demo import load
+
+    return load(container)
+
+
 PRODUCT = Product(
     name="click2call",
     register=register,
@@ -126,4 +133,5 @@ PRODUCT = Product(
     runners=runners,
     blueprints=(click2call,),
     cli=register_cli,
+    demo=demo,
 )

@@ -354,6 +354,8 @@ def _rented(demo: Mapping[str, Any]) -> list[str]:
     numbers += [callback[kind] for kind in ("ani", "dnis", "pin") if kind in callback]
     speech = demo.get("speech") or {}
     numbers += [speech["number"]] if "number" in speech else []
+    click2call = demo.get("click2call") or {}
+    numbers += [click2call["number"]] if "number" in click2call else []
     return ["--numbers", ",".join(numbers)] if numbers else []
 
 
@@ -417,6 +419,19 @@ Outbound campaign of {campaigns["flow"]} (security id {campaigns["security_id"]}
 """
 
 
+def _click2call_banner(demo: Mapping[str, Any], caller: str, where: str, app_url: str) -> str:
+    """How to try click-to-call, if the product loaded its demo."""
+    c2c = demo.get("click2call")
+    if not c2c:
+        return ""
+    return f"""
+Click-to-call (campaign {c2c["campaign"]}, operator {c2c["operator"]} answers):
+  the banner as a site shows it  {app_url}{c2c["page"]}   (leave +{caller}, tick, Call me)
+  .venv/bin/ringflow sim calls{where}              # the visitor rings, then the operator
+  .venv/bin/ringflow click2call requests --account {demo["account_id"]}
+"""
+
+
 def _callback_mail_banner(callback: Mapping[str, Any]) -> str:
     """How to try the callback's e-mail trigger, if the demo has a callback address."""
     if not callback.get("mail"):
@@ -473,7 +488,8 @@ Place a simulated call to the pull app (in another terminal):
 Send the platform an e-mail, and read what it sent back:
   .venv/bin/ringflow sim send-mail --local --from you@example.com --to {mail_to} --body "hello"
   .venv/bin/ringflow sim mail --local
-{_campaigns_banner(demo, DEMO_CALLER, where, stack.app_url)}
+{_campaigns_banner(demo, DEMO_CALLER, where, stack.app_url)}\
+{_click2call_banner(demo, DEMO_CALLER, where, stack.app_url)}
 Ctrl-C stops everything.""",
                 flush=True,
             )

@@ -100,6 +100,7 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
         assert_the_printed_mail_command_is_called_back(run, lines, env, ports["SIM"], tmp_path)
         assert_eva_understands_the_printed_call(run, lines, env)
         assert_the_printed_campaign_trigger_calls_the_contact(run, lines, ports["SIM"], tmp_path)
+        assert_the_printed_banner_calls_the_visitor(run, lines, ports["SIM"], tmp_path)
         assert_a_mail_sent_over_smtp_reaches_the_platform(env, tmp_path)
         assert_the_printed_web_page_logs_the_demo_user_in(lines)
     finally:
@@ -174,6 +175,36 @@ def assert_the_printed_campaign_trigger_calls_the_contact(
             said = [entry["text"] for entry in detail["transcript"] if entry["kind"] == "say"]
         time.sleep(0.5)
     assert said and said[0].startswith("Hello Dana. This is a reminder"), said
+
+
+def assert_the_printed_banner_calls_the_visitor(
+    run: subprocess.Popen[str], lines: list[str], sim_port: str, tmp: Path
+) -> None:
+    """The banner's click-to-call page serves the campaign's banner; its request (posted as
+    the banner posts it) calls the visitor, who hears the campaign's message and is bridged to
+    the operator."""
+    line = banner_line(run, lines, "/pages/c2c/")
+    page_url = next(word for word in line.split() if "/pages/c2c/" in word)
+    page = requests.get(page_url, timeout=10)
+    assert page.status_code == 200 and "embed.js" in page.text, page.text
+    key = page_url.split("/pages/c2c/")[1].split("/")[0]
+    base = page_url.split("/pages/c2c/")[0]
+    calls, ca = f"https://127.0.0.1:{sim_port}/_sim/calls", str(tmp / "sim-ca.pem")
+    before = {call["uuid"] for call in requests.get(calls, verify=ca, timeout=5).json()["calls"]}
+    asked = requests.post(
+        f"{base}/c2c/{key}/requests", json={"phone": "+447700900001", "agree": True}, timeout=10
+    )
+    assert asked.status_code == 202, asked.text
+    deadline = time.monotonic() + 90
+    said: list[str] = []
+    while time.monotonic() < deadline and not said:
+        for call in requests.get(calls, verify=ca, timeout=5).json()["calls"]:
+            if call["uuid"] in before or call.get("status") != "completed":
+                continue
+            detail = requests.get(f"{calls}/{call['uuid']}", verify=ca, timeout=5).json()
+            said = [entry["text"] for entry in detail["transcript"] if entry["kind"] == "say"]
+        time.sleep(0.5)
+    assert said and said[0].startswith("Thank you for asking Demo Windows"), said
 
 
 def assert_the_printed_missed_call_is_called_back(
