@@ -21,13 +21,14 @@ from chalicelib.click2call import banner_routes
 from chalicelib.click2call.model import PREFIX
 from chalicelib.click2call.routes import click2call
 from chalicelib.click2call.service import Click2Call, next_open
-from chalicelib.click2call.tasks import RequestCallEnded, RequestConcluded
+from chalicelib.click2call.tasks import RemindCompany, RequestCallEnded, RequestConcluded
 from chalicelib.click2call.watcher import watch
 from chalicelib.errors import NotFoundError
 from chalicelib.flows.engine import register_leg_watcher
 from chalicelib.guards.limits import Guard
 from chalicelib.products import Product
 from chalicelib.store import click2call as c2c_store
+from chalicelib.store import click2call_comments as c2c_comments_store
 from chalicelib.store import click2call_requests as c2c_requests_store
 from chalicelib.store.counters import CounterRepository
 
@@ -57,6 +58,7 @@ def register() -> None:
     """The product's effects, leg watcher and contact hook (idempotent)."""
     register_effect_type("c2c_call_ended", RequestCallEnded)
     register_effect_type("c2c_concluded", RequestConcluded)
+    register_effect_type("c2c_remind", RemindCompany)
     register_leg_watcher(watch)
     register_contact_hook(PREFIX, _concluded)
 
@@ -92,6 +94,10 @@ def services(container: Container) -> Click2CallServices:
         clock=container.clock,
         new_id=lambda: uuid.uuid4().hex,
         opening=next_open,
+        comment_types=c2c_comments_store.CommentTypeRepository(),
+        run_at=container.timer.at,
+        enqueue=container.enqueue_task,
+        mail_from=container.settings.mail_from,
     )
     return Click2CallServices(service)
 
@@ -109,6 +115,7 @@ def runners(container: Container) -> Mapping[type, Runner]:
     return {
         RequestCallEnded: Runner(run("call_ended")),
         RequestConcluded: Runner(run("concluded")),
+        RemindCompany: Runner(run("remind")),
     }
 
 

@@ -5,7 +5,10 @@
   .../companies/{id}/operators/{operator_id}`` sets one of its operators (a number or a SIP
   address).
 - The company (its account's API key): ``POST``/``GET /v1/click2call/campaigns``, ``GET``/``PATCH
-  /v1/click2call/campaigns/{id}``, ``GET /v1/click2call/requests/{id}``.
+  /v1/click2call/campaigns/{id}``; ``GET /v1/click2call/requests`` (by campaign, status and
+  period; ``format=csv``: with their comments), ``GET /v1/click2call/requests/{id}``, ``POST
+  .../call-back``, ``POST .../comments``; ``PUT /v1/click2call/comment-types/{id}`` and ``GET
+  /v1/click2call/comment-types``.
 - The banner (public): ``POST /c2c/{public_key}/requests`` with ``phone`` and ``agree`` (JSON or
   an HTML form): 202 with the request id, or a problem whose ``code`` says why
   (``invalid_number``, ``destination_not_supported``, ``outside_hours``, ``rate_limited``,
@@ -271,12 +274,15 @@ def show_request(request_id: str) -> Response:
             "until": {"type": "string", "format": "date-time"},
             "limit": {"type": "integer", "minimum": 1, "maximum": 200},
             "cursor": {"type": "string", "maxLength": 400},
+            "format": {"type": "string", "enum": ["json", "csv"]},
         },
+        text_media=("text/csv",),
     ),
 )
 @guarded
 def list_requests() -> Response:
-    """A page of requests and the cursor of the next (none: the last page)."""
+    """A page of requests and the cursor of the next (none: the last page); ``format=csv``:
+    every request of the period with its comments, as CSV."""
     account = calling_account()
     query: dict[str, str] = dict(current_request().query_params or {})
     try:
@@ -291,6 +297,18 @@ def list_requests() -> Response:
         ) from None
     if not 1 <= limit <= 200:
         raise ValidationError("limit is 1 to 200")
+    if query.get("format") == "csv":
+        text = _service().requests_csv(
+            account.account_id, since, until, query.get("campaign_id") or None, status
+        )
+        return Response(
+            body=text,
+            status_code=200,
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": 'attachment; filename="click2call-requests.csv"',
+            },
+        )
     found, cursor = _service().requests.list(
         account.account_id,
         since=since,
@@ -431,3 +449,101 @@ def _preflight(public_key: str) -> Response:
 
 
 preflight_route(click2call, BANNER_PATH)(_preflight)
+
+
+# -- comments -------------------------------------------------------------------------------
+class CommentFieldBody(BaseModel):
+    """A field of a comment type."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(pattern="^[a-z][a-z0-9_]{0,39}$")]
+    kind: Literal["text", "number", "money", "choice"] = "text"
+    choices: Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=20)] = []
+    required: bool = False
+
+
+class CommentTypeBody(BaseModel):
+    """A kind of comment the company writes on its requests, with its fields."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    fields: Annotated[list[CommentFieldBody], Field(max_length=10)] = []
+
+
+class CommentBody(BaseModel):
+    """A comment on a request: its type (``note``: text only), text and field values."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Annotated[str, Field(pattern="^[a-z][a-z0-9_]{0,39}$")] = "note"
+    text: Annotated[str, Field(max_length=2000)] = ""
+    values: dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=200)]] = {}
+
+
+def _type_view(kind: Any) -> dict[str, Any]:
+    return {
+        "type_id": kind.type_id,
+        "name": kind.name,
+        "fields": [
+            {
+                "name": f.name,
+                "kind": f.kind.value,
+                "choices": list(f.choices),
+                "required": f.required,
+            }
+            for f in kind.fields
+        ],
+    }
+
+
+@operation(
+    click2call,
+    Operation(
+        "/v1/click2call/comment-types/{type_id}",
+        "put",
+        "Define a comment type (its fields) for the account's click-to-call requests",
+        request=CommentTypeBody,
+        path_parameters={"type_id": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}},
+    ),
+)
+@guarded
+def put_comment_type(type_id: str) -> Response:
+    """The comment type as defined."""
+    account = calling_account()
+    given = body(CommentTypeBody)
+    fields = [f.model_dump() for f in given.fields]
+    kind = _service().put_comment_type(account.account_id, type_id, given.name, fields)
+    return json_response(_type_view(kind))
+
+
+@operation(
+    click2call,
+    Operation("/v1/click2call/comment-types", "get", "The account's comment types"),
+)
+@guarded
+def list_comment_types() -> Response:
+    """Every comment type of the account."""
+    account = calling_account()
+    kinds = _service().comment_types.list(account.account_id)
+    return json_response({"comment_types": [_type_view(k) for k in kinds]})
+
+
+@operation(
+    click2call,
+    Operation(
+        "/v1/click2call/requests/{request_id}/comments",
+        "post",
+        "Comment on a click-to-call request",
+        request=CommentBody,
+        status=201,
+        path_parameters={"request_id": {"type": "string", "maxLength": 64}},
+    ),
+)
+@guarded
+def add_comment(request_id: str) -> Response:
+    """The request with its comments."""
+    account = calling_account()
+    given = body(CommentBody)
+    commented = _service().comment(
+        account.account_id, request_id, given.type, given.text, given.values
+    )
+    return json_response(request_view(commented), 201)

@@ -29,23 +29,26 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.billing.service import TariffService
 from chalicelib.billing.tariffs import NoRateError
+from chalicelib.calls.tasks import encode_task
 from chalicelib.campaigns.model import Contact, ContactStatus
 from chalicelib.campaigns.service import Campaigns
-from chalicelib.click2call import flowgen
+from chalicelib.click2call import comments, flowgen
 from chalicelib.click2call.direction import direction
 from chalicelib.click2call.model import (
     CallLeg,
     CallMade,
     Campaign,
+    Comment,
+    CommentType,
     Company,
     FirstCall,
     Operator,
@@ -54,7 +57,7 @@ from chalicelib.click2call.model import (
     RequestStatus,
     flow_of,
 )
-from chalicelib.click2call.tasks import RequestCallEnded, RequestConcluded
+from chalicelib.click2call.tasks import RemindCompany, RequestCallEnded, RequestConcluded
 from chalicelib.errors import (
     AlreadyExistsError,
     ConflictError,
@@ -65,6 +68,7 @@ from chalicelib.errors import (
 )
 from chalicelib.guards.limits import Counted, Guard, Velocity
 from chalicelib.guards.prefixes import denied
+from chalicelib.mail.outbox import SendMail
 
 REPEAT_SECONDS = 120
 """The same visitor number on the same campaign within this is the same request."""
@@ -130,6 +134,17 @@ class RequestStore(Protocol):
         limit: int = 50,
         cursor: str | None = None,
     ) -> tuple[list[Request], str | None]: ...
+    def every(
+        self, company_id: str, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[Request]: ...
+
+
+class CommentTypeStore(Protocol):
+    """A company's comment types (``store.click2call_comments``)."""
+
+    def put(self, kind: CommentType) -> CommentType: ...
+    def get(self, company_id: str, type_id: str) -> CommentType: ...
+    def list(self, company_id: str) -> list[CommentType]: ...
 
 
 class Admin(Protocol):
@@ -180,6 +195,11 @@ class Click2Call:
     clock: Callable[[], datetime]
     new_id: Callable[[], str]
     opening: Opening
+    comment_types: CommentTypeStore
+    run_at: Callable[[str, datetime, str], object]
+    """(task body, when, key): run a task at a time (``ops.schedules``)."""
+    enqueue: Callable[[str, int], None]
+    mail_from: str
 
     # -- companies and operators (the platform's operator) --------------------------------
     def put_company(
@@ -508,6 +528,106 @@ class Click2Call:
             raise NotFoundError(f"no click-to-call request {request_id!r}")
         return request
 
+    # -- comments, the CSV export, reminders -----------------------------------------------
+    def put_comment_type(
+        self, company_id: str, type_id: str, name: str, fields: Sequence[Any]
+    ) -> CommentType:
+        """Define (or change) one of the company's comment types."""
+        self._allowed(company_id)
+        return self.comment_types.put(comments.checked_type(company_id, type_id, name, fields))
+
+    def comment(
+        self,
+        company_id: str,
+        request_id: str,
+        type_id: str,
+        text: object,
+        values: Mapping[str, Any],
+    ) -> Request:
+        """Add a comment of ``type_id`` (``note``: text only) to one of the company's
+        requests."""
+        kind = None
+        if type_id != comments.NOTE:
+            try:
+                kind = self.comment_types.get(company_id, type_id)
+            except NotFoundError:
+                raise ValidationError(f"no comment type {type_id!r}") from None
+        checked = comments.checked_values(kind, values)
+        said = comments.comment_text(text)
+        if not said and not checked:
+            raise ValidationError("a comment has a text or values")
+        for _ in range(3):
+            request = self.request(company_id, request_id)
+            if len(request.comments) >= comments.MAX_COMMENTS:
+                raise ConflictError(f"a request holds at most {comments.MAX_COMMENTS} comments")
+            added = Comment(self.clock(), type_id, said, checked)
+            try:
+                return self.requests.save(replace(request, comments=(*request.comments, added)))
+            except StaleStateError:
+                continue
+        raise ConflictError(f"request {request_id!r} kept changing: try again")
+
+    def requests_csv(
+        self,
+        company_id: str,
+        since: datetime | None,
+        until: datetime | None,
+        campaign_id: str | None = None,
+        status: RequestStatus | None = None,
+    ) -> str:
+        """The company's requests of a period (oldest first) with their comments, as CSV."""
+        chosen = (
+            r
+            for r in self.requests.every(company_id, since, until)
+            if (campaign_id is None or r.campaign_id == campaign_id)
+            and (status is None or r.status is status)
+        )
+        return comments.requests_csv(chosen, self.comment_types.list(company_id))
+
+    def _remind_later(self, request: Request) -> None:
+        """Plan the reminder of a request that just failed (its campaign's time)."""
+        campaign = self.campaigns.get(request.campaign_id)
+        at = (request.failed_at or self.clock()) + timedelta(minutes=campaign.reminder_minutes)
+        key = f"c2c-remind:{request.request_id}:{request.called_back}"
+        body = encode_task(RemindCompany(key, request.request_id), request.company_id)
+        self.run_at(body, at, key)
+
+    def remind(self, effect: RemindCompany, account_id: str) -> Mapping[str, Any]:
+        """A failed request still waits for a call back: the company is e-mailed, once."""
+        request = self.requests.get(effect.request_id)
+        if request.status not in _FAILED or request.reminded_at is not None:
+            return {"remind": "not needed", "status": request.status.value}
+        company = self.companies.get(request.company_id)
+        if not company.email:
+            return {"remind": "no address"}
+        campaign = self.campaigns.get(request.campaign_id)
+        text = (
+            f"A click-to-call request of your campaign {campaign.name} waits for a call back.\n\n"
+            f"Visitor: +{request.visitor}\n"
+            f"Asked at: {request.created_at:%Y-%m-%d %H:%M} UTC\n"
+            f"Status: {request.status.label}\n"
+            f"Request: {request.request_id}\n\n"
+            "Call it back from your click-to-call pages, or with\n"
+            f"  ringflow click2call call-back --account {company.company_id}"
+            f" {request.request_id}\n"
+        )
+        mail = SendMail(
+            key=f"c2c-reminder:{request.request_id}",
+            from_address=self.mail_from,
+            to_address=company.email,
+            subject=f"Call back +{request.visitor} ({campaign.name})"[:250],
+            text=text,
+        )
+        self.enqueue(encode_task(mail, company.company_id), 0)
+        for _ in range(3):
+            try:
+                self.requests.save(replace(request, reminded_at=self.clock()))
+            except StaleStateError:
+                request = self.requests.get(effect.request_id)
+                continue
+            break
+        return {"remind": company.email, "request": request.request_id}
+
     # -- what the calls come to ---------------------------------------------------------------
     def call_ended(self, effect: RequestCallEnded, account_id: str) -> Mapping[str, Any]:
         """A call of the request ended: its legs rated and kept, the request's status from
@@ -546,6 +666,8 @@ class Click2Call:
                 saved = self.requests.save(updated)
             except StaleStateError:
                 continue
+            if saved.status is not request.status and saved.status in _FAILED:
+                self._remind_later(saved)
             return {"request": saved.request_id, "status": saved.status.value}
         raise StaleStateError(f"request {effect.request_id} kept changing")
 
@@ -584,8 +706,12 @@ class Click2Call:
                 saved = self.requests.save(replace(request, status=failed, failed_at=self.clock()))
             except StaleStateError:
                 continue
+            self._remind_later(saved)
             return {"request": saved.request_id, "status": saved.status.value}
         raise StaleStateError(f"request {effect.request_id} kept changing")
+
+
+_FAILED = (RequestStatus.FAILED_USER, RequestStatus.FAILED_COMPANY)
 
 
 def contact_of(request: Request) -> str:

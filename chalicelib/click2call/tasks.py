@@ -33,3 +33,12 @@ class RequestConcluded:
     first: str
     contact_id: str = ""
     """The request's contact in the campaigns' loop (its id, then ``<id>-<n>`` per call back)."""
+
+
+@dataclass(frozen=True)
+class RemindCompany:
+    """Look at a failed request once its campaign's reminder time is out: never called back,
+    the company is e-mailed (once per request)."""
+
+    key: str
+    request_id: str

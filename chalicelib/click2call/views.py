@@ -51,6 +51,16 @@ def request_view(request: Request) -> dict[str, Any]:
         "status": request.status.value,
         "status_label": request.status.label,
         "called_back": request.called_back,
+        "reminded_at": request.reminded_at.isoformat() if request.reminded_at else None,
+        "comments": [
+            {
+                "at": comment.at.isoformat(),
+                "type": comment.type_id,
+                "text": comment.text,
+                "values": dict(comment.values),
+            }
+            for comment in request.comments
+        ],
         "calls": [
             {
                 "call_id": call.call_id,

@@ -160,6 +160,45 @@ class CallMade:
     ended_at: datetime | None = None
 
 
+class FieldKind(StrEnum):
+    """What a comment type's field holds."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    MONEY = "money"
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class CommentField:
+    """One field of a comment type (``sale``: ``amount`` money, ``product`` choice ...)."""
+
+    name: str
+    kind: FieldKind = FieldKind.TEXT
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class CommentType:
+    """A kind of comment a company writes on its requests, with the fields it defines."""
+
+    company_id: str
+    type_id: str
+    name: str
+    fields: tuple[CommentField, ...] = ()
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment on a request: its type, text and its fields' values (as text)."""
+
+    at: datetime
+    type_id: str
+    text: str = ""
+    values: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(frozen=True)
 class Request:
     """One visitor's click: whom to call, where it is, and the calls made for it."""
@@ -183,4 +222,5 @@ class Request:
     direction: str = ""
     """Where the visitor's number is (country, region or city, or mobile carrier)."""
     facts: dict[str, str] = field(default_factory=dict)
+    comments: tuple[Comment, ...] = ()
     version: int = 0

@@ -44,6 +44,7 @@ from chalicelib.store.click2call import money, money_text
 from chalicelib.store.click2call_records import (
     CallLeg,
     CallMade,
+    Comment,
     FirstCall,
     Request,
     RequestStatus,
@@ -97,6 +98,8 @@ class RequestItem(StoreItem):
     direction = UnicodeAttribute(null=True)
     facts = UnicodeAttribute(null=True)
     """The request's facts, as a JSON object of strings."""
+    comments = UnicodeAttribute(null=True)
+    """The comments on the request, as JSON (``_encode_comments``)."""
     version = IntegerAttribute()
     by_company = RequestsByCompanyIndex()
 
@@ -179,6 +182,37 @@ def _encode_facts(facts: dict[str, str]) -> str | None:
     return json.dumps(facts, separators=(",", ":"), sort_keys=True) if facts else None
 
 
+def _encode_comments(comments: tuple[Comment, ...]) -> str | None:
+    if not comments:
+        return None
+    return json.dumps(
+        [
+            {
+                "at": _instant(c.at, "a comment's time"),
+                "type": c.type_id,
+                "text": c.text,
+                "values": [list(pair) for pair in c.values],
+            }
+            for c in comments
+        ],
+        separators=(",", ":"),
+    )
+
+
+def _decode_comments(text: str | None) -> tuple[Comment, ...]:
+    if not text:
+        return ()
+    return tuple(
+        Comment(
+            at=datetime.strptime(raw["at"], _INSTANT).replace(tzinfo=UTC),
+            type_id=raw["type"],
+            text=raw.get("text", ""),
+            values=tuple((str(k), str(v)) for k, v in raw.get("values", [])),
+        )
+        for raw in json.loads(text)
+    )
+
+
 def _item(request: Request) -> RequestItem:
     return RequestItem(
         request.request_id,
@@ -197,6 +231,7 @@ def _item(request: Request) -> RequestItem:
         reminded_at=request.reminded_at,
         direction=request.direction or None,
         facts=_encode_facts(request.facts),
+        comments=_encode_comments(request.comments),
         version=request.version,
     )
 
@@ -218,6 +253,7 @@ def _request(item: RequestItem) -> Request:
         reminded_at=item.reminded_at,
         direction=item.direction or "",
         facts=dict(json.loads(item.facts)) if item.facts else {},
+        comments=_decode_comments(item.comments),
         version=item.version,
     )
 

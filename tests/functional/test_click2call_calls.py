@@ -308,3 +308,68 @@ def test_the_cli_sets_up_a_company_and_its_campaign_and_lists_its_requests(
     assert ringflow("click2call", "requests", "--account", "acme", "--campaign", "doors") == 0
     [listed] = json.loads(capsys.readouterr().out)["requests"]
     assert listed["request_id"] == request_id and listed["status"] == "completed"
+
+
+def test_comments_with_the_companys_fields_export_to_csv(c2c: C2CWorld) -> None:
+    import csv
+    import io
+
+    api = c2c.platform.api
+    sale = api(
+        "PUT",
+        "/v1/click2call/comment-types/sale",
+        {
+            "name": "Sale",
+            "fields": [
+                {"name": "amount", "kind": "money", "required": True},
+                {"name": "product", "kind": "choice", "choices": ["windows", "doors"]},
+            ],
+        },
+    )
+    assert sale.status_code == 200, sale.body
+    c2c.network.set_number("447700900614", {"behaviour": "answers", "talk_seconds": 5})
+    request_id = json.loads(c2c.click("447700900614").body)["request_id"]
+    c2c.run()
+    comments = f"/v1/click2call/requests/{request_id}/comments"
+    # a value its field refuses, an unknown field, an unknown type: refused, nothing kept
+    for bad in (
+        {"type": "sale", "values": {"amount": "-3", "product": "windows"}},
+        {"type": "sale", "values": {"amount": "10", "colour": "red"}},
+        {"type": "sale", "values": {"product": "windows"}},
+        {"type": "lunch", "text": "?"},
+    ):
+        assert api("POST", comments, bad).status_code == 422, bad
+    made = api(
+        "POST",
+        comments,
+        {
+            "type": "sale",
+            "text": '=HYPERLINK("x")',
+            "values": {"amount": "249.90", "product": "windows"},
+        },
+    )
+    assert made.status_code == 201, made.body
+    api("POST", comments, {"text": "called back, happy"})
+    shown = json.loads(made.body)
+    assert shown["comments"][0]["values"] == {"amount": "249.90", "product": "windows"}
+    exported = api("GET", "/v1/click2call/requests?format=csv")
+    assert exported.headers["Content-Type"].startswith("text/csv")
+    [row] = list(csv.DictReader(io.StringIO(exported.body.decode())))
+    assert row["request"] == request_id and row["status"] == "COMPLETED"
+    assert row["sale.amount"] == "249.90" and row["sale.product"] == "windows"
+    assert row["comments"] == 'sale: =HYPERLINK("x") | note: called back, happy'
+    assert row["visitor"] == "'+447700900614"  # a cell starting with + is shown as text
+
+
+def test_a_failed_request_reminds_the_company_once(c2c: C2CWorld) -> None:
+    from chalicelib.mail.outbox import SendMail
+
+    c2c.network.set_number("447700900615", {"behaviour": "rejected", "detail": "declined"})
+    request_id = json.loads(c2c.click("447700900615").body)["request_id"]
+    c2c.run()  # the reminder waits its hour on the queue's clock, and is sent
+    reminders = [t for t in c2c.queued if isinstance(t, SendMail)]
+    assert len(reminders) == 1
+    [mail] = reminders
+    assert mail.to_address == "sales@acme.example" and "+447700900615" in mail.text
+    request = c2c.request(request_id)
+    assert request["status_label"] == "FAILED CALLING TO USER" and request["reminded_at"]

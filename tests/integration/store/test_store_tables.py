@@ -15,7 +15,7 @@ import pytest
 from cfnlint.api import lint
 
 from chalicelib.settings import Settings
-from chalicelib.store import click2call, click2call_requests  # noqa: F401 - registers their tables
+from chalicelib.store import click2call, click2call_comments, click2call_requests  # noqa: F401 - registers their tables
 from chalicelib.store.tables import (
     cloudformation_resources,
     create_tables,
@@ -54,6 +54,7 @@ EXPECTED_KEYS = {
     "campaign_uploads": [("upload_id", "HASH", "S")],
     "campaigns": [("campaign_id", "HASH", "S")],
     "c2c_campaigns": [("campaign_id", "HASH", "S")],
+    "c2c_comment_types": [("company_id", "HASH", "S"), ("type_id", "RANGE", "S")],
     "c2c_companies": [("company_id", "HASH", "S")],
     "c2c_operators": [("company_id", "HASH", "S"), ("operator_id", "RANGE", "S")],
     "c2c_requests": [("request_id", "HASH", "S")],
