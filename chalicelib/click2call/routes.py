@@ -6,9 +6,9 @@
   address).
 - The company (its account's API key): ``POST``/``GET /v1/click2call/campaigns``, ``GET``/``PATCH
   /v1/click2call/campaigns/{id}``; ``GET /v1/click2call/requests`` (by campaign, status and
-  period; ``format=csv``: with their comments), ``GET /v1/click2call/requests/{id}``, ``POST
-  .../call-back``, ``POST .../comments``; ``PUT /v1/click2call/comment-types/{id}`` and ``GET
-  /v1/click2call/comment-types``.
+  period) and ``GET /v1/click2call/export/requests`` (CSV, with their comments); ``GET
+  /v1/click2call/requests/{id}``, ``POST .../call-back``, ``POST .../comments``; ``PUT
+  /v1/click2call/comment-types/{id}`` and ``GET /v1/click2call/comment-types``.
 - The banner (public): ``POST /c2c/{public_key}/requests`` with ``phone`` and ``agree`` (JSON or
   an HTML form): 202 with the request id, or a problem whose ``code`` says why
   (``invalid_number``, ``destination_not_supported``, ``outside_hours``, ``rate_limited``,
@@ -22,6 +22,7 @@ never the store.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -50,7 +51,15 @@ from chalicelib.wiring import container
 click2call = Blueprint(__name__)
 MAX_BANNER_BODY = 2048
 PREFLIGHT_SECONDS = 600
-_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"}
+_ID: dict[str, Any] = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"}
+
+
+FILTERS = {
+    "campaign_id": _ID,
+    "status": {"type": "string", "enum": [status.value for status in RequestStatus]},
+    "since": {"type": "string", "format": "date-time"},
+    "until": {"type": "string", "format": "date-time"},
+}
 
 
 def _service() -> Click2Call:
@@ -268,47 +277,23 @@ def show_request(request_id: str) -> Response:
         "get",
         "The account's click-to-call requests, newest first (by campaign, status, period)",
         query={
-            "campaign_id": _ID,
-            "status": {"type": "string", "enum": [status.value for status in RequestStatus]},
-            "since": {"type": "string", "format": "date-time"},
-            "until": {"type": "string", "format": "date-time"},
+            **FILTERS,
             "limit": {"type": "integer", "minimum": 1, "maximum": 200},
             "cursor": {"type": "string", "maxLength": 400},
-            "format": {"type": "string", "enum": ["json", "csv"]},
         },
-        text_media=("text/csv",),
     ),
 )
 @guarded
 def list_requests() -> Response:
-    """A page of requests and the cursor of the next (none: the last page); ``format=csv``:
-    every request of the period with its comments, as CSV."""
+    """A page of requests and the cursor of the next (none: the last page)."""
     account = calling_account()
-    query: dict[str, str] = dict(current_request().query_params or {})
-    try:
-        since = _instant(query.get("since"))
-        until = _instant(query.get("until"))
-        status = RequestStatus(query["status"]) if query.get("status") else None
-        limit = int(query.get("limit") or 50)
-    except ValueError:
-        raise ValidationError(
-            "since and until are ISO 8601 times with their offset, status one of"
-            f" {[s.value for s in RequestStatus]}, limit a number"
-        ) from None
+    query, since, until, status = _filters()
+    given = query.get("limit", "50")
+    if not given.isascii() or not given.isdigit():
+        raise ValidationError("limit is a number, 1 to 200")
+    limit = int(given)
     if not 1 <= limit <= 200:
         raise ValidationError("limit is 1 to 200")
-    if query.get("format") == "csv":
-        text = _service().requests_csv(
-            account.account_id, since, until, query.get("campaign_id") or None, status
-        )
-        return Response(
-            body=text,
-            status_code=200,
-            headers={
-                "Content-Type": "text/csv; charset=utf-8",
-                "Content-Disposition": 'attachment; filename="click2call-requests.csv"',
-            },
-        )
     found, cursor = _service().requests.list(
         account.account_id,
         since=since,
@@ -322,12 +307,58 @@ def list_requests() -> Response:
 
 
 def _instant(text: str | None) -> datetime | None:
-    if not text:
+    if text is None:
         return None
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         raise ValueError(text)
     return moment
+
+
+def _filters() -> tuple[dict[str, str], datetime | None, datetime | None, RequestStatus | None]:
+    """The query, its period and its status (``ValidationError`` saying what is wrong)."""
+    query: dict[str, str] = dict(current_request().query_params or {})
+    campaign = query.get("campaign_id")
+    if campaign is not None and not re.fullmatch(_ID["pattern"], campaign):
+        raise ValidationError("campaign_id is 1 to 40 of a-z, 0-9 and -")
+    try:
+        since = _instant(query.get("since"))
+        until = _instant(query.get("until"))
+        status = RequestStatus(query["status"]) if "status" in query else None
+    except ValueError:
+        raise ValidationError(
+            "since and until are ISO 8601 times with their offset, status one of"
+            f" {[s.value for s in RequestStatus]}"
+        ) from None
+    return query, since, until, status
+
+
+@operation(
+    click2call,
+    Operation(
+        "/v1/click2call/export/requests",
+        "get",
+        "The account's click-to-call requests of a period with their comments, as CSV",
+        query=FILTERS,
+        media="text/csv",
+    ),
+)
+@guarded
+def export_requests() -> Response:
+    """Every request of the period (oldest first), both legs and the comments, as CSV."""
+    account = calling_account()
+    query, since, until, status = _filters()
+    text = _service().requests_csv(
+        account.account_id, since, until, query.get("campaign_id") or None, status
+    )
+    return Response(
+        body=text,
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="click2call-requests.csv"',
+        },
+    )
 
 
 @operation(

@@ -546,6 +546,7 @@ class Click2Call:
     ) -> Request:
         """Add a comment of ``type_id`` (``note``: text only) to one of the company's
         requests."""
+        self.request(company_id, request_id)  # the company's (a 404 before the body's rules)
         kind = None
         if type_id != comments.NOTE:
             try:

@@ -352,7 +352,7 @@ def test_comments_with_the_companys_fields_export_to_csv(c2c: C2CWorld) -> None:
     api("POST", comments, {"text": "called back, happy"})
     shown = json.loads(made.body)
     assert shown["comments"][0]["values"] == {"amount": "249.90", "product": "windows"}
-    exported = api("GET", "/v1/click2call/requests?format=csv")
+    exported = api("GET", "/v1/click2call/export/requests")
     assert exported.headers["Content-Type"].startswith("text/csv")
     [row] = list(csv.DictReader(io.StringIO(exported.body.decode())))
     assert row["request"] == request_id and row["status"] == "COMPLETED"
