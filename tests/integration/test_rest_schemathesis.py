@@ -38,7 +38,10 @@ document allows may still be refused for what the store holds, and those answers
   list (``POST /v1/do-not-call``, a ``text/csv`` body) that is not text or none of whose lines
   is a number: JSON Schema says "a string" and cannot hold the numbering plans;
 - 422 for an account's IP whitelist entry that is not an address or CIDR block
-  (``PUT /v1/outbound/settings``): JSON Schema's formats name no CIDR block.
+  (``PUT /v1/outbound/settings``): JSON Schema's formats name no CIDR block;
+- 422 for a click-to-call statistics period (``/v1/click2call/statistics...``) that is
+  inverted, empty, longer than 366 days or out of the calendar (its detail starts with
+  ``period:``): JSON Schema cannot compare two times.
 
 Bounded: the coverage phase's cases (fixed by the document) and ``MAX_EXAMPLES`` generated cases
 per operation in the fuzzing phase, no shrinking, one worker, derandomized: the same cases every
@@ -157,6 +160,8 @@ def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str
         return "is not an IP address or CIDR block" not in str(problem.get("detail", ""))
     if (method, path) == ("POST", "/v1/do-not-call"):
         return not str(problem.get("detail", "")).startswith(("the list", "line "))
+    if path.startswith("/v1/click2call/statistics"):
+        return not str(problem.get("detail", "")).startswith("period:")
     return True
 
 
