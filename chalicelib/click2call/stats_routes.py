@@ -71,7 +71,7 @@ def _requests() -> RequestsOfPeriod:
 
 
 def _instant(name: str, text: str | None) -> datetime | None:
-    if not text:
+    if text is None:
         return None
     try:
         moment = datetime.fromisoformat(text.strip().upper())
@@ -115,7 +115,7 @@ def _periods() -> tuple[Period, Period | None, str | None]:
     second = None
     if other_since is not None or other_until is not None:
         second = _period(other_since, other_until, first[1] - first[0])
-    campaign_id = query.get("campaign_id") or None
+    campaign_id = query.get("campaign_id")
     if campaign_id is not None and not _CAMPAIGN_ID.fullmatch(campaign_id):
         raise ValidationError("campaign_id is a campaign's id: a-z, 0-9 and -, up to 40")
     return first, second, campaign_id
@@ -179,7 +179,7 @@ def statistics_chart() -> Response:
     account = calling_account()
     first, second, campaign_id = _periods()
     query: dict[str, str] = dict(current_request().query_params or {})
-    kind = query.get("kind") or "series"
+    kind = query.get("kind", "series")
     if kind not in ("series", "comparison"):
         raise ValidationError("kind is series or comparison")
     title = _title(account.account_id, campaign_id)

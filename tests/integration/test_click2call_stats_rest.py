@@ -147,6 +147,9 @@ def test_a_campaign_chart_is_titled_with_its_escaped_name(platform: Platform) ->
         {"since": "yesterday"},
         {"since": "2026-11-02T00:00:00"},
         {"campaign_id": "Not An Id " * 30},
+        {"until": ""},
+        {"compare_since": ""},
+        {"campaign_id": ""},
     ],
 )
 def test_a_bad_period_or_campaign_id_is_a_422_problem(
@@ -156,6 +159,11 @@ def test_a_bad_period_or_campaign_id_is_a_422_problem(
         response = platform.api("GET", f"{path}?{urlencode(query)}")
         assert response.status_code == 422, response.body
         assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_chart_of_no_kind_is_a_422_problem(platform: Platform) -> None:
+    response = platform.api("GET", f"{STATISTICS}/chart?kind=pie")
+    assert response.status_code == 422, response.body
 
 
 def test_another_company_sees_only_its_own(platform: Platform) -> None:
