@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.calls.tasks import Runner, encode_task, register_effect_type
 from chalicelib.campaigns.hooks import register_contact_hook
 from chalicelib.campaigns.model import Contact
-from chalicelib.click2call import banner_routes
+from chalicelib.click2call import banner_routes, stats_routes
 from chalicelib.click2call.model import PREFIX
 from chalicelib.click2call.routes import click2call
 from chalicelib.click2call.service import Click2Call, next_open
@@ -35,7 +35,7 @@ from chalicelib.store.counters import CounterRepository
 if TYPE_CHECKING:
     from chalicelib.wiring import Container
 
-ROUTE_MODULES = (banner_routes,)
+ROUTE_MODULES = (banner_routes, stats_routes)
 """Route modules registering on the ``click2call`` blueprint when imported."""
 
 

@@ -42,7 +42,10 @@ document allows may still be refused for what the store holds, and those answers
 - 422 for a click-to-call request listing's cursor that no page gave (``GET
   /v1/click2call/requests``: a cursor is the store's state), and for a comment with neither a
   text nor values (``POST /v1/click2call/requests/{request_id}/comments``: one field or the
-  other, which the document's generator cannot state).
+  other, which the document's generator cannot state);
+- 422 for a click-to-call statistics period (``/v1/click2call/statistics...``) that is
+  inverted, empty, longer than 366 days or out of the calendar (its detail starts with
+  ``period:``): JSON Schema cannot compare two times.
 
 Bounded: the coverage phase's cases (fixed by the document) and ``MAX_EXAMPLES`` generated cases
 per operation in the fuzzing phase, no shrinking, one worker, derandomized: the same cases every
@@ -165,6 +168,8 @@ def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str
         return not str(problem.get("detail", "")).startswith("cursor ")
     if (method, path) == ("POST", "/v1/click2call/requests/{request_id}/comments"):
         return problem.get("detail") != "a comment has a text or values"
+    if path.startswith("/v1/click2call/statistics"):
+        return not str(problem.get("detail", "")).startswith("period:")
     return True
 
 
