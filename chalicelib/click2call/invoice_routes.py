@@ -3,7 +3,8 @@
 
 - ``POST /v1/click2call/invoices`` with ``{"period": "2026-11"}``: 201 with the invoice issued
   now, or 200 with the one issued before for that period (``click2call.invoices``); a period
-  malformed, not over or in the future is a 422.
+  malformed, not over or in the future is a 422 (the last two are refusals by the clock: the
+  document allows any month).
 - ``GET /v1/click2call/invoices``: the company's invoices, oldest period first, without lines.
 - ``GET /v1/click2call/invoices/{period}``: one invoice with its lines (404: not issued).
 - ``GET /v1/click2call/invoices/{period}/pdf``: the same as a PDF (``application/pdf``; the
@@ -30,7 +31,9 @@ from chalicelib.wiring import container
 
 INVOICES = "/v1/click2call/invoices"
 PDF_MEDIA = "application/pdf"
-_PERIOD = {"period": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}}
+PERIOD_PATTERN = "^[2-9][0-9]{3}-(0[1-9]|1[0-2])$"
+"""A month from 2000 on, as YYYY-MM (what ``click2call.invoices.Period`` reads)."""
+_PERIOD = {"period": {"type": "string", "pattern": PERIOD_PATTERN}}
 
 
 def _invoices() -> Invoices:
@@ -41,7 +44,7 @@ class InvoiceBody(BaseModel):
     """The month to invoice (UTC), as YYYY-MM."""
 
     model_config = ConfigDict(extra="forbid")
-    period: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])]
+    period: Annotated[str, Field(pattern=PERIOD_PATTERN, examples=["2026-11"])]
 
 
 def invoice_view(invoice: Invoice, lines: bool = True) -> dict[str, Any]:

@@ -223,7 +223,7 @@ def test_the_rest_routes_issue_list_show_and_export_the_invoice(platform: Platfo
 @pytest.mark.parametrize(
     ("period", "why"),
     [
-        ("2026-13", "YYYY-MM"),
+        ("2026-13", "expected form"),
         ("2026-12", "not over"),
         ("2027-02", "future"),
         ("2026-1", "expected form"),
