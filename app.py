@@ -32,6 +32,7 @@ from chalicelib.web.voice import voice
 from chalicelib.wiring import container
 
 app = Chalice(app_name="ringflow")
+app.api.binary_types.append("application/pdf")  # click-to-call invoices
 app.register_blueprint(voice)
 app.register_blueprint(sms)
 app.register_blueprint(sms_status)

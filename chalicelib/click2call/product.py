@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.calls.tasks import Runner, encode_task, register_effect_type
 from chalicelib.campaigns.hooks import register_contact_hook
 from chalicelib.campaigns.model import Contact
-from chalicelib.click2call import banner_routes, stats_routes
+from chalicelib.click2call import banner_routes, invoice_routes, stats_routes
+from chalicelib.click2call.invoices import Invoices
 from chalicelib.click2call.model import PREFIX
 from chalicelib.click2call.routes import click2call
 from chalicelib.click2call.service import Click2Call, next_open
@@ -29,13 +30,14 @@ from chalicelib.guards.limits import Guard
 from chalicelib.products import Product
 from chalicelib.store import click2call as c2c_store
 from chalicelib.store import click2call_comments as c2c_comments_store
+from chalicelib.store import click2call_invoices as c2c_invoices_store
 from chalicelib.store import click2call_requests as c2c_requests_store
 from chalicelib.store.counters import CounterRepository
 
 if TYPE_CHECKING:
     from chalicelib.wiring import Container
 
-ROUTE_MODULES = (banner_routes, stats_routes)
+ROUTE_MODULES = (banner_routes, stats_routes, invoice_routes)
 """Route modules registering on the ``click2call`` blueprint when imported."""
 
 
@@ -68,6 +70,7 @@ class Click2CallServices:
     """What the click-to-call product offers."""
 
     click2call: Click2Call
+    invoices: Invoices
 
 
 def services(container: Container) -> Click2CallServices:
@@ -99,7 +102,14 @@ def services(container: Container) -> Click2CallServices:
         enqueue=container.enqueue_task,
         mail_from=container.settings.mail_from,
     )
-    return Click2CallServices(service)
+    invoices = Invoices(
+        requests=c2c_requests_store.RequestRepository(),
+        campaigns=c2c_store.C2CCampaignRepository(),
+        store=c2c_invoices_store.InvoiceRepository(),
+        clock=container.clock,
+        companies=c2c_store.CompanyRepository(),
+    )
+    return Click2CallServices(service, invoices)
 
 
 def runners(container: Container) -> Mapping[type, Runner]:

@@ -224,3 +224,35 @@ class Request:
     facts: dict[str, str] = field(default_factory=dict)
     comments: tuple[Comment, ...] = ()
     version: int = 0
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    """One completed click-to-call on an invoice, at its campaign's price."""
+
+    request_id: str
+    campaign_id: str
+    campaign_name: str
+    visitor: str
+    completed_at: datetime
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """A company's invoice for one calendar month (``period``, ``YYYY-MM``, UTC): its completed
+    click-to-calls and their exact total. ``number`` is the company's sequence, from 1;
+    ``number_text`` shows it as ``<company>-<YYYY>-<NNNN>``."""
+
+    company_id: str
+    period: str
+    number: int
+    issued_at: datetime
+    currency: str
+    lines: tuple[InvoiceLine, ...]
+    total: Decimal
+
+    @property
+    def number_text(self) -> str:
+        """The invoice number as printed: the company, the period's year, the sequence."""
+        return f"{self.company_id}-{self.period[:4]}-{self.number:04d}"

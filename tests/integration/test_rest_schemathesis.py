@@ -73,6 +73,7 @@ MAX_EXAMPLES = 100
 PROBLEM = "application/problem+json"
 STATE_REFUSALS_OF_CALLS = ("is an inbound flow", "is not a number attached to flow")
 STATE_REFUSALS_OF_OUTBOUND_FLOWS = ("is an inbound flow", "attach at least one")
+CLOCK_REFUSALS_OF_INVOICES = ("is not over", "is in the future")
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
@@ -162,6 +163,9 @@ def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str
         return "country code" not in str(problem.get("detail", ""))
     if (method, path) == ("PUT", "/v1/outbound/settings"):
         return "is not an IP address or CIDR block" not in str(problem.get("detail", ""))
+    if (method, path) == ("POST", "/v1/click2call/invoices"):
+        detail = str(problem.get("detail", ""))
+        return not any(reason in detail for reason in CLOCK_REFUSALS_OF_INVOICES)
     if (method, path) == ("POST", "/v1/do-not-call"):
         return not str(problem.get("detail", "")).startswith(("the list", "line "))
     if (method, path) == ("GET", "/v1/click2call/requests"):

@@ -19,7 +19,13 @@ from moto import mock_aws
 from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.settings import Settings
-from chalicelib.store import binding, click2call, click2call_comments, click2call_requests  # noqa: F401 - registers their tables
+from chalicelib.store import (  # noqa: F401 - registers their tables
+    binding,
+    click2call,
+    click2call_comments,
+    click2call_invoices,
+    click2call_requests,
+)
 from chalicelib.store.base import get_item, save_if_absent, translated
 from chalicelib.store.errors import AlreadyExistsError, NotFoundError
 from chalicelib.store.registry import StoreItem, registered, unregister
@@ -39,6 +45,7 @@ INSTALLED_TABLES = [
     "c2c_campaigns",
     "c2c_comment_types",
     "c2c_companies",
+    "c2c_invoices",
     "c2c_operators",
     "c2c_requests",
     "callback_access_numbers",

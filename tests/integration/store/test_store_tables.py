@@ -15,7 +15,12 @@ import pytest
 from cfnlint.api import lint
 
 from chalicelib.settings import Settings
-from chalicelib.store import click2call, click2call_comments, click2call_requests  # noqa: F401 - registers their tables
+from chalicelib.store import (  # noqa: F401 - registers their tables
+    click2call,
+    click2call_comments,
+    click2call_invoices,
+    click2call_requests,
+)
 from chalicelib.store.tables import (
     cloudformation_resources,
     create_tables,
@@ -56,6 +61,7 @@ EXPECTED_KEYS = {
     "c2c_campaigns": [("campaign_id", "HASH", "S")],
     "c2c_comment_types": [("company_id", "HASH", "S"), ("type_id", "RANGE", "S")],
     "c2c_companies": [("company_id", "HASH", "S")],
+    "c2c_invoices": [("company_id", "HASH", "S"), ("period", "RANGE", "S")],
     "c2c_operators": [("company_id", "HASH", "S"), ("operator_id", "RANGE", "S")],
     "c2c_requests": [("request_id", "HASH", "S")],
     "do_not_call": [("account_id", "HASH", "S"), ("number", "RANGE", "S")],
