@@ -3,7 +3,7 @@
 ``/pages/static/``. The page holds no secret and renders nothing from the store: it asks for
 the account's API key and talks to the REST routes of the same origin (``upload_routes``).
 Served with a Content-Security-Policy that allows no inline script or style and no framing.
-Imports Chalice and the standard library only.
+Imports Chalice, the web's static files and the standard library only.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 from chalice.app import Response
 
 from chalicelib.campaigns.routes import campaigns
+from chalicelib.web.static import static_file
 
 HERE = Path(__file__).resolve().parent / "page"
 SECURITY_HEADERS = {
@@ -44,14 +45,4 @@ def upload_page() -> Response:
 @campaigns.route("/pages/static/{name}", methods=["GET"])
 def upload_static(name: str) -> Response:
     """The page's script and stylesheet (nothing else is served from here)."""
-    if name not in STATIC:
-        return Response(body="not found", status_code=404, headers={"Content-Type": "text/plain"})
-    return Response(
-        body=(HERE / name).read_text(encoding="utf-8"),
-        status_code=200,
-        headers={
-            **SECURITY_HEADERS,
-            "Content-Type": STATIC[name],
-            "Cache-Control": "public, max-age=3600",
-        },
-    )
+    return static_file(HERE, name, STATIC, SECURITY_HEADERS)

@@ -21,6 +21,7 @@ from chalice.app import Response
 from chalicelib.click2call.routes import click2call
 from chalicelib.click2call.service import BannerRefusedError, Click2Call
 from chalicelib.click2call.views import BANNER_PATH, embed_snippets
+from chalicelib.web.static import static_file
 from chalicelib.wiring import container
 
 HERE = Path(__file__).resolve().parent / "banner"
@@ -145,14 +146,4 @@ def embed_script(public_key: str) -> Response:
 @click2call.route("/pages/c2c-static/{name}", methods=["GET"])
 def banner_static(name: str) -> Response:
     """The banner's script and stylesheet (nothing else is served from here)."""
-    if name not in STATIC:
-        return Response(body="not found", status_code=404, headers={"Content-Type": "text/plain"})
-    return Response(
-        body=(HERE / name).read_text(encoding="utf-8"),
-        status_code=200,
-        headers={
-            "Content-Type": STATIC[name],
-            "Cache-Control": "public, max-age=3600",
-            **NOSNIFF,
-        },
-    )
+    return static_file(HERE, name, STATIC, NOSNIFF)
