@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -373,3 +374,52 @@ def test_a_failed_request_reminds_the_company_once(c2c: C2CWorld) -> None:
     assert mail.to_address == "sales@acme.example" and "+447700900615" in mail.text
     request = c2c.request(request_id)
     assert request["status_label"] == "FAILED CALLING TO USER" and request["reminded_at"]
+
+
+def test_outside_the_opening_hours_a_request_waits_or_is_refused(c2c: C2CWorld) -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    clock = c2c.platform.clock
+    london = clock().astimezone(ZoneInfo("Europe/London"))
+    opens = (london + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    closes = opens + timedelta(hours=1)
+    if closes.date() != opens.date():
+        pytest.skip("the hours would cross midnight in London")
+    hours = f"{opens:%H:%M}-{closes:%H:%M}"
+    api = c2c.platform.api
+    refusing = {"hours": hours, "timezone": "Europe/London", "outside_hours": "refuse"}
+    assert api("PATCH", "/v1/click2call/campaigns/windows", refusing).status_code == 200
+    refused = c2c.click("447700900616")
+    assert refused.status_code == 422 and json.loads(refused.body)["code"] == "outside_hours"
+    # WHEN the campaign queues requests out of hours instead
+    api("PATCH", "/v1/click2call/campaigns/windows", {"outside_hours": "queue"})
+    c2c.network.set_number("447700900617", {"behaviour": "answers", "talk_seconds": 5})
+    answer = json.loads(c2c.click("447700900617").body)
+    assert answer["call_at"] == opens.astimezone(UTC).isoformat()
+    assert c2c.request(answer["request_id"])["status"] == "waiting"
+    c2c.run()
+    # THEN the visitor is called when the hours open
+    [call] = c2c.calls_to("447700900617")
+    request = c2c.request(answer["request_id"])
+    assert request["status"] == "completed"
+    assert request["calls"][0]["started_at"] >= opens.astimezone(UTC).isoformat()
+    assert call.leg.from_ == DID
+
+
+def test_the_banner_holds_its_velocity_limits_and_daily_cap(c2c: C2CWorld) -> None:
+    from chalicelib.click2call.service import PER_IP
+
+    numbers = [f"4477009007{n:02d}" for n in range(PER_IP.limit + 1)]
+    answers = [c2c.click(f"+{number}") for number in numbers]
+    assert [a.status_code for a in answers[:-1]] == [202] * PER_IP.limit
+    limited = answers[-1]
+    assert limited.status_code == 429 and json.loads(limited.body)["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_a_campaign_takes_no_more_requests_than_its_daily_cap(c2c: C2CWorld) -> None:
+    c2c.platform.api("PATCH", "/v1/click2call/campaigns/windows", {"daily_requests": 1})
+    assert c2c.click("+447700900798").status_code == 202
+    capped = c2c.click("+447700900799")
+    assert capped.status_code == 429 and json.loads(capped.body)["code"] == "daily_limit"
