@@ -20,14 +20,12 @@ the store.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any
 
 from chalice.app import Response
 
 from chalicelib.click2call.charts import comparison_svg, series_svg
-from chalicelib.click2call.model import Request
 from chalicelib.click2call.routes import click2call
 from chalicelib.click2call.service import Click2Call
 from chalicelib.click2call.stats import Summary, check_period, compare, summary
@@ -56,18 +54,8 @@ Period = tuple[datetime, datetime]
 _CAMPAIGN_ID = re.compile(QUERY["campaign_id"]["pattern"])
 
 
-class RequestsOfPeriod(Protocol):
-    """What the statistics read of the service's requests (``RequestRepository.every``)."""
-
-    def every(self, company_id: str, since: datetime, until: datetime) -> Iterable[Request]: ...
-
-
 def _service() -> Click2Call:
     return container().services("click2call").click2call  # type: ignore[no-any-return]
-
-
-def _requests() -> RequestsOfPeriod:
-    return cast(RequestsOfPeriod, _service().requests)
 
 
 def _instant(name: str, text: str | None) -> datetime | None:
@@ -123,7 +111,7 @@ def _periods() -> tuple[Period, Period | None, str | None]:
 
 def _summary(account_id: str, period: Period, campaign_id: str | None) -> Summary:
     since, until = period
-    found = _requests().every(account_id, since, until)
+    found = _service().requests.every(account_id, since, until)
     return summary(found, since, until, campaign_id)
 
 
