@@ -198,15 +198,18 @@ def test_the_demo_loader_provisions_its_numbers_and_is_idempotent(
         demo_flows = {n.number: n.flow_id for n in held if n.number in DEMO_NUMBERS}
         assert demo_flows == DEMO_NUMBERS
         # AND the callback's demo: one access number of each kind on its trigger, an account
-        # with its balance, loaded once however often the demo is
-        callback, speech = second["callback"], second["speech"]
+        # with its balance, loaded once however often the demo is; the speech demo's number and
+        # the click-to-call campaign's
+        callback, speech, c2c = second["callback"], second["speech"], second["click2call"]
         access = {n.number: n.flow_id for n in held if n.number not in DEMO_NUMBERS}
         assert access == {
             **dict.fromkeys(
                 (callback["ani"], callback["dnis"], callback["pin"]), "callback-trigger"
             ),
             speech["number"]: "eva",
+            c2c["number"]: f"c2c-{c2c['campaign']}",
         }
+        assert first["click2call"]["key"] == c2c["key"]  # the campaign made once
         # AND the speech demo's agent, stored once
         assert first["speech"]["version"] == speech["version"] == 1
         account = container.services("billing").accounts.get(callback["account"])
