@@ -132,7 +132,7 @@ _ZIP_ERRORS = (
     OSError,
     ValueError,
     struct.error,
-    NotImplementedError,
+    NotImplementedError,  # zipfile's answer to a compression method it cannot read
     RuntimeError,
     KeyError,
     IndexError,

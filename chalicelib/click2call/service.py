@@ -457,8 +457,9 @@ class Click2Call:
             due_at=due,
             direction=direction(visitor),
         )
-        self.requests.create(request)
+        # the contact first: a flow that may not run refuses the request and stores nothing
         self._enrol(campaign, request, FirstCall(campaign.first), due)
+        self.requests.create(request)
         return {"request_id": request_id, "status": "accepted", "call_at": due.isoformat()}
 
     def _enrol(
@@ -511,12 +512,13 @@ class Click2Call:
                 called_back=request.called_back + 1,
                 failed_at=None,
             )
+            # the contact first (its id names this call back, so enrolling it again is a no-op):
+            # a refusal leaves the request as it was, never in progress with nobody to call
+            self._enrol(campaign, again, FirstCall.COMPANY, self.clock(), again.called_back)
             try:
-                saved = self.requests.save(again)
+                return self.requests.save(again)
             except StaleStateError:
                 continue
-            self._enrol(campaign, saved, FirstCall.COMPANY, self.clock(), saved.called_back)
-            return saved
         raise ConflictError(f"request {request_id!r} kept changing: try again")
 
     def request(self, company_id: str, request_id: str) -> Request:
