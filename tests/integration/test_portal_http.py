@@ -15,7 +15,7 @@ import pytest
 from callbackkit import ACCOUNT_PIN, platform_with_an_account
 from platformkit import Platform
 
-from chalicelib.callback.portal import session as sessions
+from chalicelib.web import session as sessions
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 

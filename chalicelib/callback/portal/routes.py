@@ -11,18 +11,16 @@ Every form is an ``application/x-www-form-urlencoded`` POST carrying the session
 a POST whose token does not match is refused (403) and changes nothing. A POST that worked
 redirects (303) to a page that shows what was done (POST-redirect-GET); one that was refused
 shows the form again with the reason in plain words. A private page without a session redirects
-to the login. Owns these routes and the words they show. Imports Chalice, the wiring, the
-callback and billing services' errors and the portal's session, login and page modules; must
-not import pynamodb or the store.
+to the login (``web.site`` does all this). Owns these routes and the words they show. Imports
+Chalice, the wiring, the callback and billing services' errors, ``web.site`` and the portal's
+login and site modules; must not import pynamodb or the store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
-from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, Response
 
@@ -30,25 +28,17 @@ from chalicelib import errors
 from chalicelib.billing.accounts import CallerNotRegisteredError, CallerTakenError
 from chalicelib.billing.vouchers import VoucherRefusedError
 from chalicelib.callback.call_history import calls, csv_headers, day, to_csv
-from chalicelib.callback.portal import session as sessions
 from chalicelib.callback.portal.logins import LoginLockedError, LoginRefusedError
-from chalicelib.callback.portal.pages import PREFIX, money, page, redirect, static
+from chalicelib.callback.portal.pages import PREFIX, SITE
 from chalicelib.callback.speed_dial import MAX_ENTRIES, EntryNotFoundError
-from chalicelib.ops.deadline import deadline
-from chalicelib.ops.observability import logger
+from chalicelib.web.site import FORM, Visit, money
 from chalicelib.wiring import container
 
 portal = Blueprint(__name__)
 
-FORM = ["application/x-www-form-urlencoded"]
-MAX_FORM_BYTES = 4096
 RECENT_CALLS = 5
 PAGE_CALLS = 100
 EXPORT_CALLS = 1000
-STALE_FORM = (
-    "This form has expired or did not come from this site. Nothing was changed: reload the "
-    "page and try again."
-)
 VOUCHER_REFUSALS = {
     "unknown": "No voucher has this code. Check the digits and try again.",
     "used": "This voucher has already been redeemed.",
@@ -58,126 +48,7 @@ VOUCHER_REFUSALS = {
 }
 
 
-@dataclass
-class Visit:
-    """The request a page answers: its session (a new anonymous one if it had none valid),
-    its form fields (a POST) and where the pages are served."""
-
-    session: sessions.Session
-    form: dict[str, str]
-    query: dict[str, str]
-    base: str
-    key: bytes
-    secure: bool
-    fresh: bool
-
-    def cookie(self, session: sessions.Session | None = None) -> str:
-        """The ``Set-Cookie`` value that keeps ``session`` (default: this visit's)."""
-        value = sessions.encode(session or self.session, self.key)
-        max_age = int(sessions.LIFETIME.total_seconds())
-        return sessions.set_cookie(value, self.path, self.secure, max_age)
-
-    @property
-    def path(self) -> str:
-        return f"{self.base}{PREFIX}"
-
-    def context(self, **values: Any) -> dict[str, Any]:
-        """A template's context: the links' base, the CSRF token, the notice, ``values``."""
-        return {
-            "base": self.path,
-            "csrf": self.session.csrf,
-            "notice": self.session.notice,
-            "error": "",
-            **values,
-        }
-
-    def show(self, template: str, status: int = 200, **values: Any) -> Response:
-        """Render a page; a shown notice is dropped from the session (set again)."""
-        context = self.context(**values)
-        if self.session.notice or self.fresh:
-            return page(template, context, status, self.cookie(self.session.with_notice("")))
-        return page(template, context, status)
-
-    def done(self, path: str, notice: str, session: sessions.Session | None = None) -> Response:
-        """Redirect to a page that will show ``notice``."""
-        kept = (session or self.session).with_notice(notice)
-        return redirect(self.base, path, self.cookie(kept))
-
-
-Handler = Callable[[Visit], Response]
-
-
-def _form(raw: str | bytes | None) -> dict[str, str] | None:
-    """A form body's fields (the first value of each), None if it is too large or not text."""
-    if raw is None:
-        return {}
-    if isinstance(raw, str):
-        raw = raw.encode()
-    if len(raw) > MAX_FORM_BYTES:
-        return None
-    try:
-        text = raw.decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    try:
-        fields = parse_qs(text, keep_blank_values=True, max_num_fields=20, errors="strict")
-    except ValueError:
-        return None
-    return {name: values[0] for name, values in fields.items()}
-
-
-def _visit(private: bool, post: bool) -> Visit | Response:
-    """The visit of the current request, or the answer that ends it (login, stale form)."""
-    settings = container().settings
-    request = portal.current_request
-    key = sessions.signing_key(settings)
-    base = sessions.base_path(settings)
-    secure = settings.public_base_url.startswith("https://") or settings.stage != "local"
-    now = container().clock()
-    found = sessions.from_header(request.headers.get("cookie"), key, now)
-    form = _form(request.raw_body) if post else {}
-    query = dict(request.query_params or {})
-    visit = Visit(
-        found or sessions.new_session("", now), form or {}, query, base, key, secure, not found
-    )
-    if post and (form is None or not sessions.token_matches(found, (form or {}).get("csrf"))):
-        return page("refused.html", visit.context(message=STALE_FORM), 403, visit.cookie())
-    if private and not visit.session.logged_in:
-        return redirect(base, "/login", visit.cookie())
-    return visit
-
-
-def _bare(message: str) -> dict[str, Any]:
-    """The context of a page that says only ``message`` (no session to link back with)."""
-    return {"base": "", "csrf": "", "notice": "", "error": "", "message": message}
-
-
-def _page(private: bool = True, post: bool = False) -> Callable[[Handler], Callable[[], Response]]:
-    """Run a handler on its visit, under the REST deadline; a stage without a session key
-    answers 503 and anything unexpected is logged and answered 500, as a page."""
-
-    def wrap(handler: Handler) -> Callable[[], Response]:
-        def run() -> Response:
-            try:
-                with deadline(container().settings.rest_deadline_seconds):
-                    visit = _visit(private, post)
-                    if isinstance(visit, Response):
-                        return visit
-                    return handler(visit)
-            except sessions.PortalNotConfiguredError:
-                logger.error("portal: RINGFLOW_PORTAL_SECRET is not set")
-                message = "These pages are not available on this service yet."
-                return page("refused.html", _bare(message), 503)
-            except Exception:
-                logger.exception("portal request failed")
-                message = "Something went wrong on our side. Nothing was changed; try again later."
-                return page("refused.html", _bare(message), 500)
-
-        run.__name__ = handler.__name__
-        run.__doc__ = handler.__doc__
-        return run
-
-    return wrap
+_page = partial(SITE.handler, portal)
 
 
 def _account(visit: Visit) -> Any:
@@ -213,13 +84,13 @@ def _shown(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @_page(private=False)
 def portal_root(visit: Visit) -> Response:
     """The pages' entry: home when logged in, else the login."""
-    return redirect(visit.base, "/home" if visit.session.logged_in else "/login", visit.cookie())
+    return visit.go("/home" if visit.session.logged_in else "/login")
 
 
 @portal.route(PREFIX + "/static/{name}", methods=["GET"])
 def portal_static(name: str) -> Response:
     """The stylesheet and the script."""
-    return static(name)
+    return SITE.static(name)
 
 
 @portal.route(PREFIX + "/login", methods=["GET"])
@@ -227,7 +98,7 @@ def portal_static(name: str) -> Response:
 def login_form(visit: Visit) -> Response:
     """The login form (a logged-in visitor goes home)."""
     if visit.session.logged_in:
-        return redirect(visit.base, "/home")
+        return SITE.redirect(visit.base, "/home")
     return visit.show("login.html", account_id="")
 
 
@@ -243,16 +114,14 @@ def login(visit: Visit) -> Response:
     except LoginRefusedError as refused:
         status = 429 if isinstance(refused, LoginLockedError) else 401
         return visit.show("login.html", status, error=str(refused), account_id=account_id)
-    session = sessions.new_session(logged_in, container().clock())
-    return visit.done("/home", "", session)
+    return visit.log_in(logged_in, "/home")
 
 
 @portal.route(PREFIX + "/logout", methods=["POST"], content_types=FORM)
 @_page(post=True)
 def logout(visit: Visit) -> Response:
     """Log out: the session is replaced by an anonymous one."""
-    anonymous = sessions.new_session("", container().clock())
-    return visit.done("/login", "You are logged out.", anonymous)
+    return visit.log_out("/login", "You are logged out.")
 
 
 @portal.route(PREFIX + "/home", methods=["GET"])

@@ -1,14 +1,16 @@
-"""The callback user's web session: a signed, expiring cookie and the CSRF token it carries.
+"""The web pages' session (the callback user's site, the click-to-call company's site): a
+signed, expiring cookie and the CSRF token it carries.
 
 A session is ``{"a": account id or "", "c": CSRF token, "x": expiry (epoch seconds), "f":
 a notice for the next page}``, sent as ``base64url(JSON).base64url(HMAC-SHA256)``; the key is
-derived from ``Settings.portal_secret`` (unset: a fixed development key on the local stage
-only; any other stage has no key, and the pages refuse to serve). Signatures and tokens are
+derived from ``Settings.portal_secret`` and the site's own purpose, so that one site's cookie
+never reads on another (unset: a fixed development key on the local stage only; any other stage
+has no key, and the pages refuse to serve). Signatures and tokens are
 compared in constant time. Anonymous sessions exist too: the login form's CSRF token is bound
 to one, and a login replaces it by a new session (a new token: no session fixation). The cookie
 is HttpOnly, SameSite=Lax, Secure whenever the pages are served over https, and scoped to the
-pages' path. Pure: the clock and the random token are passed in. Imports the standard library
-and the settings only.
+pages' path, each site's under its own name. Pure: the clock and the random token are passed
+in. Imports the standard library and the settings only.
 """
 
 from __future__ import annotations
@@ -38,8 +40,13 @@ class PortalNotConfiguredError(RuntimeError):
     """The stage has no (or too short a) ``RINGFLOW_PORTAL_SECRET``: no page is served."""
 
 
-def signing_key(settings: Settings) -> bytes:
-    """The session key of ``settings``' stage; ``PortalNotConfiguredError`` without one."""
+PORTAL_PURPOSE = b"ringflow portal session v1"
+"""The callback user's site's key derivation label (changing it logs every user out)."""
+
+
+def signing_key(settings: Settings, purpose: bytes = PORTAL_PURPOSE) -> bytes:
+    """The session key of ``settings``' stage for one site (``purpose``);
+    ``PortalNotConfiguredError`` without a secret."""
     secret = settings.portal_secret
     if secret is None and settings.stage == "local":
         secret = LOCAL_SECRET
@@ -47,7 +54,7 @@ def signing_key(settings: Settings) -> bytes:
         raise PortalNotConfiguredError(
             f"RINGFLOW_PORTAL_SECRET must be set ({MIN_SECRET_LENGTH} characters or more)"
         )
-    return hmac.new(secret.encode(), b"ringflow portal session v1", hashlib.sha256).digest()
+    return hmac.new(secret.encode(), purpose, hashlib.sha256).digest()
 
 
 def base_path(settings: Settings) -> str:
@@ -111,8 +118,10 @@ def decode(value: str, key: bytes, now: datetime) -> Session | None:
     return session if now.timestamp() < session.expires and session.csrf else None
 
 
-def from_header(header: str | None, key: bytes, now: datetime) -> Session | None:
-    """The session of a request's ``Cookie`` header, or None."""
+def from_header(
+    header: str | None, key: bytes, now: datetime, cookie: str = COOKIE
+) -> Session | None:
+    """The session of a request's ``Cookie`` header (the cookie named ``cookie``), or None."""
     if not header:
         return None
     jar: SimpleCookie = SimpleCookie()
@@ -120,7 +129,7 @@ def from_header(header: str | None, key: bytes, now: datetime) -> Session | None
         jar.load(header)
     except CookieError:
         return None
-    morsel = jar.get(COOKIE)
+    morsel = jar.get(cookie)
     return None if morsel is None else decode(morsel.value, key, now)
 
 
@@ -131,7 +140,7 @@ def token_matches(session: Session | None, token: str | None) -> bool:
     return hmac.compare_digest(session.csrf.encode(), token.encode())
 
 
-def set_cookie(value: str, path: str, secure: bool, max_age: int) -> str:
+def set_cookie(value: str, path: str, secure: bool, max_age: int, cookie: str = COOKIE) -> str:
     """A ``Set-Cookie`` header value for the session cookie (``max_age`` 0 deletes it)."""
     flags = "; Secure" if secure else ""
-    return f"{COOKIE}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Lax{flags}"
+    return f"{cookie}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Lax{flags}"

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.callback.portal import session as sessions
 from chalicelib.settings import Settings
+from chalicelib.web import session as sessions
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 KEY = sessions.signing_key(Settings(stage="local"))
