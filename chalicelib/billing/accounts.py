@@ -23,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cache
 
 from chalicelib import errors
 from chalicelib.billing.tariffs import TARIFF_ID, TariffNotFoundError
@@ -40,6 +39,7 @@ from chalicelib.billing.wallet import (
     TooManyCallsError,
     Wallet,
     caller_number,
+    decoy_hash,
     hash_password,
     settlement,
 )
@@ -205,13 +205,6 @@ def limits(max_concurrent: int, daily_cap: Decimal | None) -> Limits:
         raise errors.ValidationError(f"max_concurrent must be 1 to {MAX_CONCURRENT}")
     cap = None if daily_cap is None else amount(daily_cap, "daily_cap")
     return Limits(max_concurrent=max_concurrent, daily_cap=cap)
-
-
-@cache
-def _decoy() -> PasswordHash:
-    """A hash no password is checked against for real: verified when the account is unknown,
-    so an unknown PIN costs the same scrypt work as a wrong password."""
-    return hash_password("x" * MIN_PASSWORD_LENGTH)
 
 
 def to_account(stored: StoredCallbackAccount, today: date) -> CallbackAccount:
@@ -428,7 +421,7 @@ class CallbackAccounts:
         """The enabled account whose id and service password these are. A malformed id, an
         unknown account, a wrong password and a disabled account all raise the same
         ``AuthenticationFailedError`` after the same scrypt work. 1 GetItem."""
-        decoy = _decoy()  # made before any read, so no outcome pays for making it
+        decoy = decoy_hash()  # made before any read, so no outcome pays for making it
         stored: StoredCallbackAccount | None = None
         if isinstance(account_id, str) and re.fullmatch(PIN_PATTERN, account_id):
             try:

@@ -79,7 +79,7 @@ def _accounts() -> Any:
     return container().services("billing").accounts
 
 
-def _password(args: argparse.Namespace) -> str:
+def read_password(args: argparse.Namespace) -> str:
     """The service password: the first line of stdin with ``--password-stdin``, else typed
     twice at a prompt that does not echo it."""
     if args.password_stdin:
@@ -103,7 +103,7 @@ def account_create(args: argparse.Namespace) -> int:
     """Create a callback account."""
     account = _accounts().create(
         args.pin,
-        _password(args),
+        read_password(args),
         currency=args.currency,
         language=args.language,
         tariff=args.tariff,
@@ -131,7 +131,7 @@ def account_update(args: argparse.Namespace) -> int:
         cap = amount(args.daily_cap, "daily cap")
     account = _accounts().update(
         args.pin,
-        password=_password(args) if args.new_password or args.password_stdin else None,
+        password=read_password(args) if args.new_password or args.password_stdin else None,
         language=args.language,
         tariff=args.tariff,
         dnis=dnis,

@@ -20,6 +20,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from chalicelib.errors import ConflictError, ValidationError
 
@@ -138,6 +139,13 @@ def hash_password(password: str, salt: bytes | None = None) -> PasswordHash:
     salt = secrets.token_bytes(SALT_BYTES) if salt is None else salt
     digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, DIGEST_BYTES)
     return PasswordHash(SCRYPT_N, SCRYPT_R, SCRYPT_P, salt, digest)
+
+
+@cache
+def decoy_hash() -> PasswordHash:
+    """A hash no password is checked against for real: verified when the account is unknown,
+    so an unknown account costs the same scrypt work as a wrong password."""
+    return hash_password("x" * MIN_PASSWORD_LENGTH)
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:

@@ -1,15 +1,16 @@
-"""``ringflow click2call ...``: the platform operator's and the company's commands, added to the
-CLI through ``Product.cli``.
+"""``ringflow click2call ...``: the platform operator's and the company's commands, added to the CLI
+through ``Product.cli``.
 
-``click2call company COMPANY --name N --tariff T [--currency EUR] [--email E] [--stop]`` allows
-an account to run click-to-call campaigns (``--stop`` stops them); ``click2call operator
-COMPANY OPERATOR [--name N] (--number +44... | --sip sip:u@host)`` sets an operator;
-``click2call campaign create --account A --name N --operator ID ... --caller-id NUMBER [...]``,
-``campaign list|show --account A [CAMPAIGN]``, ``campaign set --account A CAMPAIGN [...]``;
-``click2call requests --account A [--campaign C] [--status S]`` and ``click2call call-back
---account A REQUEST``. Answers are JSON on stdout; refusals are the platform's errors, printed by
-the CLI. Imports argparse, the product's views and (lazily) the wiring; must not import
-pynamodb, the store or the web layer.
+``click2call company COMPANY --name N --tariff T [--currency EUR] [--email E] [--stop] [--password |
+--password-stdin]`` allows an account to run click-to-call campaigns (``--stop`` stops them) and
+sets the password of the company's pages (prompted twice, or read from stdin); ``click2call operator
+COMPANY OPERATOR [--name N] (--number +44... | --sip sip:u@host)`` sets an operator; ``click2call
+campaign create --account A --name N --operator ID ... --caller-id NUMBER [...]``, ``campaign
+list|show --account A [CAMPAIGN]``, ``campaign set --account A CAMPAIGN [...]``; ``click2call
+requests --account A [--campaign C] [--status S]`` and ``click2call call-back --account A REQUEST``.
+Answers are JSON on stdout; refusals are the platform's errors, printed by the CLI. Imports
+argparse, the billing CLI's password reader, the product's views and (lazily) the wiring; must not
+import pynamodb, the store or the web layer.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import json
 from typing import Any
 
+from chalicelib.billing.cli import read_password
 from chalicelib.click2call.model import RequestStatus
 from chalicelib.click2call.views import campaign_view, request_view
 
@@ -52,8 +54,9 @@ def _print(data: Any) -> None:
 
 def company(args: argparse.Namespace) -> int:
     """Allow (or stop) an account's click-to-call campaigns."""
+    password = read_password(args) if args.password or args.password_stdin else None
     made = _service().put_company(
-        args.company, args.name, args.tariff, args.currency, args.email, not args.stop
+        args.company, args.name, args.tariff, args.currency, args.email, not args.stop, password
     )
     _print(
         {
@@ -61,6 +64,7 @@ def company(args: argparse.Namespace) -> int:
             "name": made.name,
             "tariff": made.tariff,
             "allowed": made.allowed,
+            "pages_login": bool(made.password_hash),
         }
     )
     return 0
@@ -150,6 +154,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     allow.add_argument("--currency", default="EUR")
     allow.add_argument("--email", default="")
     allow.add_argument("--stop", action="store_true", help="stop its campaigns")
+    allow.add_argument(
+        "--password", action="store_true", help="set the pages' password (typed twice)"
+    )
+    allow.add_argument(
+        "--password-stdin", action="store_true", help="the pages' password from stdin"
+    )
     allow.set_defaults(run=company)
     person = sub.add_parser("operator", help="operator: set a company's operator")
     person.add_argument("company")

@@ -1,9 +1,10 @@
 """How the click-to-call product is composed: its kinds of effect (a request's call ended, its
 contact concluded), its leg watcher (``click2call.watcher``), its hook on the campaigns' contacts
-of ``c2c-`` campaigns (``campaigns.hooks``), its tables (``store.click2call``), its service on
-the campaigns', billing's tariffs and the guards, and its routes (``click2call.routes``). Named
-in ``chalicelib.products.PRODUCT_MODULES`` after the campaigns it rides on. The core imports
-none of it.
+of ``c2c-`` campaigns (``campaigns.hooks``), its tables (``store.click2call``, and the failed
+logins of ``store.portal_logins``), its service on the campaigns', billing's tariffs and the
+guards, its routes (``click2call.routes``) and the company's pages (``click2call.site``, with
+their logins). Named in ``chalicelib.products.PRODUCT_MODULES`` after the campaigns it rides on.
+The core imports none of it.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from chalicelib.click2call.invoices import Invoices
 from chalicelib.click2call.model import PREFIX
 from chalicelib.click2call.routes import click2call
 from chalicelib.click2call.service import Click2Call, next_open
+from chalicelib.click2call.site import request_pages
+from chalicelib.click2call.site.pages import company_id, company_site
 from chalicelib.click2call.tasks import RemindCompany, RequestCallEnded, RequestConcluded
 from chalicelib.click2call.watcher import watch
-from chalicelib.errors import NotFoundError
+from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.flows.engine import register_leg_watcher
 from chalicelib.guards.limits import Guard
 from chalicelib.products import Product
@@ -32,13 +35,19 @@ from chalicelib.store import click2call as c2c_store
 from chalicelib.store import click2call_comments as c2c_comments_store
 from chalicelib.store import click2call_invoices as c2c_invoices_store
 from chalicelib.store import click2call_requests as c2c_requests_store
+from chalicelib.store import portal_logins as portal_logins_store
 from chalicelib.store.counters import CounterRepository
+from chalicelib.web.logins import Logins
 
 if TYPE_CHECKING:
     from chalicelib.wiring import Container
 
 ROUTE_MODULES = (banner_routes, stats_routes, invoice_routes)
 """Route modules registering on the ``click2call`` blueprint when imported."""
+SITE_MODULES = (request_pages,)
+"""The company's pages, registering on the ``company_site`` blueprint when imported."""
+LOGIN_SCOPE = "company:"
+"""The company pages' failed logins are counted apart from the callback user's."""
 
 
 def _concluded(contact: Contact) -> None:
@@ -71,6 +80,8 @@ class Click2CallServices:
 
     click2call: Click2Call
     invoices: Invoices
+    logins: Logins
+    """Logins to the company's pages (``click2call.site``)."""
 
 
 def services(container: Container) -> Click2CallServices:
@@ -109,7 +120,22 @@ def services(container: Container) -> Click2CallServices:
         clock=container.clock,
         companies=c2c_store.CompanyRepository(),
     )
-    return Click2CallServices(service, invoices)
+    logins = Logins(
+        _login_id,
+        service.authenticate,
+        portal_logins_store.LoginFailuresRepository(),
+        container.clock,
+        LOGIN_SCOPE,
+    )
+    return Click2CallServices(service, invoices, logins)
+
+
+def _login_id(text: str) -> str:
+    """A company id as typed at the login; ``ValidationError`` for one no account can have."""
+    try:
+        return company_id(text)
+    except ValueError:
+        raise ValidationError("not a company id") from None
 
 
 def runners(container: Container) -> Mapping[type, Runner]:
@@ -148,7 +174,7 @@ PRODUCT = Product(
     register=register,
     services=services,
     runners=runners,
-    blueprints=(click2call,),
+    blueprints=(click2call, company_site),
     cli=register_cli,
     demo=demo,
 )

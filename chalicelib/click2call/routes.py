@@ -76,6 +76,8 @@ class CompanyBody(BaseModel):
     currency: Annotated[str, Field(pattern="^[A-Z]{3}$")] = "EUR"
     email: Annotated[str, Field(max_length=254)] = ""
     allowed: bool = True
+    password: Annotated[str | None, Field(min_length=8, max_length=128)] = None
+    """The password of the company's pages (left out: the one set stays)."""
 
 
 class OperatorBody(BaseModel):
@@ -112,6 +114,7 @@ def put_company(company_id: str) -> Response:
             "currency": company.currency,
             "email": company.email,
             "allowed": company.allowed,
+            "pages_login": bool(company.password_hash),
         }
     )
 

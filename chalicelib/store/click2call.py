@@ -77,6 +77,7 @@ class CompanyItem(StoreItem):
     email = UnicodeAttribute(null=True)
     allowed = BooleanAttribute()
     created_at = UtcDateTimeAttribute(null=True)
+    password_hash = UnicodeAttribute(null=True)
 
 
 def _company_item(company: Company) -> CompanyItem:
@@ -88,6 +89,7 @@ def _company_item(company: Company) -> CompanyItem:
         email=company.email or None,
         allowed=company.allowed,
         created_at=company.created_at,
+        password_hash=company.password_hash or None,
     )
 
 
@@ -100,6 +102,7 @@ def _company(item: CompanyItem) -> Company:
         email=item.email or "",
         allowed=bool(item.allowed),
         created_at=item.created_at,
+        password_hash=item.password_hash or "",
     )
 
 

@@ -75,6 +75,9 @@ class Company:
     """Where reminders go."""
     allowed: bool = True
     created_at: datetime | None = None
+    password_hash: str = field(default="", repr=False)
+    """The scrypt hash of the password its people log in to the company's pages with (""
+    until the platform's operator sets one: no login)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,48 @@
+// Ringflow click-to-call company pages: ask before a form marked data-confirm acts, copy a
+// snippet to the clipboard, and reload a page marked data-refresh (the live list) every so
+// many seconds while nobody is typing in it.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+  }
+});
+
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-copy]");
+  if (!button) {
+    return;
+  }
+  var source = document.getElementById(button.getAttribute("data-copy"));
+  if (!source) {
+    return;
+  }
+  var text = source.value !== undefined ? source.value : source.textContent;
+  var done = function () {
+    button.textContent = "Copied";
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(done, function () {
+      source.select && source.select();
+    });
+  } else if (source.select) {
+    source.select();
+    document.execCommand("copy");
+    done();
+  }
+});
+
+(function () {
+  var seconds = parseInt(document.body.getAttribute("data-refresh") || "0", 10);
+  if (!seconds) {
+    return;
+  }
+  window.setInterval(function () {
+    var active = document.activeElement;
+    var typing = active && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName);
+    if (!typing && !document.hidden) {
+      window.location.reload();
+    }
+  }, seconds * 1000);
+})();
