@@ -7,9 +7,11 @@ server mode on loopback; ``chalice local`` for the HTTP figures); then the time 
 answer under store faults (``bench.faults``), what a call costs on AWS (``bench.cost``) and the
 load figure of ``bench.load`` (concurrent simulated calls against the whole local stack), the
 speech figures, a 100,000-row call list loaded into a campaign against a plain batch-write
-(``bench.calllist``), the DynamoDB requests per placed campaign call (``bench.campaign_cost``)
-and, last, the pace of a campaign's calls across workers (``bench.pacing``,
-about 100 s). Prints figures and ratios; asserts nothing.
+(``bench.calllist``), the DynamoDB requests per placed campaign call (``bench.campaign_cost``),
+the click-to-call's figures (``bench.click2call``: banner POST to the visitor's create-call, the
+DynamoDB requests of a click-to-call and the cost of 1,000 completed ones) and, last, the pace
+of a campaign's calls across workers (``bench.pacing``, about 100 s). Prints figures and
+ratios; asserts nothing.
 
 Each simulated call is: answer (the flow starts, waits in a menu) then N menu presses (a step
 with no external call: the state is read once and written once). The pull-app answer, which
@@ -37,6 +39,7 @@ from bench import (
     callback,
     calllist,
     campaign_cost,
+    click2call,
     cost,
     faults,
     load,
@@ -464,6 +467,8 @@ def main() -> int:
     print()
     calllist.run()
     campaign_cost.run()
+    print()
+    click2call.run()
     print()
     pacing.run()
     return 0

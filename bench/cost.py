@@ -68,6 +68,8 @@ PRICES: dict[str, Price] = {
     "s3_put": Price(0.005, 1e3, "PUT/COPY/POST/LIST", "none in FACTS", "not re-checked"),
     "s3_get": Price(0.0004, 1e3, "GET and other", "none in FACTS", "not re-checked"),
     "logs_gb": Price(0.50, 1, "GB ingested", "FACTS §1.7 CloudWatch Logs", "not re-checked"),
+    "scheduler": Price(1.00, 1e6, "invocation", "FACTS §1.7 EventBridge Scheduler", "[W]"),
+    "ses": Price(0.10, 1e3, "e-mail sent", "none in FACTS (SES pricing page)", "not re-checked"),
 }
 
 NAIVE_CALLBACK_PER_1000 = 0.045
