@@ -1,7 +1,8 @@
 """The click-to-call demo for the local run: the demo account allowed to run click-to-call
 campaigns on a UK-only tariff (a number elsewhere, or a premium one, is refused), one operator
 (the simulator's help desk number, which answers), a number of its own and a campaign calling
-the visitor first; and the page that shows its banner as a marketing site would. Idempotent.
+the visitor first; the company's pages' password; and the page that shows its banner as a
+marketing site would. Idempotent.
 Imports the demo account's names and the product's errors only.
 """
 
@@ -17,6 +18,8 @@ NUMBER = "447700900170"
 OPERATOR = "447700900300"
 CAMPAIGN = "demo-windows"
 TARIFF = "demo-c2c"
+PASSWORD = "demo-company-pages"
+"""The demo company's pages' password (the local run only)."""
 DECK = (
     "prefix,destination,price_per_minute,connection_fee,first_increment,next_increment\n"
     "44,United Kingdom,0.10,0,60,60\n"
@@ -33,7 +36,9 @@ def load(container: Any) -> Mapping[str, Any]:
         tariffs.load(TARIFF, DECK)
     container.admin.provision_number(DEMO_ACCOUNT, NUMBER)
     c2c = container.services("click2call").click2call
-    c2c.put_company(DEMO_ACCOUNT, "Demo Windows", TARIFF, email="sales@example.com")
+    c2c.put_company(
+        DEMO_ACCOUNT, "Demo Windows", TARIFF, email="sales@example.com", password=PASSWORD
+    )
     c2c.put_operator(DEMO_ACCOUNT, "desk", "Help desk", number=OPERATOR)
     try:
         campaign = c2c.create_campaign(
@@ -59,5 +64,8 @@ def load(container: Any) -> Mapping[str, Any]:
             "campaign": campaign.campaign_id,
             "key": campaign.public_key,
             "page": f"/pages/c2c/{campaign.public_key}/try",
+            "login": "/company/login",
+            "company": DEMO_ACCOUNT,
+            "password": PASSWORD,
         }
     }

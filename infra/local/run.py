@@ -429,6 +429,8 @@ Click-to-call (campaign {c2c["campaign"]}, operator {c2c["operator"]} answers):
   the banner as a site shows it  {app_url}{c2c["page"]}   (leave +{caller}, tick, Call me)
   .venv/bin/ringflow sim calls{where}              # the visitor rings, then the operator
   .venv/bin/ringflow click2call requests --account {demo["account_id"]}
+  the company's pages      {app_url}{c2c["login"]}   company id {c2c["company"]}, \
+password {c2c["password"]}
 """
 
 
