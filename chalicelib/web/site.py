@@ -14,8 +14,9 @@ script or style and no framing, ``X-Frame-Options: DENY``, ``nosniff``, a same-o
 ``Cache-Control: no-store`` on every page. Each page runs under the REST deadline; a stage without
 a session key answers 503 and anything unexpected is logged and answered 500, as a page.
 
-Also the words of amounts and durations the sites share. Imports Chalice, Jinja2 (on the first
-page), the settings, the wiring, the deadline, the logger and ``web.session``; must not import a
+Also the site's entry routes (its root, static files, login and logout) and the words of amounts
+and durations the sites share. Imports Chalice, Jinja2 (on the first page), the settings, the
+wiring, the deadline, the logger, ``web.session`` and ``web.logins``' errors; must not import a
 product package, the store or pynamodb.
 """
 
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -34,6 +35,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.ops.deadline import deadline
 from chalicelib.ops.observability import logger
 from chalicelib.web import session as sessions
+from chalicelib.web.logins import LoginLockedError, LoginRefusedError
 from chalicelib.wiring import container
 
 if TYPE_CHECKING:
@@ -42,6 +44,9 @@ if TYPE_CHECKING:
 FORM = ["application/x-www-form-urlencoded"]
 MAX_FORM_BYTES = 4096
 MAX_FORM_FIELDS = 40
+HERE = Path(__file__).resolve().parent
+SHARED_STATIC = {"site.css": "text/css; charset=utf-8"}
+"""The stylesheet every site's pages share (``web/static``); a site's own adds to it."""
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
@@ -152,7 +157,12 @@ class Site:
         return Response(body="", status_code=303, headers=headers(extra))
 
     def static(self, name: str) -> Response:
-        """The stylesheet or the script; 404 for any other name."""
+        """The shared stylesheet, or one of the site's own stylesheet and script; 404 for any
+        other name."""
+        if name in SHARED_STATIC:
+            text = (HERE / "static" / name).read_text(encoding="utf-8")
+            extra = {"Content-Type": SHARED_STATIC[name]}
+            return Response(body=text, status_code=200, headers=headers(extra, private=False))
         if name not in self.static_types:
             return Response(
                 body="<p>Not found.</p>",
@@ -194,6 +204,62 @@ class Site:
             return run
 
         return wrap
+
+    def entry_routes(
+        self,
+        blueprint: Blueprint,
+        logins: Callable[[], Any],
+        field: str,
+        home: str,
+        longest: int = 64,
+    ) -> None:
+        """Register the site's entry (its prefix: ``home`` when logged in, else the login),
+        ``static/{name}``, ``login`` (GET the form; POST ``field`` and ``password``, checked by
+        ``logins()``'s ``log_in``: ``web.logins``) and ``logout`` (POST) on ``blueprint``. The
+        login form is ``login.html``, given the typed id as ``field``."""
+
+        def root(visit: Visit) -> Response:
+            """The pages' entry: home when logged in, else the login."""
+            return visit.go(home if visit.session.logged_in else "/login")
+
+        def static(name: str) -> Response:
+            """The stylesheets and the script."""
+            return self.static(name)
+
+        def login_form(visit: Visit) -> Response:
+            """The login form (a logged-in visitor goes home)."""
+            if visit.session.logged_in:
+                return self.redirect(visit.base, home)
+            typed: dict[str, Any] = {field: ""}
+            return visit.show("login.html", 200, **typed)
+
+        def login(visit: Visit) -> Response:
+            """Log in: a new session (a new CSRF token), or the form again with why not."""
+            typed = visit.form.get(field, "")[:longest]
+            try:
+                logged_in = logins().log_in(typed, visit.form.get("password", ""))
+            except LoginRefusedError as refused:
+                status = 429 if isinstance(refused, LoginLockedError) else 401
+                return visit.show("login.html", status, error=str(refused), **{field: typed})
+            return visit.log_in(logged_in, home)
+
+        def logout(visit: Visit) -> Response:
+            """Log out: the session is replaced by an anonymous one."""
+            return visit.log_out("/login", "You are logged out.")
+
+        name = self.prefix.strip("/")
+        for function in (root, static, login_form, login, logout):
+            function.__name__ = f"{name}_{function.__name__}"
+        page = partial(self.handler, blueprint)
+        blueprint.route(self.prefix, methods=["GET"])(page(private=False)(root))
+        blueprint.route(self.prefix + "/static/{name}", methods=["GET"])(static)
+        blueprint.route(self.prefix + "/login", methods=["GET"])(page(private=False)(login_form))
+        blueprint.route(self.prefix + "/login", methods=["POST"], content_types=FORM)(
+            page(private=False, post=True)(login)
+        )
+        blueprint.route(self.prefix + "/logout", methods=["POST"], content_types=FORM)(
+            page(post=True)(logout)
+        )
 
     def visit(self, blueprint: Blueprint, private: bool, post: bool) -> Visit | Response:
         """The visit of the current request, or the answer that ends it (login, stale form)."""

@@ -15,7 +15,6 @@ SITE = Site(
     prefix=PREFIX,
     folder=Path(__file__).resolve().parent,
     static_types={
-        "portal.css": "text/css; charset=utf-8",
         "portal.js": "text/javascript; charset=utf-8",
     },
     cookie=COOKIE,

@@ -28,7 +28,6 @@ from chalicelib import errors
 from chalicelib.billing.accounts import CallerNotRegisteredError, CallerTakenError
 from chalicelib.billing.vouchers import VoucherRefusedError
 from chalicelib.callback.call_history import calls, csv_headers, day, to_csv
-from chalicelib.callback.portal.logins import LoginLockedError, LoginRefusedError
 from chalicelib.callback.portal.pages import PREFIX, SITE
 from chalicelib.callback.speed_dial import MAX_ENTRIES, EntryNotFoundError
 from chalicelib.web.site import FORM, Visit, money
@@ -80,48 +79,9 @@ def _shown(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-@portal.route(PREFIX, methods=["GET"])
-@_page(private=False)
-def portal_root(visit: Visit) -> Response:
-    """The pages' entry: home when logged in, else the login."""
-    return visit.go("/home" if visit.session.logged_in else "/login")
-
-
-@portal.route(PREFIX + "/static/{name}", methods=["GET"])
-def portal_static(name: str) -> Response:
-    """The stylesheet and the script."""
-    return SITE.static(name)
-
-
-@portal.route(PREFIX + "/login", methods=["GET"])
-@_page(private=False)
-def login_form(visit: Visit) -> Response:
-    """The login form (a logged-in visitor goes home)."""
-    if visit.session.logged_in:
-        return SITE.redirect(visit.base, "/home")
-    return visit.show("login.html", account_id="")
-
-
-@portal.route(PREFIX + "/login", methods=["POST"], content_types=FORM)
-@_page(private=False, post=True)
-def login(visit: Visit) -> Response:
-    """Log in: a new session (a new CSRF token) for the account, or the form again with why."""
-    account_id = visit.form.get("account_id", "")[:32]
-    password = visit.form.get("password", "")
-    logins = container().services("callback").portal_logins
-    try:
-        logged_in = logins.log_in(account_id, password)
-    except LoginRefusedError as refused:
-        status = 429 if isinstance(refused, LoginLockedError) else 401
-        return visit.show("login.html", status, error=str(refused), account_id=account_id)
-    return visit.log_in(logged_in, "/home")
-
-
-@portal.route(PREFIX + "/logout", methods=["POST"], content_types=FORM)
-@_page(post=True)
-def logout(visit: Visit) -> Response:
-    """Log out: the session is replaced by an anonymous one."""
-    return visit.log_out("/login", "You are logged out.")
+SITE.entry_routes(
+    portal, lambda: container().services("callback").portal_logins, "account_id", "/home", 32
+)
 
 
 @portal.route(PREFIX + "/home", methods=["GET"])

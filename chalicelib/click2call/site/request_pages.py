@@ -30,7 +30,6 @@ from chalicelib.click2call.site.pages import (
     path_id,
     service,
 )
-from chalicelib.web.logins import LoginLockedError, LoginRefusedError
 from chalicelib.web.site import FORM, Visit
 from chalicelib.wiring import container
 
@@ -43,47 +42,9 @@ REFRESH_SECONDS = 10
 """How often the requests page reloads itself (the live list), when nobody is typing."""
 
 
-@company_site.route(PREFIX, methods=["GET"])
-@page(private=False)
-def company_root(visit: Visit) -> Response:
-    """The pages' entry: the requests when logged in, else the login."""
-    return visit.go("/requests" if visit.session.logged_in else "/login")
-
-
-@company_site.route(PREFIX + "/static/{name}", methods=["GET"])
-def company_static(name: str) -> Response:
-    """The stylesheet and the script."""
-    return SITE.static(name)
-
-
-@company_site.route(PREFIX + "/login", methods=["GET"])
-@page(private=False)
-def company_login_form(visit: Visit) -> Response:
-    """The login form (a logged-in visitor goes to the requests)."""
-    if visit.session.logged_in:
-        return SITE.redirect(visit.base, "/requests")
-    return visit.show("login.html", company_id="")
-
-
-@company_site.route(PREFIX + "/login", methods=["POST"], content_types=FORM)
-@page(private=False, post=True)
-def company_login(visit: Visit) -> Response:
-    """Log in: a new session for the company, or the form again with why not."""
-    typed = visit.form.get("company_id", "")[:63]
-    logins = container().services("click2call").logins
-    try:
-        logged_in = logins.log_in(typed, visit.form.get("password", ""))
-    except LoginRefusedError as refused:
-        status = 429 if isinstance(refused, LoginLockedError) else 401
-        return visit.show("login.html", status, error=str(refused), company_id=typed)
-    return visit.log_in(logged_in, "/requests")
-
-
-@company_site.route(PREFIX + "/logout", methods=["POST"], content_types=FORM)
-@page(post=True)
-def company_logout(visit: Visit) -> Response:
-    """Log out: the session is replaced by an anonymous one."""
-    return visit.log_out("/login", "You are logged out.")
+SITE.entry_routes(
+    company_site, lambda: container().services("click2call").logins, "company_id", "/requests", 63
+)
 
 
 # -- the lists ----------------------------------------------------------------------------------

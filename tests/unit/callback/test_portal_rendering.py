@@ -34,7 +34,7 @@ def test_redirects_go_to_the_pages_own_paths() -> None:
 
 
 def test_only_the_stylesheet_and_the_script_are_served() -> None:
-    assert SITE.static("portal.css").headers["Content-Type"].startswith("text/css")
+    assert SITE.static("site.css").headers["Content-Type"].startswith("text/css")
     assert SITE.static("portal.js").status_code == 200
     assert SITE.static("../templates/base.html").status_code == 404
 
