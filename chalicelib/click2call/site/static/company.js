@@ -22,14 +22,20 @@ document.addEventListener("click", function (event) {
   var done = function () {
     button.textContent = "Copied";
   };
+  // without the clipboard's API (or its permission) the text is selected and copied the old
+  // way; when even that is refused it stays selected for the person to copy
+  var fallback = function () {
+    if (source.select) {
+      source.select();
+      if (document.execCommand && document.execCommand("copy")) {
+        done();
+      }
+    }
+  };
   if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(text).then(done, function () {
-      source.select && source.select();
-    });
-  } else if (source.select) {
-    source.select();
-    document.execCommand("copy");
-    done();
+    navigator.clipboard.writeText(text).then(done, fallback);
+  } else {
+    fallback();
   }
 });
 
