@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.click2call.invoices import Invoices
+from chalicelib.click2call.invoices import Invoices, pdf_name
 from chalicelib.click2call.routes import click2call
 from chalicelib.store.click2call_records import Invoice
 from chalicelib.web.openapi import Operation
@@ -132,16 +132,13 @@ def show_invoice(period: str) -> Response:
 @guarded
 def invoice_pdf(period: str) -> Response:
     """The invoice of the month as a PDF file, if issued."""
-    from chalicelib.click2call.invoice_pdf import render
-
     account = calling_account()
-    invoice = _invoices().get(account.account_id, period)
-    company = _invoices().companies.get(account.account_id)
+    invoice, document = _invoices().pdf(account.account_id, period)
     return Response(
-        body=render(invoice, company),
+        body=document,
         status_code=200,
         headers={
             "Content-Type": PDF_MEDIA,
-            "Content-Disposition": f'attachment; filename="invoice-{invoice.number_text}.pdf"',
+            "Content-Disposition": f'attachment; filename="{pdf_name(invoice)}"',
         },
     )

@@ -16,7 +16,9 @@ even if more calls were completed since. Numbers run from 1 per company with no 
 completed call gets an invoice too (no lines, total 0). The requests are read from the
 company's index by creation: from ``LOOKBACK`` before the month to its end (a request completed
 after the month began was made before its end; one made more than ``LOOKBACK`` before the month
-is not looked at). Imports the product's model and the neutral errors; never the store.
+is not looked at). ``Invoices.pdf`` renders one with ``click2call.invoice_pdf``, imported on the
+first PDF asked for; ``pdf_name`` is the file it is downloaded as. Imports the product's model
+and the neutral errors; never the store.
 """
 
 from __future__ import annotations
@@ -68,6 +70,17 @@ class Period:
         if self.month == 12:
             return datetime(self.year + 1, 1, 1, tzinfo=UTC)
         return datetime(self.year, self.month + 1, 1, tzinfo=UTC)
+
+
+def last_issuable(now: datetime) -> Period:
+    """The latest month whose invoice may be issued at ``now`` (over, and ``SETTLE`` passed)."""
+    at = (now - SETTLE).astimezone(UTC)
+    return Period(at.year, at.month - 1) if at.month > 1 else Period(at.year - 1, 12)
+
+
+def pdf_name(invoice: Invoice) -> str:
+    """The file name an invoice's PDF is downloaded as."""
+    return f"invoice-{invoice.number_text}.pdf"
 
 
 @dataclass(frozen=True)
@@ -204,3 +217,10 @@ class Invoices:
     def list(self, company_id: str) -> list[Invoice]:
         """The company's invoices, oldest period first."""
         return self.store.list(company_id)
+
+    def pdf(self, company_id: str, period_text: str) -> tuple[Invoice, bytes]:
+        """The company's invoice of the period and its PDF (``NotFoundError``: not issued)."""
+        from chalicelib.click2call.invoice_pdf import render
+
+        invoice = self.get(company_id, period_text)
+        return invoice, render(invoice, self.companies.get(company_id))

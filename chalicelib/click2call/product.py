@@ -23,7 +23,7 @@ from chalicelib.click2call.invoices import Invoices
 from chalicelib.click2call.model import PREFIX
 from chalicelib.click2call.routes import click2call
 from chalicelib.click2call.service import Click2Call, next_open
-from chalicelib.click2call.site import campaign_pages, request_pages
+from chalicelib.click2call.site import campaign_pages, report_pages, request_pages
 from chalicelib.click2call.site.pages import company_id, company_site
 from chalicelib.click2call.tasks import RemindCompany, RequestCallEnded, RequestConcluded
 from chalicelib.click2call.watcher import watch
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 ROUTE_MODULES = (banner_routes, stats_routes, invoice_routes)
 """Route modules registering on the ``click2call`` blueprint when imported."""
-SITE_MODULES = (request_pages, campaign_pages)
+SITE_MODULES = (request_pages, campaign_pages, report_pages)
 """The company's pages, registering on the ``company_site`` blueprint when imported."""
 LOGIN_SCOPE = "company:"
 """The company pages' failed logins are counted apart from the callback user's."""

@@ -2,9 +2,9 @@
 they ended (completed, failed calling to the visitor, failed calling to the company, still on
 the way), how long a visitor waited for the first call, how long completed ones talked, what
 their legs cost, a series per UTC day (per hour when the period is at most two days), and the
-comparison of two periods figure by figure. Pure: takes the requests and the period, reads no
-store and no clock; imports the product's model and the standard library only (never the
-store, the service or the web).
+comparison of two periods figure by figure. Pure: takes the requests (or the reader they are
+read through, ``period_summary``) and the period, reads no clock; imports the product's model
+and the standard library only (never the store, the service or the web).
 
 The figures:
 
@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from chalicelib.click2call.model import Request, RequestStatus
 
@@ -260,6 +260,28 @@ def summary(
         granularity=granularity,
         series=tuple(Bucket(start, **tallies[start]) for start in starts),
     )
+
+
+class RequestReader(Protocol):
+    """A company's requests by creation (the service's ``requests``)."""
+
+    def every(
+        self, company_id: str, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterable[Request]: ...
+
+
+def period_summary(
+    reader: RequestReader,
+    company_id: str,
+    since: datetime,
+    until: datetime,
+    campaign_id: str | None = None,
+) -> Summary:
+    """The summary of the company's requests created in [``since``, ``until``), read through
+    ``reader`` at each call (never cached); ``ValueError`` for a period ``check_period``
+    refuses, before anything is read."""
+    check_period(since, until)
+    return summary(reader.every(company_id, since, until), since, until, campaign_id)
 
 
 def _kind(status: RequestStatus) -> str:

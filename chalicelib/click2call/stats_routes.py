@@ -28,7 +28,7 @@ from chalice.app import Response
 from chalicelib.click2call.charts import comparison_svg, series_svg
 from chalicelib.click2call.routes import click2call
 from chalicelib.click2call.service import Click2Call
-from chalicelib.click2call.stats import Summary, check_period, compare, summary
+from chalicelib.click2call.stats import Summary, check_period, compare, period_summary
 from chalicelib.errors import ValidationError
 from chalicelib.web.openapi import Operation
 from chalicelib.web.rest import (
@@ -111,8 +111,7 @@ def _periods() -> tuple[Period, Period | None, str | None]:
 
 def _summary(account_id: str, period: Period, campaign_id: str | None) -> Summary:
     since, until = period
-    found = _service().requests.every(account_id, since, until)
-    return summary(found, since, until, campaign_id)
+    return period_summary(_service().requests, account_id, since, until, campaign_id)
 
 
 def _title(account_id: str, campaign_id: str | None) -> str:
