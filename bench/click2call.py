@@ -228,7 +228,7 @@ def _measure_latency(requests: int, in_process: bool) -> LatencyReport:
             container.admin.create_account(ACCOUNT, "Bench", "en-GB")
             campaign = _campaign(container)
             campaigns = container.services("campaigns").campaigns
-            keys = pace_keys(flow_of(campaign.campaign_id), ACCOUNT)
+            keys = pace_keys(flow_of(campaign.company_id, campaign.campaign_id), ACCOUNT)
             with Client(app) as client:
                 last = 0.0
                 for index in range(requests + 1):  # the first warms the process up
@@ -257,7 +257,8 @@ def _measure_latency(requests: int, in_process: bool) -> LatencyReport:
                     _drain(container, Counter(), {}, carrier)  # what the dial left, untimed
                     request_id = json.loads(answer.body)["request_id"]
                     # the recorder's call never ends: its pace slot is freed as its end would
-                    ref = f"{flow_of(campaign.campaign_id)}:{request_id}:{call.call_id}"
+                    flow_id = flow_of(campaign.company_id, campaign.campaign_id)
+                    ref = f"{flow_id}:{request_id}:{call.call_id}"
                     campaigns.pace().release(keys, ref)
                     if index:
                         report.to_create_call.append((at - start) * 1000)

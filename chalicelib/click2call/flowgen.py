@@ -44,7 +44,7 @@ def flow_document(campaign: Campaign, operators: Sequence[Operator]) -> dict[str
         following = f"operator_{index + 1}" if index < len(operators) else "nobody"
         nodes[f"operator_{index}"] = _connect(campaign, operator.number, "done", following)
     return {
-        "id": flow_of(campaign.campaign_id),
+        "id": flow_of(campaign.company_id, campaign.campaign_id),
         "name": f"Click to call: {campaign.name}"[:100],
         "description": "Made from the click-to-call campaign's settings; changed with them.",
         "kind": "outbound",

@@ -114,7 +114,7 @@ class CampaignStore(Protocol):
 
     def create(self, campaign: Campaign) -> Campaign: ...
     def save(self, campaign: Campaign) -> Campaign: ...
-    def get(self, campaign_id: str) -> Campaign: ...
+    def get(self, company_id: str, campaign_id: str) -> Campaign: ...
     def by_key(self, public_key: str) -> Campaign: ...
     def list(self, company_id: str) -> list[Campaign]: ...
 
@@ -313,7 +313,7 @@ class Click2Call:
 
     def campaign(self, company_id: str, campaign_id: str) -> Campaign:
         try:
-            campaign = self.campaigns.get(campaign_id)
+            campaign = self.campaigns.get(company_id, campaign_id)
         except NotFoundError:
             campaign = None
         if campaign is None or campaign.company_id != company_id:
@@ -350,7 +350,7 @@ class Click2Call:
         owner = self.number_owner(campaign.caller_id)
         if owner is None or owner[0] != campaign.company_id:
             raise ValidationError(f"caller_id {campaign.caller_id!r} is not one of your numbers")
-        if owner[1] not in (None, flow_of(campaign.campaign_id)):
+        if owner[1] not in (None, flow_of(campaign.company_id, campaign.campaign_id)):
             raise ValidationError(
                 f"caller_id {campaign.caller_id} serves flow {owner[1]!r}: a campaign calls"
                 " from a number of its own"
@@ -388,7 +388,7 @@ class Click2Call:
         """Load the campaign's flow, attach its number, turn its listener on and give the
         campaigns' loop its redials."""
         operators = [self.operators.get(campaign.company_id, o) for o in campaign.operators]
-        flow_id = flow_of(campaign.campaign_id)
+        flow_id = flow_of(campaign.company_id, campaign.campaign_id)
         self.admin.load_flow(campaign.company_id, flowgen.flow_document(campaign, operators))
         self.admin.attach_number(campaign.company_id, campaign.caller_id, flow_id)
         self.admin.set_listener(campaign.company_id, flow_id, campaign.enabled)
@@ -502,7 +502,7 @@ class Click2Call:
             operators = [self.operators.get(campaign.company_id, o) for o in campaign.operators]
             numbers = tuple(o.number for o in operators if o.number)
         contact = Contact(
-            campaign_id=flow_of(campaign.campaign_id),
+            campaign_id=flow_of(campaign.company_id, campaign.campaign_id),
             contact_id=request.request_id if n == 0 else f"{request.request_id}-{n}",
             numbers=numbers,
             keys={
@@ -515,7 +515,7 @@ class Click2Call:
             client_identifier=request.request_id,
             caller_id=campaign.caller_id,
         )
-        flow_id = flow_of(campaign.campaign_id)
+        flow_id = flow_of(campaign.company_id, campaign.campaign_id)
         try:
             self.outbound.enrol(
                 campaign.company_id, flow_id, flow_id, f"Click to call: {campaign.name}", [contact]
@@ -619,7 +619,7 @@ class Click2Call:
 
     def _remind_later(self, request: Request) -> None:
         """Plan the reminder of a request that just failed (its campaign's time)."""
-        campaign = self.campaigns.get(request.campaign_id)
+        campaign = self.campaigns.get(request.company_id, request.campaign_id)
         at = (request.failed_at or self.clock()) + timedelta(minutes=campaign.reminder_minutes)
         key = f"c2c-remind:{request.request_id}:{request.called_back}"
         body = encode_task(RemindCompany(key, request.request_id), request.company_id)
@@ -633,7 +633,7 @@ class Click2Call:
         company = self.companies.get(request.company_id)
         if not company.email:
             return {"remind": "no address"}
-        campaign = self.campaigns.get(request.campaign_id)
+        campaign = self.campaigns.get(request.company_id, request.campaign_id)
         text = (
             f"A click-to-call request of your campaign {campaign.name} waits for a call back.\n\n"
             f"Visitor: +{request.visitor}\n"

@@ -198,17 +198,6 @@ class OperatorRepository:
         OperatorItem(company_id, operator_id).delete()
 
 
-class CampaignsByCompanyIndex(GlobalSecondaryIndex["C2CCampaignItem"]):  # type: ignore[no-untyped-call]
-    """A company's campaigns, by campaign id."""
-
-    class Meta:
-        index_name = "by_company"
-        projection = AllProjection()
-
-    company_id = UnicodeAttribute(hash_key=True)
-    campaign_id = UnicodeAttribute(range_key=True)
-
-
 class CampaignsByKeyIndex(GlobalSecondaryIndex["C2CCampaignItem"]):  # type: ignore[no-untyped-call]
     """The campaign a banner's public key belongs to (sparse: a campaign with no key is not in
     it)."""
@@ -228,8 +217,9 @@ class C2CCampaignItem(StoreItem):
     class Meta:
         table_name = "c2c_campaigns"
 
-    campaign_id = UnicodeAttribute(hash_key=True)
-    company_id = UnicodeAttribute()
+    company_id = UnicodeAttribute(hash_key=True)
+    campaign_id = UnicodeAttribute(range_key=True)
+    """A campaign's id is the company's own: two companies may both have a ``spring``."""
     name = UnicodeAttribute()
     public_key = UnicodeAttribute(null=True)
     operators = StringListAttribute(null=True)
@@ -253,14 +243,13 @@ class C2CCampaignItem(StoreItem):
     enabled = BooleanAttribute()
     created_at = UtcDateTimeAttribute(null=True)
     version = IntegerAttribute()
-    by_company = CampaignsByCompanyIndex()
     by_key = CampaignsByKeyIndex()
 
 
 def _campaign_item(campaign: Campaign) -> C2CCampaignItem:
     return C2CCampaignItem(
+        campaign.company_id,
         campaign.campaign_id,
-        company_id=campaign.company_id,
         name=campaign.name,
         public_key=campaign.public_key or None,
         operators=list(campaign.operators) or None,
@@ -324,8 +313,8 @@ class C2CCampaignRepository:
 
     @translated
     def create(self, campaign: Campaign) -> Campaign:
-        """Store a new campaign at version 1 (``AlreadyExistsError`` if its id is taken).
-        1 conditional PutItem."""
+        """Store a new campaign at version 1 (``AlreadyExistsError`` if the company has one of
+        its id). 1 conditional PutItem."""
         created = replace(campaign, version=1)
         save_if_absent(_campaign_item(created), "campaign", campaign.campaign_id)
         return created
@@ -345,9 +334,11 @@ class C2CCampaignRepository:
         return saved
 
     @translated
-    def get(self, campaign_id: str) -> Campaign:
-        """One campaign (``NotFoundError``). 1 consistent GetItem."""
-        return _campaign(get_item(C2CCampaignItem, "campaign", campaign_id, consistent=True))
+    def get(self, company_id: str, campaign_id: str) -> Campaign:
+        """One of the company's campaigns (``NotFoundError``). 1 consistent GetItem."""
+        return _campaign(
+            get_item(C2CCampaignItem, "campaign", company_id, campaign_id, consistent=True)
+        )
 
     @translated
     def by_key(self, public_key: str) -> Campaign:
@@ -360,6 +351,6 @@ class C2CCampaignRepository:
 
     @translated
     def list(self, company_id: str) -> builtins.list[Campaign]:
-        """The company's campaigns, by campaign id. 1 Query of the ``by_company`` index
-        (paginated)."""
-        return [_campaign(item) for item in C2CCampaignItem.by_company.query(company_id)]
+        """The company's campaigns, by campaign id. 1 consistent Query (paginated)."""
+        items = C2CCampaignItem.query(company_id, consistent_read=True)
+        return [_campaign(item) for item in items]

@@ -426,7 +426,7 @@ def test_a_campaign_takes_no_more_requests_than_its_daily_cap(c2c: C2CWorld) -> 
 
 
 def test_a_request_its_flow_cannot_take_is_refused_and_stores_nothing(c2c: C2CWorld) -> None:
-    c2c.platform.container.admin.set_listener("acme", "c2c-windows", False)
+    c2c.platform.container.admin.set_listener("acme", "c2c-acme_windows", False)
     refused = c2c.click("+447700900618")
     assert refused.status_code == 422 and json.loads(refused.body)["code"] == "campaign_stopped"
     listed = json.loads(c2c.platform.api("GET", "/v1/click2call/requests").body)

@@ -83,7 +83,7 @@ def campaign_form(**changes: str) -> dict[str, str]:
 
 def deployed(c2c: C2CWorld, campaign_id: str) -> str:
     """The document of the campaign's deployed flow."""
-    _, revision, _ = c2c.platform.container.admin.flow_history("acme", f"c2c-{campaign_id}")
+    _, revision, _ = c2c.platform.container.admin.flow_history("acme", f"c2c-acme_{campaign_id}")
     return str(revision.document)
 
 

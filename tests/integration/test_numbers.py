@@ -207,7 +207,7 @@ def test_the_demo_loader_provisions_its_numbers_and_is_idempotent(
                 (callback["ani"], callback["dnis"], callback["pin"]), "callback-trigger"
             ),
             speech["number"]: "eva",
-            c2c["number"]: f"c2c-{c2c['campaign']}",
+            c2c["number"]: f"c2c-demo_{c2c['campaign']}",
         }
         assert first["click2call"]["key"] == c2c["key"]  # the campaign made once
         # AND the speech demo's agent, stored once

@@ -232,10 +232,10 @@ def _as_typed(form: Mapping[str, str]) -> dict[str, str]:
 def _numbers(company_id: str, campaigns: list[Campaign], own: str = "") -> list[dict[str, Any]]:
     """The company's numbers for the caller id's choice: free ones and the campaign's own
     usable, the others shown with what they answer."""
-    names = {flow_of(c.campaign_id): c.name for c in campaigns}
+    names = {flow_of(c.company_id, c.campaign_id): c.name for c in campaigns}
     shown = []
     for held in container().numbers.list_by_account(company_id):
-        usable = held.flow_id is None or (bool(own) and held.flow_id == flow_of(own))
+        usable = held.flow_id is None or (bool(own) and held.flow_id == flow_of(company_id, own))
         serves = "" if usable else names.get(held.flow_id or "", "another flow")
         shown.append({"number": held.number, "usable": usable, "serves": serves})
     return shown

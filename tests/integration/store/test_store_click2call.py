@@ -241,7 +241,7 @@ def test_a_campaign_round_trips_at_version_one(
     assert created == replace(original, version=1)
     assert sent.operations == ["PutItem"]
     # AND read back the same, the price its exact text
-    loaded = campaigns.get("cmp-1")
+    loaded = campaigns.get("co-1", "cmp-1")
     assert loaded == created
     assert str(loaded.price) == "0.50"
     assert loaded.operators == ("op-2", "op-1", "op-3")
@@ -251,7 +251,7 @@ def test_a_campaign_of_defaults_round_trips(campaigns: C2CCampaignRepository) ->
     # GIVEN a campaign with its defaults, no key, no operators, no sites, no message
     plain = Campaign("cmp-0", "co-1", "Plain", "", (), "", message_text="")
     # WHEN created and read / THEN the same
-    assert campaigns.get(campaigns.create(plain).campaign_id) == replace(plain, version=1)
+    assert campaigns.get("co-1", campaigns.create(plain).campaign_id) == replace(plain, version=1)
     # AND a campaign without a key is found by no key
     with pytest.raises(NotFoundError):
         campaigns.by_key("")
@@ -261,34 +261,34 @@ def test_create_refuses_a_taken_id_and_keeps_the_first(campaigns: C2CCampaignRep
     campaigns.create(campaign())
     with pytest.raises(AlreadyExistsError):
         campaigns.create(campaign(name="Other"))
-    assert campaigns.get("cmp-1").name == "Spring sale"
+    assert campaigns.get("co-1", "cmp-1").name == "Spring sale"
 
 
 def test_save_is_conditional_on_the_version(campaigns: C2CCampaignRepository) -> None:
     # GIVEN a campaign read by two editors
     first = campaigns.create(campaign())
-    second = campaigns.get("cmp-1")
+    second = campaigns.get("co-1", "cmp-1")
     # WHEN the first saves / THEN it is stored at version 2
     saved = campaigns.save(replace(first, price=Decimal("1.2500"), redials=0))
     assert saved.version == 2
-    assert campaigns.get("cmp-1") == saved
-    assert str(campaigns.get("cmp-1").price) == "1.2500"
+    assert campaigns.get("co-1", "cmp-1") == saved
+    assert str(campaigns.get("co-1", "cmp-1").price) == "1.2500"
     # WHEN the second saves what it read at version 1 / THEN refused, and nothing changed
     with pytest.raises(StaleStateError):
         campaigns.save(replace(second, name="Lost"))
-    assert campaigns.get("cmp-1") == saved
+    assert campaigns.get("co-1", "cmp-1") == saved
     # AND a save of a campaign never created is refused too
     with pytest.raises(StaleStateError):
         campaigns.save(campaign("cmp-9", version=1))
     with pytest.raises(NotFoundError):
-        campaigns.get("cmp-9")
+        campaigns.get("co-1", "cmp-9")
 
 
 def test_a_campaign_is_found_by_its_key(campaigns: C2CCampaignRepository, sent: RequestLog) -> None:
     campaigns.create(campaign("cmp-1"))
     campaigns.create(campaign("cmp-2"))
     sent.clear()
-    assert campaigns.by_key("pk-cmp-2") == campaigns.get("cmp-2")
+    assert campaigns.by_key("pk-cmp-2") == campaigns.get("co-1", "cmp-2")
     assert sent.operations[0] == "Query"
     with pytest.raises(NotFoundError):
         campaigns.by_key("pk-unknown")
@@ -298,8 +298,10 @@ def test_a_companys_campaigns_are_listed_by_id(campaigns: C2CCampaignRepository)
     for campaign_id in ["cmp-3", "cmp-1", "cmp-2"]:
         campaigns.create(campaign(campaign_id))
     campaigns.create(campaign("cmp-0", company_id="co-2"))
+    campaigns.create(campaign("cmp-1", company_id="co-2"))  # another company's id of its own
     assert [c.campaign_id for c in campaigns.list("co-1")] == ["cmp-1", "cmp-2", "cmp-3"]
-    assert [c.campaign_id for c in campaigns.list("co-2")] == ["cmp-0"]
+    assert [c.campaign_id for c in campaigns.list("co-2")] == ["cmp-0", "cmp-1"]
+    assert campaigns.get("co-2", "cmp-1").company_id == "co-2"
     assert campaigns.list("co-9") == []
 
 
@@ -312,7 +314,7 @@ def test_unknown_ids_are_not_found(
     for read in (
         lambda: companies.get("co-9"),
         lambda: operators.get("co-1", "op-9"),
-        lambda: campaigns.get("cmp-9"),
+        lambda: campaigns.get("co-1", "cmp-9"),
         lambda: requests.get("req-9"),
     ):
         with pytest.raises(NotFoundError):

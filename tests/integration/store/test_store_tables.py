@@ -58,7 +58,7 @@ EXPECTED_KEYS = {
     "campaign_settings": [("key", "HASH", "S")],
     "campaign_uploads": [("upload_id", "HASH", "S")],
     "campaigns": [("campaign_id", "HASH", "S")],
-    "c2c_campaigns": [("campaign_id", "HASH", "S")],
+    "c2c_campaigns": [("company_id", "HASH", "S"), ("campaign_id", "RANGE", "S")],
     "c2c_comment_types": [("company_id", "HASH", "S"), ("type_id", "RANGE", "S")],
     "c2c_companies": [("company_id", "HASH", "S")],
     "c2c_invoices": [("company_id", "HASH", "S"), ("period", "RANGE", "S")],
@@ -78,7 +78,6 @@ EXPECTED_INDEXES = {
     "campaign_contacts": {"due": [("due_part", "HASH"), ("due_key", "RANGE")]},
     "campaigns": {"by_account": [("account_id", "HASH"), ("created_key", "RANGE")]},
     "c2c_campaigns": {
-        "by_company": [("company_id", "HASH"), ("campaign_id", "RANGE")],
         "by_key": [("public_key", "HASH")],
     },
     "c2c_requests": {"by_company": [("company_id", "HASH"), ("created_key", "RANGE")]},

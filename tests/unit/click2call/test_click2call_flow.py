@@ -35,7 +35,7 @@ OPERATORS = [
 
 def test_the_flow_tries_the_operators_in_order_after_the_message() -> None:
     flow = parse_flow(flow_document(CAMPAIGN, OPERATORS))
-    assert flow.flow_id == "c2c-windows" and flow.kind.value == "outbound"
+    assert flow.flow_id == "c2c-acme_windows" and flow.kind.value == "outbound"
     document = flow_document(CAMPAIGN, OPERATORS)
     nodes = document["nodes"]
     assert nodes["message"]["text"] == CAMPAIGN.message_text
@@ -96,7 +96,7 @@ def _state(finished: bool) -> CallState:
         },
         ended_at=NOW if finished else None,
         finished=finished,
-    ).with_data(CampaignCall("c2c-windows", "r-1", 1, "off"))
+    ).with_data(CampaignCall("c2c-acme_windows", "r-1", 1, "off"))
     return state
 
 
@@ -127,3 +127,16 @@ def test_the_direction_of_a_visitors_number(number: str, where: str) -> None:
     from chalicelib.click2call.direction import direction
 
     assert direction(number) == where
+
+
+def test_two_companies_campaigns_of_one_id_are_two_flows_of_a_valid_id() -> None:
+    from chalicelib.click2call.model import flow_of
+
+    assert flow_of("acme", "spring") == "c2c-acme_spring"
+    assert flow_of("acme", "spring") != flow_of("bolt", "spring")
+    assert flow_of("a-b", "c") != flow_of("a", "b-c")
+    long_company, long_campaign = "c" * 63, "s" * 40
+    made = flow_of(long_company, long_campaign)
+    assert len(made) <= 63 and made.startswith("c2c-" + long_campaign + "_")
+    assert made != flow_of("d" * 63, long_campaign)
+    parse_flow({**flow_document(CAMPAIGN, OPERATORS), "id": made})  # a flow id the loader takes
