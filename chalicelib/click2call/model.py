@@ -18,6 +18,7 @@ from chalicelib.store.click2call_records import (
     OutsideHours,
     Request,
     RequestStatus,
+    Ring,
 )
 
 PREFIX = "c2c-"
@@ -44,5 +45,6 @@ __all__ = [
     "OutsideHours",
     "Request",
     "RequestStatus",
+    "Ring",
     "flow_of",
 ]
