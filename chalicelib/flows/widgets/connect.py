@@ -74,8 +74,9 @@ _BRANCH = {
 
 
 class ConnectConfig(SpokenConfig):
-    """Dial ``number`` and bridge the caller to it; a failed dial takes ``busy``,
-    ``no_answer`` or ``failed``, the end of the bridged call ``next``."""
+    """Dial ``number`` (or the SIP URI ``sip``) and bridge the caller to it, or ring every one
+    of ``ring_all`` at once and bridge the caller to the first who answers; a failed dial takes
+    ``busy``, ``no_answer`` or ``failed``, the end of the bridged call ``next``."""
 
     widget: Literal["connect"]
     number: str | None = Field(
@@ -120,9 +121,9 @@ class ConnectConfig(SpokenConfig):
     REQUIRED: ClassVar[frozenset[str]] = frozenset({"next"})
     OUTPUT_MEANINGS: ClassVar[Mapping[str, str]] = {
         "next": "The bridged call ended (and any failure whose output is not wired).",
-        "busy": "The number was busy.",
+        "busy": "The number was busy (with `ring_all`: every one of them).",
         "no_answer": "Nobody answered within `ring_timeout` (or a machine did, with "
-        "`machine_detection`).",
+        "`machine_detection`; with `ring_all`: no one answered, or all failed).",
         "failed": "The dial failed, or the number or caller id is not E.164 (also `busy` and "
         "`no_answer` when those are not wired).",
     }
