@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from platformkit import running_platform
-from test_click2call_calls import OPERATORS, C2CWorld
+from test_click2call_calls import OPERATORS, C2CWorld, ringflow
 
 from chalicelib.ops import schedules
 
@@ -133,8 +133,14 @@ def test_ring_all_bridges_the_first_to_answer_and_stops_the_others(c2c: C2CWorld
     assert not any("nobody can take your call" in s for s in visitor.transcript.said())
 
 
-def test_ring_all_with_nobody_answering_fails_calling_to_the_company(c2c: C2CWorld) -> None:
-    _settings(c2c, operators=["op-1", "op-2"], ring="all", ring_timeout=15)
+def test_ring_all_with_nobody_answering_fails_calling_to_the_company(
+    c2c: C2CWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _settings(c2c, operators=["op-1", "op-2"], ring_timeout=15)
+    # the company sets it from the command line too
+    argv = ("click2call", "campaign", "set", "--account", "acme", "windows", "--ring", "all")
+    assert ringflow(*argv) == 0
+    assert json.loads(capsys.readouterr().out)["ring"] == "all"
     net = c2c.network
     net.set_number("447700900624", {"behaviour": "answers", "talk_seconds": 120})
     for number in OPERATORS.values():
