@@ -412,7 +412,7 @@ class Container:
             ),
             SaveUserVariables: user_variables_runner(self.user_variables, self.clock),
             SendMail: mail_runner(lambda: self.ses),
-            **live_call_runners(lambda: self.carrier),
+            **live_call_runners(lambda: self.carrier, self.leg_event_url),
             ScheduleTimer: timer_runner(lambda call_id, event: self.voice.wake(call_id, event)),  # noqa: PLW0108 - the voice service is built after its runners
         }
         for product in self.products:
@@ -421,6 +421,12 @@ class Container:
                     raise ValueError(f"{product.name}: {kind.__name__} already has a runner")
                 runners[kind] = runner
         return runners
+
+    def leg_event_url(self, call_id: str, ref: str) -> str:
+        """Where the status events of a leg placed for a node of a call go (its ref)."""
+        from chalicelib.telephony.vonage.urls import CallbackUrls
+
+        return CallbackUrls(self.settings.public_base_url, call_id).event(ref)
 
     def callback_urls(self, call_id: str) -> tuple[str, str]:
         """The answer and event URLs of an outbound call."""

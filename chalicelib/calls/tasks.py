@@ -22,6 +22,7 @@ from chalicelib.flows.outcomes import (
     Effect,
     FetchRecording,
     HangUpLeg,
+    PlaceLeg,
     SaveUserVariables,
     SayInto,
     ScheduleTimer,
@@ -30,7 +31,8 @@ from chalicelib.flows.outcomes import (
 )
 from chalicelib.flows.state import CallState
 from chalicelib.ops.observability import MetricName, count, logger
-from chalicelib.telephony.ports import CallControl, SentSms, SmsSender
+from chalicelib.telephony.actions import Conference
+from chalicelib.telephony.ports import CallControl, OutboundCall, SentSms, SmsSender
 
 EFFECT_TYPES: dict[str, type[Any]] = {
     "send_sms": SendSms,
@@ -39,6 +41,7 @@ EFFECT_TYPES: dict[str, type[Any]] = {
     "schedule_timer": ScheduleTimer,
     "hang_up_leg": HangUpLeg,
     "say_into": SayInto,
+    "place_leg": PlaceLeg,
 }
 """Every kind of effect by its name in task messages and saved steps."""
 _NAME_OF: dict[type[Any], str] = {kind: name for name, kind in EFFECT_TYPES.items()}
@@ -270,9 +273,13 @@ def user_variables_runner(writer: UserVariableWriter, clock: Callable[[], dateti
     return Runner(save, inline=True)
 
 
-def live_call_runners(control: Callable[[], CallControl]) -> dict[type[Any], Runner]:
+def live_call_runners(
+    control: Callable[[], CallControl], event_url: Callable[[str, str], str] | None = None
+) -> dict[type[Any], Runner]:
     """Hang up one leg, speak into one leg: inline, since the caller waits for it (a retried
-    webhook tries again; a leg that already ended is logged, nothing more)."""
+    webhook tries again; a leg that already ended is logged, nothing more). With ``event_url``
+    ((call id, ref) -> the URL a leg's status events go to), place one more leg of a call into
+    a named conversation (queued: several legs ring at once without holding the webhook up)."""
 
     def hang_up(effect: HangUpLeg, account_id: str) -> Mapping[str, Any]:
         control().hangup(effect.leg_id)
@@ -282,7 +289,29 @@ def live_call_runners(control: Callable[[], CallControl]) -> dict[type[Any], Run
         control().say_into(effect.leg_id, effect.text, effect.language)
         return {"said_into": effect.leg_id}
 
-    return {HangUpLeg: Runner(hang_up, inline=True), SayInto: Runner(say, inline=True)}
+    runners: dict[type[Any], Runner] = {
+        HangUpLeg: Runner(hang_up, inline=True),
+        SayInto: Runner(say, inline=True),
+    }
+    if event_url is not None:
+        events = event_url
+
+        def place(effect: PlaceLeg, account_id: str) -> Mapping[str, Any]:
+            placed = control().place_call(
+                OutboundCall(
+                    to_number=effect.to,
+                    from_number=effect.from_number,
+                    actions=(Conference(effect.room, start_on_enter=True, end_on_exit=True),),
+                    event_url=events(effect.call_id, effect.ref),
+                    ringing_timeout=effect.ring_timeout,
+                    length_timeout=effect.max_duration,
+                    call_id=effect.call_id,
+                )
+            )
+            return {"placed": placed.leg_id, "call_id": effect.call_id, "to": effect.to}
+
+        runners[PlaceLeg] = Runner(place)
+    return runners
 
 
 def timer_runner(wake: Callable[[str, TimerFired], object]) -> Runner:

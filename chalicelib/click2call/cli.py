@@ -33,6 +33,7 @@ SETTINGS = (
     ("redials", int),
     ("redial_pause", int),
     ("ring_timeout", int),
+    ("ring", str),
     ("reminder_minutes", int),
     ("price", str),
     ("hours", str),
@@ -136,7 +137,8 @@ def call_back(args: argparse.Namespace) -> int:
 
 def _settings(parser: argparse.ArgumentParser) -> None:
     for name, kind in SETTINGS:
-        parser.add_argument("--" + name.replace("_", "-"), type=kind)
+        choices = ("order", "all") if name == "ring" else None
+        parser.add_argument("--" + name.replace("_", "-"), type=kind, choices=choices)
     parser.add_argument("--operator", action="append", help="an operator id, in calling order")
     parser.add_argument("--site", action="append", help="an origin the banner may post from")
     parser.add_argument("--disable", action="store_true")

@@ -20,6 +20,7 @@ from chalicelib.store.click2call_records import (
     OutsideHours,
     Request,
     RequestStatus,
+    Ring,
 )
 
 PREFIX = "c2c-"
@@ -55,5 +56,6 @@ __all__ = [
     "OutsideHours",
     "Request",
     "RequestStatus",
+    "Ring",
     "flow_of",
 ]

@@ -168,6 +168,16 @@ class CampaignBody(BaseModel):
     redials: Annotated[int, Field(ge=0, le=10)] | None = None
     redial_pause: Annotated[int, Field(ge=10, le=86_400)] | None = None
     ring_timeout: Annotated[int, Field(ge=5, le=120)] | None = None
+    ring: (
+        Annotated[
+            Literal["order", "all"],
+            Field(
+                description="How the operators are rung once the visitor answers: one after "
+                "the other (order), or all at once, the first to answer taking the call (all)."
+            ),
+        ]
+        | None
+    ) = None
     reminder_minutes: Annotated[int, Field(ge=1, le=43_200)] | None = None
     price: (
         Annotated[

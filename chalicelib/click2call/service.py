@@ -56,6 +56,7 @@ from chalicelib.click2call.model import (
     OutsideHours,
     Request,
     RequestStatus,
+    Ring,
     flow_of,
 )
 from chalicelib.click2call.tasks import RemindCompany, RequestCallEnded, RequestConcluded
@@ -337,16 +338,18 @@ class Click2Call:
             raise ValidationError("a campaign's name is 1 to 100 characters")
         if not campaign.operators or len(campaign.operators) > MAX_OPERATORS:
             raise ValidationError(f"a campaign has 1 to {MAX_OPERATORS} operators")
+        dialled: list[Operator] = []
         for operator_id in campaign.operators:
             try:
                 operator = self.operators.get(campaign.company_id, operator_id)
             except NotFoundError:
                 raise ValidationError(f"no operator {operator_id!r}") from None
-            if not operator.number:
-                raise ValidationError(
-                    f"operator {operator_id!r} is on SIP: a campaign's operators answer on a"
-                    " phone number"
-                )
+            dialled.append(operator)
+        if campaign.first is FirstCall.COMPANY and not any(o.number for o in dialled):
+            raise ValidationError(
+                "a campaign that calls the company first needs an operator with a phone number"
+                " (SIP operators are not called first)"
+            )
         owner = self.number_owner(campaign.caller_id)
         if owner is None or owner[0] != campaign.company_id:
             raise ValidationError(f"caller_id {campaign.caller_id!r} is not one of your numbers")
@@ -498,9 +501,14 @@ class Click2Call:
         """The request's contact in the campaign's outbound campaign (``n``: a call back)."""
         if first is FirstCall.VISITOR:
             numbers: tuple[str, ...] = (request.visitor,)
-        else:
+        else:  # SIP operators are not called first (docs/decisions/0038)
             operators = [self.operators.get(campaign.company_id, o) for o in campaign.operators]
             numbers = tuple(o.number for o in operators if o.number)
+            if not numbers:
+                raise ValidationError(
+                    "the campaign's operators are all on SIP: the company cannot be called first"
+                    " (give an operator a phone number)"
+                )
         contact = Contact(
             campaign_id=flow_of(campaign.company_id, campaign.campaign_id),
             contact_id=request.request_id if n == 0 else f"{request.request_id}-{n}",
@@ -527,7 +535,8 @@ class Click2Call:
 
     def call_back(self, company_id: str, request_id: str) -> Request:
         """The company calls a failed request back: an operator is called first (in the
-        campaign's order), then the visitor, and the two are bridged."""
+        campaign's order, those with a phone number: SIP operators are not called first), then
+        the visitor, and the two are bridged."""
         for _ in range(3):
             request = self.request(company_id, request_id)
             if not request.status.final or request.status is RequestStatus.COMPLETED:
@@ -681,7 +690,10 @@ class Click2Call:
                 datetime.fromisoformat(effect.ended_at),
             )
             status = request.status
-            answered = {leg.side: leg.status == "answered" for leg in legs}
+            answered = {  # a side answered when any of its legs did (ring all: several)
+                side: any(leg.status == "answered" for leg in legs if leg.side == side)
+                for side in {leg.side for leg in legs}
+            }
             if answered.get(first.value):
                 status = (
                     RequestStatus.COMPLETED
@@ -705,7 +717,8 @@ class Click2Call:
         raise StaleStateError(f"request {effect.request_id} kept changing")
 
     def _rated(self, company: Company, raw: Sequence[Mapping[str, Any]]) -> tuple[CallLeg, ...]:
-        numbers = [str(leg["number"]) for leg in raw if leg.get("number")]
+        """Each leg with its cost by the company's tariff (a SIP address has no rate: 0)."""
+        numbers = [str(leg["number"]) for leg in raw if _NUMBER.match(str(leg.get("number")))]
         try:
             rates = self.tariffs.rate_each(company.tariff, numbers) if numbers else {}
         except NotFoundError:
@@ -769,6 +782,7 @@ def _changes(fields: Mapping[str, Any], creating: bool) -> dict[str, Any]:
         "redials": int,
         "redial_pause": int,
         "ring_timeout": int,
+        "ring": Ring,
         "reminder_minutes": int,
         "price": lambda v: Decimal(str(v)),
         "hours": str,

@@ -27,6 +27,7 @@ def campaign_view(campaign: Campaign) -> dict[str, Any]:
         "redials": campaign.redials,
         "redial_pause": campaign.redial_pause,
         "ring_timeout": campaign.ring_timeout,
+        "ring": campaign.ring.value,
         "reminder_minutes": campaign.reminder_minutes,
         "price": str(campaign.price),
         "currency": campaign.currency,

@@ -9,10 +9,11 @@ handlers keyed by their type (``register_event`` adds a product's kind); a type 
 raises ``UnknownEventError``. ``TimerFired`` wakes a call up: the node waiting on the timer's ref
 resumes, else the timer registered under its name (``register_timer``; ``hangup`` ends the call)
 decides. A product reads every leg status after the engine through a leg watcher
-(``register_leg_watcher``: a second leg's end settles its money). When the caller's leg ends, a
-flow's ``after_call`` chain runs once (marked in the
-state, so a retried ``completed`` event does not run it again). No I/O, no clock, no ids: all come
-in as parameters; what the shell should log or count comes back in ``Step.notices``, never as a
+(``register_leg_watcher``: a second leg's end settles its money); the platform's own watcher
+stops the legs a ``connect`` with ``ring_all`` placed that lost or outlived the call. When the
+caller's leg ends, a flow's ``after_call`` chain runs once (marked in the state, so a retried
+``completed`` event does not run it again). No I/O, no clock, no ids: all come in as
+parameters; what the shell should log or count comes back in ``Step.notices``, never as a
 log line from here. Every variable a step stores is held to ``flows.limits`` (each value, and the
 call's variables in all): past them the step raises ``VariableLimitError``, a
 ``FlowRuntimeError``, and the voice shell answers with the fallback as for any flow that cannot go
@@ -51,6 +52,7 @@ from chalicelib.flows.state import Awaiting, CallState, Leg, LegRole
 from chalicelib.flows.variables import Scope, wall_clock
 from chalicelib.flows.widgets import WIDGETS
 from chalicelib.flows.widgets.base import Ctx, EngineEnv, Resumption
+from chalicelib.flows.widgets.connect import ring_watch
 from chalicelib.flows.widgets.record import object_key, recording_url
 from chalicelib.telephony.actions import Action, Hangup, Record, RecordingFormat
 from chalicelib.telephony.causes import q850_cause
@@ -336,7 +338,8 @@ LegWatcher = Callable[
 """A product's reading of every leg status (a second leg that ended is settled): given the state
 after the engine took the event, it returns the state (its own data changed) and effects."""
 
-_LEG_WATCHERS: list[LegWatcher] = []
+_LEG_WATCHERS: list[LegWatcher] = [ring_watch]
+"""The platform's own watcher (``connect``'s ``ring_all`` legs), then the products'."""
 
 
 def register_leg_watcher(watcher: LegWatcher) -> None:

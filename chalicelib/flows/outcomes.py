@@ -228,6 +228,24 @@ class HangUpLeg:
 
 
 @dataclass(frozen=True)
+class PlaceLeg:
+    """Place one more leg for the live call over the carrier's REST API (once per ``key``):
+    ``to`` (E.164 digits, or a SIP URI) rings from ``from_number`` for ``ring_timeout`` seconds
+    and, when it answers, joins the named conversation ``room`` (which ends when it leaves); its
+    status events come back to the call ``call_id`` tagged ``ref``. How a node rings several
+    parties at once (``connect`` with ``ring_all``)."""
+
+    key: str
+    call_id: str
+    ref: str
+    to: str
+    from_number: str
+    room: str
+    ring_timeout: int
+    max_duration: int = 7200
+
+
+@dataclass(frozen=True)
 class SayInto:
     """Speak ``text`` into one live leg over the carrier's REST API (once per ``key``), over
     whatever the leg is doing (a bridge too)."""

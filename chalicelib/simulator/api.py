@@ -116,10 +116,24 @@ def _phone(value: object, name: str) -> str:
     elif isinstance(value, Mapping) and value.get("type", "phone") == "phone":
         number = str(value.get("number", ""))
     else:
-        raise _BadRequest(name, "only phone endpoints are simulated")
+        raise _BadRequest(name, "only phone (and, for to, sip) endpoints are simulated")
     if not re.fullmatch(r"\+?[1-9]\d{6,14}", number):
         raise _BadRequest(name, f"invalid number {number!r}")
     return number.lstrip("+")
+
+
+_SIP_URI = re.compile(r"sips?:[^@\s;:]{1,64}@[A-Za-z0-9.-]{1,190}(:\d{1,5})?(;[^\s;]{1,40}){0,4}")
+
+
+def _callee(value: object, name: str) -> str:
+    """The ``to`` of a created call: a phone endpoint's number, or a sip endpoint's URI (the
+    leg's ``to`` in its webhooks, and the key of its behaviour)."""
+    if isinstance(value, Mapping) and value.get("type") == "sip":
+        uri = value.get("uri")
+        if not isinstance(uri, str) or not _SIP_URI.fullmatch(uri):
+            raise _BadRequest(name, f"invalid SIP URI {uri!r}")
+        return uri
+    return _phone(value, name)
 
 
 def _seconds(data: Mapping[str, Any], name: str, low: int, high: int, default: float) -> float:
@@ -274,7 +288,7 @@ class SimulatorApi:
         targets = data.get("to")
         if not isinstance(targets, list) or not targets:
             raise _BadRequest("to", "is required (an array with one endpoint)")
-        to = _phone(targets[0], "to")
+        to = _callee(targets[0], "to")
         random_from = data.get("random_from_number") is True
         if ("from" in data) == random_from:
             raise _BadRequest("from", "exactly one of from and random_from_number is required")

@@ -231,7 +231,8 @@ class Network:
     def set_number(
         self, number: str, behaviour: NumberBehaviour | Mapping[str, Any] | None = None
     ) -> NumberBehaviour:
-        """Give ``number`` a behaviour (a ``NumberBehaviour`` or its mapping form)."""
+        """Give ``number`` (or a SIP URI, ``sip:desk@pbx.example.com``, as a connect or a created
+        call dials it) a behaviour (a ``NumberBehaviour`` or its mapping form)."""
         if behaviour is None:
             behaviour = NumberBehaviour()
         elif not isinstance(behaviour, NumberBehaviour):

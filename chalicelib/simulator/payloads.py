@@ -298,6 +298,8 @@ def delivery_receipt(
 
 
 def _endpoint(value: str) -> dict[str, str]:
+    if value.startswith(("sip:", "sips:")):
+        return {"type": "sip", "uri": value}
     return {"type": "phone", "number": number(value)}
 
 

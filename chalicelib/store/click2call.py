@@ -38,6 +38,7 @@ from chalicelib.store.click2call_records import (
     FirstCall,
     Operator,
     OutsideHours,
+    Ring,
 )
 from chalicelib.store.errors import NotFoundError, StaleStateError
 from chalicelib.store.registry import StoreItem
@@ -231,6 +232,8 @@ class C2CCampaignItem(StoreItem):
     redials = IntegerAttribute()
     redial_pause = IntegerAttribute()
     ring_timeout = IntegerAttribute()
+    ring = EnumAttribute(Ring, null=True)
+    """Absent on campaigns stored before it existed: ``order``."""
     reminder_minutes = IntegerAttribute()
     price = UnicodeAttribute()
     """The exact decimal text (``money_text``)."""
@@ -261,6 +264,7 @@ def _campaign_item(campaign: Campaign) -> C2CCampaignItem:
         redials=campaign.redials,
         redial_pause=campaign.redial_pause,
         ring_timeout=campaign.ring_timeout,
+        ring=campaign.ring,
         reminder_minutes=campaign.reminder_minutes,
         price=money_text(campaign.price, "price"),
         currency=campaign.currency,
@@ -290,6 +294,7 @@ def _campaign(item: C2CCampaignItem) -> Campaign:
         redials=item.redials,
         redial_pause=item.redial_pause,
         ring_timeout=item.ring_timeout,
+        ring=item.ring or Ring.ORDER,
         reminder_minutes=item.reminder_minutes,
         price=money(item.price),
         currency=item.currency,

@@ -1,11 +1,11 @@
 """The click-to-call product's records, as the store keeps them: companies (an account of the
 platform allowed to run click-to-call campaigns, with the tariff its calls are rated by),
-operators (the people who answer, on a number or a SIP address), campaigns (who answers, who
-is called first, the message, the redials, the price, the caller ids, the opening hours, the
-sites its banner may be posted from) and requests (one visitor's click: its status and the
-calls made for it). They live in ``store`` because the store may not import a product package;
-``click2call.model`` re-exports them. Frozen dataclasses and enums; imports the standard
-library only.
+operators (the people who answer, on a number or a SIP address), campaigns (who answers, in
+order or all at once, who is called first, the message, the redials, the price, the caller
+ids, the opening hours, the sites its banner may be posted from) and requests (one visitor's
+click: its status and the calls made for it). They live in ``store`` because the store may
+not import a product package; ``click2call.model`` re-exports them. Frozen dataclasses and
+enums; imports the standard library only.
 """
 
 from __future__ import annotations
@@ -21,6 +21,15 @@ class FirstCall(StrEnum):
 
     VISITOR = "visitor"
     COMPANY = "company"
+
+
+class Ring(StrEnum):
+    """How a click-to-call rings its operators once the visitor is on the line."""
+
+    ORDER = "order"
+    """One after the other, in the campaign's order, until one answers."""
+    ALL = "all"
+    """All at once: the first to answer is bridged, the others stop ringing."""
 
 
 class OutsideHours(StrEnum):
@@ -120,6 +129,8 @@ class Campaign:
     redial_pause: int = 60
     """Seconds between those calls (Y)."""
     ring_timeout: int = 30
+    ring: Ring = Ring.ORDER
+    """How the operators are rung when the visitor is called first."""
     reminder_minutes: int = 60
     """A failed request waiting this long without a call back reminds the company."""
     price: Decimal = Decimal("0")

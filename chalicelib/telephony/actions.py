@@ -8,9 +8,16 @@ step that asked. This module imports nothing from the rest of the platform.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Mapping, Union
+
+SIP_URI = re.compile(
+    r"^sips?:[^@\s;:]{1,64}@[A-Za-z0-9.-]{1,190}(:\d{1,5})?(;[A-Za-z0-9=._-]{1,40}){0,4}\Z"
+)
+"""A SIP endpoint's URI as the platform dials it: ``sip:user@host[:port]`` (or ``sips:``) with
+at most four ``;name=value`` parameters (``transport=tls``, ``media=srtp``)."""
 
 
 class MachineDetection(StrEnum):
@@ -74,8 +81,9 @@ class Ask:
 
 @dataclass(frozen=True)
 class Bridge:
-    """Dial ``number`` and bridge it to the current call (synchronous: failures come back as
-    ``CallStatusChanged`` events on the new leg, tagged with ``ref``)."""
+    """Dial ``number`` (or, when ``sip`` is set, that SIP URI, and ``number`` is '') and bridge
+    it to the current call (synchronous: failures come back as ``CallStatusChanged`` events on
+    the new leg, tagged with ``ref``)."""
 
     ref: str
     number: str
@@ -85,6 +93,7 @@ class Bridge:
     machine_detection: MachineDetection | None = None
     ringback_url: str | None = None
     dtmf_answer: str | None = None
+    sip: str | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from chalicelib.telephony.actions import Action, MachineDetection
 @dataclass(frozen=True)
 class OutboundCall:
     """A call the platform asks the provider to place. ``call_id`` is the platform's id for it
-    (written into the callback URLs of ``actions``)."""
+    (written into the callback URLs of ``actions``). ``to_number`` is E.164 digits, or a SIP
+    URI (``actions.SIP_URI``) for a SIP endpoint."""
 
     to_number: str
     from_number: str

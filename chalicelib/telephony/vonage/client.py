@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from chalicelib.settings import Settings
-from chalicelib.telephony.actions import Action
+from chalicelib.telephony.actions import SIP_URI, Action
 from chalicelib.telephony.errors import (
     CarrierAuthError,
     CarrierBusyError,
@@ -391,12 +391,13 @@ class VonageClient:
     def _create_call_body(self, call: OutboundCall) -> dict[str, Any]:
         from pydantic import ValidationError
         from vonage_utils.errors import VonageError
-        from vonage_voice import CreateCallRequest, Phone, ToPhone
+        from vonage_voice import CreateCallRequest, Phone, Sip, ToPhone
 
         operation = "create call"
         if bool(call.actions) == (call.answer_url is not None):
             raise CarrierRequestError(f"{operation}: give exactly one of actions and answer_url")
-        for name in ("to_number", "from_number"):
+        sip = SIP_URI.match(call.to_number) is not None
+        for name in ("from_number",) if sip else ("to_number", "from_number"):
             if not E164.match(getattr(call, name)):
                 raise CarrierRequestError(f"{operation}: {name} is not E.164 digits without '+'")
         for name in ("answer_url", "event_url"):
@@ -430,7 +431,7 @@ class VonageClient:
         }
         try:
             request = CreateCallRequest(
-                to=[ToPhone(number=call.to_number)],
+                to=[Sip(uri=call.to_number) if sip else ToPhone(number=call.to_number)],
                 from_=Phone(number=call.from_number),
                 ringing_timer=call.ringing_timeout,
                 length_timer=call.length_timeout,

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalicelib.telephony.actions import (
+    SIP_URI,
     Action,
     Ask,
     Bridge,
@@ -131,7 +132,14 @@ def _check_ask(i: int, ask: Ask) -> None:
 
 
 def _check_bridge(i: int, bridge: Bridge) -> None:
-    if not E164.match(bridge.number):
+    if bridge.sip is not None:
+        if bridge.number:
+            raise _fail(i, bridge, "dials a number or a SIP URI, not both")
+        if not SIP_URI.match(bridge.sip):
+            raise _fail(i, bridge, f"sip {bridge.sip!r} is not a SIP URI (sip:user@host)")
+        if bridge.dtmf_answer is not None:
+            raise _fail(i, bridge, "dtmf_answer is for phone endpoints only")
+    elif not E164.match(bridge.number):
         raise _fail(i, bridge, f"number {bridge.number!r} is not E.164 digits without '+'")
     if not E164.match(bridge.caller_id):
         raise _fail(i, bridge, f"caller_id {bridge.caller_id!r} is not E.164 digits without '+'")
@@ -268,7 +276,11 @@ def _input(ask: Ask, urls: CallbackUrls) -> dict[str, Any]:
 
 
 def _connect(bridge: Bridge, urls: CallbackUrls) -> dict[str, Any]:
-    endpoint: dict[str, Any] = {"type": "phone", "number": bridge.number}
+    endpoint: dict[str, Any] = (
+        {"type": "sip", "uri": bridge.sip}
+        if bridge.sip is not None
+        else {"type": "phone", "number": bridge.number}
+    )
     if bridge.dtmf_answer is not None:
         endpoint["dtmfAnswer"] = bridge.dtmf_answer
     connect: dict[str, Any] = {
