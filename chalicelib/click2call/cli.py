@@ -26,6 +26,7 @@ from chalicelib.click2call.views import campaign_view, request_view
 SETTINGS = (
     ("name", str),
     ("caller_id", str),
+    ("company_caller_id", str),
     ("first", str),
     ("message_text", str),
     ("message_url", str),

@@ -38,7 +38,9 @@ def flow_document(campaign: Campaign, operators: Sequence[Operator]) -> dict[str
         ),
         "nobody": {"widget": "hangup", "text": NOBODY},
         "company_hello": {"widget": "say", "text": COMPANY_HELLO, "next": "visitor"},
-        "visitor": _connect(campaign, {"number": "$flow.key.visitor"}, "done", "unreachable"),
+        "visitor": _connect(
+            campaign, {"number": "$flow.key.visitor"}, "done", "unreachable", campaign.caller_id
+        ),
         "unreachable": {"widget": "hangup", "text": UNREACHABLE},
         "done": {"widget": "hangup"},
     }
@@ -73,12 +75,18 @@ def _dialled(operator: Operator) -> dict[str, str]:
 
 
 def _connect(
-    campaign: Campaign, target: Mapping[str, Any], answered: str, failed: str
+    campaign: Campaign,
+    target: Mapping[str, Any],
+    answered: str,
+    failed: str,
+    shown: str | None = None,
 ) -> dict[str, Any]:
+    """A connect to ``target``; the called side sees ``shown`` (default: the number the
+    company's side sees)."""
     return {
         "widget": "connect",
         **target,
-        "caller_id": campaign.caller_id,
+        "caller_id": shown or campaign.company_caller_id or campaign.caller_id,
         "ring_timeout": campaign.ring_timeout,
         "next": {"next": answered, "busy": failed, "no_answer": failed, "failed": failed},
     }

@@ -161,6 +161,17 @@ class CampaignBody(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     operators: Annotated[list[OperatorId], Field(max_length=10)] | None = None
     caller_id: Annotated[str, Field(max_length=40)] | None = None
+    company_caller_id: (
+        Annotated[
+            str,
+            Field(
+                max_length=40,
+                description="The number the operators see the calls come from (one of the "
+                "company's; empty: caller_id, the number the visitor sees).",
+            ),
+        ]
+        | None
+    ) = None
     first: Literal["visitor", "company"] | None = None
     message_text: Annotated[str, Field(max_length=1000)] | None = None
     message_url: Annotated[str, Field(max_length=500)] | None = None

@@ -353,6 +353,12 @@ class Click2Call:
         owner = self.number_owner(campaign.caller_id)
         if owner is None or owner[0] != campaign.company_id:
             raise ValidationError(f"caller_id {campaign.caller_id!r} is not one of your numbers")
+        if campaign.company_caller_id:
+            shown = self.number_owner(campaign.company_caller_id)
+            if shown is None or shown[0] != campaign.company_id:
+                raise ValidationError(
+                    f"company_caller_id {campaign.company_caller_id!r} is not one of your numbers"
+                )
         if owner[1] not in (None, flow_of(campaign.company_id, campaign.campaign_id)):
             raise ValidationError(
                 f"caller_id {campaign.caller_id} serves flow {owner[1]!r}: a campaign calls"
@@ -521,7 +527,11 @@ class Click2Call:
             },
             due_at=due,
             client_identifier=request.request_id,
-            caller_id=campaign.caller_id,
+            caller_id=(
+                campaign.caller_id
+                if first is FirstCall.VISITOR
+                else campaign.company_caller_id or campaign.caller_id
+            ),
         )
         flow_id = flow_of(campaign.company_id, campaign.campaign_id)
         try:
@@ -775,6 +785,7 @@ def _changes(fields: Mapping[str, Any], creating: bool) -> dict[str, Any]:
         "name": str,
         "operators": lambda v: tuple(str(o) for o in v),
         "caller_id": lambda v: phone(str(v), "caller_id"),
+        "company_caller_id": lambda v: phone(str(v), "company_caller_id") if v else "",
         "first": FirstCall,
         "message_text": str,
         "message_url": str,

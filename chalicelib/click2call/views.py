@@ -20,6 +20,7 @@ def campaign_view(campaign: Campaign) -> dict[str, Any]:
         "public_key": campaign.public_key,
         "operators": list(campaign.operators),
         "caller_id": campaign.caller_id,
+        "company_caller_id": campaign.company_caller_id or campaign.caller_id,
         "first": campaign.first.value,
         "message_text": campaign.message_text,
         "message_url": campaign.message_url,

@@ -233,6 +233,7 @@ class C2CCampaignItem(StoreItem):
     redial_pause = IntegerAttribute()
     ring_timeout = IntegerAttribute()
     ring = EnumAttribute(Ring, null=True)
+    company_caller_id = UnicodeAttribute(null=True)
     """Absent on campaigns stored before it existed: ``order``."""
     reminder_minutes = IntegerAttribute()
     price = UnicodeAttribute()
@@ -265,6 +266,7 @@ def _campaign_item(campaign: Campaign) -> C2CCampaignItem:
         redial_pause=campaign.redial_pause,
         ring_timeout=campaign.ring_timeout,
         ring=campaign.ring,
+        company_caller_id=campaign.company_caller_id or None,
         reminder_minutes=campaign.reminder_minutes,
         price=money_text(campaign.price, "price"),
         currency=campaign.currency,
@@ -295,6 +297,7 @@ def _campaign(item: C2CCampaignItem) -> Campaign:
         redial_pause=item.redial_pause,
         ring_timeout=item.ring_timeout,
         ring=item.ring or Ring.ORDER,
+        company_caller_id=item.company_caller_id or "",
         reminder_minutes=item.reminder_minutes,
         price=money(item.price),
         currency=item.currency,

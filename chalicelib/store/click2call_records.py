@@ -131,6 +131,9 @@ class Campaign:
     ring_timeout: int = 30
     ring: Ring = Ring.ORDER
     """How the operators are rung when the visitor is called first."""
+    company_caller_id: str = ""
+    """The company's number its operators see the calls come from ("": ``caller_id``, the
+    one the visitor sees). Vonage shows only the account's own numbers, never the visitor's."""
     reminder_minutes: int = 60
     """A failed request waiting this long without a call back reminds the company."""
     price: Decimal = Decimal("0")

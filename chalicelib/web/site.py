@@ -60,6 +60,10 @@ STALE_FORM = (
     "This form has expired or did not come from this site. Nothing was changed: reload the "
     "page and try again."
 )
+TOO_LARGE = (
+    "This form is too long or holds characters a form cannot send. Nothing was changed: shorten"
+    " what you typed and try again."
+)
 UNAVAILABLE = "These pages are not available on this service yet."
 BROKEN = "Something went wrong on our side. Nothing was changed; try again later."
 
@@ -85,13 +89,17 @@ def headers(extra: Mapping[str, str] | None = None, *, private: bool = True) -> 
     return {**SECURITY_HEADERS, "Cache-Control": cache_control, **(extra or {})}
 
 
-def parse_form(raw: str | bytes | None, max_fields: int = MAX_FORM_FIELDS) -> dict[str, str] | None:
+def parse_form(
+    raw: str | bytes | None,
+    max_fields: int = MAX_FORM_FIELDS,
+    max_bytes: int = MAX_FORM_BYTES,
+) -> dict[str, str] | None:
     """A form body's fields (the first value of each), None if it is too large or not text."""
     if raw is None:
         return {}
     if isinstance(raw, str):
         raw = raw.encode()
-    if len(raw) > MAX_FORM_BYTES:
+    if len(raw) > max_bytes:
         return None
     try:
         text = raw.decode("ascii")
@@ -115,6 +123,8 @@ class Site:
     cookie: str
     purpose: bytes
     filters: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    max_form_bytes: int = MAX_FORM_BYTES
+    """The longest form body a page takes (a longer one changes nothing and says so)."""
 
     @cached_property
     def environment(self) -> Environment:
@@ -270,11 +280,13 @@ class Site:
         secure = settings.public_base_url.startswith("https://") or settings.stage != "local"
         now = container().clock()
         found = sessions.from_header(request.headers.get("cookie"), key, now, self.cookie)
-        form = parse_form(request.raw_body) if post else {}
+        form = parse_form(request.raw_body, max_bytes=self.max_form_bytes) if post else {}
         query = {name: str(value) for name, value in (request.query_params or {}).items()}
         session = found or sessions.new_session("", now)
         visit = Visit(self, session, form or {}, query, base, key, secure, not found)
-        if post and (form is None or not sessions.token_matches(found, (form or {}).get("csrf"))):
+        if post and form is None:
+            return self.page("refused.html", visit.context(message=TOO_LARGE), 413, visit.cookie())
+        if post and not sessions.token_matches(found, (form or {}).get("csrf")):
             return self.page("refused.html", visit.context(message=STALE_FORM), 403, visit.cookie())
         if private and not visit.session.logged_in:
             return self.redirect(base, "/login", visit.cookie())

@@ -216,6 +216,31 @@ def test_a_failed_request_is_called_back_company_first(c2c: C2CWorld) -> None:
     assert again.status_code == 409
 
 
+def test_each_side_sees_the_number_the_campaign_shows_it(c2c: C2CWorld) -> None:
+    # GIVEN a campaign that shows its operators another of the company's numbers
+    c2c.network.add_account_numbers("447700900181")
+    c2c.platform.container.admin.provision_number("acme", "447700900181")
+    foreign = c2c.platform.api(
+        "PATCH", "/v1/click2call/campaigns/windows", {"company_caller_id": "447700900999"}
+    )
+    assert foreign.status_code == 422 and "not one of your numbers" in foreign.body.decode()
+    changed = c2c.platform.api(
+        "PATCH", "/v1/click2call/campaigns/windows", {"company_caller_id": "+447700900181"}
+    )
+    assert changed.status_code == 200, changed.body
+    assert json.loads(changed.body)["company_caller_id"] == "447700900181"
+    net = c2c.network
+    net.set_number("447700900609", {"behaviour": "answers", "talk_seconds": 10})
+    net.set_number(OPERATORS["op-1"], {"behaviour": "answers", "talk_seconds": 5})
+    # WHEN a visitor asks / THEN the visitor sees the campaign's number, the operator the other
+    request_id = json.loads(c2c.click("447700900609").body)["request_id"]
+    c2c.run()
+    [visitor] = c2c.calls_to("447700900609")
+    [operator] = [leg for leg in visitor.legs if leg.to == OPERATORS["op-1"]]
+    assert visitor.leg.from_ == DID and operator.from_ == "447700900181"
+    assert c2c.request(request_id)["status"] == "completed"
+
+
 def test_a_company_first_campaign_calls_an_operator_then_the_visitor(c2c: C2CWorld) -> None:
     changed = c2c.platform.api("PATCH", "/v1/click2call/campaigns/windows", {"first": "company"})
     assert changed.status_code == 200, changed.body

@@ -34,3 +34,14 @@ def test_each_sites_cookie_has_its_own_name_and_key() -> None:
     portal_key = sessions.signing_key(settings, PORTAL.purpose)
     assert portal_key != sessions.signing_key(settings, COMPANY.purpose)
     assert portal_key == sessions.signing_key(settings)  # the portal's users stay logged in
+
+
+def test_the_company_site_takes_a_campaign_form_with_a_long_message() -> None:
+    from urllib.parse import urlencode
+
+    message = "ありがとうございます。すぐにお電話します。" * 50  # 9 bytes each, percent-encoded
+    sites = "\n".join(f"https://shop{n}.example.com" for n in range(20))
+    body = urlencode({"message_text": message[:1000], "sites": sites, "csrf": "t" * 43})
+    assert len(body) > MAX_FORM_BYTES
+    parsed = parse_form(body, max_bytes=COMPANY.max_form_bytes)
+    assert parsed is not None and parsed["message_text"] == message[:1000]

@@ -36,6 +36,7 @@ from chalicelib.click2call.model import (
     FirstCall,
     Operator,
     OutsideHours,
+    Ring,
     flow_of,
 )
 from chalicelib.click2call.service import MAX_OPERATORS
@@ -77,7 +78,9 @@ CAMPAIGN_KEYS = (
     "name",
     *(f"operator_{n}" for n in range(1, MAX_OPERATORS + 1)),
     "caller_id",
+    "company_caller_id",
     "first",
+    "ring",
     "message_text",
     "message_url",
     "language",
@@ -138,6 +141,11 @@ def campaign_fields(form: Mapping[str, str], creating: bool) -> dict[str, Any]:
     if not caller:
         raise errors.ValidationError("Choose the number the calls come from")
     fields["caller_id"] = caller[:40]
+    fields["company_caller_id"] = form.get("company_caller_id", "").strip()[:40]
+    ring = form.get("ring", "order")
+    if ring not in {r.value for r in Ring}:
+        raise errors.ValidationError("Choose how the operators are rung: in order, or all at once")
+    fields["ring"] = ring
     first = form.get("first", "")
     if first not in {f.value for f in FirstCall}:
         raise errors.ValidationError("Choose who is called first: the visitor or the company")
@@ -208,7 +216,9 @@ def campaign_typed(campaign: Campaign) -> dict[str, str]:
         "campaign_id": campaign.campaign_id,
         "name": campaign.name,
         "caller_id": campaign.caller_id,
+        "company_caller_id": campaign.company_caller_id,
         "first": campaign.first.value,
+        "ring": campaign.ring.value,
         "message_text": campaign.message_text,
         "message_url": campaign.message_url,
         "language": campaign.language,
