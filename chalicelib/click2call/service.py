@@ -65,6 +65,7 @@ from chalicelib.errors import (
     ConflictError,
     NotFoundError,
     RefusedError,
+    RingflowError,
     StaleStateError,
     ValidationError,
 )
@@ -115,6 +116,7 @@ class CampaignStore(Protocol):
 
     def create(self, campaign: Campaign) -> Campaign: ...
     def save(self, campaign: Campaign) -> Campaign: ...
+    def delete(self, campaign: Campaign) -> None: ...
     def get(self, company_id: str, campaign_id: str) -> Campaign: ...
     def by_key(self, public_key: str) -> Campaign: ...
     def list(self, company_id: str) -> list[Campaign]: ...
@@ -261,7 +263,9 @@ class Click2Call:
     def put_operator(
         self, company_id: str, operator_id: str, name: str, number: str = "", sip: str = ""
     ) -> Operator:
-        """An operator of the company, reached on ``number`` or ``sip``."""
+        """An operator of the company, reached on ``number`` or ``sip``. A changed operator's
+        campaigns are deployed again (their flows hold its number); one refusing the change
+        (a company-first campaign left with SIP operators only) puts it back as it was."""
         self.companies.get(company_id)
         if not _ID.match(operator_id):
             raise ValidationError("an operator id is 1 to 40 of a-z, 0-9 and -")
@@ -270,9 +274,49 @@ class Click2Call:
         digits = phone(number, "number") if number else ""
         if sip and not _SIP.match(sip):
             raise ValidationError(f"{sip[:80]!r} is not a SIP address (sip:user@host)")
-        return self.operators.put(
-            Operator(company_id, operator_id, name.strip()[:100] or operator_id, digits, sip)
-        )
+        try:
+            before: Operator | None = self.operators.get(company_id, operator_id)
+        except NotFoundError:
+            before = None
+        made = Operator(company_id, operator_id, name.strip()[:100] or operator_id, digits, sip)
+        saved = self.operators.put(made)
+        if before is not None and before != saved:
+            self._redeploy(saved, before)
+        return saved
+
+    def _redeploy(self, operator: Operator, before: Operator) -> None:
+        """Deploy again the campaigns calling a changed operator; on a refusal, the operator
+        is put back and the campaigns already deployed are deployed back."""
+        using = self.using(operator.company_id, operator.operator_id)
+        done: list[Campaign] = []
+        for campaign in using:
+            try:
+                self._deploy(self._checked(campaign))
+            except RingflowError as refused:
+                self.operators.put(before)
+                for deployed in done:
+                    self._deploy(deployed)
+                raise ValidationError(
+                    f"campaign {campaign.name!r} refuses the change: {refused}"
+                ) from None
+            done.append(campaign)
+
+    def using(self, company_id: str, operator_id: str) -> list[Campaign]:
+        """The company's campaigns that call ``operator_id``."""
+        return [c for c in self.campaigns.list(company_id) if operator_id in c.operators]
+
+    def remove_operator(self, company_id: str, operator_id: str) -> Operator:
+        """Remove an operator no campaign calls (``ConflictError`` naming those that do)."""
+        operator = self.operators.get(company_id, operator_id)
+        using = self.using(company_id, operator_id)
+        if using:
+            names = ", ".join(repr(c.name) for c in using)
+            raise ConflictError(
+                f"operator {operator.name} answers the calls of campaign {names}: take them off"
+                " the campaign first"
+            )
+        self.operators.delete(company_id, operator_id)
+        return operator
 
     # -- campaigns (the company) ------------------------------------------------------------
     def create_campaign(self, company_id: str, fields: Mapping[str, Any]) -> Campaign:
@@ -296,7 +340,11 @@ class Click2Call:
             created = self.campaigns.create(campaign)
         except AlreadyExistsError:
             raise ConflictError(f"campaign {campaign_id!r} exists") from None
-        self._deploy(created)
+        try:
+            self._deploy(created)
+        except BaseException:
+            self.campaigns.delete(created)  # a campaign that cannot run is not kept
+            raise
         return created
 
     def update_campaign(
@@ -795,7 +843,7 @@ def _changes(fields: Mapping[str, Any], creating: bool) -> dict[str, Any]:
         "ring_timeout": int,
         "ring": Ring,
         "reminder_minutes": int,
-        "price": lambda v: Decimal(str(v)),
+        "price": _price,
         "hours": str,
         "timezone": str,
         "outside_hours": OutsideHours,
@@ -823,6 +871,14 @@ def _changes(fields: Mapping[str, Any], creating: bool) -> dict[str, Any]:
         except (ValueError, TypeError, InvalidOperation):
             raise ValidationError(f"{name}: {str(value)[:60]!r} is not a valid value") from None
     return changes
+
+
+def _price(value: object) -> Decimal:
+    """A campaign's price: a finite amount, not negative (``ValueError`` otherwise)."""
+    price = Decimal(str(value))
+    if not price.is_finite() or price < 0:
+        raise ValueError(value)
+    return price
 
 
 def next_open(hours: str, zone: str, now: datetime) -> datetime | None:

@@ -349,6 +349,17 @@ class C2CCampaignRepository:
         )
 
     @translated
+    def delete(self, campaign: Campaign) -> None:
+        """Remove a campaign as it was read (at its version: one changed meanwhile stays).
+        1 conditional DeleteItem."""
+        try:
+            _campaign_item(campaign).delete(condition=C2CCampaignItem.version == campaign.version)
+        except PynamoDBException as error:
+            if condition_failed(error):
+                raise StaleStateError("campaign", campaign.campaign_id) from None
+            raise
+
+    @translated
     def by_key(self, public_key: str) -> Campaign:
         """The campaign whose banner posts with ``public_key`` (``NotFoundError``). 1 Query of
         the ``by_key`` index (eventually consistent: a key just made may take a moment)."""

@@ -43,7 +43,6 @@ from chalicelib.click2call.service import MAX_OPERATORS
 from chalicelib.click2call.site.pages import SITE, company_site, nav, page, path_id, service
 from chalicelib.click2call.views import embed_snippets
 from chalicelib.flows.languages import TEXT_TO_SPEECH
-from chalicelib.ops.observability import logger
 from chalicelib.web.site import FORM, Visit
 from chalicelib.wiring import container
 
@@ -461,36 +460,12 @@ def company_put_operator(visit: Visit) -> Response:
             number=typed["number"].strip(),
             sip=typed["sip"].strip(),
         )
-        _redeploy(company_id, saved, before)
     except errors.RingflowError as refused:
         status = 409 if isinstance(refused, errors.ConflictError) else 422
         status = 404 if isinstance(refused, errors.NotFoundError) else status
         return _operators(visit, status, sentence(refused), typed)
     notice = f"Operator {saved.name} is {'changed' if before else 'added'}."
     return visit.done("/operators", notice)
-
-
-def _redeploy(company_id: str, operator: Operator, before: Operator | None) -> None:
-    """Deploy again the campaigns calling a changed operator (their flows hold its number); a
-    campaign refusing it puts the operator back as it was, and the campaigns with it."""
-    if before is None:
-        return
-    using = _using(service().campaigns.list(company_id), operator.operator_id)
-    done: list[Campaign] = []
-    for campaign in using:
-        try:
-            service().update_campaign(company_id, campaign.campaign_id, {})
-        except errors.RingflowError as refused:
-            service().operators.put(before)
-            for deployed in done:
-                try:
-                    service().update_campaign(company_id, deployed.campaign_id, {})
-                except errors.RingflowError:
-                    logger.exception("c2c: campaign %s not deployed again", deployed.campaign_id)
-            raise errors.ValidationError(
-                f"Campaign {campaign.name!r} refuses the change: {refused}"
-            ) from None
-        done.append(campaign)
 
 
 @company_site.route(PREFIX + "/operators/remove", methods=["POST"], content_types=FORM)
@@ -505,16 +480,10 @@ def company_remove_operator(visit: Visit) -> Response:
         operator = service().operators.get(company_id, operator_id)
     except errors.NotFoundError:
         return _operators(visit, 404, "There is no such operator.")
-    using = _using(service().campaigns.list(company_id), operator_id)
-    if using:
-        names = ", ".join(repr(c.name) for c in using)
-        return _operators(
-            visit,
-            409,
-            f"Operator {operator.name} answers the calls of campaign {names}: take them off"
-            " the campaign first.",
-        )
-    service().operators.delete(company_id, operator_id)
+    try:
+        service().remove_operator(company_id, operator_id)
+    except errors.ConflictError as refused:
+        return _operators(visit, 409, sentence(refused))
     return visit.done("/operators", f"Operator {operator.name} is removed.")
 
 

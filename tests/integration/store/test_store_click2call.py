@@ -519,3 +519,14 @@ def test_a_filtered_page_reads_on_until_it_is_full(
     # AND the next page holds the rest, and is the last
     found, cursor = ten.list("co-1", limit=2, status=RequestStatus.COMPLETED, cursor=cursor)
     assert (_ids(found), cursor) == (["req-3", "req-0"], None)
+
+
+def test_a_campaign_is_deleted_as_it_was_read(campaigns: C2CCampaignRepository) -> None:
+    created = campaigns.create(campaign())
+    changed = campaigns.save(replace(created, name="Changed"))
+    with pytest.raises(StaleStateError):
+        campaigns.delete(created)  # changed meanwhile: kept
+    assert campaigns.get("co-1", "cmp-1") == changed
+    campaigns.delete(changed)
+    with pytest.raises(NotFoundError):
+        campaigns.get("co-1", "cmp-1")
