@@ -489,9 +489,9 @@ def simulate(
     ``patience_seconds`` (the mean of an exponential wait) may hang up first. A call lasts
     ``talk_seconds`` * uniform(0.5, 1.5), then ``wrap_up_seconds`` of wrap-up. Each live answer
     is recorded in an ``AbandonmentWindow`` once its outcome is known (``is_abandoned`` with
-    ``connect_limit_seconds``), and then, with a ``control``, the ratio takes ``next_ratio``;
-    without one it stays ``ratio``. Nobody is called twice (the service would reschedule the
-    ``released``)."""
+    ``connect_limit_seconds``), and then, with a ``control``, the ratio takes ``next_ratio``
+    (starting from ``ratio``: 1, as a campaign starts); without one it stays ``ratio``. Nobody
+    is called twice (the service would reschedule the ``released``)."""
     mode = _mode(mode)
     _count("customers", customers)
     if isinstance(agents, bool) or not isinstance(agents, int) or agents < 1:
