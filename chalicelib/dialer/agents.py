@@ -16,13 +16,22 @@ import pynamodb, the store's modules or the web layer.
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
 from chalicelib.dialer import agent_rules as rules
-from chalicelib.dialer.model import Agent, AgentEvent, AgentGroup, AgentState, AgentType, LoginType
+from chalicelib.dialer.model import (
+    ID_PATTERN,
+    Agent,
+    AgentEvent,
+    AgentGroup,
+    AgentState,
+    AgentType,
+    LoginType,
+)
 from chalicelib.errors import AlreadyExistsError, NotFoundError, StaleStateError
 
 ATTEMPTS = 5
@@ -32,6 +41,14 @@ CANDIDATES = 5
 CLAIM_ROUNDS = 3
 """Looks at a group one claim makes while others take the agents it found."""
 EVENTS_LIMIT = 200
+_ID = re.compile(ID_PATTERN)
+
+
+def known(text: str, kind: str) -> str:
+    """``text``, an id an agent or a group may have; ``NotFoundError`` for one none can."""
+    if not isinstance(text, str) or not _ID.fullmatch(text):
+        raise NotFoundError(f"no {kind} {str(text)[:50]!r}")
+    return text
 
 
 class GroupStore(Protocol):
@@ -101,7 +118,7 @@ class Agents:
 
     def group(self, account_id: str, group_id: str) -> AgentGroup:
         """One group of the account (``NotFoundError``)."""
-        return self.groups.get(account_id, group_id)
+        return self.groups.get(account_id, known(group_id, "group"))
 
     def list_groups(self, account_id: str) -> list[AgentGroup]:
         return self.groups.list(account_id)
@@ -152,19 +169,19 @@ class Agents:
 
     def agent(self, account_id: str, agent_id: str) -> Agent:
         """One agent of the account (``NotFoundError``)."""
-        return self.agents.get(account_id, agent_id)
+        return self.agents.get(account_id, known(agent_id, "agent"))
 
     def list_agents(self, account_id: str, group_id: str | None = None) -> list[Agent]:
         """The account's agents, or one of its groups' (``NotFoundError`` for a group it has
         not)."""
         if group_id is not None:
-            self.groups.get(account_id, group_id)
+            self.groups.get(account_id, known(group_id, "group"))
         return self.agents.list(account_id, group_id)
 
     def events(self, account_id: str, agent_id: str, limit: int = 50) -> list[AgentEvent]:
         """The agent's latest state changes, newest first (``NotFoundError`` for an agent the
         account has not)."""
-        self.agents.get(account_id, agent_id)
+        self.agents.get(account_id, known(agent_id, "agent"))
         return self.agents.events(account_id, agent_id, max(1, min(limit, EVENTS_LIMIT)))
 
     # -- states ----------------------------------------------------------------------------
@@ -175,6 +192,7 @@ class Agents:
         state it is in: nothing changes. A change the table does not allow (from the state the
         agent is really in) is a ``TransitionError`` saying why."""
         target = rules.state_of(to)
+        known(agent_id, "agent")
         for _ in range(ATTEMPTS):
             agent = self.agents.get(account_id, agent_id)
             if target is agent.state and target is not AgentState.ON_CALL:
@@ -193,6 +211,8 @@ class Agents:
         the call since ``now``, or None when no agent of the group is available. Each try is
         conditional: an agent another claim (or change) took first is passed over for the next
         longest idle, so two calls never get one agent."""
+        if not _ID.fullmatch(group_id):
+            return None
         for _ in range(CLAIM_ROUNDS):
             candidates = self.agents.longest_idle(account_id, group_id, CANDIDATES)
             if not candidates:
@@ -218,6 +238,7 @@ class Agents:
     def release(self, account_id: str, agent_id: str, call_ref: str, now: datetime) -> Agent:
         """The call ``call_ref`` ended: its agent goes to wrap-up (its end timed). An agent not
         on that call (a second release, another call's) is left as it is and returned."""
+        known(agent_id, "agent")
         for _ in range(ATTEMPTS):
             agent = self.agents.get(account_id, agent_id)
             if agent.state is not AgentState.ON_CALL or agent.call_ref != call_ref:
@@ -242,6 +263,7 @@ class Agents:
         whose wrap-up time is over becomes available. Anything else changes nothing (run twice,
         late, or after the agent moved on); a wrap-up not over yet (its group's time made
         longer) is timed again."""
+        known(agent_id, "agent")
         for _ in range(ATTEMPTS):
             agent = self.agents.get(account_id, agent_id)
             if agent.state is not AgentState.WRAP_UP:

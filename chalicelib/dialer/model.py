@@ -19,8 +19,10 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"
 the seed's numeric one: ``121163``)."""
 NUMBER_PATTERN = r"^\+?[1-9][0-9]{6,14}$"
 """A phone number with its country code (E.164: 7 to 15 digits, an optional ``+``)."""
-SIP_PATTERN = r"^sips?:[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}(:[0-9]{1,5})?$"
-"""A SIP address: ``sip:user@host`` (or ``sips:``, an optional port)."""
+SIP_PATTERN = r"^sips?:[A-Za-z0-9._~!$&'()*+,;=?/%-]{1,64}@[A-Za-z0-9.-]{1,190}(:[0-9]{1,5})?$"
+"""A SIP address: ``sip:user@host`` (or ``sips:``, an optional port); the user part in the
+characters RFC 3261 allows it unescaped, spelled out so that every regex engine (the service's,
+pydantic's, the OpenAPI document's readers') agrees."""
 
 __all__ = [
     "ID_PATTERN",

@@ -20,11 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from chalicelib.dialer.agents import Agents
 from chalicelib.dialer.model import ID_PATTERN, NUMBER_PATTERN, SIP_PATTERN
 from chalicelib.dialer.views import (
-    AgentList,
-    AgentView,
-    EventList,
-    GroupList,
-    GroupView,
+    DialerAgentList,
+    DialerAgentView,
+    DialerEventList,
+    DialerGroupList,
+    DialerGroupView,
     agent_view,
     event_view,
     group_view,
@@ -39,6 +39,7 @@ from chalicelib.web.rest import (
     json_response,
     operation,
 )
+from chalicelib.web.schemas import Integer
 from chalicelib.wiring import container
 
 dialer = Blueprint(__name__)
@@ -63,21 +64,21 @@ def _now() -> Any:
     return container().clock()
 
 
-class GroupBody(BaseModel):
+class DialerGroupBody(BaseModel):
     """An agent group: its agents' wrap-up time after a call, and how an agent's own leg is
     rung for a customer (seconds it rings, calls made)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: Name = ""
-    wrap_up_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
-    ring_timeout: Annotated[int, Field(ge=5, le=120)] = 30
-    max_attempts: Annotated[int, Field(ge=1, le=10)] = 2
+    wrap_up_seconds: Integer = Field(default=30, ge=0, le=3600)
+    ring_timeout: Integer = Field(default=30, ge=5, le=120)
+    max_attempts: Integer = Field(default=2, ge=1, le=10)
 
 
-class PhoneAgentBody(BaseModel):
+class DialerPhoneAgentBody(BaseModel):
     """An agent on a mobile phone, a desk phone or a landline: reached on its number."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     group_id: IdText
     name: Name = ""
     login_type: Literal["mobile phone", "desk phone", "landline"]
@@ -88,10 +89,10 @@ class PhoneAgentBody(BaseModel):
     agent_type: AgentType = "dynamic"
 
 
-class SoftphoneAgentBody(BaseModel):
+class DialerSoftphoneAgentBody(BaseModel):
     """An agent on a softphone: reached on its SIP address."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     group_id: IdText
     name: Name = ""
     login_type: Literal["softphone"]
@@ -99,17 +100,21 @@ class SoftphoneAgentBody(BaseModel):
     agent_type: AgentType = "dynamic"
 
 
-class AgentBody(
-    RootModel[Annotated[PhoneAgentBody | SoftphoneAgentBody, Field(discriminator="login_type")]]
+class DialerAgentBody(
+    RootModel[
+        Annotated[
+            DialerPhoneAgentBody | DialerSoftphoneAgentBody, Field(discriminator="login_type")
+        ]
+    ]
 ):
     """An agent of a group, by its login type: a phone's number or a softphone's SIP address."""
 
 
-class StateBody(BaseModel):
+class DialerStateBody(BaseModel):
     """The state an agent is to be in (``on_call`` is entered only when the dialer gives the
     agent a call; ``wrap_up`` only from it)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     state: Literal["available", "paused", "logged_out", "wrap_up"]
     reason: Annotated[str, Field(max_length=200)] = ""
 
@@ -120,8 +125,8 @@ class StateBody(BaseModel):
         GROUPS + "/{group_id}",
         "put",
         "Make or change an agent group",
-        request=GroupBody,
-        response=GroupView,
+        request=DialerGroupBody,
+        response=DialerGroupView,
         path_parameters={"group_id": _ID},
     ),
 )
@@ -129,7 +134,7 @@ class StateBody(BaseModel):
 def put_group(group_id: str) -> Response:
     """The group, as stored."""
     account = calling_account()
-    fields = body(GroupBody).model_dump()
+    fields = body(DialerGroupBody).model_dump()
     made = _service().put_group(account.account_id, group_id, **fields, now=_now())
     return json_response(group_view(made))
 
@@ -140,7 +145,7 @@ def put_group(group_id: str) -> Response:
         GROUPS + "/{group_id}",
         "get",
         "One agent group",
-        response=GroupView,
+        response=DialerGroupView,
         path_parameters={"group_id": _ID},
     ),
 )
@@ -151,7 +156,7 @@ def show_group(group_id: str) -> Response:
     return json_response(group_view(_service().group(account.account_id, group_id)))
 
 
-@operation(dialer, Operation(GROUPS, "get", "The account's agent groups", response=GroupList))
+@operation(dialer, Operation(GROUPS, "get", "The account's agent groups", response=DialerGroupList))
 @guarded
 def list_groups() -> Response:
     """Every group of the account, by group id."""
@@ -166,8 +171,8 @@ def list_groups() -> Response:
         AGENTS + "/{agent_id}",
         "put",
         "Make or change an agent (a new one is logged out)",
-        request=AgentBody,
-        response=AgentView,
+        request=DialerAgentBody,
+        response=DialerAgentView,
         path_parameters={"agent_id": _ID},
     ),
 )
@@ -175,7 +180,7 @@ def list_groups() -> Response:
 def put_agent(agent_id: str) -> Response:
     """The agent, as stored: its profile changed, its state kept."""
     account = calling_account()
-    given = body(AgentBody).root.model_dump()
+    given = body(DialerAgentBody).root.model_dump()
     group_id, login_type = given.pop("group_id"), given.pop("login_type")
     made = _service().put_agent(
         account.account_id, agent_id, group_id, login_type, **given, now=_now()
@@ -189,7 +194,7 @@ def put_agent(agent_id: str) -> Response:
         AGENTS + "/{agent_id}",
         "get",
         "One agent: how it is reached and its state",
-        response=AgentView,
+        response=DialerAgentView,
         path_parameters={"agent_id": _ID},
     ),
 )
@@ -206,7 +211,7 @@ def show_agent(agent_id: str) -> Response:
         AGENTS,
         "get",
         "The account's agents (or one group's), by agent id",
-        response=AgentList,
+        response=DialerAgentList,
         query={"group_id": _ID},
     ),
 )
@@ -225,8 +230,8 @@ def list_agents() -> Response:
         AGENTS + "/{agent_id}/state",
         "post",
         "Change an agent's state (409 when its state does not allow it)",
-        request=StateBody,
-        response=AgentView,
+        request=DialerStateBody,
+        response=DialerAgentView,
         path_parameters={"agent_id": _ID},
     ),
 )
@@ -234,7 +239,7 @@ def list_agents() -> Response:
 def set_state(agent_id: str) -> Response:
     """The agent in its new state (asked for the state it is in: unchanged)."""
     account = calling_account()
-    given = body(StateBody)
+    given = body(DialerStateBody)
     changed = _service().set_state(account.account_id, agent_id, given.state, _now(), given.reason)
     return json_response(agent_view(changed))
 
@@ -245,7 +250,7 @@ def set_state(agent_id: str) -> Response:
         AGENTS + "/{agent_id}/events",
         "get",
         "An agent's state changes, newest first",
-        response=EventList,
+        response=DialerEventList,
         path_parameters={"agent_id": _ID},
         query={"limit": {"type": "integer", "minimum": 1, "maximum": EVENTS_LIMIT}},
     ),

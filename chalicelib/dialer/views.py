@@ -15,7 +15,7 @@ from chalicelib.dialer.model import Agent, AgentEvent, AgentGroup
 StateName = Literal["available", "on_call", "wrap_up", "paused", "logged_out"]
 
 
-class GroupView(BaseModel):
+class DialerGroupView(BaseModel):
     """An agent group."""
 
     group_id: str
@@ -26,7 +26,7 @@ class GroupView(BaseModel):
     created_at: str | None
 
 
-class AgentView(BaseModel):
+class DialerAgentView(BaseModel):
     """An agent: how it is reached and the state it is in since when."""
 
     agent_id: str
@@ -43,7 +43,7 @@ class AgentView(BaseModel):
     version: int
 
 
-class EventView(BaseModel):
+class DialerEventView(BaseModel):
     """One change of an agent's state."""
 
     at: str
@@ -54,23 +54,23 @@ class EventView(BaseModel):
     version: int
 
 
-class GroupList(BaseModel):
+class DialerGroupList(BaseModel):
     """An account's groups."""
 
-    groups: list[GroupView]
+    groups: list[DialerGroupView]
 
 
-class AgentList(BaseModel):
+class DialerAgentList(BaseModel):
     """Agents, by agent id."""
 
-    agents: list[AgentView]
+    agents: list[DialerAgentView]
 
 
-class EventList(BaseModel):
+class DialerEventList(BaseModel):
     """An agent's state changes, newest first."""
 
     agent_id: str
-    events: list[EventView]
+    events: list[DialerEventView]
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -78,7 +78,7 @@ def _time(moment: datetime | None) -> str | None:
 
 
 def group_view(group: AgentGroup) -> dict[str, Any]:
-    """A group as JSON (``GroupView``)."""
+    """A group as JSON (``DialerGroupView``)."""
     return {
         "group_id": group.group_id,
         "name": group.name,
@@ -90,7 +90,7 @@ def group_view(group: AgentGroup) -> dict[str, Any]:
 
 
 def agent_view(agent: Agent) -> dict[str, Any]:
-    """An agent as JSON (``AgentView``)."""
+    """An agent as JSON (``DialerAgentView``)."""
     return {
         "agent_id": agent.agent_id,
         "name": agent.name,
@@ -108,7 +108,7 @@ def agent_view(agent: Agent) -> dict[str, Any]:
 
 
 def event_view(event: AgentEvent) -> dict[str, Any]:
-    """A state change as JSON (``EventView``)."""
+    """A state change as JSON (``DialerEventView``)."""
     return {
         "at": event.at.isoformat(),
         "from_state": event.from_state.value,

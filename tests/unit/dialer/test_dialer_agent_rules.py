@@ -160,6 +160,8 @@ def test_a_phone_agent_is_reached_on_its_number_a_softphone_on_its_sip_address()
     [
         ("softphone", "447700900123", "", "SIP address"),
         ("softphone", "", "121163@pbx", "not a SIP address"),
+        ("softphone", "", "sips:\x8a\x1c@pbx", "not a SIP address"),
+        ("softphone", "", "sip:a b@pbx", "not a SIP address"),
         ("softphone", "447700900123", "sip:a@pbx", "no number"),
         ("mobile phone", "", "sip:a@pbx", "phone number"),
         ("landline", "", "", "phone number"),
