@@ -35,6 +35,7 @@ PRODUCT_MODULES: tuple[str, ...] = (
     "chalicelib.speech.product",
     "chalicelib.campaigns.product",
     "chalicelib.click2call.product",
+    "chalicelib.dialer.product",
 )
 """Dotted names of the modules whose ``PRODUCT`` this deployment runs, in install order."""
 

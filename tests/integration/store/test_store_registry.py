@@ -67,6 +67,9 @@ INSTALLED_TABLES = [
     "campaign_settings",
     "campaign_uploads",
     "campaigns",
+    "dialer_agent_events",
+    "dialer_agents",
+    "dialer_groups",
     "do_not_call",
     "guard_counters",
     "speech_agents",
@@ -74,8 +77,8 @@ INSTALLED_TABLES = [
     "tariffs",
 ]
 """The tables of the products this deployment installs (``PRODUCT_MODULES``: billing,
-callback, speech, campaigns) and of the click-to-call store (imported above: its tables are
-registered wherever its modules are imported), by logical name."""
+callback, speech, campaigns, dialer) and of the click-to-call store (imported above: its tables
+are registered wherever its modules are imported), by logical name."""
 
 
 def define_thing_item() -> type[StoreItem]:

@@ -64,6 +64,9 @@ EXPECTED_KEYS = {
     "c2c_invoices": [("company_id", "HASH", "S"), ("period", "RANGE", "S")],
     "c2c_operators": [("company_id", "HASH", "S"), ("operator_id", "RANGE", "S")],
     "c2c_requests": [("request_id", "HASH", "S")],
+    "dialer_agent_events": [("agent_key", "HASH", "S"), ("version", "RANGE", "N")],
+    "dialer_agents": [("account_id", "HASH", "S"), ("agent_id", "RANGE", "S")],
+    "dialer_groups": [("account_id", "HASH", "S"), ("group_id", "RANGE", "S")],
     "do_not_call": [("account_id", "HASH", "S"), ("number", "RANGE", "S")],
     "guard_counters": [("key", "HASH", "S")],
     "tariff_rates": [("tariff_version", "HASH", "S"), ("prefix", "RANGE", "S")],
@@ -81,6 +84,10 @@ EXPECTED_INDEXES = {
         "by_key": [("public_key", "HASH")],
     },
     "c2c_requests": {"by_company": [("company_id", "HASH"), ("created_key", "RANGE")]},
+    "dialer_agents": {
+        "by_group": [("group_key", "HASH"), ("agent_id", "RANGE")],
+        "available": [("available_key", "HASH"), ("state_since", "RANGE")],
+    },
 }
 EXPECTED_TTL = {
     "callback_lockouts": "expires",
@@ -90,6 +97,7 @@ EXPECTED_TTL = {
     "speech_agents": "expires_at",
     "campaign_pacing": "expires",
     "campaign_uploads": "expires",
+    "dialer_agent_events": "expires",
     "guard_counters": "expires",
     "markers": "expires_at",
     "sent_sms": "expires_at",

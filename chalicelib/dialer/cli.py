@@ -1,0 +1,143 @@
+"""``ringflow dialer ...``: an account's agent groups and agents, added to the CLI through
+``Product.cli``.
+
+``dialer group GROUP --account A [--name N] [--wrap-up S] [--ring-timeout S] [--max-attempts
+N]`` makes or changes a group; ``dialer agent AGENT --account A --group G [--name N] (--number
++44... | --sip sip:user@host) --login-type "mobile phone" [--agent-type "direct dial"]`` makes or
+changes an agent; ``dialer state AGENT --account A available|paused|logged_out|wrap_up [--reason
+R]`` changes its state; ``dialer agents --account A [--group G]`` lists agents, ``dialer groups
+--account A`` the groups and ``dialer events AGENT --account A [--limit N]`` an agent's state
+changes. Answers are JSON on stdout; refusals are the platform's errors, printed by the CLI.
+Imports argparse, the product's model and views and (lazily) the wiring; must not import
+pynamodb, the store or the web layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from chalicelib.dialer.model import AgentState, AgentType, LoginType
+from chalicelib.dialer.views import agent_view, event_view, group_view
+
+ASKED_STATES = tuple(s.value for s in AgentState if s is not AgentState.ON_CALL)
+
+
+def _container() -> Any:
+    from chalicelib.wiring import container
+
+    return container()
+
+
+def _service() -> Any:
+    return _container().services("dialer").agents
+
+
+def _print(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def group(args: argparse.Namespace) -> int:
+    """Make or change a group."""
+    made = _service().put_group(
+        args.account,
+        args.group,
+        args.name or "",
+        args.wrap_up,
+        args.ring_timeout,
+        args.max_attempts,
+        now=_container().clock(),
+    )
+    _print(group_view(made))
+    return 0
+
+
+def groups(args: argparse.Namespace) -> int:
+    """Print the account's groups."""
+    _print([group_view(g) for g in _service().list_groups(args.account)])
+    return 0
+
+
+def agent(args: argparse.Namespace) -> int:
+    """Make or change an agent."""
+    made = _service().put_agent(
+        args.account,
+        args.agent,
+        args.group,
+        args.login_type,
+        name=args.name or "",
+        number=args.number or "",
+        sip=args.sip or "",
+        agent_type=args.agent_type,
+        now=_container().clock(),
+    )
+    _print(agent_view(made))
+    return 0
+
+
+def agents(args: argparse.Namespace) -> int:
+    """Print the account's agents, or one group's."""
+    _print([agent_view(a) for a in _service().list_agents(args.account, args.group)])
+    return 0
+
+
+def state(args: argparse.Namespace) -> int:
+    """Change an agent's state."""
+    changed = _service().set_state(
+        args.account, args.agent, args.state, _container().clock(), args.reason or ""
+    )
+    _print(agent_view(changed))
+    return 0
+
+
+def events(args: argparse.Namespace) -> int:
+    """Print an agent's latest state changes, newest first."""
+    found = _service().events(args.account, args.agent, args.limit)
+    _print([event_view(e) for e in found])
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add ``dialer`` to ``ringflow``."""
+    parser = commands.add_parser("dialer", help="the dialer's agent groups and agents")
+    sub = parser.add_subparsers(dest="dialer_command", required=True)
+    made = sub.add_parser("group", help="make or change an agent group")
+    made.add_argument("group")
+    made.add_argument("--account", required=True)
+    made.add_argument("--name")
+    made.add_argument("--wrap-up", type=int, default=30, help="seconds of wrap-up after a call")
+    made.add_argument("--ring-timeout", type=int, default=30, help="seconds an agent's phone rings")
+    made.add_argument("--max-attempts", type=int, default=2, help="calls to an agent per customer")
+    made.set_defaults(run=group)
+    listing = sub.add_parser("groups", help="the account's agent groups")
+    listing.add_argument("--account", required=True)
+    listing.set_defaults(run=groups)
+    person = sub.add_parser("agent", help="make or change an agent")
+    person.add_argument("agent")
+    person.add_argument("--account", required=True)
+    person.add_argument("--group", required=True)
+    person.add_argument("--name")
+    reached = person.add_mutually_exclusive_group(required=True)
+    reached.add_argument("--number", help="a phone number with its country code")
+    reached.add_argument("--sip", help="a softphone's SIP address (sip:user@host)")
+    person.add_argument("--login-type", required=True, choices=[t.value for t in LoginType])
+    person.add_argument(
+        "--agent-type", default=AgentType.DYNAMIC.value, choices=[t.value for t in AgentType]
+    )
+    person.set_defaults(run=agent)
+    people = sub.add_parser("agents", help="the account's agents, or one group's")
+    people.add_argument("--account", required=True)
+    people.add_argument("--group")
+    people.set_defaults(run=agents)
+    change = sub.add_parser("state", help="change an agent's state")
+    change.add_argument("agent")
+    change.add_argument("state", choices=ASKED_STATES)
+    change.add_argument("--account", required=True)
+    change.add_argument("--reason")
+    change.set_defaults(run=state)
+    history = sub.add_parser("events", help="an agent's state changes, newest first")
+    history.add_argument("agent")
+    history.add_argument("--account", required=True)
+    history.add_argument("--limit", type=int, default=50)
+    history.set_defaults(run=events)
