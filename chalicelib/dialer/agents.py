@@ -69,7 +69,11 @@ class AgentStore(Protocol):
 
     def save(self, agent: Agent, before: Agent) -> Agent: ...
 
-    def change(self, before: Agent, after: Agent, event: AgentEvent) -> Agent: ...
+    def change(
+        self, before: Agent, after: Agent, event: AgentEvent, claim: bool = False
+    ) -> Agent: ...
+
+    def claimed(self, account_id: str, call_ref: str) -> str | None: ...
 
     def get(self, account_id: str, agent_id: str) -> Agent: ...
 
@@ -210,9 +214,14 @@ class Agents:
         """Give the call ``call_ref`` the group's longest-idle available agent: that agent on
         the call since ``now``, or None when no agent of the group is available. Each try is
         conditional: an agent another claim (or change) took first is passed over for the next
-        longest idle, so two calls never get one agent."""
+        longest idle, so two calls never get one agent. A call already given an agent (a
+        claim asked again, as a task delivered twice does) gets that agent back: one call is
+        never given two agents."""
         if not _ID.fullmatch(group_id):
             return None
+        given = self._given(account_id, call_ref)
+        if given is not None:
+            return given
         for _ in range(CLAIM_ROUNDS):
             candidates = self.agents.longest_idle(account_id, group_id, CANDIDATES)
             if not candidates:
@@ -230,10 +239,18 @@ class Agents:
                 return None
             after, event = rules.given_call(agent, call_ref, now)
             try:
-                return self.agents.change(agent, after, event)
+                return self.agents.change(agent, after, event, claim=True)
             except StaleStateError:
+                given = self._given(agent.account_id, call_ref)
+                if given is not None:
+                    return given
                 agent = self.agents.get(agent.account_id, agent.agent_id)
         return None
+
+    def _given(self, account_id: str, call_ref: str) -> Agent | None:
+        """The agent the call was given already, or None."""
+        agent_id = self.agents.claimed(account_id, call_ref) if call_ref else None
+        return None if agent_id is None else self.agents.get(account_id, agent_id)
 
     def release(self, account_id: str, agent_id: str, call_ref: str, now: datetime) -> Agent:
         """The call ``call_ref`` ended: its agent goes to wrap-up (its end timed). An agent not

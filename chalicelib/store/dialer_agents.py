@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
@@ -172,6 +172,27 @@ def _event_item(event: AgentEvent) -> AgentEventItem:
     return item
 
 
+def _claim_key(account_id: str, call_ref: str) -> str:
+    """``<account>#call#<call_ref>``: never an agent's events' key (an agent id holds no
+    ``#``)."""
+    return f"{account_id}#call#{call_ref}"
+
+
+def _claim_item(agent: Agent, event: AgentEvent) -> AgentEventItem:
+    """A call's claim, kept beside the agents' events (version 0, the agent in ``reason``)."""
+    item = AgentEventItem(
+        _claim_key(agent.account_id, agent.call_ref),
+        0,
+        at=event.at,
+        from_state=event.from_state,
+        to_state=event.to_state,
+        reason=agent.agent_id,
+        call_ref=agent.call_ref,
+    )
+    item.expires = event.at + timedelta(days=EVENT_DAYS)
+    return item
+
+
 def _event(item: AgentEventItem) -> AgentEvent:
     account_id, _, agent_id = item.agent_key.partition("#")
     return AgentEvent(
@@ -232,11 +253,13 @@ class AgentRepository:
         return saved
 
     @translated
-    def change(self, before: Agent, after: Agent, event: AgentEvent) -> Agent:
+    def change(self, before: Agent, after: Agent, event: AgentEvent, claim: bool = False) -> Agent:
         """Change an agent's state: ``after`` stored at the version after ``before``'s on
         condition that the stored agent is still ``before`` (version and state), and ``event``
-        appended at that version on condition that no event has it; ``StaleStateError`` when
-        another change came first (nothing written). 1 TransactWriteItems (2 Puts)."""
+        appended at that version on condition that no event has it; with ``claim``, also the
+        call's claim (``after.call_ref`` given this agent) on condition that the call has none,
+        so a call is never given two agents. ``StaleStateError`` when another change or claim
+        came first (nothing written). 1 TransactWriteItems (2 Puts, 3 with ``claim``)."""
         version = before.version + 1
         stored = replace(after, version=version)
         try:
@@ -246,10 +269,24 @@ class AgentRepository:
                     _event_item(replace(event, version=version)),
                     condition=AgentEventItem.agent_key.does_not_exist(),
                 )
+                if claim:
+                    transaction.save(
+                        _claim_item(stored, event),
+                        condition=AgentEventItem.agent_key.does_not_exist(),
+                    )
         except TransactWriteError as error:
             lost_races(error)  # re-raises what is not a lost condition or a conflict
             raise StaleStateError("agent", before.agent_id) from None
         return stored
+
+    @translated
+    def claimed(self, account_id: str, call_ref: str) -> str | None:
+        """The agent the call ``call_ref`` was given, or None. 1 consistent GetItem."""
+        try:
+            item = AgentEventItem.get(_claim_key(account_id, call_ref), 0, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return item.reason or None
 
     @translated
     def get(self, account_id: str, agent_id: str) -> Agent:

@@ -252,3 +252,33 @@ def test_the_longest_idle_agent_is_taken_first(service: Agents) -> None:
     service.finish_wrap_up("acme", "a-3", NOW + timedelta(minutes=3))
     back = service.claim("acme", "sales", "c-5", NOW + timedelta(minutes=4))
     assert back is not None and back.agent_id == "a-3"
+
+
+def test_one_call_claiming_many_times_at_once_is_given_one_agent(
+    service: Agents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN three available agents and moto applying requests atomically
+    serialize_dynamodb(monkeypatch)
+    for n, agent_id in enumerate(["a-1", "a-2", "a-3"]):
+        service.put_agent(
+            "acme", agent_id, "sales", "desk phone", number=f"44770090014{n}", now=NOW
+        )
+        service.set_state("acme", agent_id, "available", NOW + timedelta(seconds=n))
+    # WHEN one call's claim is asked five times at once (a task delivered again, say)
+    results: list[Agent | None] = []
+    start = threading.Barrier(5)
+
+    def claim() -> None:
+        start.wait()
+        results.append(service.claim("acme", "sales", "call-1", NOW + timedelta(minutes=1)))
+
+    threads = [threading.Thread(target=claim) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # THEN every answer is the one agent the call was given, and only it is on a call
+    assert {a.agent_id for a in results if a is not None} == {"a-1"}
+    assert len(results) == 5 and None not in results
+    on_call = [a.agent_id for a in service.list_agents("acme") if a.state is S.ON_CALL]
+    assert on_call == ["a-1"]

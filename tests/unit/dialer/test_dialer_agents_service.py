@@ -43,6 +43,7 @@ class MemoryGroups:
 class MemoryAgents:
     agents: dict[tuple[str, str], Agent] = field(default_factory=dict)
     events_of: dict[tuple[str, str], list[AgentEvent]] = field(default_factory=dict)
+    claims: dict[tuple[str, str], str] = field(default_factory=dict)
     before_write: Callable[[Agent], None] | None = None
     """Runs before each conditional write: another writer coming first."""
 
@@ -73,13 +74,20 @@ class MemoryAgents:
         self.agents[(agent.account_id, agent.agent_id)] = saved
         return saved
 
-    def change(self, before: Agent, after: Agent, event: AgentEvent) -> Agent:
+    def change(self, before: Agent, after: Agent, event: AgentEvent, claim: bool = False) -> Agent:
         self._check(before)
+        if claim and (before.account_id, after.call_ref) in self.claims:
+            raise StaleStateError(f"call {after.call_ref}")
+        if claim:
+            self.claims[(before.account_id, after.call_ref)] = before.agent_id
         stored = replace(after, version=before.version + 1)
         self.agents[(before.account_id, before.agent_id)] = stored
         key = (before.account_id, before.agent_id)
         self.events_of.setdefault(key, []).append(replace(event, version=stored.version))
         return stored
+
+    def claimed(self, account_id: str, call_ref: str) -> str | None:
+        return self.claims.get((account_id, call_ref))
 
     def get(self, account_id: str, agent_id: str) -> Agent:
         try:
@@ -247,3 +255,12 @@ def test_an_agent_is_changed_with_its_state_kept_in_a_group_the_account_has(worl
 def test_a_group_keeps_when_it_was_made(world: World) -> None:
     later = world.service.put_group("acme", "sales", "Sales", 60, now=NOW + timedelta(days=1))
     assert (later.created_at, later.wrap_up_seconds) == (NOW, 60)
+
+
+def test_a_claim_asked_again_for_one_call_gives_it_back_its_agent(world: World) -> None:
+    _available(world, "a-1", "a-2")
+    first = world.service.claim("acme", "sales", "call-1", NOW + timedelta(seconds=1))
+    again = world.service.claim("acme", "sales", "call-1", NOW + timedelta(seconds=2))
+    assert first is not None and again is not None and again.agent_id == first.agent_id
+    on_call = [a for a in world.store.list("acme") if a.state is S.ON_CALL]
+    assert [a.agent_id for a in on_call] == [first.agent_id]
