@@ -38,6 +38,8 @@ _FINAL_OF = {
     CallResult.DO_NOT_CALL: ContactStatus.SKIPPED_DNC,
 }
 _TRY_AGAIN = frozenset({CallResult.BUSY, CallResult.NO_ANSWER, CallResult.FAILED})
+AGENT_KEY = "syskey.agentID"
+"""The flow key of the agent a contact's next call asks for first."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,12 @@ class Ended:
     at: datetime
     detail: str = ""
     rescheduled: bool = False
-    """The flow asked for a reschedule (``$flow.syskey.rescheduledCall`` = ``yes``)."""
+    """The flow asked for a reschedule (``$flow.syskey.rescheduledCall``, or on a dialer flow
+    ``reschedule_customer_call`` or ``reschedule_agent_call``, = ``yes``)."""
     duration: int = 0
+    keep_agent: str = ""
+    """The agent a rescheduled call is for (``reschedule_agent_call``): the next call asks for
+    that agent first (its ``$flow.syskey.agentID``)."""
 
 
 def dialling(contact: Contact, number: str, call_id: str, now: datetime) -> Contact:
@@ -85,6 +91,8 @@ def conclude(contact: Contact, ended: Ended, settings: FlowSettings) -> Contact:
     )
     contact = replace(contact, attempts=(*contact.attempts[:-1], closed))
     if ended.rescheduled and ended.result is not CallResult.DECLINED:
+        if ended.keep_agent:
+            contact = replace(contact, keys={**contact.keys, AGENT_KEY: ended.keep_agent})
         return _next_round(contact, ended.result, settings, ended.at)
     result = ended.result
     if result is CallResult.MACHINE and settings.machine is MachineHandling.RETRY:

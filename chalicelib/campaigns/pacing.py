@@ -499,6 +499,13 @@ class Pacer:
         states = self._store.read(_keys(limits))
         return free_slots(limits, states, self._now(), self._stale_after)
 
+    def in_progress(self, key: str) -> int:
+        """The calls granted under ``key`` within ``stale_after`` whose end was not told yet.
+        One consistent read."""
+        state = self._store.read([key]).get(key)
+        oldest = self._now() - self._stale_after
+        return 0 if state is None else sum(1 for at in state.live.values() if at > oldest)
+
     def release(self, keys: Sequence[str], call_ref: str) -> None:
         """The call ended: it no longer counts live under ``keys``. Idempotent."""
         self._store.release(_checked_keys(keys), _checked_ref(call_ref))

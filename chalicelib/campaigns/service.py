@@ -42,7 +42,7 @@ from typing import Any, Protocol
 
 from chalicelib.calls.outbound import OutboundCalls
 from chalicelib.calls.tasks import encode_task
-from chalicelib.campaigns import attempts, requests
+from chalicelib.campaigns import attempts, hooks, requests
 from chalicelib.campaigns.attempts import Ended
 from chalicelib.campaigns.model import (
     AccountSettings,
@@ -93,6 +93,9 @@ WAITING_AT_MOST = timedelta(days=400)
 UNKNOWN_CALL_GRACE = timedelta(minutes=2)
 """After its ringing time, how long a call whose placing had no known outcome may take to be
 reported by the carrier before it counts as failed."""
+PACED_RETRY = timedelta(seconds=2)
+"""How soon a campaign a product paces (the dialer, by its free agents) looks again when it
+held contacts back: an agent freed is given a customer within about this."""
 
 
 class ForbiddenError(RefusedError):
@@ -105,6 +108,8 @@ class Pace(Protocol):
     def acquire(self, limits: Sequence[Any], call_ref: str) -> Any: ...
 
     def release(self, keys: Sequence[str], call_ref: str) -> None: ...
+
+    def in_progress(self, key: str) -> int: ...
 
     def free(self, limits: Sequence[Any]) -> int | None: ...
 
@@ -385,8 +390,15 @@ class Campaigns:
         return settings, flow
 
     # -- the REST trigger -----------------------------------------------------------------
-    def create_from_rest(self, body: Mapping[str, Any], source_ip: str) -> dict[str, Any]:
-        """``POST /outbound/create``: the seed's body, its calls accepted or rejected each."""
+    def create_from_rest(
+        self,
+        body: Mapping[str, Any],
+        source_ip: str,
+        check: Callable[[Flow], None] | None = None,
+    ) -> dict[str, Any]:
+        """``POST /outbound/create``: the seed's body, its calls accepted or rejected each.
+        ``check`` refuses a flow the route does not run (a dialer's trigger, a flow with no
+        agent node) once the flow is known to be the caller's."""
         requests.check_envelope(body)
         flow_id = str(body["flow-id"]).strip()
         settings = self.settings.flow(flow_id)
@@ -401,6 +413,8 @@ class Campaigns:
                 " account's IP whitelist"
             )
         settings, flow = self.ready(account_id, flow_id)
+        if check is not None:
+            check(flow)
         now = self.clock()
         campaign_id = rest_campaign_id(flow_id)
         self._campaign(campaign_id, account_id, flow_id, Trigger.REST, f"{flow_id} (REST)", now)
@@ -546,6 +560,14 @@ class Campaigns:
                 self.plan(campaign.campaign_id, campaign.account_id, now + CONCURRENCY_RETRY)
             return {"dispatched": 0, "campaign": campaign.campaign_id, "free": 0}
         budget = free if capped and free is not None else budget
+        keys = pace_keys(campaign.flow_id, campaign.account_id)
+        paced = hooks.dial_budget(campaign, lambda: self.pace().in_progress(keys[0]))
+        if paced is not None:  # a product (the dialer) says how many may go now
+            if paced == 0:
+                if not campaign.finished:
+                    self.plan(campaign.campaign_id, campaign.account_id, now + PACED_RETRY)
+                return {"dispatched": 0, "campaign": campaign.campaign_id, "paced": 0}
+            capped, budget = True, min(budget, paced)
         due = self.contacts.due(campaign.campaign_id, now + HORIZON, budget)
         handed = 0
         for contact in due:
@@ -559,7 +581,7 @@ class Campaigns:
             self._dial_later(taken, campaign.account_id, delay)
             handed += 1
         if len(due) >= budget:  # more may be due: look again soon when the caps held them
-            wait = CONCURRENCY_RETRY if capped else HORIZON
+            wait = PACED_RETRY if paced is not None else CONCURRENCY_RETRY if capped else HORIZON
             self.plan(campaign.campaign_id, campaign.account_id, now + wait)
         else:
             following = self.contacts.next_due(campaign.campaign_id)
@@ -752,6 +774,7 @@ class Campaigns:
             effect.detail,
             effect.rescheduled,
             effect.duration,
+            effect.keep_agent,
         )
         for _ in range(3):
             current = contact.current

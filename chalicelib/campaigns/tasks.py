@@ -43,7 +43,8 @@ class ContactAnswered:
 @dataclass(frozen=True)
 class ContactCallEnded:
     """A contact's call ended: its result (``CallResult``), the carrier's detail, whether the
-    flow asked for a reschedule, the talk time; ``ended_at`` ISO 8601."""
+    flow asked for a reschedule (and for which agent: ``keep_agent``), the talk time;
+    ``ended_at`` ISO 8601."""
 
     key: str
     campaign_id: str
@@ -54,6 +55,7 @@ class ContactCallEnded:
     detail: str = ""
     rescheduled: bool = False
     duration: int = 0
+    keep_agent: str = ""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 """The largest body read (1,000 calls of ten numbers and a few keys fit well within)."""
 
 
-def _request_schema() -> dict[str, Any]:
+def request_schema() -> dict[str, Any]:
+    """The trigger's body as OpenAPI shows it (the dialer's trigger takes the same)."""
     key = {
         "type": "object",
         "properties": {
@@ -71,7 +72,7 @@ def _campaigns() -> Campaigns:
     return container().services("campaigns").campaigns  # type: ignore[no-any-return]
 
 
-def _json_body() -> Any:
+def json_body() -> Any:
     """The body as JSON, or a 400 problem saying where it is not."""
     raw = current_request().raw_body or b""
     if isinstance(raw, str):
@@ -95,7 +96,8 @@ def _json_body() -> Any:
         ) from None
 
 
-def _source_ip() -> str:
+def source_ip() -> str:
+    """The client's address, as API Gateway saw it."""
     identity = (current_request().context or {}).get("identity") or {}
     return str(identity.get("sourceIp") or "")
 
@@ -107,11 +109,11 @@ def _source_ip() -> str:
         "post",
         "Trigger an outbound multicast flow (the seed's webservice body)",
         auth="none",
-        request_schema=_request_schema,
+        request_schema=request_schema,
     ),
 )
 @guarded
 def create_outbound() -> Response:
     """Every call of the body accepted (with its id) or rejected (with its reason)."""
-    body = _json_body()
-    return json_response(_campaigns().create_from_rest(body, _source_ip()))
+    body = json_body()
+    return json_response(_campaigns().create_from_rest(body, source_ip()))

@@ -1,9 +1,11 @@
 """How a campaign hears of its calls: the engine's leg watcher for calls carrying a
 ``CampaignCall``. When the called person's leg is answered the contact is ``answered``; when it
 ends, the call's result (completed, busy, no answer, failed, declined, machine) and the flow's
-``$flow.syskey.rescheduledCall`` go to the campaign as a ``ContactCallEnded`` task, once per
-call (the engine ignores a repeated final status of a finished call). Pure: imports flows,
-telephony events and the campaign's model and tasks.
+``$flow.syskey.rescheduledCall`` (on a dialer flow also ``reschedule_customer_call`` and
+``reschedule_agent_call``, with the agent to call again for) go to the campaign as a
+``ContactCallEnded`` task, once per call (the engine ignores a repeated final status of a
+finished call). Pure: imports flows, telephony events and the campaign's model, attempts and
+tasks.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from chalicelib.campaigns.attempts import AGENT_KEY
 from chalicelib.campaigns.model import CallResult, CampaignCall
 from chalicelib.campaigns.tasks import ContactAnswered, ContactCallEnded
 from chalicelib.flows.model import Flow
@@ -20,6 +23,16 @@ from chalicelib.telephony.events import CallStatus, CallStatusChanged
 
 RESCHEDULE_KEY = "syskey.rescheduledCall"
 """``$flow.syskey.rescheduledCall`` as the call's flow values keep it."""
+CUSTOMER_RESCHEDULE_KEY = "syskey.reschedule_customer_call"
+AGENT_RESCHEDULE_KEY = "syskey.reschedule_agent_call"
+"""A dialer flow's two reschedules: the customer called again later, or called again for the
+agent they talked to (``$flow.syskey.agentID``)."""
+
+
+def _yes(state: CallState, key: str) -> bool:
+    return state.flow_vars.get(key, "").strip().lower() == "yes"
+
+
 _NOT_A_REFUSAL = frozenset({"invalid_number", "restricted", "unavailable"})
 """``rejected`` details that say the number, not the person, refused the call."""
 _DECLINING_SIP = frozenset({603, 607, 608})
@@ -73,8 +86,12 @@ def watch(
         result=result.value,
         ended_at=(state.ended_at or now).isoformat(),
         detail=detail,
-        rescheduled=state.flow_vars.get(RESCHEDULE_KEY, "").strip().lower() == "yes",
+        rescheduled=any(
+            _yes(state, key)
+            for key in (RESCHEDULE_KEY, CUSTOMER_RESCHEDULE_KEY, AGENT_RESCHEDULE_KEY)
+        ),
         duration=leg.duration or 0,
+        keep_agent=state.flow_vars.get(AGENT_KEY, "") if _yes(state, AGENT_RESCHEDULE_KEY) else "",
     )
     marked = replace(state, call_vars={**state.call_vars, _REPORTED: "1"})
     return marked, (ended,)

@@ -125,6 +125,40 @@ def given_call(agent: Agent, call_ref: str, now: datetime) -> tuple[Agent, Agent
     return changed(agent, ON_CALL, now, "given a call", call_ref)
 
 
+RELEASES: Mapping[str, tuple[AgentState, str]] = {
+    "talked": (WRAP_UP, "call ended"),
+    "missed": (PAUSED, "missed a call (did not answer)"),
+    "unused": (AVAILABLE, "the customer left before the agent answered"),
+}
+"""How a call lets its agent go: after a talk, into wrap-up; after a ring the agent did not
+answer, paused (so the next customer is not rung on an absent agent's phone); when the customer
+left first, available again."""
+
+
+def released(agent: Agent, how: str, now: datetime) -> tuple[Agent, AgentEvent]:
+    """The agent on a call let go by it (``RELEASES``): the only way out of ``on_call``, which
+    the agent's own asking never is. ``ValidationError`` for an unknown ``how``; an agent not
+    on a call: ``TransitionError``."""
+    if how not in RELEASES:
+        raise ValidationError(f"{how[:20]!r} is not a way to let an agent go ({sorted(RELEASES)})")
+    to, reason = RELEASES[how]
+    if agent.state is not ON_CALL:
+        raise TransitionError(agent, to)
+    after = replace(
+        agent, state=to, state_since=now, call_ref=agent.call_ref if to is WRAP_UP else ""
+    )
+    event = AgentEvent(
+        account_id=agent.account_id,
+        agent_id=agent.agent_id,
+        at=now,
+        from_state=ON_CALL,
+        to_state=to,
+        reason=reason,
+        call_ref=agent.call_ref,
+    )
+    return after, event
+
+
 def wrap_up_ends(agent: Agent, group: AgentGroup) -> datetime | None:
     """When the agent's wrap-up is over (None: the agent is not wrapping up)."""
     if agent.state is not WRAP_UP or agent.state_since is None:

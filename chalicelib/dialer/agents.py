@@ -210,18 +210,29 @@ class Agents:
             return stored
         raise StaleStateError(f"agent {agent_id} kept changing; try again")
 
-    def claim(self, account_id: str, group_id: str, call_ref: str, now: datetime) -> Agent | None:
+    def claim(
+        self, account_id: str, group_id: str, call_ref: str, now: datetime, prefer: str = ""
+    ) -> Agent | None:
         """Give the call ``call_ref`` the group's longest-idle available agent: that agent on
         the call since ``now``, or None when no agent of the group is available. Each try is
         conditional: an agent another claim (or change) took first is passed over for the next
         longest idle, so two calls never get one agent. A call already given an agent (a
         claim asked again, as a task delivered twice does) gets that agent back: one call is
-        never given two agents."""
+        never given two agents. ``prefer`` (a call rescheduled for its agent) is tried first
+        when it is an available agent of the group."""
         if not _ID.fullmatch(group_id):
             return None
         given = self._given(account_id, call_ref)
         if given is not None:
             return given
+        if prefer and _ID.fullmatch(prefer):
+            try:
+                wanted = self.agents.get(account_id, prefer)
+            except NotFoundError:
+                wanted = None
+            taken = wanted and self._take(wanted, group_id, call_ref, now)
+            if taken:
+                return taken
         for _ in range(CLAIM_ROUNDS):
             candidates = self.agents.longest_idle(account_id, group_id, CANDIDATES)
             if not candidates:
@@ -252,15 +263,19 @@ class Agents:
         agent_id = self.agents.claimed(account_id, call_ref) if call_ref else None
         return None if agent_id is None else self.agents.get(account_id, agent_id)
 
-    def release(self, account_id: str, agent_id: str, call_ref: str, now: datetime) -> Agent:
-        """The call ``call_ref`` ended: its agent goes to wrap-up (its end timed). An agent not
-        on that call (a second release, another call's) is left as it is and returned."""
+    def release(
+        self, account_id: str, agent_id: str, call_ref: str, now: datetime, how: str = "talked"
+    ) -> Agent:
+        """The call ``call_ref`` is done with its agent: after a talk it goes to wrap-up (its
+        end timed), after a ring it missed paused, when the customer left first available
+        (``agent_rules.RELEASES``). An agent not on that call (a second release, another
+        call's) is left as it is and returned."""
         known(agent_id, "agent")
         for _ in range(ATTEMPTS):
             agent = self.agents.get(account_id, agent_id)
             if agent.state is not AgentState.ON_CALL or agent.call_ref != call_ref:
                 return agent
-            after, event = rules.changed(agent, AgentState.WRAP_UP, now, "call ended")
+            after, event = rules.released(agent, how, now)
             try:
                 stored = self.agents.change(agent, after, event)
             except StaleStateError:

@@ -1,37 +1,68 @@
-"""How the dialer product is composed: its kind of effect (an agent's wrap-up over, a queued task
-timed for when it ends), its tables (``store.dialer_groups``, ``store.dialer_agents``, imported
-here so they are known wherever the installed products are), its service (``dialer.agents`` on
-those tables, its wrap-up timer on the container's), its routes (``dialer.routes``) and its
-``ringflow dialer`` commands. Named in ``chalicelib.products.PRODUCT_MODULES`` after the
-campaigns and the click-to-call. The core imports none of it.
+"""How the dialer product is composed: its widget (``agent``) and the leg watcher of its agent
+legs, its kinds of effect (an agent's wrap-up over, a queued task timed for when it ends; an
+agent let go; a customer's wait measured; a call's stage shown), the resolver of its widget's
+question (``ClaimAgent``), the campaigns' dial budget of its campaigns, its tables
+(``store.dialer_groups``, ``dialer_agents``, ``dialer_campaigns``, ``dialer_live``, imported here
+so they are known wherever the installed products are), its services (``dialer.agents`` and
+``dialer.calls`` on those tables, the wrap-up timer on the container's), its routes
+(``dialer.routes``, ``dialer.trigger_routes``) and its ``ringflow dialer`` commands. Named in
+``chalicelib.products.PRODUCT_MODULES`` after the campaigns and the click-to-call. The core
+imports none of it.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.calls.tasks import Runner, encode_task, register_effect_type
+from chalicelib.campaigns.hooks import register_dial_budget
+from chalicelib.campaigns.model import Campaign
+from chalicelib.dialer import trigger_routes, widget
 from chalicelib.dialer.agents import Agents, WrapUpTimer
+from chalicelib.dialer.calls import DialerCalls
 from chalicelib.dialer.model import Agent
+from chalicelib.dialer.queries import ClaimAgent
 from chalicelib.dialer.routes import dialer
-from chalicelib.dialer.tasks import FinishWrapUp
+from chalicelib.dialer.tasks import FinishWrapUp, LiveCallChanged, RecordAnswer, ReleaseAgent
+from chalicelib.flows.engine import register_leg_watcher
+from chalicelib.flows.widgets import register_widget
 from chalicelib.products import Product
 from chalicelib.store import dialer_agents as agents_store
+from chalicelib.store import dialer_campaigns as campaigns_store
 from chalicelib.store import dialer_groups as groups_store
+from chalicelib.store import dialer_live as live_store
 
 if TYPE_CHECKING:
+    from chalicelib.calls.service import Resolver
+    from chalicelib.flows.model import Flow
     from chalicelib.wiring import Container
 
 WRAP_UP_EFFECT = "dialer_finish_wrap_up"
+ROUTE_MODULES = (trigger_routes,)
+"""Route modules registering on the ``dialer`` blueprint when imported."""
 
 
 def register() -> None:
-    """The product's effect (idempotent)."""
+    """The product's widget, effects, leg watcher and dial budget (idempotent)."""
+    register_widget(widget.WIDGET)
     register_effect_type(WRAP_UP_EFFECT, FinishWrapUp)
+    register_effect_type("dialer_release_agent", ReleaseAgent)
+    register_effect_type("dialer_record_answer", RecordAnswer)
+    register_effect_type("dialer_live_call", LiveCallChanged)
+    register_leg_watcher(widget.watch)
+    register_dial_budget(_budget)
+
+
+def _budget(campaign: Campaign, in_progress: Callable[[], int]) -> int | None:
+    """The dialer's say in a campaign's dispatch (None for a flow with no agent node)."""
+    from chalicelib.wiring import container
+
+    calls: DialerCalls = container().services("dialer").calls
+    return calls.budget(campaign, in_progress)
 
 
 @dataclass
@@ -39,6 +70,7 @@ class DialerServices:
     """What the dialer product offers."""
 
     agents: Agents
+    calls: DialerCalls
 
 
 def wrap_up_timer(container: Container) -> WrapUpTimer:
@@ -57,13 +89,24 @@ def wrap_up_timer(container: Container) -> WrapUpTimer:
 def services(container: Container) -> DialerServices:
     """The product's service on the container's store and timer."""
     _ = container.store  # the store is bound before a product's repository is built
-    return DialerServices(
-        Agents(
-            groups=groups_store.AgentGroupRepository(),
-            agents=agents_store.AgentRepository(),
-            wrap_up_timer=wrap_up_timer(container),
-        )
+    agents = Agents(
+        groups=groups_store.AgentGroupRepository(),
+        agents=agents_store.AgentRepository(),
+        wrap_up_timer=wrap_up_timer(container),
     )
+    catalogue = container.catalogue
+
+    def flow_of(flow_id: str) -> Flow:
+        return catalogue.get(flow_id, catalogue.head(flow_id).latest_version)
+
+    calls = DialerCalls(
+        agents=agents,
+        stats=campaigns_store.DialerCampaignRepository(),
+        live=live_store.LiveCallRepository(),
+        flow_of=flow_of,
+        clock=container.clock,
+    )
+    return DialerServices(agents, calls)
 
 
 def runners(container: Container) -> Mapping[type, Runner]:
@@ -75,7 +118,35 @@ def runners(container: Container) -> Mapping[type, Runner]:
         agent = service.finish_wrap_up(account_id, effect.agent_id, container.clock(), since)
         return {"agent": agent.agent_id, "state": agent.state.value}
 
-    return {FinishWrapUp: Runner(finish)}
+    def calls() -> DialerCalls:
+        return container.services("dialer").calls  # type: ignore[no-any-return]
+
+    def release(effect: ReleaseAgent, account_id: str) -> Mapping[str, Any]:
+        agent = calls().release(effect, account_id)
+        return {"agent": agent.agent_id, "state": agent.state.value}
+
+    def record(effect: RecordAnswer, account_id: str) -> Mapping[str, Any]:
+        stats = calls().record_answer(effect, account_id)
+        return {"campaign": stats.campaign_id, "ratio": stats.ratio}
+
+    def show(effect: LiveCallChanged, account_id: str) -> Mapping[str, Any]:
+        return {"call_id": effect.call_id, "shown": calls().show(effect, account_id)}
+
+    return {
+        FinishWrapUp: Runner(finish),
+        ReleaseAgent: Runner(release),
+        RecordAnswer: Runner(record),
+        LiveCallChanged: Runner(show, inline=True),
+    }
+
+
+def resolvers(container: Container) -> Mapping[type, Resolver]:
+    """Who answers the agent widget's question within a step."""
+
+    def claim(query: ClaimAgent) -> object:
+        return container.services("dialer").calls.claim(query)
+
+    return {ClaimAgent: claim}
 
 
 def register_cli(commands: argparse._SubParsersAction[Any]) -> None:
@@ -90,6 +161,7 @@ PRODUCT = Product(
     register=register,
     services=services,
     runners=runners,
+    resolvers=resolvers,
     blueprints=(dialer,),
     cli=register_cli,
 )

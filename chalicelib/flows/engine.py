@@ -151,13 +151,20 @@ def _drive(
             state = _entering(flow, state, node_id, now)
             outcome = _enter(flow, state, node_id, now, env)
             continue
-        ref = str(state.seq + 1)
-        waiting = replace(state, node=node_id, awaiting=Awaiting(node_id, ref), seq=state.seq + 1)
+        if isinstance(outcome, Consult) and outcome.ref is not None:  # the wait goes on
+            waiting = replace(state, node=node_id, awaiting=Awaiting(node_id, outcome.ref))
+        else:
+            ref = str(state.seq + 1)
+            waiting = replace(
+                state, node=node_id, awaiting=Awaiting(node_id, ref), seq=state.seq + 1
+            )
         if isinstance(outcome, Await):
             actions.extend(outcome.actions)
             effects.extend(outcome.effects)
             return Step(tuple(actions), tuple(effects), waiting, notices=tuple(notices))
         if isinstance(outcome, (Fetch, Consult)):
+            if isinstance(outcome, Consult):
+                effects.extend(outcome.effects)
             return Step(
                 tuple(actions),
                 tuple(effects),

@@ -207,6 +207,13 @@ class Consult:
 
     query: Query
     updates: Updates = NO_UPDATES
+    effects: tuple[Effect, ...] = ()
+    """Run once the step is saved, whatever the answer (the agent let go before another is
+    asked for)."""
+    ref: str | None = None
+    """Asked while a node already waits (a timer, a leg's event): the ref it waits on, kept
+    while the shell answers, so that what else is tagged with it (a notify, a leg placed
+    earlier) still reaches the node; the answer may then ``Stay``. None: a new ref."""
 
 
 @dataclass(frozen=True)

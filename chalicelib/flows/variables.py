@@ -93,7 +93,7 @@ _ANY_REFERENCE = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<head>[A-Za-z]+)\.)"
 _REFERENCE = re.compile(
     r"\$(?:\{(?P<braced>[^}]*)\}"
     r"|(?P<named>flow\.key|user\.key)\."
-    r"|flow\.syskey\.(?P<syskey>[A-Za-z0-9_\-]+)"
+    r"|flow\.syskey\.(?P<syskey>agent\.attempt_number|agent\.type|[A-Za-z0-9_\-]+)"
     r"|sys\.(?P<sys>[A-Za-z]+)"
     r"|call\.(?P<call>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*))"
 )
@@ -311,7 +311,10 @@ def with_samples(text: str, sample: str = "x", names: Names = NO_NAMES) -> str:
 
 
 @lru_cache(maxsize=512)
-def _number_parts(digits: str) -> dict[str, str]:
+def number_parts(digits: str) -> dict[str, str]:
+    """A number's parts: ``number`` (national), ``countrycode``, ``type``, ``areacode`` and
+    ``numberWithoutArea`` ('' where unknown; ``number`` is the digits given when it cannot be
+    read). Do not change the dict returned: it is cached."""
     parts = {
         "number": digits,
         "countrycode": "",
@@ -375,7 +378,7 @@ def call_variables(state: CallState, now: datetime, zone: str = DEFAULT_ZONE) ->
     if cost is not None:
         values["cost"] = str(cost)
     for prefix, number in (("cli", cli), ("dnis", dnis)):
-        parts = _number_parts(number)
+        parts = number_parts(number)
         for part in ("number", "countrycode", "type", "areacode", "numberWithoutArea"):
             values[f"{prefix}.{part}"] = parts[part]
     values.update({k: v for k, v in state.call_vars.items() if not k.startswith("_")})

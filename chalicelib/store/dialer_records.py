@@ -108,3 +108,42 @@ class AgentEvent:
     call_ref: str = ""
     version: int = 0
     """The agent's version the change stored (its place among the agent's events)."""
+
+
+@dataclass(frozen=True)
+class DialerCampaignStats:
+    """What a dialer campaign measured of its live answers: the abandonment window's buckets
+    (``(start, answered, abandoned)``), the power ratio it reached, totals since it began and
+    the latest waits for an agent; the pace settings of its agent node come with it."""
+
+    account_id: str
+    campaign_id: str
+    group_id: str
+    mode: str = "progressive"
+    max_ratio: float = 3.0
+    ceiling: float = 0.03
+    ratio: float = 1.0
+    buckets: tuple[tuple[datetime, int, int], ...] = ()
+    answered: int = 0
+    connected: int = 0
+    abandoned: int = 0
+    waits: tuple[float, ...] = ()
+    """Seconds from the answer to the agent's, of the latest connected customers (newest
+    last)."""
+    version: int = 0
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LiveCall:
+    """A dialer call as the live picture shows it: the customer waiting, an agent's phone
+    ringing, the two talking (``stage``), since when."""
+
+    account_id: str
+    call_id: str
+    group_id: str
+    campaign_id: str
+    customer: str
+    stage: str
+    agent_id: str
+    since: datetime

@@ -32,24 +32,7 @@ class LiveWorld(C2CWorld):
     the network until idle between deliveries, as a campaign's calls need)."""
 
     def run(self, most: int = 5000) -> None:
-        clock, network = self.platform.clock, self.network
-        for _ in range(most):
-            ran = self.run_tasks()
-            due = [body for at, body in self.held if at <= clock()]
-            self.held = [(at, body) for at, body in self.held if at > clock()]
-            for body in due:
-                self.enqueue(body, 0)
-            before = network.clock.seconds
-            network.run_for(STEP)
-            clock.advance(network.clock.seconds - before)
-            if ran or due or network.scheduler.next_time() is not None:
-                continue
-            if self.run_tasks():  # what the last webhooks queued
-                continue
-            if not self.held:
-                return
-            clock.advance((min(at for at, _ in self.held) - clock()).total_seconds())
-        raise AssertionError("the calls did not settle")
+        self.run_live(STEP, most)
 
 
 @pytest.fixture

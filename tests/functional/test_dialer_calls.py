@@ -1,0 +1,435 @@
+"""The outbound dialer end to end on the simulated network: the seed's dialer trigger
+(``POST /outbounddialer/create``) loads customers, the campaign's dispatch dials as many as the
+group has free agents, a customer who answers is given the longest-idle available agent (rung on
+their own phone, with their own attempts), the two talk in a conversation and the agent goes to
+wrap-up; nobody free, the customer holds until the limit, is counted as abandoned and called
+again; machines are told apart; both of the flow's reschedules work; and every agent variable
+of the seed is spoken with its meaning. The whole app runs in one process (Chalice test client,
+moto, the real Vonage adapter against the simulator's REST API), the task queue delivered by
+hand with its delays kept (``CampaignWorld``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from platformkit import running_platform
+from test_campaign_calls import DID, CampaignWorld
+
+from chalicelib.ops import schedules
+
+SALES = {
+    "id": "sales",
+    "name": "Outbound dialer: the spring offer",
+    "kind": "outbound",
+    "language": "en-GB",
+    "start": "human",
+    "variables": {"name": "there", "offer": "nothing"},
+    "nodes": {
+        "human": {
+            "widget": "condition",
+            "rules": [{"left": "$call.amd", "op": "eq", "right": "machine"}],
+            "next": {"true": "voicemail", "false": "greet"},
+        },
+        "voicemail": {"widget": "hangup", "text": "Sorry we missed you. We will call again."},
+        "greet": {"widget": "say", "text": "Hello $flow.key.name.", "next": "agent"},
+        "agent": {
+            "widget": "agent",
+            "group": "sales",
+            "hold_message": "All our agents are busy. Please hold.",
+            "hold_limit": 20,
+            "next": {"next": "facts", "no_agent": "sorry"},
+        },
+        "facts": {
+            "widget": "say",
+            "text": "agent: $flow.syskey.agentID; connect: $call.agent.connect; "
+            "dnis: $call.agent.dnis; dnis number: $call.agent.dnis.number; "
+            "dnis country: $call.agent.dnis.countrycode; cli: $call.agent.cli; "
+            "cli country: $call.agent.cli.countrycode; cli number: $call.agent.cli.number; "
+            "cli without area: $call.agent.cli.numberWithoutArea; "
+            "cli area: $call.agent.cli.areaCode; cdr: $call.agent.cdr; "
+            "attempt: $flow.syskey.agent.attempt_number; type: $flow.syskey.agent.type; "
+            "login: $flow.syskey.loginType",
+            "next": "after",
+        },
+        "after": {
+            "widget": "condition",
+            "rules": [{"left": "$flow.key.offer", "op": "eq", "right": "again"}],
+            "next": {"true": "again", "false": "later?"},
+        },
+        "again": {
+            "widget": "set",
+            "assign": {"$flow.syskey.reschedule_agent_call": "yes"},
+            "next": "bye",
+        },
+        "later?": {
+            "widget": "condition",
+            "rules": [{"left": "$flow.key.offer", "op": "eq", "right": "later"}],
+            "next": {"true": "later", "false": "bye"},
+        },
+        "later": {
+            "widget": "set",
+            "assign": {"$flow.syskey.reschedule_customer_call": "yes"},
+            "next": "bye",
+        },
+        "sorry": {"widget": "hangup", "text": "Sorry, nobody could take your call."},
+        "bye": {"widget": "hangup", "text": "Goodbye."},
+    },
+}
+AGENTS = {"ada": "447700900801", "bo": "447700900802"}
+
+
+class DialerWorld(CampaignWorld):
+    """The campaign world with the sales flow activated on the DID and a group of agents."""
+
+    def __init__(self, platform: Any, tmp: Path) -> None:
+        super().__init__(platform, tmp)
+        container = platform.container
+        container.admin.load_flow("acme", json.dumps(SALES))
+        container.admin.attach_number("acme", DID, "sales")
+        _, self.security_id = self.service.activate("acme", "sales")
+        self.service.configure("acme", "sales", {"retry_delay": 600, "max_retries": 1})
+        self.agents = container.services("dialer").agents
+        now = platform.clock()
+        self.agents.put_group("acme", "sales", wrap_up_seconds=10, ring_timeout=15, now=now)
+        for agent_id, number in AGENTS.items():
+            self.agents.put_agent("acme", agent_id, "sales", "mobile phone", number=number, now=now)
+
+    def trigger(self, calls: list[dict[str, Any]], **envelope: Any) -> Any:
+        body = {
+            "api-version": "1.0",
+            "security-id": self.security_id,
+            "flow-id": "sales",
+            "calls": calls,
+            **envelope,
+        }
+        return self.platform.client.http.post(
+            "/outbounddialer/create",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(body).encode(),
+        )
+
+    def run(self, most: int = 5000) -> None:
+        """The task queue delivered while calls go on (agent legs ring while customers wait)."""
+        self.run_live(0.5, most)
+
+    def run_until(self, done: Callable[[], bool], step: float = 0.5, most: int = 2000) -> None:
+        """Deliver tasks and run the calls ``step`` virtual seconds at a time until ``done``."""
+        clock, network = self.platform.clock, self.network
+        for _ in range(most):
+            if done():
+                return
+            self.run_tasks()
+            due = [body for at, body in self.held if at <= clock()]
+            self.held = [(at, body) for at, body in self.held if at > clock()]
+            for body in due:
+                self.enqueue(body, 0)
+            before = network.clock.seconds
+            network.run_for(step)
+            clock.advance(max(step, network.clock.seconds - before))
+        raise AssertionError("it never happened")
+
+    def run_for(self, seconds: float, step: float = 0.5) -> None:
+        """Deliver tasks and run the calls for ``seconds`` virtual seconds."""
+        until = self.platform.clock() + timedelta(seconds=seconds)
+        self.run_until(lambda: self.platform.clock() >= until, step)
+
+    def stats(self) -> Any:
+        return self.platform.container.services("dialer").calls.stats.get("api-sales")
+
+    def available(self, *agent_ids: str) -> None:
+        for agent_id in agent_ids:
+            self.agents.set_state("acme", agent_id, "available", self.platform.clock())
+
+    def customer(self, contact_id: str) -> Any:
+        return self.service.contacts.get("api-sales", contact_id)
+
+    def state(self, agent_id: str) -> str:
+        return str(self.agents.agent("acme", agent_id).state.value)
+
+
+@pytest.fixture
+def dialer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[DialerWorld]:
+    monkeypatch.setattr(schedules, "MAX_DELAY_SECONDS", 10**9)
+    with running_platform(monkeypatch) as platform:
+        built = DialerWorld(platform, tmp_path)
+        try:
+            yield built
+        finally:
+            built.close()
+
+
+def spoken(said: list[str]) -> dict[str, str]:
+    facts: dict[str, str] = {}
+    for text in said:
+        for part in text.split("; "):
+            key, _, value = part.partition(": ")
+            facts[key] = value
+    return facts
+
+
+def test_a_customer_who_answers_talks_to_the_longest_idle_agent(dialer: DialerWorld) -> None:
+    net = dialer.network
+    net.set_number("447700900301", {"behaviour": "answers", "talk_seconds": 60})
+    net.set_number(AGENTS["ada"], {"behaviour": "answers", "talk_seconds": 20})
+    net.set_number(AGENTS["bo"], {"behaviour": "answers", "talk_seconds": 20})
+    dialer.available("bo")
+    dialer.platform.clock.advance(5)
+    dialer.available("ada")  # bo has been idle longer
+    response = dialer.trigger(
+        [
+            {
+                "client-identifier": "cat",
+                "contact-numbers": ["447700900301"],
+                "keys": [{"name": "$flow.key.name", "value": "Cat"}],
+            }
+        ]
+    )
+    assert response.status_code == 200, response.body
+    dialer.run()
+    [customer] = dialer.calls_to("447700900301")
+    [agent_leg] = dialer.calls_to(AGENTS["bo"])
+    assert dialer.calls_to(AGENTS["ada"]) == []
+    said = customer.transcript.said()
+    assert said[0] == "Hello Cat."
+    facts = spoken(said)
+    assert facts["agent"] == "bo"
+    assert facts["connect"] == "true"
+    assert facts["dnis"] == AGENTS["bo"]
+    assert (facts["dnis number"], facts["dnis country"]) == ("7700900802", "44")
+    assert facts["cli"] == DID and facts["cli country"] == "44"
+    assert facts["cli number"] == "7700900170"
+    assert facts["cdr"] == agent_leg.leg.uuid
+    assert (facts["attempt"], facts["type"], facts["login"]) == ("1", "dynamic", "mobile phone")
+    assert agent_leg.leg.from_ == DID
+    assert dialer.customer("cat").status.value == "completed"
+    # the agent talked, wrapped up and is available again
+    events = dialer.agents.events("acme", "bo")
+    assert [e.to_state.value for e in reversed(events)][-3:] == [
+        "on_call",
+        "wrap_up",
+        "available",
+    ]
+    stats = dialer.stats()
+    assert (stats.answered, stats.connected, stats.abandoned) == (1, 1, 0)
+
+
+def test_nobody_free_holds_the_customer_then_counts_an_abandon_and_calls_again(
+    dialer: DialerWorld,
+) -> None:
+    net = dialer.network
+    net.set_number("447700900302", {"behaviour": "answers", "talk_seconds": 120})
+    net.set_number(AGENTS["ada"], {"behaviour": "answers", "talk_seconds": 10})
+    # GIVEN ada available when dan is dialled, on a break by the time he answers
+    dialer.available("ada")
+    dialer.trigger([{"client-identifier": "dan", "contact-numbers": ["447700900302"]}])
+    dialer.run_tasks()  # the dispatch hands out dan's dial: one free agent
+    dialer.agents.set_state("acme", "ada", "paused", dialer.platform.clock(), "coffee")
+    dialer.run_until(lambda: dialer.customer("dan").status.value == "rescheduled")
+    # THEN dan held, heard the hold message and was let go at the limit: an abandon
+    [first] = dialer.calls_to("447700900302")
+    said = first.transcript.said()
+    assert said == [
+        "Hello there.",
+        "All our agents are busy. Please hold.",
+        "Sorry, nobody could take your call.",
+    ]
+    assert dialer.calls_to(AGENTS["ada"]) == []
+    stats = dialer.stats()
+    assert (stats.answered, stats.connected, stats.abandoned) == (1, 0, 1)
+    # AND dan is called again after the retry delay, once ada is back, and talks to her
+    dialer.available("ada")
+    dialer.run()
+    assert dialer.customer("dan").status.value == "completed"
+    second = dialer.calls_to("447700900302")[-1]
+    assert spoken(second.transcript.said())["agent"] == "ada"
+    assert dialer.stats().connected == 1
+
+
+def test_an_agent_who_does_not_answer_is_paused_and_the_next_one_is_rung(
+    dialer: DialerWorld,
+) -> None:
+    net = dialer.network
+    net.set_number("447700900303", {"behaviour": "answers", "talk_seconds": 60})
+    net.set_number(AGENTS["bo"], {"behaviour": "no_answer"})
+    net.set_number(AGENTS["ada"], {"behaviour": "answers", "talk_seconds": 10})
+    dialer.available("bo")
+    dialer.platform.clock.advance(5)
+    dialer.available("ada")
+    dialer.trigger([{"client-identifier": "eli", "contact-numbers": ["447700900303"]}])
+    dialer.run()
+    # THEN bo (the longest idle) was rung first and missed it, then ada answered: attempt 2
+    [missed] = dialer.calls_to(AGENTS["bo"])
+    assert missed.leg.answered_at is None
+    [customer] = dialer.calls_to("447700900303")
+    facts = spoken(customer.transcript.said())
+    assert (facts["agent"], facts["attempt"], facts["connect"]) == ("ada", "2", "true")
+    assert dialer.state("bo") == "paused"
+    [paused] = [e for e in dialer.agents.events("acme", "bo") if e.to_state.value == "paused"]
+    assert "missed" in paused.reason
+    assert dialer.customer("eli").status.value == "completed"
+
+
+def test_an_agent_freed_while_the_customer_holds_takes_the_call(dialer: DialerWorld) -> None:
+    net = dialer.network
+    net.set_number("447700900304", {"behaviour": "answers", "talk_seconds": 60})
+    net.set_number(AGENTS["ada"], {"behaviour": "answers", "talk_seconds": 10})
+    flow = json.loads(json.dumps(SALES))
+    flow["nodes"]["agent"]["abandon_after"] = 2  # the TSR's and Ofcom's measure
+    dialer.platform.container.admin.load_flow("acme", json.dumps(flow))
+    dialer.service.activate("acme", "sales")
+    dialer.available("ada")
+    dialer.trigger([{"client-identifier": "fay", "contact-numbers": ["447700900304"]}])
+    dialer.run_tasks()
+    dialer.agents.set_state("acme", "ada", "paused", dialer.platform.clock())
+    calls = dialer.platform.container.services("dialer").calls
+    dialer.run_until(lambda: any(c.stage == "waiting" for c in calls.live.list("acme")))
+    # WHEN ada is back 5 s into the customer's wait
+    dialer.run_for(5)
+    dialer.available("ada")
+    dialer.run()
+    # THEN the customer, who heard the hold message, talked to ada
+    [customer] = dialer.calls_to("447700900304")
+    said = customer.transcript.said()
+    assert said[1] == "All our agents are busy. Please hold."
+    assert spoken(said)["agent"] == "ada"
+    # AND connected later than 2 s after reaching the agent node, the call counts as abandoned
+    stats = dialer.stats()
+    assert (stats.answered, stats.connected, stats.abandoned) == (1, 1, 1)
+    assert stats.waits[0] > 5
+    assert calls.live.list("acme") == []  # nothing left in the live picture
+
+
+def test_a_machine_hears_the_flow_s_message_and_takes_no_agent(dialer: DialerWorld) -> None:
+    dialer.service.configure("acme", "sales", {"machine": "continue"})
+    dialer.network.set_number("447700900305", {"behaviour": "answering_machine"})
+    dialer.available("ada")
+    dialer.trigger([{"client-identifier": "gus", "contact-numbers": ["447700900305"]}])
+    dialer.run()
+    [call] = dialer.calls_to("447700900305")
+    assert "Sorry we missed you. We will call again." in call.transcript.said()
+    assert dialer.calls_to(AGENTS["ada"]) == []
+    assert dialer.state("ada") == "available"
+    assert dialer.stats() is None  # a machine is no live answer: nothing measured
+
+
+@pytest.mark.parametrize(
+    ("offer", "agent_first"),
+    [("again", "bo"), ("later", "ada")],
+    ids=["reschedule_agent_call", "reschedule_customer_call"],
+)
+def test_the_flow_reschedules_the_customer_or_the_customer_with_their_agent(
+    dialer: DialerWorld, offer: str, agent_first: str
+) -> None:
+    net = dialer.network
+    net.set_number("447700900306", {"behaviour": "answers", "talk_seconds": 40})
+    net.set_number(AGENTS["ada"], {"behaviour": "answers", "talk_seconds": 10})
+    net.set_number(AGENTS["bo"], {"behaviour": "answers", "talk_seconds": 10})
+    dialer.available("bo")
+    dialer.trigger(
+        [
+            {
+                "client-identifier": "hal",
+                "contact-numbers": ["447700900306"],
+                "keys": [{"name": "$flow.key.offer", "value": offer}],
+            }
+        ]
+    )
+    dialer.run_until(lambda: dialer.state("bo") == "on_call")
+    dialer.available("ada")  # idle from now: longer than bo, once bo has wrapped up
+    dialer.run_until(lambda: dialer.customer("hal").status.value == "rescheduled")
+    first = dialer.calls_to("447700900306")[0]
+    assert spoken(first.transcript.said())["agent"] == "bo"
+    assert (dialer.state("ada"), dialer.state("bo")) == ("available", "available")
+    dialer.run()
+    second = dialer.calls_to("447700900306")[-1]
+    assert second is not first
+    # THEN the agent's reschedule brings hal back to bo; the customer's to whoever is free
+    assert spoken(second.transcript.said())["agent"] == agent_first
+    contact = dialer.customer("hal")
+    assert [a.rescheduled for a in contact.attempts] == [True, True]
+
+
+def test_a_softphone_agent_is_rung_on_sip_and_the_talk_is_recorded(
+    dialer: DialerWorld,
+) -> None:
+    container = dialer.platform.container
+    flow = json.loads(json.dumps(SALES))
+    flow["nodes"]["agent"]["record"] = True
+    flow["nodes"]["facts"]["text"] += "; recording: $call.agent.recordingUri"
+    container.admin.load_flow("acme", json.dumps(flow))
+    dialer.service.activate("acme", "sales")
+    soft = "sip:ida@pbx.example.com"
+    now = dialer.platform.clock()
+    dialer.agents.put_agent("acme", "ida", "sales", "softphone", sip=soft, now=now)
+    dialer.available("ida")
+    dialer.network.set_number("447700900307", {"behaviour": "answers", "talk_seconds": 60})
+    dialer.network.set_number(soft, {"behaviour": "answers", "talk_seconds": 10})
+    dialer.trigger([{"client-identifier": "jo", "contact-numbers": ["447700900307"]}])
+    dialer.run()
+    [customer] = dialer.calls_to("447700900307")
+    facts = spoken(customer.transcript.said())
+    assert (facts["agent"], facts["login"], facts["dnis"]) == ("ida", "softphone", soft)
+    assert facts["dnis number"] == "" and facts["connect"] == "true"
+    assert facts["recording"].startswith(container.settings.public_base_url)
+    assert "/v1/calls/" in facts["recording"] and "/recordings/" in facts["recording"]
+
+
+def test_a_flow_without_an_agent_node_is_refused_by_the_dialer_trigger(
+    dialer: DialerWorld,
+) -> None:
+    dialer.platform.container.admin.attach_number("acme", DID, "survey")
+    dialer.service.activate("acme", "survey")
+    security_id = dialer.service.rotate_security_id("acme", "survey")
+    body = {
+        "api-version": "1.0",
+        "security-id": security_id,
+        "flow-id": "survey",
+        "calls": [{"client-identifier": "x", "contact-numbers": ["447700900399"]}],
+    }
+    refused = dialer.platform.client.http.post(
+        "/outbounddialer/create",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(body).encode(),
+    )
+    assert refused.status_code == 409, refused.body
+    assert "no agent node" in json.loads(refused.body)["detail"]
+    assert dialer.network.calls() == []
+
+
+@pytest.mark.parametrize("mode", ["progressive", "power"])
+def test_a_campaign_runs_to_completion_never_giving_an_agent_two_calls(
+    dialer: DialerWorld, mode: str
+) -> None:
+    container = dialer.platform.container
+    flow = json.loads(json.dumps(SALES))
+    flow["nodes"]["agent"]["mode"] = mode
+    container.admin.load_flow("acme", json.dumps(flow))
+    dialer.service.activate("acme", "sales")
+    net = dialer.network
+    customers = [f"4477009004{n:02d}" for n in range(8)]
+    for n, number in enumerate(customers):
+        behaviour = "busy" if n == 3 else "answers"
+        net.set_number(number, {"behaviour": behaviour, "talk_seconds": 30})
+    for number in AGENTS.values():
+        net.set_number(number, {"behaviour": "answers", "talk_seconds": 15})
+    dialer.available("ada", "bo")
+    dialer.trigger(
+        [{"client-identifier": f"c{n}", "contact-numbers": [n_]} for n, n_ in enumerate(customers)]
+    )
+    dialer.run()
+    progress = dialer.service.campaign("acme", "api-sales").progress()
+    assert progress["completed"] == 7 and progress["busy"] == 1
+    # THEN no agent ever had two calls at once: its events alternate on_call / wrap_up
+    for agent_id in AGENTS:
+        states = [e.to_state.value for e in reversed(dialer.agents.events("acme", agent_id))]
+        calls = [s for s in states if s in ("on_call", "wrap_up")]
+        assert calls == ["on_call", "wrap_up"] * (len(calls) // 2)
+    stats = dialer.stats()
+    assert stats.answered == 7 and stats.connected + 0 >= 7 - stats.abandoned
+    if mode == "progressive":
+        assert stats.abandoned == 0
