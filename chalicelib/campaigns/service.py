@@ -95,7 +95,10 @@ UNKNOWN_CALL_GRACE = timedelta(minutes=2)
 reported by the carrier before it counts as failed."""
 PACED_RETRY = timedelta(seconds=2)
 """How soon a campaign a product paces (the dialer, by its free agents) looks again when it
-held contacts back: an agent freed is given a customer within about this."""
+held contacts back."""
+PACED_IDLE_RETRY = timedelta(seconds=30)
+"""How soon it looks again when the product let none go (the product wakes it when it has
+room: the dialer, when one of the group's agents is free): a backstop."""
 
 
 class ForbiddenError(RefusedError):
@@ -563,9 +566,9 @@ class Campaigns:
         keys = pace_keys(campaign.flow_id, campaign.account_id)
         paced = hooks.dial_budget(campaign, lambda: self.pace().in_progress(keys[0]))
         if paced is not None:  # a product (the dialer) says how many may go now
-            if paced == 0:
+            if paced == 0:  # the product wakes the dispatch when it has room; a backstop
                 if not campaign.finished:
-                    self.plan(campaign.campaign_id, campaign.account_id, now + PACED_RETRY)
+                    self.plan(campaign.campaign_id, campaign.account_id, now + PACED_IDLE_RETRY)
                 return {"dispatched": 0, "campaign": campaign.campaign_id, "paced": 0}
             capped, budget = True, min(budget, paced)
         due = self.contacts.due(campaign.campaign_id, now + HORIZON, budget)

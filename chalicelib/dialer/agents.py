@@ -92,6 +92,10 @@ def _no_timer(agent: Agent, ends: datetime) -> None:
     return None
 
 
+def _nobody_told(agent: Agent) -> None:
+    return None
+
+
 @dataclass
 class Agents:
     """The dialer's groups and agents (see the module)."""
@@ -99,6 +103,8 @@ class Agents:
     groups: GroupStore
     agents: AgentStore
     wrap_up_timer: WrapUpTimer = _no_timer
+    on_available: Callable[[Agent], None] = _nobody_told
+    """Told of each agent that became available (the dialer wakes its campaigns' dispatch)."""
 
     # -- groups ----------------------------------------------------------------------------
     def put_group(
@@ -206,7 +212,7 @@ class Agents:
                 stored = self.agents.change(agent, after, event)
             except StaleStateError:
                 continue
-            self._wrap_up_later(stored)
+            self._changed(stored)
             return stored
         raise StaleStateError(f"agent {agent_id} kept changing; try again")
 
@@ -280,7 +286,7 @@ class Agents:
                 stored = self.agents.change(agent, after, event)
             except StaleStateError:
                 continue
-            self._wrap_up_later(stored)
+            self._changed(stored)
             return stored
         raise StaleStateError(f"agent {agent_id} kept changing; try again")
 
@@ -308,10 +314,18 @@ class Agents:
                 return agent
             after, event = rules.changed(agent, AgentState.AVAILABLE, now, "wrap-up time over")
             try:
-                return self.agents.change(agent, after, event)
+                stored = self.agents.change(agent, after, event)
             except StaleStateError:
                 continue
+            self._changed(stored)
+            return stored
         raise StaleStateError(f"agent {agent_id} kept changing; try again")
+
+    def _changed(self, agent: Agent) -> None:
+        """After a change: time the end of a wrap-up; tell of an agent become available."""
+        self._wrap_up_later(agent)
+        if agent.state is AgentState.AVAILABLE:
+            self.on_available(agent)
 
     def _wrap_up_later(self, agent: Agent, group: AgentGroup | None = None) -> None:
         """Time the end of an agent's wrap-up (an agent in another state: nothing)."""

@@ -32,6 +32,8 @@ from chalicelib.store.dialer_records import DialerCampaignStats, LiveCall
 
 ATTEMPTS = 5
 """Reads and writes of a campaign's measures before a change gives up (the task retries)."""
+RECENT = timedelta(days=1)
+"""A campaign changed within this is woken when one of its group's agents is free."""
 
 
 class StatsStore(Protocol):
@@ -42,6 +44,10 @@ class StatsStore(Protocol):
     def save(self, stats: DialerCampaignStats) -> DialerCampaignStats: ...
 
     def list(self, account_id: str) -> builtins.list[DialerCampaignStats]: ...
+
+    def recent(
+        self, account_id: str, group_id: str, since: datetime
+    ) -> builtins.list[DialerCampaignStats]: ...
 
 
 class LiveStore(Protocol):
@@ -221,10 +227,8 @@ class DialerCalls:
         counts = {state: 0 for state in AgentState}
         for agent in agents:
             counts[agent.state] += 1
-        ratio = 1.0
-        if node.mode == "power":
-            stats = self.stats.get(campaign.campaign_id)
-            ratio = stats.ratio if stats is not None else 1.0
+        stats = self.stats.get(campaign.campaign_id) or self._begun(campaign, node)
+        ratio = stats.ratio if node.mode == "power" else 1.0
         on_the_way = max(0, in_progress() - counts[AgentState.ON_CALL])
         load = DialerLoad(
             free_agents=counts[AgentState.AVAILABLE],
@@ -232,6 +236,30 @@ class DialerCalls:
             in_flight=on_the_way,
         )
         return dial_count(node.mode, load, ratio)
+
+    def _begun(self, campaign: Campaign, node: AgentConfig) -> DialerCampaignStats:
+        """A dialer campaign's measures, stored at its first dispatch (so that its group's
+        agents becoming available wake it: ``wake``)."""
+        stats = DialerCampaignStats(
+            campaign.account_id,
+            campaign.campaign_id,
+            node.group,
+            mode=node.mode,
+            max_ratio=node.max_ratio,
+            ceiling=node.abandon_ceiling,
+            updated_at=self.clock(),
+        )
+        try:
+            return self.stats.save(stats)
+        except StaleStateError:  # stored meanwhile
+            return self.stats.get(campaign.campaign_id) or stats
+
+    def campaigns_of(self, agent: Agent) -> list[str]:
+        """The dialer campaigns the agent's group answered lately (within ``RECENT``): their
+        dispatch is woken when one of its agents becomes available. An older one still looks
+        again by itself."""
+        since = self.clock() - RECENT
+        return [s.campaign_id for s in self.stats.recent(agent.account_id, agent.group_id, since)]
 
     # -- the live picture -----------------------------------------------------------------------
     def board(self, account_id: str) -> Board:

@@ -30,6 +30,7 @@ from chalicelib.dialer.routes import dialer
 from chalicelib.dialer.tasks import FinishWrapUp, LiveCallChanged, RecordAnswer, ReleaseAgent
 from chalicelib.flows.engine import register_leg_watcher
 from chalicelib.flows.widgets import register_widget
+from chalicelib.ops.observability import logger
 from chalicelib.products import Product
 from chalicelib.store import dialer_agents as agents_store
 from chalicelib.store import dialer_campaigns as campaigns_store
@@ -86,6 +87,24 @@ def wrap_up_timer(container: Container) -> WrapUpTimer:
     return later
 
 
+def _wake(container: Container) -> Callable[[Agent], None]:
+    """An agent available again wakes the dispatch of its group's running campaigns (a failure
+    is logged: the dispatch's own look again is the backstop)."""
+
+    def wake(agent: Agent) -> None:
+        try:
+            calls: DialerCalls = container.services("dialer").calls
+            campaigns = container.services("campaigns").campaigns
+            for campaign_id in calls.campaigns_of(agent):
+                campaigns.plan(campaign_id, agent.account_id, container.clock())
+        except Exception:
+            logger.exception(
+                "waking the dialer's campaigns failed", extra={"agent": agent.agent_id}
+            )
+
+    return wake
+
+
 def services(container: Container) -> DialerServices:
     """The product's service on the container's store and timer."""
     _ = container.store  # the store is bound before a product's repository is built
@@ -93,6 +112,7 @@ def services(container: Container) -> DialerServices:
         groups=groups_store.AgentGroupRepository(),
         agents=agents_store.AgentRepository(),
         wrap_up_timer=wrap_up_timer(container),
+        on_available=_wake(container),
     )
     catalogue = container.catalogue
 
@@ -149,6 +169,13 @@ def resolvers(container: Container) -> Mapping[type, Resolver]:
     return {ClaimAgent: claim}
 
 
+def demo(container: Container) -> Mapping[str, Any]:
+    """The dialer's demo for the local run (``dialer.demo``)."""
+    from chalicelib.dialer.demo import load
+
+    return load(container)
+
+
 def register_cli(commands: argparse._SubParsersAction[Any]) -> None:
     """The product's ``ringflow`` commands (imported here, never on a Lambda cold start)."""
     from chalicelib.dialer.cli import register as register_commands
@@ -164,4 +191,5 @@ PRODUCT = Product(
     resolvers=resolvers,
     blueprints=(dialer,),
     cli=register_cli,
+    demo=demo,
 )

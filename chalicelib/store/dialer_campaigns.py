@@ -1,7 +1,8 @@
 """What dialer campaigns measured, in DynamoDB: the ``dialer_campaigns`` table (one item per
 campaign id: its abandonment window's buckets, ratio, totals and latest waits; an account's
-campaigns through the ``by_account`` index) with ``DialerCampaignRepository``. A campaign's item
-is written whole on condition that its version did not move since it was read (one writer per
+campaigns through the ``by_account`` index, a group's changed lately through ``by_group``: who
+to wake when one of its agents is free) with ``DialerCampaignRepository``. A campaign's item is
+written whole on condition that its version did not move since it was read (one writer per
 change; a lost race is read again by the service).
 
 Items and pynamodb exceptions never leave this module; each method's docstring gives its
@@ -40,6 +41,17 @@ class CampaignsByAccountIndex(GlobalSecondaryIndex["DialerCampaignItem"]):  # ty
     campaign_id = UnicodeAttribute(range_key=True)
 
 
+class CampaignsByGroupIndex(GlobalSecondaryIndex["DialerCampaignItem"]):  # type: ignore[no-untyped-call]
+    """A group's dialer campaigns, by their last change."""
+
+    class Meta:
+        index_name = "by_group"
+        projection = AllProjection()
+
+    group_key = UnicodeAttribute(hash_key=True)
+    updated_at = UtcDateTimeAttribute(range_key=True)
+
+
 class DialerCampaignItem(StoreItem):
     """One dialer campaign's measures (``dialer_campaigns``)."""
 
@@ -64,7 +76,10 @@ class DialerCampaignItem(StoreItem):
     """JSON list of seconds."""
     version = IntegerAttribute()
     updated_at = UtcDateTimeAttribute(null=True)
+    group_key = UnicodeAttribute(null=True)
+    """``<account>#<group>`` (with ``updated_at``: the ``by_group`` index)."""
     by_account = CampaignsByAccountIndex()
+    by_group = CampaignsByGroupIndex()
 
 
 def _stats(item: DialerCampaignItem) -> DialerCampaignStats:
@@ -106,6 +121,7 @@ def _item(stats: DialerCampaignStats) -> DialerCampaignItem:
         waits=json.dumps([round(w, 3) for w in stats.waits], separators=(",", ":")),
         version=stats.version,
         updated_at=stats.updated_at,
+        group_key=f"{stats.account_id}#{stats.group_id}" if stats.updated_at else None,
     )
 
 
@@ -141,6 +157,17 @@ class DialerCampaignRepository:
                 raise StaleStateError("dialer campaign", stats.campaign_id) from None
             raise
         return saved
+
+    @translated
+    def recent(
+        self, account_id: str, group_id: str, since: datetime
+    ) -> builtins.list[DialerCampaignStats]:
+        """The group's campaigns changed since ``since`` (a campaign changes at its first
+        dispatch and at each live answer). 1 Query (paginated, eventually consistent)."""
+        items = DialerCampaignItem.by_group.query(
+            f"{account_id}#{group_id}", DialerCampaignItem.updated_at >= since
+        )
+        return [_stats(item) for item in items]
 
     @translated
     def list(self, account_id: str) -> builtins.list[DialerCampaignStats]:

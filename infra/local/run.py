@@ -434,6 +434,27 @@ password {c2c["password"]}
 """
 
 
+def _dialer_banner(demo: Mapping[str, Any], caller: str, where: str, app_url: str) -> str:
+    """How to try the outbound dialer, if the product loaded its demo."""
+    dialer = demo.get("dialer")
+    if not dialer:
+        return ""
+    body = json.dumps(
+        {
+            "api-version": "1.0",
+            "security-id": dialer["security_id"],
+            "flow-id": dialer["flow"],
+            "calls": [{"client-identifier": "demo-1", "contact-numbers": [caller]}],
+        }
+    )
+    return f"""
+Outbound dialer of {dialer["flow"]} (agent: the help desk {dialer["agent"]}, available):
+  curl -s {app_url}/outbounddialer/create -H 'Content-Type: application/json' -d '{body}'
+  .venv/bin/ringflow sim calls{where}              # {caller} rings, then the agent's phone
+  .venv/bin/ringflow dialer agents --account {demo["account_id"]}
+"""
+
+
 def _callback_mail_banner(callback: Mapping[str, Any]) -> str:
     """How to try the callback's e-mail trigger, if the demo has a callback address."""
     if not callback.get("mail"):
@@ -491,7 +512,8 @@ Send the platform an e-mail, and read what it sent back:
   .venv/bin/ringflow sim send-mail --local --from you@example.com --to {mail_to} --body "hello"
   .venv/bin/ringflow sim mail --local
 {_campaigns_banner(demo, DEMO_CALLER, where, stack.app_url)}\
-{_click2call_banner(demo, DEMO_CALLER, where, stack.app_url)}
+{_click2call_banner(demo, DEMO_CALLER, where, stack.app_url)}\
+{_dialer_banner(demo, DEMO_CALLER, where, stack.app_url)}
 Ctrl-C stops everything.""",
                 flush=True,
             )

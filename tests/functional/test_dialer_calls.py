@@ -203,6 +203,8 @@ def test_a_customer_who_answers_talks_to_the_longest_idle_agent(dialer: DialerWo
     assert (facts["dnis number"], facts["dnis country"]) == ("7700900802", "44")
     assert facts["cli"] == DID and facts["cli country"] == "44"
     assert facts["cli number"] == "7700900170"
+    # a mobile number has no area code: all of it is the number without its area
+    assert (facts["cli without area"], facts["cli area"]) == ("7700900170", "")
     assert facts["cdr"] == agent_leg.leg.uuid
     assert (facts["attempt"], facts["type"], facts["login"]) == ("1", "dynamic", "mobile phone")
     assert agent_leg.leg.from_ == DID
@@ -250,12 +252,13 @@ def test_nobody_free_holds_the_customer_then_counts_an_abandon_and_calls_again(
     assert dialer.stats().connected == 1
 
 
+@pytest.mark.parametrize("missed", ["no_answer", "busy"])
 def test_an_agent_who_does_not_answer_is_paused_and_the_next_one_is_rung(
-    dialer: DialerWorld,
+    dialer: DialerWorld, missed: str
 ) -> None:
     net = dialer.network
     net.set_number("447700900303", {"behaviour": "answers", "talk_seconds": 60})
-    net.set_number(AGENTS["bo"], {"behaviour": "no_answer"})
+    net.set_number(AGENTS["bo"], {"behaviour": missed})
     net.set_number(AGENTS["ada"], {"behaviour": "answers", "talk_seconds": 10})
     dialer.available("bo")
     dialer.platform.clock.advance(5)
@@ -360,7 +363,9 @@ def test_a_softphone_agent_is_rung_on_sip_and_the_talk_is_recorded(
     container = dialer.platform.container
     flow = json.loads(json.dumps(SALES))
     flow["nodes"]["agent"]["record"] = True
-    flow["nodes"]["facts"]["text"] += "; recording: $call.agent.recordingUri"
+    flow["nodes"]["facts"]["text"] += (
+        "; recording: $call.agent.recordingUri; dialer recording: $call.agent_dialer.recordingUri"
+    )
     container.admin.load_flow("acme", json.dumps(flow))
     dialer.service.activate("acme", "sales")
     soft = "sip:ida@pbx.example.com"
@@ -377,6 +382,13 @@ def test_a_softphone_agent_is_rung_on_sip_and_the_talk_is_recorded(
     assert facts["dnis number"] == "" and facts["connect"] == "true"
     assert facts["recording"].startswith(container.settings.public_base_url)
     assert "/v1/calls/" in facts["recording"] and "/recordings/" in facts["recording"]
+    assert facts["dialer recording"] == facts["recording"]
+    [record] = container.call_records.list_by_account("acme", None, None, 5)
+    stored = container.s3.list_objects_v2(
+        Bucket=container.settings.recordings_bucket, Prefix=f"recordings/acme/{record.call_id}/"
+    )
+    ref = facts["recording"].rsplit("/", 1)[1]
+    assert [o["Key"].rpartition("/")[2] for o in stored.get("Contents", [])] == [f"{ref}-agent.mp3"]
 
 
 def test_a_flow_without_an_agent_node_is_refused_by_the_dialer_trigger(
@@ -433,3 +445,36 @@ def test_a_campaign_runs_to_completion_never_giving_an_agent_two_calls(
     assert stats.answered == 7 and stats.connected + 0 >= 7 - stats.abandoned
     if mode == "progressive":
         assert stats.abandoned == 0
+
+
+def test_an_uploaded_call_list_runs_as_a_dialer_campaign(dialer: DialerWorld) -> None:
+    net = dialer.network
+    for number in ("447700900311", "447700900312"):
+        net.set_number(number, {"behaviour": "answers", "talk_seconds": 30})
+    net.set_number(AGENTS["ada"], {"behaviour": "answers", "talk_seconds": 10})
+    dialer.available("ada")
+    listed = b"tel1;$flow.key.name\r\n447700900311;Kim\r\n447700900312;Lou\r\n"
+    platform = dialer.platform
+    made = platform.api("POST", "/v1/outbound/flows/sales/uploads", {"filename": "calls.csv"})
+    assert made.status_code == 201, made.body
+    upload_id = json.loads(made.body)["upload_id"]
+    part = platform.client.http.put(
+        f"/v1/outbound/uploads/{upload_id}/parts/0",
+        headers={
+            "Authorization": f"Bearer {platform.api_key}",
+            "Content-Type": "application/octet-stream",
+        },
+        body=listed,
+    )
+    assert part.status_code == 200, part.body
+    assert platform.api("POST", f"/v1/outbound/uploads/{upload_id}/load").status_code == 202
+    dialer.run()
+    # THEN both talked to ada, one after the other
+    for number, name in (("447700900311", "Kim"), ("447700900312", "Lou")):
+        [call] = dialer.calls_to(number)
+        said = call.transcript.said()
+        assert said[0] == f"Hello {name}." and spoken(said)["agent"] == "ada"
+    states = [e.to_state.value for e in reversed(dialer.agents.events("acme", "ada"))]
+    assert [s for s in states if s in ("on_call", "wrap_up")] == ["on_call", "wrap_up"] * 2
+    [measured] = dialer.platform.container.services("dialer").calls.stats.list("acme")
+    assert (measured.answered, measured.abandoned) == (2, 0)  # the second waited for ada

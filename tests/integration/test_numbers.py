@@ -208,7 +208,12 @@ def test_the_demo_loader_provisions_its_numbers_and_is_idempotent(
             ),
             speech["number"]: "eva",
             c2c["number"]: f"c2c-demo_{c2c['campaign']}",
+            "447700900190": "dialer-sales",
         }
+        # the dialer's demo: its flow activated, its agent available
+        assert second["dialer"]["flow"] == "dialer-sales"
+        desk = container.services("dialer").agents.agent(DEMO_ACCOUNT, "desk")
+        assert (desk.number, desk.state.value) == (second["dialer"]["agent"], "available")
         assert first["click2call"]["key"] == c2c["key"]  # the campaign made once
         # AND the speech demo's agent, stored once
         assert first["speech"]["version"] == speech["version"] == 1

@@ -91,8 +91,16 @@ def test_a_campaign_s_measures_are_written_whole_on_their_version(store: Setting
     with pytest.raises(StaleStateError):
         repository.save(stats)  # written at version 0 again: someone was first
     assert repository.save(replace(saved, answered=16)).version == 2
-    repository.save(DialerCampaignStats("other", "api-other", "g"))
+    repository.save(DialerCampaignStats("other", "api-other", "sales", updated_at=NOW))
     assert [s.campaign_id for s in repository.list("acme")] == ["api-sales"]
+    # a group's campaigns changed lately, to wake when one of its agents is free
+    later = NOW + timedelta(minutes=15)
+    repository.save(DialerCampaignStats("acme", "api-new", "sales", updated_at=later))
+    assert [s.campaign_id for s in repository.recent("acme", "sales", NOW)] == [
+        "api-sales",
+        "api-new",
+    ]
+    assert [s.campaign_id for s in repository.recent("acme", "sales", later)] == ["api-new"]
 
 
 def test_the_live_picture_keeps_each_call_s_latest_stage(store: Settings) -> None:

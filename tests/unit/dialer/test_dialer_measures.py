@@ -90,6 +90,10 @@ class Stats:
     def get(self, campaign_id: str) -> DialerCampaignStats | None:
         return self.kept
 
+    def save(self, stats: DialerCampaignStats) -> DialerCampaignStats:
+        self.kept = replace(stats, version=stats.version + 1)
+        return self.kept
+
 
 def calls(states: list[AgentState], mode: str, kept: DialerCampaignStats | None = None) -> Any:
     register_widget(widget.WIDGET)
