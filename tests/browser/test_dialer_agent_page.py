@@ -47,8 +47,9 @@ def container(site: Site) -> Iterator[Any]:
 
 
 def _state(page: Any, words: str) -> None:
+    # the page may be between two documents (a form's POST-redirect-GET): no state shown yet
     page.wait_for_function(
-        "words => document.getElementById('state').textContent === words", arg=words
+        "words => (document.getElementById('state') || {}).textContent === words", arg=words
     )
 
 
