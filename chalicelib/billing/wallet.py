@@ -105,9 +105,10 @@ class PasswordHash:
     salt: bytes = field(repr=False)
     digest: bytes = field(repr=False)
 
-    def verify(self, password: str) -> bool:
-        """Whether ``password`` is the one hashed, compared in constant time."""
-        if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+    def verify(self, password: str, longest: int = MAX_PASSWORD_LENGTH) -> bool:
+        """Whether ``password`` is the one hashed, compared in constant time (one longer than
+        ``longest`` never is)."""
+        if not MIN_PASSWORD_LENGTH <= len(password) <= longest:
             return False
         candidate = _scrypt(password, self.salt, self.n, self.r, self.p, len(self.digest))
         return hmac.compare_digest(candidate, self.digest)
@@ -130,11 +131,14 @@ class PasswordHash:
             raise ValidationError("not a stored password hash") from error
 
 
-def hash_password(password: str, salt: bytes | None = None) -> PasswordHash:
-    """The slow salted hash of a new service password (a fresh random salt unless given)."""
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+def hash_password(
+    password: str, salt: bytes | None = None, *, longest: int = MAX_PASSWORD_LENGTH
+) -> PasswordHash:
+    """The slow salted hash of a new password of ``MIN_PASSWORD_LENGTH`` to ``longest``
+    characters (a fresh random salt unless given)."""
+    if not MIN_PASSWORD_LENGTH <= len(password) <= longest:
         raise ValidationError(
-            f"a service password has {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+            f"a service password has {MIN_PASSWORD_LENGTH} to {longest} characters"
         )
     salt = secrets.token_bytes(SALT_BYTES) if salt is None else salt
     digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, DIGEST_BYTES)

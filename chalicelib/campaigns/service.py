@@ -642,6 +642,14 @@ class Campaigns:
                 self._save(attempts.postponed(contact, opening), original)
                 self.plan(campaign.campaign_id, campaign.account_id, opening)
                 return {"dial": "waits_for_window", "until": opening.isoformat()}
+        keys = pace_keys(campaign.flow_id, campaign.account_id)
+        if hooks.dial_budget(campaign, lambda: self.pace().in_progress(keys[0])) == 0:
+            # the product that paces it has no room now (the dialer: no agent free, the
+            # customers already on their way handed out by a dispatch just before): back to
+            # wait in the due index for a dispatch the product wakes
+            self._save(replace(contact, due_at=now), original)
+            self.plan(campaign.campaign_id, campaign.account_id, now + PACED_IDLE_RETRY)
+            return {"dial": "paced", "reason": "product"}
         account = self.settings.account(campaign.account_id)
         call_id = self.new_id()
         ref = f"{contact.campaign_id}:{contact.contact_id}:{call_id}"
@@ -656,7 +664,6 @@ class Campaigns:
             wait = max(1, int((until - now).total_seconds() + 0.999))
             self._redial(contact, campaign.account_id, wait, effect)
             return {"dial": "paced", "wait": wait, "reason": getattr(granted, "reason", "")}
-        keys = pace_keys(campaign.flow_id, campaign.account_id)
         try:
             dialling = self._save(attempts.dialling(contact, number, call_id, now), original)
         except StaleStateError:

@@ -280,3 +280,90 @@ def same_profile(one: Agent, other: Agent) -> bool:
     and creation."""
     fields = ("name", "group_id", "login_type", "number", "sip", "agent_type")
     return all(getattr(one, f) == getattr(other, f) for f in fields)
+
+
+# -- an agent's life: made, changed, deleted; its password --------------------------------------
+PASSWORD_LENGTH = (8, 200)
+"""An agent's password: 8 to 200 characters."""
+BUSY = frozenset({ON_CALL, WRAP_UP})
+"""The states an agent cannot be deleted in: a call (or its wrap-up) still needs it."""
+
+
+class AgentBusyError(ConflictError):
+    """An agent on a call, or wrapping one up, was to be deleted."""
+
+    def __init__(self, agent: Agent) -> None:
+        doing = "on a call" if agent.state is ON_CALL else "wrapping up a call"
+        super().__init__(
+            f"agent {agent.agent_id} is {agent.state.value}: an agent {doing} cannot be deleted"
+            " (delete it once it is available, paused or logged_out)"
+        )
+        self.agent_id = agent.agent_id
+        self.state = agent.state
+
+
+class VersionMovedError(ConflictError):
+    """An agent was to be deleted at a version it is no longer at."""
+
+    def __init__(self, agent: Agent, version: int) -> None:
+        super().__init__(
+            f"agent {agent.agent_id} is at version {agent.version}, not {version}: read it"
+            " again and decide again"
+        )
+        self.agent_id = agent.agent_id
+
+
+def created(agent: Agent) -> AgentEvent:
+    """The event of an agent made (at its creation): in its state as it was, reason
+    ``created``."""
+    at = agent.created_at or agent.state_since
+    if at is None:
+        raise ValueError(f"agent {agent.agent_id}: a made agent has its creation time")
+    return AgentEvent(
+        account_id=agent.account_id,
+        agent_id=agent.agent_id,
+        at=at,
+        from_state=agent.state,
+        to_state=agent.state,
+        reason="created",
+    )
+
+
+def profile_changed(before: Agent, now: datetime) -> AgentEvent:
+    """The event of an agent's profile (name, group, address, login or agent type) changed:
+    its state as it was, reason ``profile changed``."""
+    return AgentEvent(
+        account_id=before.account_id,
+        agent_id=before.agent_id,
+        at=now,
+        from_state=before.state,
+        to_state=before.state,
+        reason="profile changed",
+        call_ref=before.call_ref,
+    )
+
+
+def deleted(agent: Agent, now: datetime, version: int | None = None) -> AgentEvent:
+    """The event of deleting ``agent`` (logged out, reason ``deleted``): ``AgentBusyError``
+    while it is on a call or wrapping one up, ``VersionMovedError`` when ``version`` is given
+    and the agent is at another."""
+    if version is not None and version != agent.version:
+        raise VersionMovedError(agent, version)
+    if agent.state in BUSY:
+        raise AgentBusyError(agent)
+    return AgentEvent(
+        account_id=agent.account_id,
+        agent_id=agent.agent_id,
+        at=now,
+        from_state=agent.state,
+        to_state=LOGGED_OUT,
+        reason="deleted",
+    )
+
+
+def password(text: str) -> str:
+    """An agent's new password, ``PASSWORD_LENGTH`` characters (``ValidationError``)."""
+    low, high = PASSWORD_LENGTH
+    if not isinstance(text, str) or not low <= len(text) <= high:
+        raise ValidationError(f"a password has {low} to {high} characters")
+    return text

@@ -3,7 +3,8 @@ changed as asked (``set_state``, on the table of ``agent_rules``); an answered c
 the group's longest-idle available agent (``claim``: two customers are never given one agent);
 a call's end putting its agent in wrap-up (``release``, for that call only); a wrap-up over
 making the agent available again (``finish_wrap_up``, what the wrap-up timer runs, idempotent);
-and an agent's state changes listed (``events``).
+an agent deleted unless a call needs it (``delete_agent``); and an agent's state changes listed
+(``events``).
 
 Every change of an agent's state is one conditional write of the store's (on the version and
 state it was read in, with its event); one that loses its race is read again and redone, so a
@@ -65,9 +66,11 @@ class AgentStore(Protocol):
     """Where agents and their state changes are kept (``store.dialer_agents``): ``save`` and
     ``change`` are conditional on the version and state of ``before`` (``StaleStateError``)."""
 
-    def create(self, agent: Agent) -> Agent: ...
+    def create(self, agent: Agent, event: AgentEvent) -> Agent: ...
 
-    def save(self, agent: Agent, before: Agent) -> Agent: ...
+    def save(self, agent: Agent, before: Agent, event: AgentEvent) -> Agent: ...
+
+    def delete(self, before: Agent, event: AgentEvent) -> None: ...
 
     def change(
         self, before: Agent, after: Agent, event: AgentEvent, claim: bool = False
@@ -96,6 +99,14 @@ def _nobody_told(agent: Agent) -> None:
     return None
 
 
+Deleted = Callable[[Agent], None]
+"""(an agent just deleted): what else goes with it (its password)."""
+
+
+def _nothing_else(agent: Agent) -> None:
+    return None
+
+
 @dataclass
 class Agents:
     """The dialer's groups and agents (see the module)."""
@@ -105,6 +116,7 @@ class Agents:
     wrap_up_timer: WrapUpTimer = _no_timer
     on_available: Callable[[Agent], None] = _nobody_told
     """Told of each agent that became available (the dialer wakes its campaigns' dispatch)."""
+    deleted: Deleted = _nothing_else
 
     # -- groups ----------------------------------------------------------------------------
     def put_group(
@@ -147,8 +159,9 @@ class Agents:
         agent_type: str | AgentType = AgentType.DYNAMIC,
         now: datetime,
     ) -> Agent:
-        """Make an agent (logged out) or change one (its state, call and time kept) of a group
-        of the account (``NotFoundError`` for a group it has not)."""
+        """Make an agent (logged out; its event ``created``) or change one (its state, call
+        and time kept; its event ``profile changed``) of a group of the account
+        (``NotFoundError`` for a group it has not)."""
         made = rules.agent(
             account_id,
             agent_id,
@@ -166,15 +179,39 @@ class Agents:
                 before = self.agents.get(account_id, made.agent_id)
             except NotFoundError:
                 try:
-                    return self.agents.create(made)
+                    return self.agents.create(made, rules.created(made))
                 except AlreadyExistsError:
                     continue
             if rules.same_profile(made, before):
                 return before
             try:
-                return self.agents.save(replace(made, created_at=before.created_at), before)
+                changed = replace(made, created_at=before.created_at)
+                return self.agents.save(changed, before, rules.profile_changed(before, now))
             except StaleStateError:
                 continue
+        raise StaleStateError(f"agent {agent_id} kept changing; try again")
+
+    def delete_agent(
+        self, account_id: str, agent_id: str, now: datetime, version: int | None = None
+    ) -> Agent:
+        """Delete an agent (its events kept, its password gone): on condition that it is still
+        at the version read (or ``version``, when given: ``VersionMovedError`` otherwise) and
+        is not on a call or wrapping one up (``AgentBusyError`` saying why);
+        ``NotFoundError`` for an agent the account has not. The agent as it was."""
+        known(agent_id, "agent")
+        for _ in range(ATTEMPTS):
+            agent = self.agents.get(account_id, agent_id)
+            event = rules.deleted(agent, now, version)
+            try:
+                self.agents.delete(agent, event)
+            except StaleStateError:
+                if version is not None:
+                    raise rules.VersionMovedError(
+                        self.agents.get(account_id, agent_id), version
+                    ) from None
+                continue
+            self.deleted(agent)
+            return agent
         raise StaleStateError(f"agent {agent_id} kept changing; try again")
 
     def agent(self, account_id: str, agent_id: str) -> Agent:

@@ -4,12 +4,15 @@
 ``dialer group GROUP --account A [--name N] [--wrap-up S] [--ring-timeout S] [--max-attempts
 N]`` makes or changes a group; ``dialer agent AGENT --account A --group G [--name N] (--number
 +44... | --sip sip:user@host) --login-type "mobile phone" [--agent-type "direct dial"]`` makes or
-changes an agent; ``dialer state AGENT --account A available|paused|logged_out|wrap_up [--reason
-R]`` changes its state; ``dialer agents --account A [--group G]`` lists agents, ``dialer groups
---account A`` the groups and ``dialer events AGENT --account A [--limit N]`` an agent's state
-changes. Answers are JSON on stdout; refusals are the platform's errors, printed by the CLI.
-Imports argparse, the product's model and views and (lazily) the wiring; must not import
-pynamodb, the store or the web layer.
+changes an agent (with ``--password``, typed twice, or ``--password-stdin``, it also sets the
+password of the agent's page); ``dialer agent-delete AGENT --account A [--version N]`` deletes
+an agent that no call needs (its events kept); ``dialer state AGENT --account A
+available|paused|logged_out|wrap_up [--reason R]`` changes its state; ``dialer agents --account
+A [--group G]`` lists agents, ``dialer groups --account A`` the groups and ``dialer events
+AGENT --account A [--limit N]`` an agent's state changes. Answers are JSON on stdout; refusals
+are the platform's errors, printed by the CLI. Imports argparse, the billing CLI's password
+reader, the product's model and views and (lazily) the wiring; must not import pynamodb, the
+store or the web layer.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import argparse
 import json
 from typing import Any
 
+from chalicelib.billing.cli import read_password
+from chalicelib.dialer import agent_rules
 from chalicelib.dialer.model import AgentState, AgentType, LoginType
 from chalicelib.dialer.views import agent_view, event_view, group_view
 
@@ -60,7 +65,9 @@ def groups(args: argparse.Namespace) -> int:
 
 
 def agent(args: argparse.Namespace) -> int:
-    """Make or change an agent."""
+    """Make or change an agent (and set its password)."""
+    asked = args.password or args.password_stdin
+    password = agent_rules.password(read_password(args)) if asked else None
     made = _service().put_agent(
         args.account,
         args.agent,
@@ -72,7 +79,19 @@ def agent(args: argparse.Namespace) -> int:
         agent_type=args.agent_type,
         now=_container().clock(),
     )
-    _print(agent_view(made))
+    view = agent_view(made)
+    if password is not None:
+        services = _container().services("dialer")
+        services.logins.set_password(made.account_id, made.agent_id, password)
+        view["page_login"] = True
+    _print(view)
+    return 0
+
+
+def agent_delete(args: argparse.Namespace) -> int:
+    """Delete an agent no call needs."""
+    deleted = _service().delete_agent(args.account, args.agent, _container().clock(), args.version)
+    _print({**agent_view(deleted), "deleted": True})
     return 0
 
 
@@ -125,7 +144,19 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     person.add_argument(
         "--agent-type", default=AgentType.DYNAMIC.value, choices=[t.value for t in AgentType]
     )
+    secret = person.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password", action="store_true", help="set the agent's page password (typed twice)"
+    )
+    secret.add_argument(
+        "--password-stdin", action="store_true", help="the agent's page password from stdin"
+    )
     person.set_defaults(run=agent)
+    gone = sub.add_parser("agent-delete", help="delete an agent (not while a call needs it)")
+    gone.add_argument("agent")
+    gone.add_argument("--account", required=True)
+    gone.add_argument("--version", type=int, help="only if the agent is still at this version")
+    gone.set_defaults(run=agent_delete)
     people = sub.add_parser("agents", help="the account's agents, or one group's")
     people.add_argument("--account", required=True)
     people.add_argument("--group")

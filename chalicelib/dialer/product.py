@@ -2,10 +2,13 @@
 legs, its kinds of effect (an agent's wrap-up over, a queued task timed for when it ends; an
 agent let go; a customer's wait measured; a call's stage shown), the resolver of its widget's
 question (``ClaimAgent``), the campaigns' dial budget of its campaigns, its tables
-(``store.dialer_groups``, ``dialer_agents``, ``dialer_campaigns``, ``dialer_live``, imported here
-so they are known wherever the installed products are), its services (``dialer.agents`` and
-``dialer.calls`` on those tables, the wrap-up timer on the container's), its routes
-(``dialer.routes``, ``dialer.trigger_routes``) and its ``ringflow dialer`` commands. Named in
+(``store.dialer_groups``, ``dialer_agents``, ``dialer_campaigns``, ``dialer_live``,
+``dialer_logins``, ``dialer_dispositions``, imported here so they are known wherever the
+installed products are), its services (``dialer.agents`` and ``dialer.calls`` on those tables,
+the wrap-up timer on the container's; the agents' passwords, ``dialer.agent_logins``, with the
+agent's page's logins and their lockout; ``dialer.dispositions``), its routes (``dialer.routes``,
+``dialer.trigger_routes``), the agent's page (``dialer.site``), its demo and its
+``ringflow dialer`` commands. Named in
 ``chalicelib.products.PRODUCT_MODULES`` after the campaigns and the click-to-call. The core
 imports none of it.
 """
@@ -22,11 +25,14 @@ from chalicelib.calls.tasks import Runner, encode_task, register_effect_type
 from chalicelib.campaigns.hooks import register_dial_budget
 from chalicelib.campaigns.model import Campaign
 from chalicelib.dialer import trigger_routes, widget
+from chalicelib.dialer.agent_logins import AgentLogins, login_parts
 from chalicelib.dialer.agents import Agents, WrapUpTimer
 from chalicelib.dialer.calls import DialerCalls
+from chalicelib.dialer.dispositions import Dispositions
 from chalicelib.dialer.model import Agent
 from chalicelib.dialer.queries import ClaimAgent
 from chalicelib.dialer.routes import dialer
+from chalicelib.dialer.site.pages import agent_site
 from chalicelib.dialer.tasks import FinishWrapUp, LiveCallChanged, RecordAnswer, ReleaseAgent
 from chalicelib.flows.engine import register_leg_watcher
 from chalicelib.flows.widgets import register_widget
@@ -34,8 +40,12 @@ from chalicelib.ops.observability import logger
 from chalicelib.products import Product
 from chalicelib.store import dialer_agents as agents_store
 from chalicelib.store import dialer_campaigns as campaigns_store
+from chalicelib.store import dialer_dispositions as dispositions_store
 from chalicelib.store import dialer_groups as groups_store
 from chalicelib.store import dialer_live as live_store
+from chalicelib.store import dialer_logins as logins_store
+from chalicelib.store import portal_logins as portal_logins_store
+from chalicelib.web.logins import Logins
 
 if TYPE_CHECKING:
     from chalicelib.calls.service import Resolver
@@ -45,6 +55,8 @@ if TYPE_CHECKING:
 WRAP_UP_EFFECT = "dialer_finish_wrap_up"
 ROUTE_MODULES = (trigger_routes,)
 """Route modules registering on the ``dialer`` blueprint when imported."""
+LOGIN_SCOPE = "agent:"
+"""The agent's page's failed logins are counted apart from the other sites'."""
 
 
 def register() -> None:
@@ -72,6 +84,11 @@ class DialerServices:
 
     agents: Agents
     calls: DialerCalls
+    logins: AgentLogins
+    """Agents' passwords (``dialer.agent_logins``)."""
+    site_logins: Logins
+    """Logins to the agent's page (``dialer.site``), with their lockout."""
+    dispositions: Dispositions
 
 
 def wrap_up_timer(container: Container) -> WrapUpTimer:
@@ -108,11 +125,14 @@ def _wake(container: Container) -> Callable[[Agent], None]:
 def services(container: Container) -> DialerServices:
     """The product's service on the container's store and timer."""
     _ = container.store  # the store is bound before a product's repository is built
+    agent_store = agents_store.AgentRepository()
+    passwords = logins_store.AgentLoginRepository()
     agents = Agents(
         groups=groups_store.AgentGroupRepository(),
-        agents=agents_store.AgentRepository(),
+        agents=agent_store,
         wrap_up_timer=wrap_up_timer(container),
         on_available=_wake(container),
+        deleted=lambda agent: passwords.delete(agent.account_id, agent.agent_id),
     )
     catalogue = container.catalogue
 
@@ -126,7 +146,23 @@ def services(container: Container) -> DialerServices:
         flow_of=flow_of,
         clock=container.clock,
     )
-    return DialerServices(agents, calls)
+    logins = AgentLogins(passwords, agents, container.clock)
+    site_logins = Logins(
+        _login_name,
+        logins.authenticate,
+        portal_logins_store.LoginFailuresRepository(),
+        container.clock,
+        LOGIN_SCOPE,
+    )
+    dispositions = Dispositions(dispositions_store.DispositionRepository(), agent_store.claimed)
+    return DialerServices(agents, calls, logins, site_logins, dispositions)
+
+
+def _login_name(text: str) -> str:
+    """``<account>/<agent>`` as typed at the login; ``ValidationError`` for a text naming no
+    agent of an account (never counted)."""
+    account_id, agent_id = login_parts(text)
+    return f"{account_id}/{agent_id}"
 
 
 def runners(container: Container) -> Mapping[type, Runner]:
@@ -189,7 +225,7 @@ PRODUCT = Product(
     services=services,
     runners=runners,
     resolvers=resolvers,
-    blueprints=(dialer,),
+    blueprints=(dialer, agent_site),
     cli=register_cli,
     demo=demo,
 )

@@ -4,7 +4,11 @@ account's API key: ``PUT``/``GET /v1/dialer/groups/{group_id}`` and ``GET /v1/di
 its SIP address) and ``GET /v1/dialer/agents?group_id=``; ``POST
 /v1/dialer/agents/{agent_id}/state`` (available, paused, logged_out, or wrap_up once a call
 ended; a change the agent's state does not allow is a 409 saying why) and ``GET
-/v1/dialer/agents/{agent_id}/events`` (its state changes, newest first).
+/v1/dialer/agents/{agent_id}/events`` (its state changes, newest first); ``DELETE
+/v1/dialer/agents/{agent_id}[?version=]`` (not while on a call or wrapping one up, nor at
+another version than the one named: 409 saying why; its events kept, its password gone);
+``PUT /v1/dialer/agents/{agent_id}/password`` (the password of the agent's page); ``GET
+/v1/dialer/dispositions?call_id=&agent_id=`` (the dispositions agents set for their calls).
 
 Imports Chalice, pydantic, the web helpers, the wiring and the product's service, model and
 views; never the store.
@@ -12,20 +16,25 @@ views; never the store.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from chalicelib.dialer.agent_logins import AgentLogins
 from chalicelib.dialer.agents import Agents
+from chalicelib.dialer.dispositions import CALL_ID_PATTERN, Dispositions
 from chalicelib.dialer.model import ID_PATTERN, NUMBER_PATTERN, SIP_PATTERN
 from chalicelib.dialer.views import (
     DialerAgentList,
     DialerAgentView,
+    DialerDispositionList,
     DialerEventList,
     DialerGroupList,
     DialerGroupView,
     agent_view,
+    disposition_view,
     event_view,
     group_view,
 )
@@ -54,6 +63,14 @@ AgentType = Literal["dynamic", "direct dial"]
 
 def _service() -> Agents:
     return container().services("dialer").agents  # type: ignore[no-any-return]
+
+
+def _logins() -> AgentLogins:
+    return container().services("dialer").logins  # type: ignore[no-any-return]
+
+
+def _dispositions() -> Dispositions:
+    return container().services("dialer").dispositions  # type: ignore[no-any-return]
 
 
 def _query() -> dict[str, str]:
@@ -267,3 +284,94 @@ def list_events(agent_id: str) -> Response:
         raise ValidationError(f"limit is 1 to {EVENTS_LIMIT}")
     events = _service().events(account.account_id, agent_id, limit)
     return json_response({"agent_id": agent_id, "events": [event_view(e) for e in events]})
+
+
+VERSION_MAX = 2**31 - 1
+DISPOSITIONS = "/v1/dialer/dispositions"
+DISPOSITIONS_LIMIT = 200
+
+
+def _whole(name: str, low: int, high: int, default: int | None = None) -> int | None:
+    """A whole-number query parameter of ``low`` to ``high`` (absent: ``default``)."""
+    text = _query().get(name)
+    if text is None:
+        return default
+    if not (text.isascii() and text.isdigit() and len(text) <= 10) or not low <= int(text) <= high:
+        raise ValidationError(f"{name} is a whole number of {low} to {high}")
+    return int(text)
+
+
+class DialerPasswordBody(BaseModel):
+    """The password the agent logs in to the agent's page with."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    password: Annotated[str, Field(min_length=8, max_length=200)]
+
+
+@operation(
+    dialer,
+    Operation(
+        AGENTS + "/{agent_id}",
+        "delete",
+        "Delete an agent (409 while on a call or wrapping one up, or at another version)",
+        response=DialerAgentView,
+        path_parameters={"agent_id": _ID},
+        query={"version": {"type": "integer", "minimum": 1, "maximum": VERSION_MAX}},
+    ),
+)
+@guarded
+def delete_agent(agent_id: str) -> Response:
+    """The agent as it was; its events are kept, its password is gone."""
+    account = calling_account()
+    version = _whole("version", 1, VERSION_MAX)
+    deleted = _service().delete_agent(account.account_id, agent_id, _now(), version)
+    return json_response(agent_view(deleted))
+
+
+@operation(
+    dialer,
+    Operation(
+        AGENTS + "/{agent_id}/password",
+        "put",
+        "Set the password an agent logs in to the agent's page with",
+        request=DialerPasswordBody,
+        response=DialerAgentView,
+        path_parameters={"agent_id": _ID},
+    ),
+)
+@guarded
+def set_password(agent_id: str) -> Response:
+    """The agent whose password was set (404 for one the account has not)."""
+    account = calling_account()
+    given = body(DialerPasswordBody)
+    agent = _logins().set_password(account.account_id, agent_id, given.password)
+    return json_response(agent_view(agent))
+
+
+@operation(
+    dialer,
+    Operation(
+        DISPOSITIONS,
+        "get",
+        "Dispositions agents set: a call's (by agent id), an agent's (newest first), or both's",
+        response=DialerDispositionList,
+        query={
+            "call_id": {"type": "string", "pattern": CALL_ID_PATTERN},
+            "agent_id": _ID,
+            "limit": {"type": "integer", "minimum": 1, "maximum": DISPOSITIONS_LIMIT},
+        },
+    ),
+)
+@guarded
+def list_dispositions() -> Response:
+    """A call's or an agent's dispositions (422 when the request names neither)."""
+    account = calling_account()
+    query = _query()
+    limit = _whole("limit", 1, DISPOSITIONS_LIMIT, 50) or 50
+    call_id, agent_id = query.get("call_id"), query.get("agent_id")
+    if call_id is not None and not re.fullmatch(CALL_ID_PATTERN, call_id):
+        raise ValidationError(f"call_id {call_id[:60]!r} is not a call id")
+    if agent_id is not None and not re.fullmatch(ID_PATTERN, agent_id):
+        raise ValidationError(f"agent_id {agent_id[:60]!r} is not an agent id")
+    found = _dispositions().list(account.account_id, call_id, agent_id, limit)
+    return json_response({"dispositions": [disposition_view(d) for d in found]})

@@ -1,6 +1,7 @@
-"""How the dialer's groups, agents and agents' state changes are shown, as JSON values: the one
-spelling the REST routes and the CLI share, with the response models that document it in
-OpenAPI. Imports pydantic and the dialer's model; must not import the store or the web layer.
+"""How the dialer's groups, agents, agents' state changes and dispositions are shown, as JSON
+values: the one spelling the REST routes and the CLI share, with the response models that
+document it in OpenAPI. Imports pydantic, the dialer's model and its dispositions' record; must
+not import the store or the web layer.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from chalicelib.dialer.dispositions import Disposition
 from chalicelib.dialer.model import Agent, AgentEvent, AgentGroup
 
 StateName = Literal["available", "on_call", "wrap_up", "paused", "logged_out"]
@@ -116,4 +118,42 @@ def event_view(event: AgentEvent) -> dict[str, Any]:
         "reason": event.reason,
         "call_ref": event.call_ref,
         "version": event.version,
+    }
+
+
+OutcomeName = Literal["sale", "callback", "not interested", "wrong number", "no decision", "other"]
+
+
+class DialerDispositionView(BaseModel):
+    """An agent's disposition of a call."""
+
+    call_id: str
+    agent_id: str
+    disposition: OutcomeName
+    notes: str
+    saved_at: str
+    call_ref: str
+    customer: str
+    campaign_id: str
+    contact_id: str
+
+
+class DialerDispositionList(BaseModel):
+    """Dispositions: a call's by agent id, an agent's newest first."""
+
+    dispositions: list[DialerDispositionView]
+
+
+def disposition_view(disposition: Disposition) -> dict[str, Any]:
+    """A disposition as JSON (``DialerDispositionView``)."""
+    return {
+        "call_id": disposition.call_id,
+        "agent_id": disposition.agent_id,
+        "disposition": disposition.outcome.value,
+        "notes": disposition.notes,
+        "saved_at": disposition.saved_at.isoformat(),
+        "call_ref": disposition.call_ref,
+        "customer": disposition.customer,
+        "campaign_id": disposition.campaign_id,
+        "contact_id": disposition.contact_id,
     }

@@ -6,10 +6,13 @@
 ``<account>#<agent>``, ordered by the version each stored, kept ``EVENT_DAYS``), with
 ``AgentRepository``.
 
-Both tables are here because they are written together: an agent is stored at version 1 and
-each change of its state is one TransactWriteItems that writes the agent at the next version
-on condition that it is still at the version and in the state it was read in, and appends the
-change's event on condition that no event has that version. So two writers never both change
+Both tables are here because they are written together: an agent is stored at version 1 (or,
+made again after a deletion, after the last version its id had) with its ``created`` event, and
+each change of its state or its profile, and its deletion, is one TransactWriteItems that writes
+(or deletes) the agent on condition that it is still at the version and in the state it was read
+in, and appends the change's event at the next version on condition that no event has that
+version: an agent's versions have no gaps, each has its event, and a deleted agent's events are
+kept. So two writers never both change
 one agent (two customers are never given one agent), and no change is lost, doubled or left
 without its event. Items and pynamodb exceptions never leave this module; each method's
 docstring gives its DynamoDB requests. Imports pynamodb, the store's base helpers and the
@@ -25,16 +28,16 @@ from datetime import timedelta
 from typing import ClassVar
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.store.attributes import EnumAttribute, IntegerAttribute, UtcDateTimeAttribute
-from chalicelib.store.base import condition_failed, get_item, lost_races, save_if_absent, translated
+from chalicelib.store.base import get_item, lost_races, translated
 from chalicelib.store.binding import bound_settings, shared_connection
 from chalicelib.store.dialer_records import Agent, AgentEvent, AgentState, AgentType, LoginType
-from chalicelib.store.errors import StaleStateError
+from chalicelib.store.errors import AlreadyExistsError, StaleStateError
 from chalicelib.store.registry import StoreItem
 
 EVENT_DAYS = 400
@@ -224,19 +227,40 @@ class AgentRepository:
         bound_settings()
 
     @translated
-    def create(self, agent: Agent) -> Agent:
-        """Store a new agent at version 1 (``AlreadyExistsError`` if the account has one of
-        its id). 1 conditional PutItem."""
-        created = replace(agent, version=1)
-        save_if_absent(_agent_item(created), "agent", agent.agent_id)
+    def create(self, agent: Agent, event: AgentEvent) -> Agent:
+        """Store a new agent with its event (``AlreadyExistsError`` if the account has one of
+        its id; nothing written). Its version follows the last event of an agent of its id
+        deleted before (1 for the first), so that an agent's versions and events never repeat
+        and have no gaps. 1 consistent Query (its last event) + 1 TransactWriteItems (2
+        conditional Puts)."""
+        last = AgentEventItem.query(
+            _key(agent.account_id, agent.agent_id),
+            consistent_read=True,
+            scan_index_forward=False,
+            limit=1,
+        )
+        version = max((item.version for item in last), default=0) + 1
+        created = replace(agent, version=version)
+        try:
+            with TransactWrite(connection=shared_connection()) as transaction:
+                transaction.save(
+                    _agent_item(created), condition=DialerAgentItem.account_id.does_not_exist()
+                )
+                transaction.save(
+                    _event_item(replace(event, version=version)),
+                    condition=AgentEventItem.agent_key.does_not_exist(),
+                )
+        except TransactWriteError as error:
+            lost_races(error)  # re-raises what is not a lost condition or a conflict
+            raise AlreadyExistsError("agent", agent.agent_id, "already exists") from None
         return created
 
     @translated
-    def save(self, agent: Agent, before: Agent) -> Agent:
+    def save(self, agent: Agent, before: Agent, event: AgentEvent) -> Agent:
         """Write ``agent`` (its name, group, address, login or agent type changed, its state
-        as ``before``'s) at the version after ``before``'s, on condition that the stored agent
-        is still ``before`` (version and state); ``StaleStateError`` otherwise. 1 conditional
-        PutItem."""
+        as ``before``'s) at the version after ``before``'s with its event, on condition that
+        the stored agent is still ``before`` (version and state); ``StaleStateError``
+        otherwise (nothing written). 1 TransactWriteItems (2 conditional Puts)."""
         saved = replace(
             agent,
             state=before.state,
@@ -245,12 +269,34 @@ class AgentRepository:
             version=before.version + 1,
         )
         try:
-            _agent_item(saved).save(condition=_as_read(before))
-        except PynamoDBException as error:
-            if condition_failed(error):
-                raise StaleStateError("agent", agent.agent_id) from None
-            raise
+            with TransactWrite(connection=shared_connection()) as transaction:
+                transaction.save(_agent_item(saved), condition=_as_read(before))
+                transaction.save(
+                    _event_item(replace(event, version=saved.version)),
+                    condition=AgentEventItem.agent_key.does_not_exist(),
+                )
+        except TransactWriteError as error:
+            lost_races(error)
+            raise StaleStateError("agent", agent.agent_id) from None
         return saved
+
+    @translated
+    def delete(self, before: Agent, event: AgentEvent) -> None:
+        """Delete the agent on condition that it is still ``before`` (version and state),
+        appending ``event`` at the next version (its earlier events are kept);
+        ``StaleStateError`` otherwise (nothing written). 1 TransactWriteItems (a conditional
+        Delete and a conditional Put)."""
+        version = before.version + 1
+        try:
+            with TransactWrite(connection=shared_connection()) as transaction:
+                transaction.delete(_agent_item(before), condition=_as_read(before))
+                transaction.save(
+                    _event_item(replace(event, version=version)),
+                    condition=AgentEventItem.agent_key.does_not_exist(),
+                )
+        except TransactWriteError as error:
+            lost_races(error)
+            raise StaleStateError("agent", before.agent_id) from None
 
     @translated
     def change(self, before: Agent, after: Agent, event: AgentEvent, claim: bool = False) -> Agent:

@@ -10,8 +10,9 @@ does not match is refused (403) and changes nothing. A POST that worked redirect
 of the site that shows what was done (POST-redirect-GET). A private page without a session
 redirects to the login. Redirects go to the site's own fixed paths only, never to a URL a request
 named. Every answer carries the security headers: a Content-Security-Policy that allows no inline
-script or style and no framing, ``X-Frame-Options: DENY``, ``nosniff``, a same-origin referrer and
-``Cache-Control: no-store`` on every page. Each page runs under the REST deadline; a stage without
+script or style and no framing (a page's script may fetch from its own origin only),
+``X-Frame-Options: DENY``, ``nosniff``, a same-origin referrer and ``Cache-Control: no-store``
+on every page. Each page runs under the REST deadline; a stage without
 a session key answers 503 and anything unexpected is logged and answered 500, as a page.
 
 Also the site's entry routes (its root, static files, login and logout) and the words of amounts
@@ -50,6 +51,7 @@ SHARED_STATIC = {"site.css": "text/css; charset=utf-8"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+        "connect-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Frame-Options": "DENY",

@@ -164,9 +164,10 @@ def test_states_change_as_the_table_allows_and_every_change_is_listed(world: Wor
         ("paused", "logged_out"),
         ("available", "paused"),
         ("logged_out", "available"),
+        ("logged_out", "logged_out"),
     ]
     assert events[0]["at"] == clock().isoformat()
-    assert events[-1]["reason"] == "shift start"
+    assert [e["reason"] for e in events[-2:]] == ["shift start", "created"]
     [latest] = _json(world.call("GET", "/v1/dialer/agents/121163/events?limit=1"))["events"]
     assert latest == events[0]
 
@@ -252,7 +253,7 @@ def test_the_cli_sets_up_agents_and_changes_their_states(
     assert ringflow("dialer", "groups", "--account", "acme") == 0
     assert [g["group_id"] for g in out()] == ["sales"]
     assert ringflow("dialer", "events", "a-1", "--account", "acme") == 0
-    assert [e["to_state"] for e in out()] == ["available"]
+    assert [e["to_state"] for e in out()] == ["available", "logged_out"]
     with pytest.raises(TransitionError, match="cannot become wrap_up"):
         ringflow("dialer", "state", "a-2", "wrap_up", "--account", "acme")
     # AND what the CLI made is what REST shows

@@ -43,6 +43,9 @@ document allows may still be refused for what the store holds, and those answers
   /v1/click2call/requests``: a cursor is the store's state), and for a comment with neither a
   text nor values (``POST /v1/click2call/requests/{request_id}/comments``: one field or the
   other, which the document's generator cannot state);
+- 422 for a listing of the dialer's dispositions (``GET /v1/dialer/dispositions``) that names
+  neither a call nor an agent: one query parameter or the other, which the document's
+  generator cannot state;
 - 422 for a click-to-call statistics period (``/v1/click2call/statistics...``) that is
   inverted, empty, longer than 366 days or out of the calendar (its detail starts with
   ``period:``): JSON Schema cannot compare two times.
@@ -172,6 +175,8 @@ def refused_for_its_shape(method: str, path: str, status: int, problem: dict[str
         return not str(problem.get("detail", "")).startswith("cursor ")
     if (method, path) == ("POST", "/v1/click2call/requests/{request_id}/comments"):
         return problem.get("detail") != "a comment has a text or values"
+    if (method, path) == ("GET", "/v1/dialer/dispositions"):
+        return not str(problem.get("detail", "")).startswith("name a call (call_id) or an agent")
     if path.startswith("/v1/click2call/statistics"):
         return not str(problem.get("detail", "")).startswith("period:")
     return True

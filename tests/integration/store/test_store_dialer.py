@@ -56,6 +56,11 @@ def agent(agent_id: str = "a-1", group_id: str = "sales", **changes: object) -> 
     return Agent(**fields)  # type: ignore[arg-type]
 
 
+def made(agents: AgentRepository, new: Agent) -> Agent:
+    """``new`` stored with its ``created`` event."""
+    return agents.create(new, rules.created(new))
+
+
 @pytest.fixture
 def repos(store: Settings) -> tuple[AgentGroupRepository, AgentRepository]:
     return AgentGroupRepository(), AgentRepository()
@@ -88,8 +93,9 @@ def test_agents_round_trip_list_by_group_and_refuse_a_taken_id(
     repos: tuple[AgentGroupRepository, AgentRepository],
 ) -> None:
     _, agents = repos
-    soft = agents.create(agent())
-    phone = agents.create(
+    soft = made(agents, agent())
+    phone = made(
+        agents,
         agent(
             "a-2",
             "support",
@@ -99,7 +105,7 @@ def test_agents_round_trip_list_by_group_and_refuse_a_taken_id(
             agent_type=AgentType.DYNAMIC,
             state=S.ON_CALL,
             call_ref="call-1",
-        )
+        ),
     )
     # THEN every field comes back (the instant in UTC), at version 1
     got = agents.get("acme", "a-1")
@@ -110,7 +116,7 @@ def test_agents_round_trip_list_by_group_and_refuse_a_taken_id(
     assert agents.list("acme", "support") == [phone]
     assert agents.list("acme", "nobody") == []
     with pytest.raises(AlreadyExistsError):
-        agents.create(agent(name="Other"))
+        made(agents, agent(name="Other"))
     assert agents.get("acme", "a-1").name == "Asha Rao"
     with pytest.raises(NotFoundError):
         agents.get("acme", "a-9")
@@ -122,8 +128,8 @@ def test_only_available_agents_are_found_longest_idle_first(
     _, agents = repos
     for n, state in enumerate([S.AVAILABLE, S.PAUSED, S.AVAILABLE, S.AVAILABLE, S.ON_CALL]):
         since = NOW - timedelta(seconds=[30, 90, 60, 10, 99][n])
-        agents.create(agent(f"a-{n}", state=state, state_since=since, call_ref=""))
-    agents.create(agent("b-1", "support", state=S.AVAILABLE, state_since=NOW - timedelta(hours=1)))
+        made(agents, agent(f"a-{n}", state=state, state_since=since, call_ref=""))
+    made(agents, agent("b-1", "support", state=S.AVAILABLE, state_since=NOW - timedelta(hours=1)))
     found = agents.longest_idle("acme", "sales", 5)
     assert [a.agent_id for a in found] == ["a-2", "a-0", "a-3"]
     assert [a.agent_id for a in agents.longest_idle("acme", "sales", 2)] == ["a-2", "a-0"]
@@ -132,7 +138,7 @@ def test_only_available_agents_are_found_longest_idle_first(
     paused, event = rules.asked(a2, S.PAUSED, NOW)
     agents.change(a2, paused, event)
     a0 = agents.get("acme", "a-0")
-    agents.save(replace(a0, group_id="support"), a0)
+    agents.save(replace(a0, group_id="support"), a0, rules.profile_changed(a0, NOW))
     assert [a.agent_id for a in agents.longest_idle("acme", "sales", 5)] == ["a-3"]
     assert [a.agent_id for a in agents.longest_idle("acme", "support", 5)] == ["b-1", "a-0"]
 
@@ -141,7 +147,7 @@ def test_a_change_is_one_transaction_with_its_event_and_a_stale_one_writes_nothi
     repos: tuple[AgentGroupRepository, AgentRepository], sent: RequestLog
 ) -> None:
     _, agents = repos
-    before = agents.create(agent(state=S.AVAILABLE))
+    before = made(agents, agent(state=S.AVAILABLE))
     after, event = rules.given_call(before, "call-7", NOW)
     sent.clear()
     stored = agents.change(before, after, event)
@@ -155,9 +161,10 @@ def test_a_change_is_one_transaction_with_its_event_and_a_stale_one_writes_nothi
     with pytest.raises(StaleStateError):
         agents.change(replace(stored, state=S.AVAILABLE), after, event)
     with pytest.raises(StaleStateError):
-        agents.save(replace(before, name="Changed"), before)
+        agents.save(replace(before, name="Changed"), before, rules.profile_changed(before, NOW))
     assert agents.get("acme", "a-1") == stored
-    [only] = agents.events("acme", "a-1", 10)
+    [only, created] = agents.events("acme", "a-1", 10)
+    assert (created.version, created.reason) == (1, "created")
     assert (only.from_state, only.to_state, only.call_ref, only.version, only.at) == (
         S.AVAILABLE,
         S.ON_CALL,
@@ -178,6 +185,7 @@ def test_every_change_has_its_event_newest_first(service: Agents) -> None:
     service.set_state("acme", "a-1", "logged_out", moments[5])
     events = service.events("acme", "a-1")
     assert [(e.from_state, e.to_state) for e in reversed(events)] == [
+        (S.LOGGED_OUT, S.LOGGED_OUT),
         (S.LOGGED_OUT, S.AVAILABLE),
         (S.AVAILABLE, S.ON_CALL),
         (S.ON_CALL, S.WRAP_UP),
@@ -185,8 +193,8 @@ def test_every_change_has_its_event_newest_first(service: Agents) -> None:
         (S.AVAILABLE, S.PAUSED),
         (S.PAUSED, S.LOGGED_OUT),
     ]
-    assert [e.version for e in events] == [7, 6, 5, 4, 3, 2]
-    assert events[-1].reason == "shift start"
+    assert [e.version for e in events] == [7, 6, 5, 4, 3, 2, 1]
+    assert [e.reason for e in events[-2:]] == ["shift start", "created"]
     assert [e.at for e in service.events("acme", "a-1", 2)] == [moments[5], moments[4]]
 
 
@@ -233,7 +241,7 @@ def test_ten_calls_claiming_at_once_get_three_distinct_agents(
         assert (stored.state, stored.call_ref) == (S.ON_CALL, ref)
         [latest, *_] = service.events("acme", taken.agent_id)
         assert (latest.to_state, latest.call_ref) == (S.ON_CALL, ref)
-        assert len(service.events("acme", taken.agent_id)) == 2
+        assert len(service.events("acme", taken.agent_id)) == 3  # made, available, on call
     # AND the other group's agent was never given a call
     assert service.agent("acme", "s-1").state is S.AVAILABLE
 

@@ -65,7 +65,9 @@ EXPECTED_KEYS = {
     "c2c_operators": [("company_id", "HASH", "S"), ("operator_id", "RANGE", "S")],
     "c2c_requests": [("request_id", "HASH", "S")],
     "dialer_agent_events": [("agent_key", "HASH", "S"), ("version", "RANGE", "N")],
+    "dialer_agent_logins": [("account_id", "HASH", "S"), ("agent_id", "RANGE", "S")],
     "dialer_agents": [("account_id", "HASH", "S"), ("agent_id", "RANGE", "S")],
+    "dialer_dispositions": [("call_key", "HASH", "S"), ("agent_id", "RANGE", "S")],
     "dialer_groups": [("account_id", "HASH", "S"), ("group_id", "RANGE", "S")],
     "do_not_call": [("account_id", "HASH", "S"), ("number", "RANGE", "S")],
     "guard_counters": [("key", "HASH", "S")],
@@ -88,6 +90,7 @@ EXPECTED_INDEXES = {
         "by_group": [("group_key", "HASH"), ("agent_id", "RANGE")],
         "available": [("available_key", "HASH"), ("state_since", "RANGE")],
     },
+    "dialer_dispositions": {"by_agent": [("agent_key", "HASH"), ("saved_at", "RANGE")]},
 }
 EXPECTED_TTL = {
     "callback_lockouts": "expires",
@@ -98,6 +101,7 @@ EXPECTED_TTL = {
     "campaign_pacing": "expires",
     "campaign_uploads": "expires",
     "dialer_agent_events": "expires",
+    "dialer_dispositions": "expires",
     "guard_counters": "expires",
     "markers": "expires_at",
     "sent_sms": "expires_at",

@@ -55,14 +55,17 @@ class MemoryAgents:
         if stored is None or (stored.version, stored.state) != (before.version, before.state):
             raise StaleStateError(f"agent {before.agent_id}")
 
-    def create(self, agent: Agent) -> Agent:
-        if (agent.account_id, agent.agent_id) in self.agents:
+    def create(self, agent: Agent, event: AgentEvent) -> Agent:
+        key = (agent.account_id, agent.agent_id)
+        if key in self.agents:
             raise AlreadyExistsError(f"agent {agent.agent_id}")
-        made = replace(agent, version=1)
-        self.agents[(agent.account_id, agent.agent_id)] = made
+        version = max((e.version for e in self.events_of.get(key, [])), default=0) + 1
+        made = replace(agent, version=version)
+        self.agents[key] = made
+        self.events_of.setdefault(key, []).append(replace(event, version=version))
         return made
 
-    def save(self, agent: Agent, before: Agent) -> Agent:
+    def save(self, agent: Agent, before: Agent, event: AgentEvent) -> Agent:
         self._check(before)
         saved = replace(
             agent,
@@ -72,7 +75,15 @@ class MemoryAgents:
             version=before.version + 1,
         )
         self.agents[(agent.account_id, agent.agent_id)] = saved
+        key = (agent.account_id, agent.agent_id)
+        self.events_of.setdefault(key, []).append(replace(event, version=saved.version))
         return saved
+
+    def delete(self, before: Agent, event: AgentEvent) -> None:
+        self._check(before)
+        key = (before.account_id, before.agent_id)
+        del self.agents[key]
+        self.events_of.setdefault(key, []).append(replace(event, version=before.version + 1))
 
     def change(self, before: Agent, after: Agent, event: AgentEvent, claim: bool = False) -> Agent:
         self._check(before)
@@ -176,7 +187,7 @@ def test_asking_for_the_state_the_agent_is_in_changes_nothing(world: World) -> N
     _available(world, "a-1")
     before = world.service.agent("acme", "a-1")
     assert world.service.set_state("acme", "a-1", "available", NOW + timedelta(1)) == before
-    assert len(world.service.events("acme", "a-1")) == 1
+    assert len(world.service.events("acme", "a-1")) == 2  # made, then available
 
 
 def test_release_wraps_up_that_calls_agent_once_and_times_its_end(world: World) -> None:
@@ -197,6 +208,7 @@ def test_release_wraps_up_that_calls_agent_once_and_times_its_end(world: World) 
         (S.ON_CALL, S.WRAP_UP),
         (S.AVAILABLE, S.ON_CALL),
         (S.LOGGED_OUT, S.AVAILABLE),
+        (S.LOGGED_OUT, S.LOGGED_OUT),
     ]
 
 
