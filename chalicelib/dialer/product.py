@@ -4,8 +4,9 @@ agent let go; a customer's wait measured; a call's stage shown), the resolver of
 question (``ClaimAgent``), the campaigns' dial budget of its campaigns, its tables
 (``store.dialer_groups``, ``dialer_agents``, ``dialer_campaigns``, ``dialer_live``, imported here
 so they are known wherever the installed products are), its services (``dialer.agents`` and
-``dialer.calls`` on those tables, the wrap-up timer on the container's), its routes
-(``dialer.routes``, ``dialer.trigger_routes``) and its ``ringflow dialer`` commands. Named in
+``dialer.calls`` on those tables, the wrap-up timer on the container's, the supervisors' board
+logins), its routes (``dialer.routes``, ``dialer.trigger_routes``, ``dialer.board_routes``, the
+supervisors' board pages ``dialer.board.pages``) and its ``ringflow dialer`` commands. Named in
 ``chalicelib.products.PRODUCT_MODULES`` after the campaigns and the click-to-call. The core
 imports none of it.
 """
@@ -21,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.calls.tasks import Runner, encode_task, register_effect_type
 from chalicelib.campaigns.hooks import register_dial_budget
 from chalicelib.campaigns.model import Campaign
-from chalicelib.dialer import trigger_routes, widget
+from chalicelib.dialer import board_routes, trigger_routes, widget
 from chalicelib.dialer.agents import Agents, WrapUpTimer
+from chalicelib.dialer.board import pages as board_pages
 from chalicelib.dialer.calls import DialerCalls
 from chalicelib.dialer.model import Agent
 from chalicelib.dialer.queries import ClaimAgent
@@ -35,6 +37,8 @@ from chalicelib.store import dialer_agents as agents_store
 from chalicelib.store import dialer_campaigns as campaigns_store
 from chalicelib.store import dialer_groups as groups_store
 from chalicelib.store import dialer_live as live_store
+from chalicelib.store import portal_logins as portal_logins_store
+from chalicelib.web.logins import Logins
 
 if TYPE_CHECKING:
     from chalicelib.calls.service import Resolver
@@ -42,7 +46,7 @@ if TYPE_CHECKING:
     from chalicelib.wiring import Container
 
 WRAP_UP_EFFECT = "dialer_finish_wrap_up"
-ROUTE_MODULES = (trigger_routes,)
+ROUTE_MODULES = (trigger_routes, board_routes, board_pages)
 """Route modules registering on the ``dialer`` blueprint when imported."""
 
 
@@ -71,6 +75,8 @@ class DialerServices:
 
     agents: Agents
     calls: DialerCalls
+    board_logins: Logins
+    """Logins to the supervisors' live board (``dialer.board.pages``)."""
 
 
 def wrap_up_timer(container: Container) -> WrapUpTimer:
@@ -106,7 +112,9 @@ def services(container: Container) -> DialerServices:
         flow_of=flow_of,
         clock=container.clock,
     )
-    return DialerServices(agents, calls)
+    failures = portal_logins_store.LoginFailuresRepository()
+    board_logins = board_pages.logins(container.accounts, failures, container.clock)
+    return DialerServices(agents, calls, board_logins)
 
 
 def runners(container: Container) -> Mapping[type, Runner]:
