@@ -6,8 +6,9 @@ question (``ClaimAgent``), the campaigns' dial budget of its campaigns, its tabl
 ``dialer_logins``, ``dialer_dispositions``, imported here so they are known wherever the
 installed products are), its services (``dialer.agents`` and ``dialer.calls`` on those tables,
 the wrap-up timer on the container's; the agents' passwords, ``dialer.agent_logins``, with the
-agent's page's logins and their lockout; ``dialer.dispositions``), its routes (``dialer.routes``,
-``dialer.trigger_routes``), the agent's page (``dialer.site``), its demo and its
+agent's page's logins and their lockout; ``dialer.dispositions``; the supervisors' board
+logins), its routes (``dialer.routes``, ``dialer.trigger_routes``, ``dialer.board_routes``), the
+agent's page (``dialer.site``), the supervisors' board (``dialer.board.pages``), its demo and its
 ``ringflow dialer`` commands. Named in
 ``chalicelib.products.PRODUCT_MODULES`` after the campaigns and the click-to-call. The core
 imports none of it.
@@ -24,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.calls.tasks import Runner, encode_task, register_effect_type
 from chalicelib.campaigns.hooks import register_dial_budget
 from chalicelib.campaigns.model import Campaign
-from chalicelib.dialer import trigger_routes, widget
+from chalicelib.dialer import board_routes, trigger_routes, widget
 from chalicelib.dialer.agent_logins import AgentLogins, login_parts
 from chalicelib.dialer.agents import Agents, WrapUpTimer
+from chalicelib.dialer.board import pages as board_pages
 from chalicelib.dialer.calls import DialerCalls
 from chalicelib.dialer.dispositions import Dispositions
 from chalicelib.dialer.model import Agent
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
     from chalicelib.wiring import Container
 
 WRAP_UP_EFFECT = "dialer_finish_wrap_up"
-ROUTE_MODULES = (trigger_routes,)
+ROUTE_MODULES = (trigger_routes, board_routes, board_pages)
 """Route modules registering on the ``dialer`` blueprint when imported."""
 LOGIN_SCOPE = "agent:"
 """The agent's page's failed logins are counted apart from the other sites'."""
@@ -89,6 +91,8 @@ class DialerServices:
     site_logins: Logins
     """Logins to the agent's page (``dialer.site``), with their lockout."""
     dispositions: Dispositions
+    board_logins: Logins
+    """Logins to the supervisors' live board (``dialer.board.pages``)."""
 
 
 def wrap_up_timer(container: Container) -> WrapUpTimer:
@@ -155,7 +159,10 @@ def services(container: Container) -> DialerServices:
         LOGIN_SCOPE,
     )
     dispositions = Dispositions(dispositions_store.DispositionRepository(), agent_store.claimed)
-    return DialerServices(agents, calls, logins, site_logins, dispositions)
+    board_logins = board_pages.logins(
+        container.accounts, portal_logins_store.LoginFailuresRepository(), container.clock
+    )
+    return DialerServices(agents, calls, logins, site_logins, dispositions, board_logins)
 
 
 def _login_name(text: str) -> str:

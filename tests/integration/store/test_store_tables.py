@@ -67,8 +67,10 @@ EXPECTED_KEYS = {
     "dialer_agent_events": [("agent_key", "HASH", "S"), ("version", "RANGE", "N")],
     "dialer_agent_logins": [("account_id", "HASH", "S"), ("agent_id", "RANGE", "S")],
     "dialer_agents": [("account_id", "HASH", "S"), ("agent_id", "RANGE", "S")],
+    "dialer_campaigns": [("campaign_id", "HASH", "S")],
     "dialer_dispositions": [("call_key", "HASH", "S"), ("agent_id", "RANGE", "S")],
     "dialer_groups": [("account_id", "HASH", "S"), ("group_id", "RANGE", "S")],
+    "dialer_live": [("account_id", "HASH", "S"), ("call_id", "RANGE", "S")],
     "do_not_call": [("account_id", "HASH", "S"), ("number", "RANGE", "S")],
     "guard_counters": [("key", "HASH", "S")],
     "tariff_rates": [("tariff_version", "HASH", "S"), ("prefix", "RANGE", "S")],
@@ -90,6 +92,10 @@ EXPECTED_INDEXES = {
         "by_group": [("group_key", "HASH"), ("agent_id", "RANGE")],
         "available": [("available_key", "HASH"), ("state_since", "RANGE")],
     },
+    "dialer_campaigns": {
+        "by_account": [("account_id", "HASH"), ("campaign_id", "RANGE")],
+        "by_group": [("group_key", "HASH"), ("updated_at", "RANGE")],
+    },
     "dialer_dispositions": {"by_agent": [("agent_key", "HASH"), ("saved_at", "RANGE")]},
 }
 EXPECTED_TTL = {
@@ -102,6 +108,7 @@ EXPECTED_TTL = {
     "campaign_uploads": "expires",
     "dialer_agent_events": "expires",
     "dialer_dispositions": "expires",
+    "dialer_live": "expires",
     "guard_counters": "expires",
     "markers": "expires_at",
     "sent_sms": "expires_at",
