@@ -20,12 +20,12 @@ from typing import Any, Protocol
 
 from chalicelib.campaigns.model import Campaign
 from chalicelib.dialer import measures
+from chalicelib.dialer.agent_node import AgentConfig
 from chalicelib.dialer.agents import Agents
 from chalicelib.dialer.model import Agent, AgentState
 from chalicelib.dialer.pacing import DialerLoad, dial_count
 from chalicelib.dialer.queries import ClaimAgent, GivenAgent, NoAgentFree, NoSuchGroup
 from chalicelib.dialer.tasks import LiveCallChanged, RecordAnswer, ReleaseAgent
-from chalicelib.dialer.agent_node import AgentConfig
 from chalicelib.errors import NotFoundError, StaleStateError
 from chalicelib.flows.model import Flow
 from chalicelib.store.dialer_records import DialerCampaignStats, LiveCall

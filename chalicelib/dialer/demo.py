@@ -1,8 +1,8 @@
 """The dialer's demo for the local run: the demo account's ``dialer-sales`` flow (loaded with
 every shipped flow) on a number of its own, activated as an outbound campaign flow, requests from
 loopback allowed, a fresh security id for the banner (shown once, so each run makes one), and the
-group ``sales`` with one agent, the simulator's help desk (which answers), available. Idempotent
-otherwise. Imports the demo account's names only.
+group ``sales`` with one agent, the simulator's help desk (which answers), available, with a
+password for the agent's page. Idempotent otherwise. Imports the demo account's names only.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from chalicelib.cli.demo import DEMO_ACCOUNT
 FLOW = "dialer-sales"
 NUMBER = "447700900190"
 AGENT, AGENT_NUMBER = "desk", "447700900300"
+PASSWORD = "demo-agent-page"
+"""The demo agent's password for the agent's page (the local run only)."""
 
 
 def load(container: Any) -> Mapping[str, Any]:
@@ -34,4 +36,17 @@ def load(container: Any) -> Mapping[str, Any]:
     )
     if agents.agent(DEMO_ACCOUNT, AGENT).state.value in ("logged_out", "paused"):
         agents.set_state(DEMO_ACCOUNT, AGENT, "available", now, "the demo")
-    return {"dialer": {"flow": FLOW, "security_id": secret, "agent": AGENT_NUMBER}}
+    dialer = container.services("dialer")
+    if not dialer.logins.has_password(DEMO_ACCOUNT, AGENT):
+        dialer.logins.set_password(DEMO_ACCOUNT, AGENT, PASSWORD)
+    return {
+        "dialer": {
+            "flow": FLOW,
+            "security_id": secret,
+            "agent": AGENT_NUMBER,
+            "agent_id": AGENT,
+            "password": PASSWORD,
+            "agent_page": "/agent/login",
+            "board": "/dialer/board/login",
+        }
+    }

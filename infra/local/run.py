@@ -452,6 +452,9 @@ Outbound dialer of {dialer["flow"]} (agent: the help desk {dialer["agent"]}, ava
   curl -s {app_url}/outbounddialer/create -H 'Content-Type: application/json' -d '{body}'
   .venv/bin/ringflow sim calls{where}              # {caller} rings, then the agent's phone
   .venv/bin/ringflow dialer agents --account {demo["account_id"]}
+  the agent's page         {app_url}{dialer["agent_page"]}   account {demo["account_id"]}, \
+agent {dialer["agent_id"]}, password {dialer["password"]}
+  the supervisors' board   {app_url}{dialer["board"]}   account {demo["account_id"]} and its API key
 """
 
 

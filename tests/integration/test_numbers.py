@@ -214,6 +214,8 @@ def test_the_demo_loader_provisions_its_numbers_and_is_idempotent(
         assert second["dialer"]["flow"] == "dialer-sales"
         desk = container.services("dialer").agents.agent(DEMO_ACCOUNT, "desk")
         assert (desk.number, desk.state.value) == (second["dialer"]["agent"], "available")
+        logins = container.services("dialer").logins
+        assert logins.authenticate("demo/desk", second["dialer"]["password"])
         assert first["click2call"]["key"] == c2c["key"]  # the campaign made once
         # AND the speech demo's agent, stored once
         assert first["speech"]["version"] == speech["version"] == 1
