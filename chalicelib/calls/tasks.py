@@ -145,14 +145,17 @@ class EffectQueue:
         self._enqueue = enqueue
 
     def run(self, effects: Sequence[Effect], state: CallState) -> None:
-        """Run or queue every effect; ``TaskError`` for a kind with no runner."""
-        for effect in effects:
-            runner = _runner(self._runners, effect)
-            if runner.inline:
-                runner.run(effect, state.account_id)
-            else:
+        """Queue every queued effect, then run the inline ones: an inline one that fails (the
+        webhook's time ran out) raises, but never keeps a queued one from going. ``TaskError``
+        for a kind with no runner, before anything is done."""
+        paired = [(effect, _runner(self._runners, effect)) for effect in effects]
+        for effect, runner in paired:
+            if not runner.inline:
                 delay = runner.delay(effect) if runner.delay else 0
                 self._enqueue(encode_task(effect, state.account_id), delay)
+        for effect, runner in paired:
+            if runner.inline:
+                runner.run(effect, state.account_id)
 
 
 def _runner(runners: Runners, effect: Effect) -> Runner:

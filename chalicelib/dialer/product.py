@@ -199,7 +199,7 @@ def runners(container: Container) -> Mapping[type, Runner]:
         FinishWrapUp: Runner(finish),
         ReleaseAgent: Runner(release),
         RecordAnswer: Runner(record),
-        LiveCallChanged: Runner(show, inline=True),
+        LiveCallChanged: Runner(show),
     }
 
 

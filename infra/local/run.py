@@ -42,6 +42,11 @@ MOTO_PORT = int(os.environ.get("RINGFLOW_MOTO_PORT", "5055"))
 MESSAGES_PORT = int(os.environ.get("RINGFLOW_MESSAGES_PORT", "8300"))
 SMTP_PORT = int(os.environ.get("RINGFLOW_SMTP_PORT", "2525"))
 STRIPE_PORT = int(os.environ.get("RINGFLOW_STRIPE_PORT", "8310"))
+SIM_SPEED = os.environ.get("RINGFLOW_SIM_SPEED", "1")
+"""Virtual seconds per real second of the simulated calls: 1, real time, as the carrier's, so a
+call waits for what the platform does meanwhile (an agent's or operator's leg placed from the
+task queue, a timer); ``fast`` runs each call as fast as it can (the carrier's durations close
+to 0 s)."""
 STRIPE_SECRET_KEY = "sk_test_ringflow_local"
 STRIPE_WEBHOOK_SECRET = "whsec_ringflow_local_0123456789abcdef"
 SIGNATURE_SECRET = "local-signature-secret-0123456789abcdef"
@@ -488,7 +493,8 @@ def main() -> int:
     from chalicelib.settings import from_environment
 
     try:
-        with running_stack(ports, STATE) as stack:
+        speed = [] if SIM_SPEED == "fast" else ["--speed", SIM_SPEED]
+        with running_stack(ports, STATE, simulator_args=speed) as stack:
             defaults = ports.sim == 8090 and STATE == ROOT / ".local"
             where = "" if defaults else f" --sim-url {stack.sim_url} --ca {stack.ca_path}"
             if not defaults and STATE == ROOT / ".local":

@@ -8,23 +8,15 @@ it is kept. Headless chromium through Playwright."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
+from localrunkit import LocalRun, local_run
 
-from infra.local.moto import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
 VISITOR = "447700900661"
 WAIT_SECONDS = 90
 
@@ -33,66 +25,32 @@ WAIT_SECONDS = 90
 class Stack:
     """The local run's addresses and the demo company's login."""
 
+    run: LocalRun
     app: str
-    sim: str
-    ca: str
     login: str
     company: str
     password: str
     try_page: str
 
     def set_number(self, number: str, **behaviour: Any) -> None:
-        body = {"number": number, **behaviour}
-        answer = requests.post(f"{self.sim}/_sim/numbers", json=body, verify=self.ca, timeout=5)
-        assert answer.status_code == 200, answer.text
+        self.run.set_number(number, **behaviour)
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    state = tmp_path_factory.mktemp("c2c-run")
-    names = ("APP", "SIM", "MOTO", "MESSAGES", "SMTP", "STRIPE")
-    ports = {name: str(free_port()) for name in names}
-    env = {
-        **os.environ,
-        **{f"RINGFLOW_{k}_PORT": v for k, v in ports.items()},
-        "RINGFLOW_LOCAL_DIR": str(state),
-    }
-    printed = state / "banner.txt"
-    with printed.open("w") as out:
-        run = subprocess.Popen(
-            [sys.executable, "-m", "infra.local.run"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    try:
-        deadline = time.monotonic() + 120
-        text = ""
-        while time.monotonic() < deadline and "company id" not in text:
-            assert run.poll() is None, printed.read_text()
-            time.sleep(0.5)
-            text = printed.read_text()
+    with local_run(tmp_path_factory.mktemp("c2c-run"), "company id") as run:
+        text = run.banner
         login = re.search(r"(http://\S+/company/login)\s+company id (\S+), password (\S+)", text)
         page = re.search(r"(http://\S+/pages/c2c/\S+/try)", text)
         assert login and page, text
         yield Stack(
+            run=run,
             app=login.group(1).split("/company/login")[0],
-            sim=f"https://127.0.0.1:{ports['SIM']}",
-            ca=str(state / "sim-ca.pem"),
             login=login.group(1),
             company=login.group(2),
             password=login.group(3),
             try_page=page.group(1),
         )
-    finally:
-        run.send_signal(signal.SIGTERM)
-        try:
-            run.wait(30)
-        except subprocess.TimeoutExpired:
-            run.kill()
-            run.wait(10)
 
 
 def wait_for(page: Any, text: str, where: str = "main") -> None:
