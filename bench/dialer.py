@@ -5,7 +5,10 @@ the seed's ``POST /outbounddialer/create``, run to its end in each mode (progres
 Vonage SDK against the simulated network, virtual time). The task queue rides an in-process
 queue on the virtual clock (``bench.campaign_cost``'s), each message one invocation of the task
 handler, delivered every ``STEP`` virtual seconds while calls go on (an agent's leg rings while
-its customer waits; a timer fires on time); the pacer sleeps on the virtual clock.
+its customer waits; a timer fires on time); the pacer sleeps on the virtual clock, and so do the
+carrier client's rate limit and back-off (one client for the whole run, as one warm process has:
+the agent legs share the carrier's 3 new calls a second with the customers' dials). A task that
+fails is delivered again after the queue's visibility timeout, as SQS does, and counted.
 
 The customers (seeded): 70 % answer as people and stay on the line 30 to 90 s from their answer,
 5 % are answering machines (the flow hangs up on them), 15 % are busy, 10 % never answer; one
@@ -67,6 +70,10 @@ MAX_RETRIES = 1
 TRIGGER_CALLS = 50
 """Customers per POST of the trigger: the REST deadline (5 s) is wall-clock, and 300 customers
 loaded in one request take longer than that on moto in-process."""
+VISIBILITY_TIMEOUT = 120
+"""Seconds before SQS delivers a failed task again: the queue's, as deployed (6 x the
+Lambda timeout of 20 s)."""
+MAX_TASK_FAILURES = 1000
 STEP = 0.5
 """Virtual seconds between two deliveries of the task queue while calls go on."""
 MAX_STEPS = 400_000
@@ -173,13 +180,17 @@ class DialerFigures:
     most_calls_per_agent: int = 0
     """The most agent legs (ringing or talking) any agent had at once on the network."""
     events_alternate: bool = True
-    """Every agent's events go on_call, wrap_up, ... in turn (never on_call twice)."""
+    """No agent's events show a call given while on a call or in wrap-up."""
     outcomes: Counter[str] = field(default_factory=Counter)
     """The contacts' statuses at the end."""
     agents_not_available: dict[str, str] = field(default_factory=dict)
     """Agents left in another state than available at the end (should be none)."""
     live_calls_left: int = 0
     """Calls the live picture still shows at the end (should be none)."""
+    task_failures: Counter[str] = field(default_factory=Counter)
+    """Task messages whose run failed (delivered again later), by kind."""
+    failure_logs: list[str] = field(default_factory=list)
+    """The first failures' log lines (why they failed)."""
     seconds: float = 0.0
     """Wall-clock seconds the run took."""
     model: Any = None
@@ -214,10 +225,11 @@ def measure(
     from chalicelib.campaigns.pacing import Pacer
     from chalicelib.ops import schedules
     from chalicelib.store.campaign_pacing import CampaignPacingRepository
+    from chalicelib.telephony.vonage.client import VonageClient, VonageConfig
 
     # the platform wants a flow on a number of its own: the dialer's flow takes the number over
     scenario = Scenario("dialer", ROOT / "flows" / "appointment-reminder.json", DID, ())
-    meter, sink = AwsMeter(), _Sink()
+    meter, sink = AwsMeter(), _KeptSink()
     people = customers(customer_count, seed)
     staff = agents(agent_count, seed)
     figures = DialerFigures(mode, customer_count, agent_count)
@@ -234,6 +246,12 @@ def measure(
             campaigns = container.services("campaigns").campaigns
             pacer = Pacer(CampaignPacingRepository(), container.clock, clock.advance)
             campaigns.pace = lambda: pacer
+            # the carrier's client backs off and keeps its rate on the virtual clock too
+            container.__dict__["carrier"] = VonageClient(
+                VonageConfig.from_settings(container.settings),
+                sleep=clock.advance,
+                monotonic=lambda: clock.seconds,
+            )
             network.add_account_numbers(DID)
             admin = container.admin
             admin.load_flow(ACCOUNT, json.dumps(flow(mode)))
@@ -262,7 +280,8 @@ def measure(
             numbers = [number for number, _, _ in people]
             for first in range(0, len(numbers), TRIGGER_CALLS):
                 _trigger(platform.client, security_id, numbers, first)
-            _run_live(platform, queue, decode_task)
+            _run_live(platform, queue, decode_task, figures)
+            figures.failure_logs = sink.failures
             _read(figures, container, network, staff, {n for n, _, _ in people}, start)
     finally:
         schedules.MAX_DELAY_SECONDS = saved_delay
@@ -287,10 +306,13 @@ def _trigger(client: Any, security_id: str, numbers: list[str], first: int) -> N
         raise RuntimeError(f"the dialer trigger was refused: {answer.body!r}")
 
 
-def _run_live(platform: Any, queue: _VirtualQueue, decode: Callable[[str], Any]) -> None:
+def _run_live(
+    platform: Any, queue: _VirtualQueue, decode: Callable[[str], Any], figures: DialerFigures
+) -> None:
     """Deliver the task queue every ``STEP`` virtual seconds while calls go on (each message
     one invocation of the task handler), until nothing is left; with no call in progress, the
-    clock moves on to the next message due."""
+    clock moves on to the next message due. A task that fails is delivered again after the
+    queue's visibility timeout, as SQS does (counted in ``figures.task_failures``)."""
     from chalice.app import SQSEventConfig
 
     network, client = platform.network, platform.client
@@ -306,7 +328,10 @@ def _run_live(platform: Any, queue: _VirtualQueue, decode: Callable[[str], Any])
             event = client.events.generate_sqs_event(message_bodies=[body], queue_name=task_queue)
             result = client.lambda_.invoke(source.name, event)
             if (result.payload or {}).get("batchItemFailures"):
-                raise RuntimeError(f"a {type(decode(body)[1]).__name__} task failed")
+                figures.task_failures[type(decode(body)[1]).__name__] += 1
+                if sum(figures.task_failures.values()) > MAX_TASK_FAILURES:
+                    raise RuntimeError(f"tasks keep failing: {dict(figures.task_failures)}")
+                queue.send(body, VISIBILITY_TIMEOUT)
         network.run_for(STEP)
         if ready or network.scheduler.next_time() is not None:
             continue
@@ -315,6 +340,19 @@ def _run_live(platform: Any, queue: _VirtualQueue, decode: Callable[[str], Any])
             return
         network.clock.advance_to(following)
     raise RuntimeError("the dialer campaign did not settle")
+
+
+class _KeptSink(_Sink):
+    """``bench.cost``'s sink, keeping the log lines of the tasks that failed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures: list[str] = []
+
+    def write(self, text: str) -> int:
+        if "task failed" in text and len(self.failures) < 20:
+            self.failures.append(text)
+        return super().write(text)
 
 
 def _read(
@@ -371,15 +409,15 @@ def _read(
 
 def _agent_time(history: list[Any], end: datetime) -> tuple[float, float, bool]:
     """From one agent's events, oldest first: seconds on a call or wrapping up, seconds logged
-    in (from the first change to ``end``), and whether on_call and wrap_up alternate."""
+    in (from the first change to ``end``), and whether it was never given a call while on one
+    or wrapping one up (no change to on_call from on_call or wrap_up)."""
     if not history:
         return 0.0, 0.0, True
     worked = 0.0
-    calls = [e.to_state.value for e in history if e.to_state.value in ("on_call", "wrap_up")]
-    alternate = calls == ["on_call", "wrap_up"] * (len(calls) // 2) or calls == [
-        "on_call",
-        "wrap_up",
-    ] * (len(calls) // 2) + ["on_call"]
+    alternate = not any(
+        e.to_state.value == "on_call" and e.from_state.value in ("on_call", "wrap_up")
+        for e in history
+    )
     for event, following in zip(history, [*history[1:], None], strict=True):
         until = following.at if following is not None else end
         if event.to_state.value in ("on_call", "wrap_up"):
@@ -482,8 +520,10 @@ def print_figures(runs: Iterable[DialerFigures]) -> None:
             problems.append(f"agents left busy {f.agents_not_available}")
         if f.live_calls_left:
             problems.append(f"{f.live_calls_left} calls left in the live picture")
+        if f.task_failures:
+            problems.append(f"tasks failed and were delivered again {dict(f.task_failures)}")
         if not f.events_alternate:
-            problems.append("an agent's events went on_call twice")
+            problems.append("an agent was given a call while on one (its events)")
         print(
             f"  {f.mode}: outcomes {outcomes}; {f.agent_legs} agent legs; took {f.seconds:.0f} s"
             + (f"; WARNING: {'; '.join(problems)}" if problems else "")

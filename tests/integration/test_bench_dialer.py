@@ -35,6 +35,7 @@ def test_the_dialer_bench_runs_a_whole_campaign_through_the_platform(
     assert figures.most_calls_per_agent == 1
     assert figures.events_alternate
     assert figures.agents_not_available == {} and figures.live_calls_left == 0
+    assert not figures.task_failures, figures.failure_logs
     # AND the campaign measured every live answer; each connected customer waited for an agent
     assert figures.live_answers == 14 + figures.abandoned
     assert figures.connected == 14 and len(figures.waits) == 14
