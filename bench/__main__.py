@@ -11,8 +11,9 @@ speech figures, a 100,000-row call list loaded into a campaign against a plain b
 the click-to-call's figures (``bench.click2call``: banner POST to the visitor's create-call, the
 DynamoDB requests of a click-to-call and the cost of 1,000 completed ones), a dialer campaign
 of 300 customers and 10 agents through the platform in both modes beside the model simulation
-(``bench.dialer``) and, last, the pace of a campaign's calls across workers (``bench.pacing``,
-about 100 s). Prints figures and ratios; asserts nothing.
+(``bench.dialer``, about 10 minutes; ``BENCH_DIALER_CUSTOMERS`` shrinks it) and, last, the
+pace of a campaign's calls across workers (``bench.pacing``, about 100 s). Prints figures and
+ratios; asserts nothing.
 
 Each simulated call is: answer (the flow starts, waits in a menu) then N menu presses (a step
 with no external call: the state is read once and written once). The pull-app answer, which

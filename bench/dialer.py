@@ -25,6 +25,11 @@ parameters, as a ratio. Asserts nothing: ``measure`` returns the figures
 (``tests/integration/test_bench_dialer.py``). Imports the standard library and ``bench`` at
 module level; the app, chalicelib, moto and the simulator only inside ``measure``. Must not
 import tests.
+
+At full size each mode takes about 5 minutes on a 2-core machine (260 to 345 s measured, the
+machine shared), both about 10: ``BENCH_DIALER_CUSTOMERS`` makes it shorter. Most of it is
+moto's DynamoDB answering the campaign's dispatch, asked again every few seconds while every
+agent is busy.
 """
 
 from __future__ import annotations
@@ -189,6 +194,8 @@ class DialerFigures:
     """Calls the live picture still shows at the end (should be none)."""
     task_failures: Counter[str] = field(default_factory=Counter)
     """Task messages whose run failed (delivered again later), by kind."""
+    webhook_failures: int = 0
+    """Voice webhooks that failed and were answered with the fallback."""
     failure_logs: list[str] = field(default_factory=list)
     """The first failures' log lines (why they failed)."""
     seconds: float = 0.0
@@ -282,6 +289,7 @@ def measure(
                 _trigger(platform.client, security_id, numbers, first)
             _run_live(platform, queue, decode_task, figures)
             figures.failure_logs = sink.failures
+            figures.webhook_failures = sink.webhook_failures
             _read(figures, container, network, staff, {n for n, _, _ in people}, start)
     finally:
         schedules.MAX_DELAY_SECONDS = saved_delay
@@ -343,15 +351,19 @@ def _run_live(
 
 
 class _KeptSink(_Sink):
-    """``bench.cost``'s sink, keeping the log lines of the tasks that failed."""
+    """``bench.cost``'s sink, keeping the log lines of the tasks and webhooks that failed (a
+    webhook that fails is answered with the fallback)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.failures: list[str] = []
+        self.webhook_failures = 0
 
     def write(self, text: str) -> int:
-        if "task failed" in text and len(self.failures) < 20:
+        if ("task failed" in text or "webhook failed" in text) and len(self.failures) < 20:
             self.failures.append(text)
+        if "webhook failed" in text:
+            self.webhook_failures += 1
         return super().write(text)
 
 
@@ -520,6 +532,8 @@ def print_figures(runs: Iterable[DialerFigures]) -> None:
             problems.append(f"agents left busy {f.agents_not_available}")
         if f.live_calls_left:
             problems.append(f"{f.live_calls_left} calls left in the live picture")
+        if f.webhook_failures:
+            problems.append(f"{f.webhook_failures} voice webhooks failed (the fallback answered)")
         if f.task_failures:
             problems.append(f"tasks failed and were delivered again {dict(f.task_failures)}")
         if not f.events_alternate:
