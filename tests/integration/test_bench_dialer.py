@@ -47,4 +47,3 @@ def test_the_dialer_bench_runs_a_whole_campaign_through_the_platform(
     dialer.print_figures([figures])
     printed = capsys.readouterr().out
     assert "most calls an agent had at once" in printed and "model" in printed
-    assert "WARNING" not in printed
