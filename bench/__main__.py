@@ -9,8 +9,10 @@ load figure of ``bench.load`` (concurrent simulated calls against the whole loca
 speech figures, a 100,000-row call list loaded into a campaign against a plain batch-write
 (``bench.calllist``), the DynamoDB requests per placed campaign call (``bench.campaign_cost``),
 the click-to-call's figures (``bench.click2call``: banner POST to the visitor's create-call, the
-DynamoDB requests of a click-to-call and the cost of 1,000 completed ones) and, last, the pace
-of a campaign's calls across workers (``bench.pacing``, about 100 s). Prints figures and
+DynamoDB requests of a click-to-call and the cost of 1,000 completed ones), a dialer campaign
+of 300 customers and 10 agents through the platform in both modes beside the model simulation
+(``bench.dialer``, about 10 minutes; ``BENCH_DIALER_CUSTOMERS`` shrinks it) and, last, the
+pace of a campaign's calls across workers (``bench.pacing``, about 100 s). Prints figures and
 ratios; asserts nothing.
 
 Each simulated call is: answer (the flow starts, waits in a menu) then N menu presses (a step
@@ -41,6 +43,7 @@ from bench import (
     campaign_cost,
     click2call,
     cost,
+    dialer,
     faults,
     load,
     pacing,
@@ -469,6 +472,8 @@ def main() -> int:
     campaign_cost.run()
     print()
     click2call.run()
+    print()
+    dialer.run()
     print()
     pacing.run()
     return 0
