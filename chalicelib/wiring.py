@@ -412,7 +412,11 @@ class Container:
             ),
             SaveUserVariables: user_variables_runner(self.user_variables, self.clock),
             SendMail: mail_runner(lambda: self.ses),
-            **live_call_runners(lambda: self.carrier, self.leg_event_url),
+            **live_call_runners(
+                lambda: self.carrier,
+                self.leg_event_url,
+                lambda body, delay: self.enqueue_task(body, delay),  # noqa: PLW0108 - tests replace it
+            ),
             ScheduleTimer: timer_runner(lambda call_id, event: self.voice.wake(call_id, event)),  # noqa: PLW0108 - the voice service is built after its runners
         }
         for product in self.products:

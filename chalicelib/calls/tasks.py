@@ -13,7 +13,7 @@ Vonage modules.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, is_dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
@@ -32,6 +32,7 @@ from chalicelib.flows.outcomes import (
 from chalicelib.flows.state import CallState
 from chalicelib.ops.observability import MetricName, count, logger
 from chalicelib.telephony.actions import Conference
+from chalicelib.telephony.errors import CarrierBusyError
 from chalicelib.telephony.ports import CallControl, OutboundCall, SentSms, SmsSender
 
 EFFECT_TYPES: dict[str, type[Any]] = {
@@ -276,13 +277,21 @@ def user_variables_runner(writer: UserVariableWriter, clock: Callable[[], dateti
     return Runner(save, inline=True)
 
 
+PLACE_RETRIES = 10
+"""How often a leg the carrier throttled (HTTP 429) is placed again, a second apart."""
+
+
 def live_call_runners(
-    control: Callable[[], CallControl], event_url: Callable[[str, str], str] | None = None
+    control: Callable[[], CallControl],
+    event_url: Callable[[str, str], str] | None = None,
+    enqueue: Callable[[str, int], None] | None = None,
 ) -> dict[type[Any], Runner]:
     """Hang up one leg, speak into one leg: inline, since the caller waits for it (a retried
     webhook tries again; a leg that already ended is logged, nothing more). With ``event_url``
     ((call id, ref) -> the URL a leg's status events go to), place one more leg of a call into
-    a named conversation (queued: several legs ring at once without holding the webhook up)."""
+    a named conversation (queued: several legs ring at once without holding the webhook up); a
+    leg the carrier throttled is queued again a second later (``enqueue``), ``PLACE_RETRIES``
+    times, rather than left to the queue's redelivery minutes later while its caller waits."""
 
     def hang_up(effect: HangUpLeg, account_id: str) -> Mapping[str, Any]:
         control().hangup(effect.leg_id)
@@ -300,17 +309,26 @@ def live_call_runners(
         events = event_url
 
         def place(effect: PlaceLeg, account_id: str) -> Mapping[str, Any]:
-            placed = control().place_call(
-                OutboundCall(
-                    to_number=effect.to,
-                    from_number=effect.from_number,
-                    actions=(Conference(effect.room, start_on_enter=True, end_on_exit=True),),
-                    event_url=events(effect.call_id, effect.ref),
-                    ringing_timeout=effect.ring_timeout,
-                    length_timeout=effect.max_duration,
-                    call_id=effect.call_id,
+            try:
+                placed = control().place_call(
+                    OutboundCall(
+                        to_number=effect.to,
+                        from_number=effect.from_number,
+                        actions=(Conference(effect.room, start_on_enter=True, end_on_exit=True),),
+                        event_url=events(effect.call_id, effect.ref),
+                        ringing_timeout=effect.ring_timeout,
+                        length_timeout=effect.max_duration,
+                        call_id=effect.call_id,
+                    )
                 )
-            )
+            except CarrierBusyError:
+                base, _, tries = effect.key.partition(":throttled:")
+                retried = int(tries or 0) + 1
+                if enqueue is None or retried > PLACE_RETRIES:
+                    raise
+                again = replace(effect, key=f"{base}:throttled:{retried}")
+                enqueue(encode_task(again, account_id), 1)
+                return {"throttled": effect.to, "call_id": effect.call_id, "again": retried}
             return {"placed": placed.leg_id, "call_id": effect.call_id, "to": effect.to}
 
         runners[PlaceLeg] = Runner(place)

@@ -13,6 +13,7 @@ pynamodb, the store's modules or the web layer.
 from __future__ import annotations
 
 import builtins
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -25,13 +26,18 @@ from chalicelib.dialer.agents import Agents
 from chalicelib.dialer.model import Agent, AgentState
 from chalicelib.dialer.pacing import DialerLoad, dial_count
 from chalicelib.dialer.queries import ClaimAgent, GivenAgent, NoAgentFree, NoSuchGroup
-from chalicelib.dialer.tasks import LiveCallChanged, RecordAnswer, ReleaseAgent
+from chalicelib.dialer.tasks import CheckClaim, LiveCallChanged, RecordAnswer, ReleaseAgent
 from chalicelib.errors import NotFoundError, StaleStateError
 from chalicelib.flows.model import Flow
+from chalicelib.flows.state import CallState
 from chalicelib.store.dialer_records import DialerCampaignStats, LiveCall
 
 ATTEMPTS = 5
 """Reads and writes of a campaign's measures before a change gives up (the task retries)."""
+CHECK_AFTER_RING = 30
+"""Seconds after an agent leg's ring time a claim is first looked at again."""
+CHECK_AGAIN_SECONDS = 300
+"""How often a claim still in use (a long talk) is looked at again."""
 RECENT = timedelta(days=1)
 """A campaign changed within this is woken when one of its group's agents is free."""
 
@@ -136,18 +142,34 @@ class DialerCalls:
     live: LiveStore
     flow_of: FlowOf
     clock: Callable[[], datetime]
+    check_later: Callable[[CheckClaim, str, int], None] = lambda check, account, delay: None
+    """(check, account id, seconds): have ``check_claim`` run that much later."""
+    call_of: Callable[[str], CallState | None] = lambda call_id: None
+    """A call's state by id (None: no such call)."""
 
     # -- within a call's step ------------------------------------------------------------------
     def claim(self, query: ClaimAgent) -> GivenAgent | NoAgentFree | NoSuchGroup:
         """The agent given to the call (the same one when asked again for the call), or why
-        none was."""
+        none was. A claim made (or one that failed half way) is looked at again later
+        (``check_claim``), so that an agent is never left on a call that does not have it."""
         try:
             group = self.agents.group(query.account_id, query.group_id)
         except NotFoundError:
             return NoSuchGroup(query.group_id)
-        agent = self.agents.claim(
-            query.account_id, group.group_id, query.call_ref, self.clock(), query.prefer
-        )
+        agent: Agent | None = None
+        try:
+            agent = self.agents.claim(
+                query.account_id, group.group_id, query.call_ref, self.clock(), query.prefer
+            )
+        finally:
+            if agent is not None or sys.exc_info()[0] is not None:
+                call_id = query.call_ref.split(":", 1)[0]
+                first = group.ring_timeout + CHECK_AFTER_RING
+                self.check_later(
+                    CheckClaim(f"dialer-check:{query.call_ref}:1", call_id, query.call_ref),
+                    query.account_id,
+                    first,
+                )
         if agent is None:
             return NoAgentFree(group.ring_timeout, group.max_attempts)
         return GivenAgent(
@@ -193,6 +215,38 @@ class DialerCalls:
             except StaleStateError:
                 continue
         raise StaleStateError(f"dialer campaign {effect.campaign_id} kept changing")
+
+    def check_claim(self, effect: CheckClaim, account_id: str) -> str:
+        """Let the claim's agent go unless its call still has it (see ``CheckClaim``): after a
+        talk into wrap-up, else available. What it found: ``released``, ``in_use`` (looked at
+        again later), or ``done`` (the agent already moved on, or nobody was claimed)."""
+        agent_id = self.agents.agents.claimed(account_id, effect.call_ref)
+        if agent_id is None:
+            return "done"
+        agent = self.agents.agents.get(account_id, agent_id)
+        if agent.state is not AgentState.ON_CALL or agent.call_ref != effect.call_ref:
+            return "done"
+        state = self.call_of(effect.call_id)
+        notes = state.call_vars if state is not None else {}
+        if (
+            state is not None
+            and not state.finished
+            and notes.get("_agent.claim") == effect.call_ref
+        ):
+            again = replace(
+                effect,
+                key=f"dialer-check:{effect.call_ref}:{effect.round + 1}",
+                round=effect.round + 1,
+            )
+            self.check_later(again, account_id, CHECK_AGAIN_SECONDS)
+            return "in_use"
+        talked = (
+            bool(notes.get("_agent.connected")) and notes.get("_agent.claim") == effect.call_ref
+        )
+        self.agents.release(
+            account_id, agent_id, effect.call_ref, self.clock(), "talked" if talked else "unused"
+        )
+        return "released"
 
     def show(self, effect: LiveCallChanged, account_id: str) -> bool:
         """The call's stage in the live picture (an older stage told late changes nothing)."""

@@ -35,7 +35,14 @@ from chalicelib.dialer.model import Agent
 from chalicelib.dialer.queries import ClaimAgent
 from chalicelib.dialer.routes import dialer
 from chalicelib.dialer.site.pages import agent_site
-from chalicelib.dialer.tasks import FinishWrapUp, LiveCallChanged, RecordAnswer, ReleaseAgent
+from chalicelib.dialer.tasks import (
+    CheckClaim,
+    FinishWrapUp,
+    LiveCallChanged,
+    RecordAnswer,
+    ReleaseAgent,
+)
+from chalicelib.errors import NotFoundError
 from chalicelib.flows.engine import register_leg_watcher
 from chalicelib.flows.widgets import register_widget
 from chalicelib.ops.observability import logger
@@ -52,6 +59,7 @@ from chalicelib.web.logins import Logins
 if TYPE_CHECKING:
     from chalicelib.calls.service import Resolver
     from chalicelib.flows.model import Flow
+    from chalicelib.flows.state import CallState
     from chalicelib.wiring import Container
 
 WRAP_UP_EFFECT = "dialer_finish_wrap_up"
@@ -68,6 +76,7 @@ def register() -> None:
     register_effect_type("dialer_release_agent", ReleaseAgent)
     register_effect_type("dialer_record_answer", RecordAnswer)
     register_effect_type("dialer_live_call", LiveCallChanged)
+    register_effect_type("dialer_check_claim", CheckClaim)
     register_leg_watcher(widget.watch)
     register_dial_budget(_budget)
 
@@ -143,12 +152,23 @@ def services(container: Container) -> DialerServices:
     def flow_of(flow_id: str) -> Flow:
         return catalogue.get(flow_id, catalogue.head(flow_id).latest_version)
 
+    def check_later(check: CheckClaim, account_id: str, delay: int) -> None:
+        container.enqueue_task(encode_task(check, account_id), min(delay, 900))
+
+    def call_of(call_id: str) -> CallState | None:
+        try:
+            return container.calls.get(call_id)
+        except NotFoundError:
+            return None
+
     calls = DialerCalls(
         agents=agents,
         stats=campaigns_store.DialerCampaignRepository(),
         live=live_store.LiveCallRepository(),
         flow_of=flow_of,
         clock=container.clock,
+        check_later=check_later,
+        call_of=call_of,
     )
     logins = AgentLogins(passwords, agents, container.clock)
     site_logins = Logins(
@@ -195,7 +215,11 @@ def runners(container: Container) -> Mapping[type, Runner]:
     def show(effect: LiveCallChanged, account_id: str) -> Mapping[str, Any]:
         return {"call_id": effect.call_id, "shown": calls().show(effect, account_id)}
 
+    def check(effect: CheckClaim, account_id: str) -> Mapping[str, Any]:
+        return {"claim": effect.call_ref, "found": calls().check_claim(effect, account_id)}
+
     return {
+        CheckClaim: Runner(check),
         FinishWrapUp: Runner(finish),
         ReleaseAgent: Runner(release),
         RecordAnswer: Runner(record),

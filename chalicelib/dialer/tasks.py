@@ -70,3 +70,16 @@ class LiveCallChanged:
     stage: str
     agent_id: str
     since: str
+
+
+@dataclass(frozen=True)
+class CheckClaim:
+    """Look, a while after the call ``call_id`` claimed an agent as ``call_ref``, whether the
+    call still has that agent: a call that ended, or never noted the claim (its step failed
+    after the claim was written), lets the agent go; one still using it is looked at again
+    later (``round`` counts the looks)."""
+
+    key: str
+    call_id: str
+    call_ref: str
+    round: int = 1

@@ -262,10 +262,12 @@ def _give_up(config: AgentConfig, ctx: Ctx) -> Outcome:
 
 def _missed(config: AgentConfig, ctx: Ctx, ref: str) -> Outcome:
     """The current agent's leg went unanswered: that agent is let go (paused) and the next one
-    is asked for, while attempts and the hold limit last."""
+    is asked for, while attempts and the hold limit last. A leg never seen by its ring's end
+    (the carrier refused to place it) is no missed call: its agent is let go available."""
     state = ctx.state
     leg = get(state, "leg")
-    effects = (*release(state, "missed"), *hang_up(state, [leg] if leg else []))
+    how = "missed" if leg else "unused"
+    effects = (*release(state, how), *hang_up(state, [leg] if leg else []))
     attempt = as_int(get(state, "attempt"))
     notes = note(agent="", claim="", leg="")
     if attempt >= as_int(get(state, "max"), 1) or _waited(ctx) >= config.hold_limit:

@@ -21,6 +21,7 @@ from platformkit import running_platform
 from test_campaign_calls import DID, CampaignWorld
 
 from chalicelib.ops import schedules
+from chalicelib.ops.deadline import DeadlineExceededError
 
 SALES = {
     "id": "sales",
@@ -516,3 +517,57 @@ def test_nobody_is_called_without_a_free_agent_and_an_agent_freed_wakes_the_camp
     assert (dialer.platform.clock() - woken).total_seconds() < 5
     dialer.run()
     assert spoken(dialer.calls_to("447700900313")[0].transcript.said())["agent"] == "bo"
+
+
+def test_an_agent_leg_the_carrier_throttles_is_placed_again_and_nobody_is_paused(
+    dialer: DialerWorld,
+) -> None:
+    net = dialer.network
+    net.set_number("447700900308", {"behaviour": "answers", "talk_seconds": 60})
+    net.set_number(AGENTS["ada"], {"behaviour": "answers", "talk_seconds": 10})
+    dialer.available("ada")
+    dialer.trigger([{"client-identifier": "kim", "contact-numbers": ["447700900308"]}])
+    # GIVEN kim answered and ada was given to her: ada's leg waits on the queue
+    dialer.run_until(lambda: dialer.state("ada") == "on_call")
+    # AND the carrier's second is full (3 calls created: the campaign's other dials)
+    for _ in range(3):
+        assert net.throttle.allow_call(net.app.application_id)
+    # WHEN the queue is delivered and the calls go on
+    dialer.run()
+    # THEN ada's phone rang (her leg placed again once the carrier let it) and kim talked to her
+    [customer] = dialer.calls_to("447700900308")
+    assert "All our agents are busy. Please hold." not in customer.transcript.said()
+    assert len(dialer.calls_to(AGENTS["ada"])) == 1
+    assert dialer.customer("kim").status.value == "completed"
+    # AND ada, whose phone never rang unanswered, was never paused for a missed call
+    assert [e for e in dialer.agents.events("acme", "ada") if e.to_state.value == "paused"] == []
+    assert dialer.stats().abandoned == 0
+
+
+def test_an_agent_claimed_by_a_step_that_timed_out_is_not_left_on_call(
+    dialer: DialerWorld,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    net = dialer.network
+    net.set_number("447700900309", {"behaviour": "answers", "talk_seconds": 60})
+    net.set_number(AGENTS["ada"], {"behaviour": "answers", "talk_seconds": 10})
+    agents = dialer.platform.container.services("dialer").calls.agents
+    claim = agents.claim
+    lost: list[Any] = []
+
+    def claimed_then_timed_out(*args: Any, **kwargs: Any) -> Any:
+        given = claim(*args, **kwargs)
+        if not lost:  # the write went through; its answer came too late for the webhook
+            lost.append(given)
+            raise DeadlineExceededError("0.050 s left: too little for a request")
+        return given
+
+    monkeypatch.setattr(agents, "claim", claimed_then_timed_out)
+    dialer.available("ada")
+    dialer.trigger([{"client-identifier": "lee", "contact-numbers": ["447700900309"]}])
+    dialer.run()
+    assert lost and lost[0].agent_id == "ada"
+    # THEN the customer's call is over and ada is free again, not on a call nobody has
+    assert dialer.customer("lee").status.value != "dialling"
+    assert dialer.state("ada") == "available"
+    assert dialer.platform.container.services("dialer").calls.live.list("acme") == []
