@@ -87,7 +87,9 @@ class CampaignWorld(World):
         service.configure("acme", "survey", {"retry_delay": 600, "max_retries": 1})
         self.service = service
 
-    def trigger(self, calls: list[dict[str, Any]], **envelope: Any) -> Any:
+    def trigger(
+        self, calls: list[dict[str, Any]], path: str = "/outbound/create", **envelope: Any
+    ) -> Any:
         body = {
             "api-version": "1.0",
             "security-id": self.security_id,
@@ -96,7 +98,7 @@ class CampaignWorld(World):
             **envelope,
         }
         return self.platform.client.http.post(
-            "/outbound/create",
+            path,
             headers={"Content-Type": "application/json"},
             body=json.dumps(body).encode(),
         )

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from platformkit import running_platform
 from test_campaign_calls import DID, CampaignWorld
+from test_simulated_calls import spoken_facts as spoken
 
 from chalicelib.ops import schedules
 from chalicelib.ops.deadline import DeadlineExceededError
@@ -82,6 +83,7 @@ SALES = {
     },
 }
 AGENTS = {"ada": "447700900801", "bo": "447700900802"}
+DIALER_TRIGGER = "/outbounddialer/create"
 
 
 class DialerWorld(CampaignWorld):
@@ -101,18 +103,7 @@ class DialerWorld(CampaignWorld):
             self.agents.put_agent("acme", agent_id, "sales", "mobile phone", number=number, now=now)
 
     def trigger(self, calls: list[dict[str, Any]], **envelope: Any) -> Any:
-        body = {
-            "api-version": "1.0",
-            "security-id": self.security_id,
-            "flow-id": "sales",
-            "calls": calls,
-            **envelope,
-        }
-        return self.platform.client.http.post(
-            "/outbounddialer/create",
-            headers={"Content-Type": "application/json"},
-            body=json.dumps(body).encode(),
-        )
+        return super().trigger(calls, **{"flow-id": "sales", **envelope}, path=DIALER_TRIGGER)
 
     def run(self, most: int = 5000) -> None:
         """The task queue delivered while calls go on (agent legs ring while customers wait)."""
@@ -162,15 +153,6 @@ def dialer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[DialerWo
             yield built
         finally:
             built.close()
-
-
-def spoken(said: list[str]) -> dict[str, str]:
-    facts: dict[str, str] = {}
-    for text in said:
-        for part in text.split("; "):
-            key, _, value = part.partition(": ")
-            facts[key] = value
-    return facts
 
 
 def test_a_customer_who_answers_talks_to_the_longest_idle_agent(dialer: DialerWorld) -> None:
