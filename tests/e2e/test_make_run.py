@@ -48,6 +48,9 @@ def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Pa
         **os.environ,
         **{f"RINGFLOW_{k}_PORT": v for k, v in ports.items()},
         "RINGFLOW_LOCAL_DIR": str(tmp_path),
+        # each call as fast as it can: the printed commands one after the other, none still
+        # going when the next looks (the real-time default: tests/browser's local runs)
+        "RINGFLOW_SIM_SPEED": "fast",
     }
     run = subprocess.Popen(
         [sys.executable, "-m", "infra.local.run"],
