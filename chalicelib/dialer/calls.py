@@ -15,7 +15,7 @@ from __future__ import annotations
 import builtins
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -38,6 +38,10 @@ CHECK_AFTER_RING = 30
 """Seconds after an agent leg's ring time a claim is first looked at again."""
 CHECK_AGAIN_SECONDS = 300
 """How often a claim still in use (a long talk) is looked at again."""
+NODE_SECONDS = timedelta(seconds=5)
+"""How long a flow's agent node (or its having none) is kept per process: a new version of the
+flow paces its campaigns within this."""
+NODES_KEPT = 256
 RECENT = timedelta(days=1)
 """A campaign changed within this is woken when one of its group's agents is free."""
 
@@ -146,6 +150,7 @@ class DialerCalls:
     """(check, account id, seconds): have ``check_claim`` run that much later."""
     call_of: Callable[[str], CallState | None] = lambda call_id: None
     """A call's state by id (None: no such call)."""
+    _nodes: dict[str, tuple[datetime, AgentConfig | None]] = field(default_factory=dict)
 
     # -- within a call's step ------------------------------------------------------------------
     def claim(self, query: ClaimAgent) -> GivenAgent | NoAgentFree | NoSuchGroup:
@@ -268,10 +273,7 @@ class DialerCalls:
         """How many of a dialer campaign's customers may be dialled now (None: its flow has no
         agent node). The customers on the way or waiting are the flow's calls in progress less
         the group's agents on a call; the ratio is the one the campaign measured (power)."""
-        try:
-            node = agent_node(self.flow_of(campaign.flow_id))
-        except NotFoundError:
-            return None
+        node = self._node(campaign.flow_id)
         if node is None:
             return None
         try:
@@ -290,6 +292,22 @@ class DialerCalls:
             in_flight=on_the_way,
         )
         return dial_count(node.mode, load, ratio)
+
+    def _node(self, flow_id: str) -> AgentConfig | None:
+        """The flow's agent node (None: not a dialer flow), its latest version read at most once
+        per ``NODE_SECONDS`` per flow and process (every campaign's dispatch and dial ask)."""
+        now = self.clock()
+        kept = self._nodes.get(flow_id)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        try:
+            node = agent_node(self.flow_of(flow_id))
+        except NotFoundError:
+            node = None
+        if len(self._nodes) >= NODES_KEPT:
+            self._nodes.clear()
+        self._nodes[flow_id] = (now + NODE_SECONDS, node)
+        return node
 
     def _begun(self, campaign: Campaign, node: AgentConfig) -> DialerCampaignStats:
         """A dialer campaign's measures, stored at its first dispatch (so that its group's
