@@ -270,11 +270,10 @@ class Agents:
             return given
         if prefer and _ID.fullmatch(prefer):
             try:
-                wanted = self.agents.get(account_id, prefer)
+                taken = self._take(self.agents.get(account_id, prefer), group_id, call_ref, now)
             except NotFoundError:
-                wanted = None
-            taken = wanted and self._take(wanted, group_id, call_ref, now)
-            if taken:
+                taken = None
+            if taken is not None:
                 return taken
         for _ in range(CLAIM_ROUNDS):
             candidates = self.agents.longest_idle(account_id, group_id, CANDIDATES)
