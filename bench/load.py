@@ -181,6 +181,7 @@ def measure(count: int = CALLS) -> LoadResult:
         messages=free_port(),
         smtp=free_port(),
         stripe=free_port(),
+        phone=free_port(),
     )
     STATE.mkdir(parents=True, exist_ok=True)
     for log in STATE.glob("*.log"):

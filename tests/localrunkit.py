@@ -30,6 +30,8 @@ class LocalRun:
     banner: str
     sim: str
     ca: str
+    phone: str = ""
+    """The dev phone's page."""
 
     def set_number(self, number: str, **behaviour: Any) -> None:
         """How the simulated network answers ``number`` (``behaviour="busy"``, ...)."""
@@ -41,7 +43,7 @@ class LocalRun:
 @contextmanager
 def local_run(state: Path, ready: str, seconds: float = 120) -> Iterator[LocalRun]:
     """Start the local run in ``state`` and yield once its banner holds ``ready``."""
-    names = ("APP", "SIM", "MOTO", "MESSAGES", "SMTP", "STRIPE")
+    names = ("APP", "SIM", "MOTO", "MESSAGES", "SMTP", "STRIPE", "PHONE")
     ports = {name: str(free_port()) for name in names}
     env = {
         **os.environ,
@@ -66,7 +68,12 @@ def local_run(state: Path, ready: str, seconds: float = 120) -> Iterator[LocalRu
             time.sleep(0.5)
             text = printed.read_text()
         assert ready in text, text
-        yield LocalRun(text, f"https://127.0.0.1:{ports['SIM']}", str(state / "sim-ca.pem"))
+        yield LocalRun(
+            text,
+            f"https://127.0.0.1:{ports['SIM']}",
+            str(state / "sim-ca.pem"),
+            f"http://127.0.0.1:{ports['PHONE']}/",
+        )
     finally:
         run.send_signal(signal.SIGTERM)
         try:

@@ -1,6 +1,7 @@
 """``python -m chalicelib.simulator``: ``serve`` runs the simulated provider for the local run
 (real HTTP webhooks to the app, the REST API on loopback TLS, a pool of workers carrying the
-calls in parallel, ``--workers`` of them) until SIGINT/SIGTERM; ``sim ...`` are the CLI commands
+calls in parallel, ``--workers`` of them, and with ``--phone-port`` the dev phone's page on
+plain-HTTP loopback) until SIGINT/SIGTERM; ``sim ...`` are the CLI commands
 of ``cli.register``.
 
 Imports the standard library and simulator modules; never the app.
@@ -20,6 +21,7 @@ from types import FrameType
 from chalicelib.simulator import cli
 from chalicelib.simulator.model import SmsInboundMethod, VonageApplication
 from chalicelib.simulator.network import Network
+from chalicelib.simulator.phone.server import PhoneServer
 from chalicelib.simulator.receipts import DEFAULT_DELAY_SECONDS, DeliveryPlan
 from chalicelib.simulator.scheduler import VirtualClock
 from chalicelib.simulator.server import WORKERS, SimulatorServer
@@ -83,11 +85,18 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     server.start()
+    phone = None
+    if args.phone_port is not None:
+        phone = PhoneServer(network, port=args.phone_port).start()
     print(f"simulator listening on {server.url}", flush=True)
     if server.ca_pem_path:
         print(f"simulator CA certificate: {server.ca_pem_path}", flush=True)
+    if phone is not None:
+        print(f"dev phone on {phone.url}", flush=True)
     while not stop.wait(0.5):
         pass
+    if phone is not None:
+        phone.stop()
     server.stop()
     print("simulator stopped", flush=True)
     return 0
@@ -133,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--ca-out", default=cli.DEFAULT_CA, help="where to write the CA PEM")
     serve.add_argument("--webhook-ca", default=None, help="CA PEM for https webhook URLs")
     serve.add_argument("--no-tls", action="store_true")
+    serve.add_argument(
+        "--phone-port",
+        type=int,
+        default=None,
+        help="serve the dev phone's page on http://127.0.0.1:PORT (default: no dev phone)",
+    )
     serve.add_argument("--unsigned", action="store_true", help="do not sign webhooks")
     serve.add_argument("--speed", type=float, default=None, help="virtual seconds per second")
     serve.add_argument(

@@ -10,6 +10,10 @@ in is replaced (a new NCCO from an input, notify or connect answer, or a REST tr
 synchronous input takes are not reported asynchronously as well; a key pressed after an input
 ended is heard by nothing.
 
+A person acting on the leg as it goes (a dev phone, ``interactive``) is heard by the same rules:
+each wait that a key of theirs may cut short (an entry's ``timeOut``, a prompt that reports keys
+asynchronously) also wakes when they act.
+
 Imports the standard library and the simulator's ``model``, ``payloads`` and ``scheduler``;
 ``leg_runtime`` only for typing. Never ``network``, ``ncco_runner`` or the app.
 """
@@ -90,6 +94,10 @@ def collect(run: LegRun, settings: DtmfSettings) -> Generator[Wait, bool, Entry]
         entry = Entry(digits, not keys.complete, tuple(keyed))
         deadline = last + settings.time_out
         following = run.leg.caller.peek()
+        while following is None and not (keys.complete or keys.unheard) and run.interactive:
+            if not (yield from run.sleep_or_act(deadline)):
+                break
+            following = run.leg.caller.peek()
         if keys.complete or keys.unheard or not _joins(following, deadline):
             _log(run, entry, keys.unheard)
             yield from run.sleep_until(run.now if keys.complete else deadline)
@@ -203,6 +211,9 @@ def hear(run: LegRun, seconds: float) -> Generator[Wait, bool, None]:
     end = run.now + seconds
     while True:
         upcoming = run.leg.caller.peek() if run.leg.async_input is not None else None
+        listening = run.leg.async_input is not None and run.interactive
+        if upcoming is None and listening and run.now < end and (yield from run.sleep_or_act(end)):
+            continue
         if upcoming is None or upcoming.step.kind is not StepKind.PRESS or upcoming.at >= end:
             if seconds == float("inf"):
                 yield Wait(None)

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.simulator import dtmf, machine_detection, media, payloads
 from chalicelib.simulator.dispatch import Origin
+from chalicelib.simulator.interactive import InteractiveCaller, Pick
 from chalicelib.simulator.model import (
     Behaviour,
     Bridge,
     EntryKind,
     Leg,
     LegStatus,
+    NumberBehaviour,
     Recording,
     Step,
     StepKind,
@@ -164,6 +166,26 @@ class LegRun:
     def sleep_until(self, at: float) -> Steps:
         yield from self.sleep(at - self.now)
 
+    @property
+    def interactive(self) -> bool:
+        """Whether a person acts on this leg as it goes (a dev phone), not a fixed script."""
+        return self.leg.caller.acted is not None
+
+    def sleep_or_act(self, at: float) -> Generator[Wait, bool, bool]:
+        """Sleep until ``at`` (infinity: no limit), or until the person on an interactive leg
+        acts (True); a scripted leg just sleeps."""
+        acted = self.leg.caller.acted
+        if acted is None:
+            if at == float("inf"):
+                yield Wait(None)
+            else:
+                yield from self.sleep_until(at)
+            return False
+        if at <= self.now:
+            return False
+        woke: bool = yield Wait(None if at == float("inf") else at - self.now, acted)
+        return woke
+
     # -- the caller's script ---------------------------------------------------------------------
 
     def start_caller(self) -> None:
@@ -207,9 +229,10 @@ class LegRun:
             if upcoming is not None and upcoming.step.responsive:
                 wake.append(upcoming.at)
             delay = max(0.0, min(wake) - now) if wake else None
-            fired = yield Wait(delay, signal)
-            if fired:
+            fired = yield Wait(delay, signal, leg.caller.acted)
+            if fired and signal is not None and signal.fired:
                 return "signal"
+            upcoming = leg.caller.peek()
             if upcoming is not None and upcoming.step.responsive and self.now >= upcoming.at:
                 self._act_on_line(upcoming.step)
 
@@ -243,6 +266,8 @@ class LegRun:
             yield from self.sleep(FAIL_SECONDS)
             return DialOutcome(LegStatus.REJECTED, behaviour.failure_detail)
         self.progress(LegStatus.RINGING)
+        if kind is Behaviour.PHONE:
+            return (yield from self._ring_phone(ring_timeout))
         if kind is Behaviour.NO_ANSWER:
             carrier = behaviour.ring_seconds
             if carrier is not None and carrier < ring_timeout:
@@ -256,6 +281,29 @@ class LegRun:
         yield from self.sleep(behaviour.answers_after)
         self.progress(LegStatus.ANSWERED)
         return DialOutcome(LegStatus.ANSWERED)
+
+    def _ring_phone(self, ring_timeout: float) -> Generator[Wait, bool, DialOutcome]:
+        """A dev phone rings until its person picks a button, or the ring timeout passes (as
+        ``no_answer``). Busy and decline end the attempt as those behaviours do; the answering
+        machine answers as ``answering_machine`` does (detection, beep)."""
+        caller = self.leg.caller
+        deadline = self.now + ring_timeout
+        while True:
+            pick = caller.pick if isinstance(caller, InteractiveCaller) else None
+            if pick is Pick.BUSY:
+                return DialOutcome(LegStatus.BUSY)
+            if pick is Pick.DECLINE:
+                return DialOutcome(LegStatus.REJECTED, "declined")
+            if pick in (Pick.ANSWER, Pick.MACHINE):
+                if pick is Pick.MACHINE:
+                    self.leg.behaviour = NumberBehaviour(
+                        Behaviour.ANSWERING_MACHINE, answers_after=0.0, talk_seconds=None
+                    )
+                self.progress(LegStatus.ANSWERED)
+                return DialOutcome(LegStatus.ANSWERED)
+            if self.now >= deadline:
+                return DialOutcome(LegStatus.TIMEOUT)
+            yield from self.sleep_or_act(deadline)
 
     def arm_length_timer(self, seconds: float) -> None:
         """The platform ends the leg ``seconds`` after it was answered."""

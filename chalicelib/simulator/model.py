@@ -75,6 +75,9 @@ class Behaviour(StrEnum):
     FAILS = "fails"
     REJECTED = "rejected"
     ANSWERING_MACHINE = "answering_machine"
+    PHONE = "phone"
+    """A dev phone's number: rings until its person answers, is busy, declines, lets the
+    answering machine take it, or the ring timeout passes."""
 
 
 _DEFAULT_DETAIL = {
@@ -305,6 +308,8 @@ class Caller:
         self.talk_seconds = talk_seconds
         self._index = 0
         self._ready_at: float | None = None
+        self.acted: Signal | None = None
+        """Fires when the person acts (an interactive caller's; None: a script, fixed)."""
 
     @property
     def started(self) -> bool:

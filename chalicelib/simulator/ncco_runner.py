@@ -64,6 +64,8 @@ def _barge_in(run: LegRun, action: Mapping[str, Any], seconds: float) -> ActionS
         following = next(
             (a for a in run.remaining if a.get("action") not in ("talk", "stream")), None
         )
+        if run.interactive and following is not None and following.get("action") == "input":
+            return (yield from _barge_in_live(run, action, seconds))
         upcoming = run.leg.caller.peek()
         if (
             following is not None
@@ -79,6 +81,28 @@ def _barge_in(run: LegRun, action: Mapping[str, Any], seconds: float) -> ActionS
             return ActionResult()
     yield from dtmf.hear(run, seconds)
     return ActionResult()
+
+
+def _barge_in_live(run: LegRun, action: Mapping[str, Any], seconds: float) -> ActionSteps:
+    """``_barge_in`` for a person acting as the prompt plays: the first press or speech made
+    after the first barge-in prompt began cuts it short; acts made before it wait for the
+    input (the same rule as a script's)."""
+    end = run.now + seconds
+    assert run.barge_since is not None
+    while True:
+        upcoming = run.leg.caller.peek()
+        if (
+            upcoming is not None
+            and upcoming.step.kind in (StepKind.PRESS, StepKind.SAY)
+            and run.barge_since < upcoming.at < end
+        ):
+            yield from run.sleep_until(max(upcoming.at, run.now))
+            run.log(
+                EntryKind.SAY if action.get("action") == "talk" else EntryKind.PLAY, "(barge-in)"
+            )
+            return ActionResult()
+        if run.now >= end or not (yield from run.sleep_or_act(end)):
+            return ActionResult()
 
 
 def _talk(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
@@ -134,6 +158,8 @@ def _input(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
             or upcoming.step.kind not in (StepKind.PRESS, StepKind.SAY)
             or upcoming.at > deadline
         ):
+            if upcoming is None and (yield from run.sleep_or_act(deadline)):
+                continue
             yield from run.sleep_until(deadline)
             if wants_dtmf:
                 dtmf_result = payloads.dtmf_result("", True)
@@ -296,6 +322,8 @@ def _record(run: LegRun, action: Mapping[str, Any]) -> ActionSteps:
         stop_at = deadline if silence is None else min(deadline, last_activity + float(silence))
         upcoming = run.leg.caller.peek()
         if upcoming is None or not upcoming.step.responsive or max(upcoming.at, run.now) >= stop_at:
+            if upcoming is None and (yield from run.sleep_or_act(stop_at)):
+                continue
             yield from run.sleep_until(stop_at)
             break
         yield from run.sleep_until(max(upcoming.at, run.now))

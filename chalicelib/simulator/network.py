@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 from chalicelib.simulator import caller_id, dtmf, media, payloads, sms
 from chalicelib.simulator.commands import Command, CommandLines
 from chalicelib.simulator.dispatch import Dispatcher, Origin
+from chalicelib.simulator.interactive import InteractiveCaller
 from chalicelib.simulator.lanes import Lane, LanePool
 from chalicelib.simulator.leg_runtime import ConnectOptions, LegHungUp, LegRun, NccoReplaced
 from chalicelib.simulator.legs import connected_leg, inbound_leg, outbound_leg
@@ -49,6 +50,7 @@ from chalicelib.simulator.model import (
     parse_script,
 )
 from chalicelib.simulator.ncco import Ncco, parse_ncco
+from chalicelib.simulator.phones import PhoneRegistry
 from chalicelib.simulator.receipts import DeliveryPlan, DeliveryRules
 from chalicelib.simulator.scheduler import (
     Process,
@@ -225,6 +227,7 @@ class Network:
         self._wakeup = threading.Event()
         self._driver: threading.Thread | None = None
         self._lanes: LanePool | None = None
+        self.phones = PhoneRegistry()
 
     # -- numbers ---------------------------------------------------------------------------------
 
@@ -242,7 +245,9 @@ class Network:
         return behaviour
 
     def behaviour(self, number: str) -> NumberBehaviour:
-        """The behaviour of ``number`` (answers, by default)."""
+        """The behaviour of ``number``: a dev phone's rings its page; else answers, by default."""
+        if self.phones.is_phone(payloads.number(number)):
+            return NumberBehaviour(Behaviour.PHONE, talk_seconds=None)
         with self._lock:
             return self._numbers.get(payloads.number(number), NumberBehaviour())
 
@@ -279,7 +284,10 @@ class Network:
         behaviour: NumberBehaviour,
         script: Sequence[Step],
         talk_seconds: float | None,
+        interactive: bool = False,
     ) -> Leg:
+        """A new leg; ``interactive``, or an outbound leg to a dev phone, gets a person acting
+        as it goes (an outbound one to a phone already on a call finds it busy)."""
         uuid = payloads.new_leg_uuid(dashed=direction == "outbound")
         with self._lock:
             state = self._calls.get(call_id) if call_id is not None else None
@@ -287,6 +295,14 @@ class Network:
             if state is None and self._lanes is not None:
                 lane = self._lanes.new_lane()
             scheduler = self.scheduler if lane is None else lane.scheduler
+            phone = from_ if direction == "inbound" else to
+            caller = Caller(script, talk_seconds)
+            if interactive or (direction == "outbound" and behaviour.behaviour is Behaviour.PHONE):
+                if not interactive and self._on_a_call(payloads.number(phone)):
+                    behaviour = NumberBehaviour(Behaviour.BUSY)
+                else:
+                    caller = InteractiveCaller(scheduler)
+                    self.phones.set_leg(payloads.number(phone), uuid)
             leg = Leg(
                 uuid=uuid,
                 conversation_uuid=conversation_uuid or payloads.new_conversation_uuid(),
@@ -299,7 +315,7 @@ class Network:
                 event_method=event_method,
                 created_at=scheduler.clock.seconds,
                 behaviour=behaviour,
-                caller=Caller(script, talk_seconds),
+                caller=caller,
             )
             if state is None:
                 state = _CallState(leg, scheduler.clock.seconds, scheduler, lane)
@@ -312,6 +328,12 @@ class Network:
             leg.answered = Signal(scheduler, f"{leg.label} answered")
             self._legs[uuid] = leg
         return leg
+
+    def _on_a_call(self, number: str) -> bool:
+        """Whether the dev phone on ``number`` is on a leg that has not ended (under the lock)."""
+        uuid = self.phones.leg_of(number)
+        leg = self._legs.get(uuid) if uuid is not None else None
+        return leg is not None and not leg.is_over
 
     def _spawn(self, leg: Leg, body: ProcessBody) -> None:
         leg.process = self.scheduler_of(leg.call_id).spawn(
@@ -354,6 +376,37 @@ class Network:
         if run:
             self.complete(handle, timeout)
         return handle
+
+    def phone_call(self, number: str, to: str) -> CallHandle:
+        """The dev phone on ``number`` dials ``to``: an inbound call whose caller is the person
+        at the page. Raises ``CallStateError`` when the phone is on a call already."""
+        self.add_account_numbers(to)
+        with self._lock:
+            if self._on_a_call(payloads.number(number)):
+                raise CallStateError(f"{number} is on a call: hang up first")
+            leg = self._new_leg(
+                direction="inbound",
+                from_=number,
+                to=to,
+                call_id=None,
+                conversation_uuid=None,
+                event_url=None,
+                event_method=self.app.event_method,
+                behaviour=NumberBehaviour(talk_seconds=None),
+                script=(),
+                talk_seconds=None,
+                interactive=True,
+            )
+        self._submit(leg, lambda: self._spawn(leg, inbound_leg(LegRun(self, leg))))
+        return CallHandle(self, leg.call_id)
+
+    def on_leg(self, uuid: str, apply: Callable[[Leg, float], None]) -> None:
+        """Run ``apply(leg, now)`` where leg ``uuid``'s call is driven, at its virtual ``now``
+        (any thread): how a person's act reaches a running leg. Raises ``UnknownCallError``."""
+        leg = self.leg(uuid)
+        if leg is None:
+            raise UnknownCallError(uuid)
+        self._submit(leg, lambda: apply(leg, self.clock_of(leg.call_id).seconds))
 
     def create_call(
         self,

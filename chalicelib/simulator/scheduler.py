@@ -148,13 +148,15 @@ class Signal:
 
 @dataclass(frozen=True)
 class Wait:
-    """What a process yields: resume after ``seconds`` (None: no limit) or when ``signal`` fires.
+    """What a process yields: resume after ``seconds`` (None: no limit) or when ``signal`` (or
+    ``also``, a second one) fires.
 
-    The process receives ``True`` when the signal woke it and ``False`` when the time ran out.
+    The process receives ``True`` when a signal woke it and ``False`` when the time ran out.
     """
 
     seconds: float | None = None
     signal: Signal | None = None
+    also: Signal | None = None
 
 
 ProcessBody = Generator[Wait, bool, None]
@@ -177,7 +179,7 @@ class Process:
         self.tag = tag
         self._on_exit = on_exit
         self._timer: Timer | None = None
-        self._signal: Signal | None = None
+        self._signals: tuple[Signal, ...] = ()
         self.finished = False
         self.error: BaseException | None = None
         self._epoch = 0
@@ -197,7 +199,7 @@ class Process:
 
     def wake(self, signal: Signal) -> None:
         """Resume because ``signal`` fired (called by the signal)."""
-        if self._signal is not signal:
+        if signal not in self._signals:
             return
         self._detach()
         self._resume_soon(True)
@@ -216,17 +218,18 @@ class Process:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self._signal is not None:
-            self._signal.remove_waiter(self)
-            self._signal = None
+        self._leave_signals()
+
+    def _leave_signals(self) -> None:
+        for signal in self._signals:
+            signal.remove_waiter(self)
+        self._signals = ()
 
     def _timeout(self) -> None:
         self._timer = None
         if self.finished:
             return
-        if self._signal is not None:
-            self._signal.remove_waiter(self)
-            self._signal = None
+        self._leave_signals()
         self._advance(False, None)
 
     def _advance(self, value: bool | None, error: BaseException | None) -> None:
@@ -252,12 +255,13 @@ class Process:
         self._park(wait)
 
     def _park(self, wait: Wait) -> None:
-        if wait.signal is not None:
-            if wait.signal.fired:
-                self._resume_soon(True)
-                return
-            self._signal = wait.signal
-            wait.signal.add_waiter(self)
+        signals = tuple(signal for signal in (wait.signal, wait.also) if signal is not None)
+        if any(signal.fired for signal in signals):
+            self._resume_soon(True)
+            return
+        for signal in signals:
+            signal.add_waiter(self)
+        self._signals = signals
         if wait.seconds is not None:
             self._timer = self._scheduler.call_later(max(0.0, wait.seconds), self._timeout)
 

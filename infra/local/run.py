@@ -6,9 +6,10 @@ and queues, starts the SMTP listener that receives mail as SES does
 (``infra.local.mail``), loads the demo (account, every flow in ``flows/``, the pull-app number)
 and the demo message service, then starts the app on Chalice's local server
 (``infra.local.app_server``, what ``chalice local`` serves, with a listen backlog for bursts),
-the network simulator's provider API (TLS, throwaway CA) and the event pump, prints the URLs and
-the command that places a simulated call, and stops every child on Ctrl-C. Webhook signatures
-stay on: the simulator signs like Vonage does.
+the network simulator's provider API (TLS, throwaway CA) with the dev phone's page (plain HTTP
+on loopback, decision 0043) and the event pump, prints the URLs and the command that places a
+simulated call, and stops every child on Ctrl-C. Webhook signatures stay on: the simulator signs
+like Vonage does.
 
 :func:`running_stack` is the same start-up as a context manager on any ports and state folder,
 for ``make bench``'s load figure. Imports the standard library, ``infra.local`` and, once the
@@ -43,6 +44,8 @@ MOTO_PORT = int(os.environ.get("RINGFLOW_MOTO_PORT", "5055"))
 MESSAGES_PORT = int(os.environ.get("RINGFLOW_MESSAGES_PORT", "8300"))
 SMTP_PORT = int(os.environ.get("RINGFLOW_SMTP_PORT", "2525"))
 STRIPE_PORT = int(os.environ.get("RINGFLOW_STRIPE_PORT", "8310"))
+PHONE_PORT = int(os.environ.get("RINGFLOW_PHONE_PORT", "8091"))
+"""The dev phone's page (plain HTTP on loopback, served by the simulator's process)."""
 SIM_SPEED = os.environ.get("RINGFLOW_SIM_SPEED", "1")
 """Virtual seconds per real second of the simulated calls: 1, real time, as the carrier's, so a
 call waits for what the platform does meanwhile (an agent's or operator's leg placed from the
@@ -67,6 +70,7 @@ class Ports:
     messages: int = MESSAGES_PORT
     smtp: int = SMTP_PORT
     stripe: int = STRIPE_PORT
+    phone: int = PHONE_PORT
 
     def named(self) -> list[tuple[str, int]]:
         """Each port with the variable that moves it."""
@@ -77,6 +81,7 @@ class Ports:
             ("RINGFLOW_MESSAGES_PORT", self.messages),
             ("RINGFLOW_SMTP_PORT", self.smtp),
             ("RINGFLOW_STRIPE_PORT", self.stripe),
+            ("RINGFLOW_PHONE_PORT", self.phone),
         ]
 
 
@@ -96,6 +101,8 @@ class RunningStack:
     children: list[subprocess.Popen[bytes]] = field(default_factory=list)
     smtp: str = ""
     """``host:port`` of the SMTP listener that receives mail as SES does."""
+    phone_url: str = ""
+    """The dev phone's page."""
 
     def stopped_children(self) -> list[Any]:
         """The command lines of children that have exited."""
@@ -231,6 +238,8 @@ def _simulator_command(
         str(public_key),
         "--ca-out",
         str(ca_path),
+        "--phone-port",
+        str(ports.phone),
         *extra,
     ]
 
@@ -339,6 +348,7 @@ def running_stack(
             demo=demo,
             children=children,
             smtp=f"127.0.0.1:{listener.port}",
+            phone_url=f"http://127.0.0.1:{ports.phone}/",
         )
     finally:
         for child in reversed(children):
@@ -395,6 +405,7 @@ def main() -> int:
                 f"""
 Ringflow is running on loopback (logs in {STATE}/):
   app (chalice local)      {stack.app_url}        OpenAPI: {stack.app_url}/openapi.json
+  dev phone (browser)      {stack.phone_url}
   network simulator (TLS)  {stack.sim_url}   CA: {stack.ca_path}
   moto (AWS)               {stack.moto_url}
   demo message service     {stack.messages_url}/messages?cid={DEMO_CALLER}

@@ -42,7 +42,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_make_run_then_the_printed_command_places_the_pull_app_call(tmp_path: Path) -> None:
-    names = ("APP", "SIM", "MOTO", "MESSAGES", "SMTP", "STRIPE")
+    names = ("APP", "SIM", "MOTO", "MESSAGES", "SMTP", "STRIPE", "PHONE")
     ports = {name: str(free_port()) for name in names}
     env = {
         **os.environ,
