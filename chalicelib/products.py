@@ -36,6 +36,7 @@ PRODUCT_MODULES: tuple[str, ...] = (
     "chalicelib.campaigns.product",
     "chalicelib.click2call.product",
     "chalicelib.dialer.product",
+    "chalicelib.console.product",
 )
 """Dotted names of the modules whose ``PRODUCT`` this deployment runs, in install order."""
 

@@ -1,4 +1,5 @@
-"""The finished call: its record and how it ended, for the call records and metrics.
+"""The finished call: its record and how it ended, for the call records and metrics; and a
+call in progress as an account's list of its live calls shows it.
 
 The live call state the engine steps lives in ``flows.state``. Frozen dataclasses only. Imports
 nothing but the standard library, ``telephony.events``, ``flows.path`` and ``flows.state``.
@@ -60,3 +61,19 @@ class CallRecord:
     facts: Mapping[str, str] = field(default_factory=dict)
     """What a product noted about the call for its record (``$call.record.<name>``: the
     destination's name, how many calls a callback bridged ...)."""
+
+
+@dataclass(frozen=True)
+class CallInProgress:
+    """A call of an account that has not finished: what it is (flow and version, numbers,
+    direction, start) and where it is now (``node``, None between nodes; ``path`` so far)."""
+
+    call_id: str
+    flow_id: str
+    flow_version: int
+    direction: Direction
+    from_number: str
+    to_number: str
+    started_at: datetime
+    node: str | None
+    path: tuple[PathStep, ...]

@@ -1,6 +1,8 @@
 """Live calls in DynamoDB: the ``calls`` table's item (``CallItem``, with the call's legs as
 ``LegMap`` and what it waits for as ``AwaitingMap``), its mapping to and from
-``flows.state.CallState`` and ``Leg``, and ``CallRepository``.
+``flows.state.CallState`` and ``Leg``, its index of an account's calls by start
+(``CallsByAccountIndex``, projecting only what never changes during a call) and
+``CallRepository``, with the account's calls in progress (``calls.model.CallInProgress``).
 
 The whole state of a call is one item: one read and one write per webhook, every write under
 the item's version. ``LegMap``, ``leg_map`` and ``leg_from`` are also the spelling of a leg in a
@@ -24,7 +26,9 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
+from chalicelib.calls.model import CallInProgress
 from chalicelib.flows.calldata import decode_call_data, encode_call_data
 from chalicelib.flows.path import decode as decode_path
 from chalicelib.flows.path import encode as encode_path
@@ -77,6 +81,26 @@ class AwaitingMap(MapAttribute[str, Any]):
     ref = UnicodeAttribute()
 
 
+STILL_ATTRIBUTES = ("flow_id", "flow_version", "direction", "from_number", "to_number")
+"""What ``CallsByAccountIndex`` projects besides its keys: attributes a call's steps never
+change, so that a step's PutItem leaves the index unwritten (DynamoDB writes a global secondary
+index only when an item's key or projected attributes in it change)."""
+MAX_IN_PROGRESS = 100
+"""The most calls ``CallRepository.in_progress`` looks at (one BatchGetItem)."""
+
+
+class CallsByAccountIndex(GlobalSecondaryIndex["CallItem"]):  # type: ignore[no-untyped-call]
+    """An account's calls by start time: written when a call starts (and when its item is
+    dropped), never by its steps; only the attributes that never change are projected."""
+
+    class Meta:
+        index_name = "by_account"
+        projection = IncludeProjection(list(STILL_ATTRIBUTES))
+
+    account_id = UnicodeAttribute(hash_key=True)
+    started_at = UtcDateTimeAttribute(range_key=True)
+
+
 class CallItem(StoreItem):
     """The whole state of one live call (``calls``): one item, one read, one write.
 
@@ -116,6 +140,8 @@ class CallItem(StoreItem):
     path = UnicodeAttribute(null=True)  # the nodes it went through, compact JSON (flows.path)
     version = VersionAttribute()
     expires_at = TTLAttribute()
+
+    by_account = CallsByAccountIndex()
 
 
 def leg_map(leg: Leg) -> LegMap:
@@ -279,3 +305,53 @@ class CallRepository:
     def delete(self, call_id: str) -> None:
         """Remove a call's state (idempotent). 1 DeleteItem."""
         CallItem(call_id).delete(add_version_condition=False)
+
+    @translated
+    def in_progress(
+        self, account_id: str, since: datetime, limit: int = MAX_IN_PROGRESS
+    ) -> list[CallInProgress]:
+        """The account's calls started at or after ``since`` that have not finished, newest
+        first, among the ``limit`` (1..100) newest started since then. 1 Query of the index
+        ``by_account`` (its items hold only what never changes during a call, so the calls'
+        steps never write it), then, when it found calls, 1 BatchGetItem (strongly
+        consistent, ``node``, ``path`` and ``finished`` only; keys it leaves unprocessed are
+        sent again): 2 requests for any number of live calls up to ``limit``."""
+        if not 1 <= limit <= MAX_IN_PROGRESS:
+            raise ValueError(f"limit is 1 to {MAX_IN_PROGRESS}, not {limit}")
+        started = list(
+            CallItem.by_account.query(
+                account_id,
+                CallItem.started_at >= require_aware(since, "since"),
+                scan_index_forward=False,
+                limit=limit,
+            )
+        )
+        if not started:
+            return []
+        now = {
+            item.call_id: item
+            for item in CallItem.batch_get(
+                [item.call_id for item in started],
+                consistent_read=True,
+                attributes_to_get=["call_id", "node", "path", "finished"],
+            )
+        }
+        calls = []
+        for item in started:
+            live = now.get(item.call_id)
+            if live is None or live.finished:
+                continue
+            calls.append(
+                CallInProgress(
+                    call_id=item.call_id,
+                    flow_id=item.flow_id,
+                    flow_version=item.flow_version,
+                    direction=item.direction,
+                    from_number=item.from_number,
+                    to_number=item.to_number,
+                    started_at=item.started_at,
+                    node=live.node,
+                    path=decode_path(live.path),
+                )
+            )
+        return calls

@@ -58,6 +58,8 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+LASTING = "public, max-age=31536000, immutable"
+"""The cache of a static file whose name changes with its content."""
 STALE_FORM = (
     "This form has expired or did not come from this site. Nothing was changed: reload the "
     "page and try again."
@@ -127,6 +129,8 @@ class Site:
     filters: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     max_form_bytes: int = MAX_FORM_BYTES
     """The longest form body a page takes (a longer one changes nothing and says so)."""
+    lasting: frozenset[str] = frozenset()
+    """Static files whose name carries their version (a vendored script): cached for a year."""
 
     @cached_property
     def environment(self) -> Environment:
@@ -183,6 +187,8 @@ class Site:
             )
         text = (self.folder / "static" / name).read_text(encoding="utf-8")
         extra = {"Content-Type": self.static_types[name]}
+        if name in self.lasting:
+            extra["Cache-Control"] = LASTING
         return Response(body=text, status_code=200, headers=headers(extra, private=False))
 
     def bare(self, message: str, status: int) -> Response:

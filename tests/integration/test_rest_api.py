@@ -72,6 +72,7 @@ def test_openapi_documents_the_operator_routes_and_every_route_the_app_serves(
                 "/company",
                 "/agent",
                 "/dialer/board",
+                "/console",
                 "/pages/",
                 "/payments/stripe/",
             )

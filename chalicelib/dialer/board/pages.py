@@ -6,32 +6,29 @@ shell its script fills, fetching under the sites' ``connect-src 'self'``) and th
 every second (``/dialer/board/now``: the picture of ``dialer.board.picture.page_view``,
 customers masked).
 
-Imports Chalice, ``web.site`` and ``web.logins``, the account keys' rules, the wiring and the
-dialer's board; must not import pynamodb or the store.
+Imports Chalice, ``web.site``, ``web.logins`` and ``web.key_logins`` (the key's check, shared
+with the console), the wiring and the dialer's board; must not import pynamodb or the store.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Protocol
 
 from chalice.app import Response
 
-from chalicelib.accounts.admin import ACCOUNT_ID_PATTERN
-from chalicelib.accounts.keys import ApiKeyError, account_of, matches
-from chalicelib.accounts.model import Account
 from chalicelib.dialer.board.picture import page_view
 from chalicelib.dialer.calls import DialerCalls
 from chalicelib.dialer.routes import dialer
-from chalicelib.errors import NotFoundError, ValidationError
+from chalicelib.web.key_logins import AccountStore, key_logins, key_opens, login_id
 from chalicelib.web.logins import FailureCounter, Logins
 from chalicelib.web.site import Site, Visit, headers
 from chalicelib.wiring import container
+
+__all__ = ["AccountStore", "key_opens", "login_id", "logins"]  # the key's check, kept here too
 
 PREFIX = "/dialer/board"
 COOKIE = "ringflow_supervisor"
@@ -53,40 +50,13 @@ SITE = Site(
     purpose=PURPOSE,
 )
 page = partial(SITE.handler, dialer)
-_ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
-
-
-class AccountStore(Protocol):
-    """The accounts (``container.accounts``)."""
-
-    def get(self, account_id: str, consistent: bool = False) -> Account: ...
-
-
-def login_id(text: str) -> str:
-    """An account id as typed at the login; ``ValidationError`` for one no account can have."""
-    if not _ACCOUNT_ID.fullmatch(text):
-        raise ValidationError("not an account id")
-    return text
-
-
-def key_opens(accounts: AccountStore, account_id: str, key: str) -> bool:
-    """Whether ``key`` is one of the enabled account's API keys (``accounts.keys``, as the
-    tenant REST checks a key: the key names the account, and its hash is one of the account's).
-    1 GetItem when the key names the account."""
-    try:
-        if account_of(key) != account_id:
-            return False
-        account = accounts.get(account_id)
-    except (ApiKeyError, NotFoundError):
-        return False
-    return account.enabled and matches(key, account.api_key_hashes)
 
 
 def logins(
     accounts: AccountStore, failures: FailureCounter, clock: Callable[[], datetime]
 ) -> Logins:
     """Logins to the supervisors' pages, with their lockout."""
-    return Logins(login_id, partial(key_opens, accounts), failures, clock, LOGIN_SCOPE)
+    return key_logins(accounts, failures, clock, LOGIN_SCOPE)
 
 
 def _calls() -> DialerCalls:

@@ -79,6 +79,7 @@ EXPECTED_KEYS = {
 EXPECTED_INDEXES = {
     "numbers": {"by_account": [("account_id", "HASH"), ("number", "RANGE")]},
     "flows": {"heads_by_account": [("account_id", "HASH"), ("name", "RANGE")]},
+    "calls": {"by_account": [("account_id", "HASH"), ("started_at", "RANGE")]},
     "speech_agents": {"heads_by_account": [("account_id", "HASH"), ("name", "RANGE")]},
     "call_records": {"by_call": [("call_id", "HASH")]},
     "callback_vouchers": {"by_lot": [("lot_id", "HASH"), ("code", "RANGE")]},
