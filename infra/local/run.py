@@ -406,6 +406,7 @@ def main() -> int:
 Ringflow is running on loopback (logs in {STATE}/):
   app (chalice local)      {stack.app_url}        OpenAPI: {stack.app_url}/openapi.json
   dev phone (browser)      {stack.phone_url}
+  console (flows, calls)   {stack.app_url}/console   account {demo["account_id"]}, its API key
   network simulator (TLS)  {stack.sim_url}   CA: {stack.ca_path}
   moto (AWS)               {stack.moto_url}
   demo message service     {stack.messages_url}/messages?cid={DEMO_CALLER}

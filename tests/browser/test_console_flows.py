@@ -3,11 +3,12 @@ network simulator, the app and the pump on free ports, ``localrunkit``), once fo
 GIVEN the demo account logged in with its API key, THEN a shipped flow is drawn with every node
 and every edge of its document (laid out by the vendored dagre, each edge labelled by its
 output); a draft with a bad node shows the problem on that node and greys what no start reaches,
-and a stored flow's warning shows on its nodes; WHEN a simulated caller rings the pull app and
-waits at its menu, THEN the menu's node is highlighted and the highlight moves on with the call
-(the page polls every 500 ms), and the screenshot of the flow with the call on it is written
-for the README; a finished call is replayed step by step, each step's node and the output it
-left by highlighted. The calls run in real time."""
+and a stored flow's warning shows on its nodes; WHEN a person rings the pull app from a tab of
+the dev phone and waits at its menu, THEN the menu's node is highlighted and the highlight moves
+on when they press 2 (the page polls every 500 ms), and the screenshot of the flow with the call
+on it is written for the README; a finished call (a scripted caller of the simulator) is
+replayed step by step, each step's node and the output it left by highlighted. The calls run in
+real time."""
 
 from __future__ import annotations
 
@@ -155,31 +156,38 @@ def test_a_draft_and_a_stored_flow_show_their_problems_on_their_nodes(
         assert "loops without waiting" in (marked.locator("title").text_content() or "")
 
 
-def test_a_call_walks_through_the_flow_live(console: Console, page: Any) -> None:
+def test_a_call_from_the_dev_phone_walks_through_the_flow_live(
+    console: Console, page: Any, browser: Any
+) -> None:
     from playwright.sync_api import expect
 
     page.set_viewport_size({"width": 1280, "height": 1500})
     _log_in(page, console)
     page.goto(f"{console.app}/console/flows/pull-message")
     page.wait_for_selector("#picture svg g[data-node]")
-    # WHEN a caller rings and waits at the menu, presses 1 (hears it again), then 2
-    ringing = console.call(
-        "447700900001", [{"wait": 4}, {"press": "1"}, {"wait": 4}, {"press": "2"}]
-    )
-    # THEN the menu's node is highlighted while the call is there
+    # WHEN a person rings the pull app from a tab of the dev phone
+    phone = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
+    phone.goto(f"{console.run.phone}?number=447700900001")
+    expect(phone.locator("#own-status")).to_have_text("This tab is +447700900001.")
+    phone.fill("#dial-to", "+" + PULL_NUMBER)
+    phone.click("#dial")
+    # THEN the menu's node is highlighted while the call waits there
     menu = page.locator('#picture g[data-node="repeat"]')
     expect(menu).to_have_class(re.compile(r"\bcurrent\b"), timeout=CALL_MS)
     expect(page.locator('#live tbody tr[data-node="repeat"]')).to_have_count(1)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
-    # AND once the caller has chosen the text message, the highlight has moved on
+    # WHEN the person presses 2 for the text message
+    phone.click('#keypad button[data-key="2"]')
+    # THEN the highlight moves on from the menu
     moved = page.locator('#picture g.current[data-node]:not([data-node="repeat"])')
     expect(moved).to_have_count(1, timeout=CALL_MS)
     assert moved.get_attribute("data-node") in {"text", "sent", "bye"}
     expect(menu).not_to_have_class(re.compile(r"\bcurrent\b"))
-    ringing.join(120)
     # AND when the call is over no node is highlighted
+    expect(phone.locator("#call-status")).to_have_text("Call ended (completed)", timeout=CALL_MS)
     expect(page.locator("#picture g.current")).to_have_count(0, timeout=CALL_MS)
+    phone.context.close()
 
 
 def test_a_finished_call_is_replayed_step_by_step(console: Console, page: Any) -> None:
