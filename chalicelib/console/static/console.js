@@ -34,6 +34,10 @@
     return node;
   }
 
+  function count(n, noun) {
+    return n + " " + noun + (n === 1 ? "" : "s");
+  }
+
   function say(text, stale) {
     if (status) {
       status.textContent = text;
@@ -187,7 +191,7 @@
       });
     });
     if (picture.more_problems) {
-      list.appendChild(el("li", { class: "muted" }, picture.more_problems + " more problems not shown"));
+      list.appendChild(el("li", { class: "muted" }, count(picture.more_problems, "more problem") + " not shown"));
     }
     box.hidden = list.children.length === 0;
   }
@@ -367,7 +371,7 @@
       });
       if (changes.start_moved) { list.appendChild(el("li", { class: "changed" }, "the start moved")); }
       if (changes.after_call_moved) { list.appendChild(el("li", { class: "changed" }, "the after-call chain moved")); }
-      say(list.children.length ? list.children.length + " changes." : "The two versions are the same.");
+      say(list.children.length ? count(list.children.length, "change") + "." : "The two versions are the same.");
     }).catch(function (error) { say("The versions could not be drawn: " + error.message, true); });
   }
 
@@ -404,7 +408,7 @@
         listProblems(picture);
         say(picture.valid ?
           "The draft would load" + (picture.problem_count ? ", with " + picture.problem_count + " warnings." : ".") :
-          "The draft would be refused: " + picture.problem_count + " problems.", !picture.valid);
+          "The draft would be refused: " + count(picture.problem_count, "problem") + ".", !picture.valid);
       }).catch(function (error) {
         document.getElementById("picture").textContent = "";
         listProblems({ problems: [], nodes: [], more_problems: 0 });
