@@ -63,17 +63,25 @@ class _HttpServer(ThreadingHTTPServer):
             secured.close()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class ApiHandler(BaseHTTPRequestHandler):
+    """One request of a simulator listener: read (a body past ``max_body``, or a length that is
+    not a number, is refused with 413 / 400), handed to the server's ``api`` as an
+    ``ApiRequest``, its ``ApiResponse`` written back. Shared by the provider API and the dev
+    phone's listener."""
+
     protocol_version = "HTTP/1.1"
-    server: _HttpServer
+    max_body = MAX_BODY
 
     def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self.send_error(413)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= self.max_body:
+            self.send_error(413 if length > self.max_body else 400)
             return
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
@@ -84,7 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers={key.lower(): value for key, value in self.headers.items()},
             body=body,
         )
-        response = self.server.api.handle(request)
+        response = self.server.api.handle(request)  # type: ignore[attr-defined]
         self.send_response(response.status)
         for key, value in response.headers.items():
             self.send_header(key, value)
@@ -94,9 +102,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
     do_GET = _serve
+    do_HEAD = _serve
     do_POST = _serve
     do_PUT = _serve
     do_DELETE = _serve
+
+
+class _Handler(ApiHandler):
+    server: _HttpServer
 
 
 class SimulatorServer:

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import urlsplit
+from http.server import ThreadingHTTPServer
 
-from chalicelib.simulator.api import ApiRequest
 from chalicelib.simulator.network import Network
 from chalicelib.simulator.phone.api import PhoneApi
 from chalicelib.simulator.phone.desk import PhoneDesk
+from chalicelib.simulator.server import ApiHandler
 
 MAX_BODY = 64 * 1024
 
@@ -27,44 +25,9 @@ class _Server(ThreadingHTTPServer):
     api: PhoneApi
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(ApiHandler):
     server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def _serve(self) -> None:
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if not 0 <= length <= MAX_BODY:
-            self.send_error(413 if length > MAX_BODY else 400)
-            return
-        body = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
-        request = ApiRequest(
-            method=self.command,
-            path=parts.path,
-            query=parts.query,
-            headers={key.lower(): value for key, value in self.headers.items()},
-            body=body,
-        )
-        response = self.server.api.handle(request)
-        self.send_response(response.status)
-        for key, value in response.headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if response.body and self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    do_GET = _serve
-    do_HEAD = _serve
-    do_POST = _serve
-    do_PUT = _serve
-    do_DELETE = _serve
+    max_body = MAX_BODY
 
 
 class PhoneServer:
