@@ -6,7 +6,9 @@ the model's. Never asserts a time."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,6 +16,18 @@ from bench import dialer
 
 CUSTOMERS = 20
 AGENTS = 3
+
+
+@pytest.fixture(autouse=True)
+def _service_logger_kept() -> Iterator[None]:
+    """The bench runs the platform as deployed (its service logger's level, propagation and
+    handlers as on Lambda); the tests after it in this process get the logger they had."""
+    logger = logging.getLogger("ringflow")
+    kept = (logger.level, logger.propagate, list(logger.handlers))
+    yield
+    logger.setLevel(kept[0])
+    logger.propagate = kept[1]
+    logger.handlers[:] = kept[2]
 
 
 @pytest.mark.parametrize("mode", dialer.MODES)

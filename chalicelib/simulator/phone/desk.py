@@ -65,7 +65,17 @@ class PhoneDesk:
         return self._state(phone)
 
     def release(self, number: object, tab: object) -> None:
-        self.network.phones.release(number_of(number), tab_of(tab))
+        """The tab lets its number go (it was closed): a call still on the phone is hung up, as
+        when a person puts the handset down. Nothing when another tab holds the number."""
+        phone_number, tab_id = number_of(number), tab_of(tab)
+        try:
+            leg = self._leg(self.network.phones.owned(phone_number, tab_id))
+        except PhoneError:
+            return
+        if leg is not None and not leg.is_over:
+            network = self.network
+            network.on_leg(leg.uuid, lambda one, now: network.hang_up_leg(one, "user"))
+        self.network.phones.release(phone_number, tab_id)
 
     def state(self, number: object, tab: object) -> dict[str, Any]:
         """The phone's latest call and SMS inbox (and the tab is still there)."""

@@ -242,12 +242,14 @@
     });
     window.addEventListener("pagehide", () => {
       if (number) {
-        const body = new Blob([JSON.stringify({ tab })], { type: "application/json" });
-        try {
-          navigator.sendBeacon(`/api/phones/${number}/release`, body);
-        } catch (error) {
-          // the number goes back by itself once this tab stops asking about it
-        }
+        // a keepalive request outlives the page (a beacon cannot say it is JSON); if it is lost,
+        // the number goes back by itself once this tab stops asking about it
+        fetch(`/api/phones/${number}/release`, {
+          method: "POST",
+          keepalive: true,
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ tab }),
+        }).catch(() => {});
       }
     });
     if (!voice) {

@@ -164,6 +164,24 @@ def test_hanging_up_ends_the_call_as_the_caller() -> None:
         desk.press(PHONE, TAB, "1")
 
 
+def test_closing_the_tab_hangs_up_its_call_and_lets_the_number_go() -> None:
+    app = FakeApp({"/answer": menu("Hi.", timeOut=10)})
+    network = network_for(app)
+    desk = phone_on(network)
+    desk.dial(PHONE, TAB, LVN)
+    network.run_for(2)
+    uuid = call_of(desk)["uuid"]
+    # WHEN the tab is closed mid-call
+    desk.release(PHONE, TAB)
+    network.run_for(1)
+    # THEN the call ended as the person's hang-up, and the number is free
+    leg = network.leg(uuid)
+    assert leg is not None and leg.is_over and leg.disconnected_by == "user"
+    assert not network.phones.is_phone(PHONE)
+    # AND a release by a tab that no longer holds it changes nothing
+    desk.release(PHONE, TAB)
+
+
 def test_keys_go_into_the_line_while_bridged() -> None:
     # GIVEN the app connects the phone to a number that answers and stays, with async DTMF
     connect = {"action": "connect", "endpoint": [{"type": "phone", "number": "447700900300"}]}
