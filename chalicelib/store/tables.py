@@ -121,18 +121,21 @@ def create_tables(settings: Settings, wait: bool = True) -> list[str]:
     existing = _existing_tables(client)
     models = table_models()
     created: list[str] = []
+    creating: list[str] = []
     for model in models:
         name = settings.table(model.LOGICAL_NAME)
         if name in existing:
             continue
         try:
-            client.create_table(**table_definition(model, name))
+            made = client.create_table(**table_definition(model, name))
         except client.exceptions.ResourceInUseException:
             continue  # created meanwhile by another process
         created.append(name)
+        if made.get("TableDescription", {}).get("TableStatus") != "ACTIVE":
+            creating.append(name)  # DynamoDB answers CREATING; a local endpoint, ACTIVE at once
     if wait:
         waiter = client.get_waiter("table_exists")
-        for name in created:
+        for name in creating:
             waiter.wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
     for model in models:
         attribute = ttl_attribute(model)

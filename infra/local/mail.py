@@ -47,11 +47,12 @@ _ID_ALPHABET = string.ascii_lowercase + string.digits
 _AUTH_WORDS = {"PASS": "pass", "FAIL": "fail", "GRAY": "none", "PROCESSING_FAILED": "temperror"}
 
 
-def _client(settings: Settings, service: str) -> Any:
+def _client(settings: Settings, service: str, session: Any = None) -> Any:
+    """A client of ``service`` on the settings' endpoint, from ``session`` (None: a new one)."""
     from chalicelib.ops.aws import boto3_session
 
-    session: Any = boto3_session(settings.region)
-    return session.client(service, endpoint_url=settings.aws_endpoint_url)
+    made: Any = session or boto3_session(settings.region)
+    return made.client(service, endpoint_url=settings.aws_endpoint_url)
 
 
 def topic_name(settings: Settings) -> str:
@@ -59,17 +60,22 @@ def topic_name(settings: Settings) -> str:
     return settings.mail_queue
 
 
-def provision_mail(settings: Settings) -> dict[str, str]:
+def provision_mail(settings: Settings, session: Any = None) -> dict[str, str]:
     """The mail bucket, topic, queue (subscribed, with its dead-letter queue) and the sender's
-    verified domain; idempotent. Returns the topic's ARN and the queue's name."""
-    s3 = _client(settings, "s3")
+    verified domain, through ``session`` (None: a new one); idempotent. Returns the topic's ARN
+    and the queue's name."""
+    if session is None:
+        from chalicelib.ops.aws import boto3_session
+
+        session = boto3_session(settings.region)
+    s3 = _client(settings, "s3", session)
     existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
     if settings.mail_bucket not in existing:
         s3.create_bucket(
             Bucket=settings.mail_bucket,
             CreateBucketConfiguration={"LocationConstraint": settings.region},
         )
-    sqs = _client(settings, "sqs")
+    sqs = _client(settings, "sqs", session)
     dlq_url = sqs.create_queue(QueueName=settings.mail_queue + "-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
@@ -84,12 +90,12 @@ def provision_mail(settings: Settings) -> dict[str, str]:
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
         "Attributes"
     ]["QueueArn"]
-    sns = _client(settings, "sns")
+    sns = _client(settings, "sns", session)
     topic_arn = str(sns.create_topic(Name=topic_name(settings))["TopicArn"])
     subscribed = sns.list_subscriptions_by_topic(TopicArn=topic_arn).get("Subscriptions", [])
     if not any(s.get("Endpoint") == queue_arn for s in subscribed):
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
-    _client(settings, "ses").verify_domain_identity(Domain=settings.mail_domain)
+    _client(settings, "ses", session).verify_domain_identity(Domain=settings.mail_domain)
     return {"topic": topic_arn, "queue": settings.mail_queue}
 
 
