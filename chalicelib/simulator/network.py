@@ -89,6 +89,8 @@ class _CallState:
     live: int = 0
     labels: int = 0
     done_at: float | None = None  # real (monotonic) time the call ended
+    entries: list[TranscriptEntry] = field(default_factory=list)
+    """The call's own lines of the transcript, so reading one call costs its length only."""
 
     @property
     def person(self) -> str:
@@ -130,7 +132,7 @@ class CallHandle:
 
     @property
     def transcript(self) -> Transcript:
-        return Transcript(e for e in self._network.transcript if e.call == self.call_id)
+        return self._network.call_transcript(self.call_id)
 
     @property
     def webhooks(self) -> list[WebhookRecord]:
@@ -772,9 +774,18 @@ class Network:
         offset = state.started_at if state is not None else 0.0
         clock = self.clock_of(call)
         clean = {key.rstrip("_"): value for key, value in details.items() if value is not None}
-        self.transcript.append(
-            TranscriptEntry(clock.seconds - offset, label, kind, text, clean, call)
-        )
+        entry = TranscriptEntry(clock.seconds - offset, label, kind, text, clean, call)
+        self.transcript.append(entry)
+        if state is not None:
+            state.entries.append(entry)
+
+    def call_transcript(self, call_id: str) -> Transcript:
+        """One call's lines of the transcript (every leg of it), in order."""
+        with self._lock:
+            state = self._calls.get(call_id)
+        if state is None:
+            return Transcript(e for e in self.transcript if e.call == call_id)
+        return Transcript(list(state.entries))
 
     def _record(self, record: WebhookRecord) -> None:
         with self._lock:

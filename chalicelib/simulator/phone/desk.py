@@ -173,8 +173,8 @@ class PhoneDesk:
         pending = caller.pending if isinstance(caller, InteractiveCaller) else ()
         transcript = [
             {"at": round(entry.seconds, 1), "kind": entry.kind.value, "text": entry.text}
-            for entry in self.network.transcript
-            if entry.call == leg.call_id and entry.leg == leg.label and entry.kind in HEARD
+            for entry in self.network.call_transcript(leg.call_id)
+            if entry.leg == leg.label and entry.kind in HEARD
         ]
         return {
             "uuid": leg.uuid,
