@@ -73,8 +73,7 @@ class PhoneDesk:
         except PhoneError:
             return
         if leg is not None and not leg.is_over:
-            network = self.network
-            network.on_leg(leg.uuid, lambda one, now: network.hang_up_leg(one, "user"))
+            self._hang_up(leg)
         self.network.phones.release(phone_number, tab_id)
 
     def state(self, number: object, tab: object) -> dict[str, Any]:
@@ -108,7 +107,10 @@ class PhoneDesk:
         self._act(number, tab, [Step(StepKind.SAY, text=" ".join(text.split()))])
 
     def hangup(self, number: object, tab: object) -> None:
-        leg = self._live_leg(self._phone(number, tab))
+        self._hang_up(self._live_leg(self._phone(number, tab)))
+
+    def _hang_up(self, leg: Leg) -> None:
+        """The person ends the call (the network ends the leg as hung up by the user)."""
         network = self.network
         network.on_leg(leg.uuid, lambda one, now: network.hang_up_leg(one, "user"))
 
